@@ -1,1 +1,16 @@
-//! migrations
+//! trinhky-migrations: the database schema, as sea-orm migrations that run on SQLite and
+//! PostgreSQL alike. `trinhky migrate` and `trinhky serve` apply them; never edit a migration that
+//! has shipped — add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

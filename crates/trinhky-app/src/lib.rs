@@ -1,1 +1,45 @@
-//! placeholder
+//! trinhky-app: configuration and the use cases that both the web server and the CLI call
+//! (one module per verb: `login`, `user_add`, `directory_import`, `demo` …). Use cases open the
+//! transaction, decide, and write the audit event with the change; the web and CLI layers only
+//! translate input and output.
+
+pub mod auth;
+pub mod demo;
+pub mod directory_import;
+pub mod principal;
+pub mod settings;
+pub mod user_add;
+
+pub use principal::Principal;
+pub use settings::Settings;
+
+/// Errors of the use cases, each with a message a user can act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] trinhky_store::StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    File(#[from] trinhky_domain::directory::FileError),
+    #[error("cannot read {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Reads a text file with a clear error.
+pub fn read_text(path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| AppError::Io { path: path.display().to_string(), reason: e.to_string() })?;
+    String::from_utf8(bytes).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
+        reason: format!("not UTF-8 text (invalid byte at offset {}); save the file as UTF-8", e.utf8_error().valid_up_to()),
+    })
+}

@@ -1,1 +1,62 @@
-//! placeholder
+//! trinhky-web: the HTTP face of trinhky — axum router, sessions, CSRF, server-rendered pages in
+//! Vietnamese and the JSON API. It contains no business rules: handlers translate requests into
+//! use-case calls (`trinhky-app`) and results into responses. This is the only crate that knows
+//! HTTP status codes (see [`error::WebError`]).
+
+mod api;
+mod auth;
+pub mod error;
+mod pages;
+mod render;
+mod security;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+pub use state::AppState;
+use tokio::net::TcpListener;
+use trinhky_app::Settings;
+use trinhky_store::Store;
+
+/// Builds the router with every route and middleware.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/me", get(api::me))
+        .route("/agencies", get(api::agencies))
+        .route("/agencies/{code}/members", get(api::members).post(api::add_member));
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/directory", get(pages::directory))
+        .route("/agencies/{code}", get(pages::agency))
+        .route("/agencies/{code}/users", post(pages::agency_add_user))
+        .route("/healthz", get(pages::healthz))
+        .route("/readyz", get(pages::readyz))
+        .route("/static/{file}", get(pages::static_file))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::resolve_principal))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// Builds the state from settings and an open store.
+pub fn state(settings: Arc<Settings>, store: Store) -> AppState {
+    AppState::new(settings, store)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

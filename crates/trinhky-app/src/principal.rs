@@ -1,0 +1,56 @@
+//! Who is acting, and what they may touch. Every route asks the principal; nothing is decided
+//! by what the browser shows or hides.
+
+use trinhky_domain::Role;
+use trinhky_store::accounts::Membership;
+use trinhky_store::entities::user;
+
+/// An authenticated user with their roles per agency.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: user::Model,
+    pub memberships: Vec<Membership>,
+    /// The directory's province office code (Văn phòng UBND), whose clerks receive and archive.
+    pub province_office: Option<String>,
+}
+
+impl Principal {
+    /// The actor string written into the audit chain.
+    pub fn actor(&self) -> String {
+        format!("user:{}", self.user.username)
+    }
+
+    /// Holds any role in the agency.
+    pub fn belongs_to(&self, agency_code: &str) -> bool {
+        self.memberships.iter().any(|m| m.agency_code == agency_code)
+    }
+
+    /// Holds `role` in the agency.
+    pub fn has_role(&self, agency_code: &str, role: Role) -> bool {
+        self.memberships.iter().any(|m| m.agency_code == agency_code && m.role == role)
+    }
+
+    /// Agencies the user belongs to, without repeats, in the order roles were granted.
+    pub fn agencies(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for m in &self.memberships {
+            if !out.iter().any(|(c, _)| *c == m.agency_code) {
+                out.push((&m.agency_code, &m.agency_name));
+            }
+        }
+        out
+    }
+
+    /// Roles held anywhere.
+    pub fn roles(&self) -> Vec<Role> {
+        let mut r: Vec<Role> = self.memberships.iter().map(|m| m.role).collect();
+        r.sort();
+        r.dedup();
+        r
+    }
+
+    /// Clerk of the province office: receives, registers and archives incoming documents.
+    pub fn is_receiving_clerk(&self) -> bool {
+        self.province_office.as_deref().is_some_and(|po| self.has_role(po, Role::Clerk))
+    }
+}

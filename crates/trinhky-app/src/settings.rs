@@ -1,0 +1,327 @@
+//! Settings: defaults, then a TOML file, then `TRINHKY_*` environment variables. Validated once
+//! at start-up; a wrong value stops start-up with a message that names the setting and the fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A secret that never prints.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How the session cookie's `Secure` flag is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    /// Secure when the request came over TLS (`X-Forwarded-Proto: https` from the proxy) or
+    /// `base_url` is https.
+    Auto,
+    Always,
+    Never,
+}
+
+/// SMTP transport security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    Starttls,
+    /// Implicit TLS (port 465).
+    Tls,
+    /// No TLS (only for a relay on loopback).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Extra CA certificate (PEM) to trust for the SMTP server, e.g. a private relay's.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Validated settings, passed down from `main`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub base_url: Option<String>,
+    pub secure_cookies: SecureCookies,
+    pub session_ttl_minutes: i64,
+    pub log_format: LogFormat,
+    pub mail_from: String,
+    pub smtp: Option<SmtpSettings>,
+    /// Where the settings came from, for `--help`-style diagnostics.
+    pub source: Option<PathBuf>,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {setting}: {problem}. Fix: {fix}")]
+pub struct SettingsError {
+    pub setting: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+fn err(setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> SettingsError {
+    SettingsError { setting: setting.to_owned(), problem: problem.into(), fix: fix.into() }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    bind: Option<String>,
+    base_url: Option<String>,
+    secure_cookies: Option<String>,
+    session_ttl_minutes: Option<i64>,
+    log_format: Option<String>,
+    mail_from: Option<String>,
+    smtp: Option<FileSmtp>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: Option<String>,
+    username: Option<String>,
+    password: Option<Secret>,
+    ca_file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads settings: `config` (or `TRINHKY_CONFIG`, or `./trinhky.toml` when present), then
+    /// the environment `env` (a lookup function, so tests need not touch the process env).
+    pub fn load(config: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let explicit = config.map(Path::to_path_buf).or_else(|| env("TRINHKY_CONFIG").map(PathBuf::from));
+        let path = explicit.clone().or_else(|| {
+            let p = PathBuf::from("trinhky.toml");
+            p.exists().then_some(p)
+        });
+        let file: FileSettings = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    err("TRINHKY_CONFIG", format!("cannot read {}: {e}", p.display()), "point --config or TRINHKY_CONFIG at a readable TOML file")
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    err(
+                        &format!("config file {}", p.display()),
+                        e.message().trim_end().to_owned(),
+                        "correct the file; the keys are listed in README.md (Configuration)",
+                    )
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
+
+        let data_dir = pick("TRINHKY_DATA_DIR", file.data_dir.map(|p| p.display().to_string()))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = match pick("TRINHKY_DATABASE_URL", file.database_url) {
+            Some(u) => {
+                if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                    return Err(err(
+                        "TRINHKY_DATABASE_URL",
+                        format!("unsupported database URL \"{}\"", u.split("://").next().unwrap_or_default()),
+                        "use sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST:5432/DB",
+                    ));
+                }
+                u
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("trinhky.db").display()),
+        };
+        let bind_text = pick("TRINHKY_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            err("TRINHKY_BIND", format!("\"{bind_text}\" is not an address:port"), "write it like 127.0.0.1:8080 or 0.0.0.0:8080")
+        })?;
+        let base_url = pick("TRINHKY_BASE_URL", file.base_url).map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &base_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(err("TRINHKY_BASE_URL", format!("\"{u}\" is not an http(s) URL"), "write it like https://trinhky.example.gov.vn"));
+            }
+        }
+        let secure_cookies = match pick("TRINHKY_SECURE_COOKIES", file.secure_cookies).as_deref() {
+            None | Some("auto") => SecureCookies::Auto,
+            Some("always") => SecureCookies::Always,
+            Some("never") => SecureCookies::Never,
+            Some(other) => {
+                return Err(err("TRINHKY_SECURE_COOKIES", format!("\"{other}\" is not a choice"), "use auto, always or never"));
+            }
+        };
+        let session_ttl_minutes = match pick("TRINHKY_SESSION_TTL_MINUTES", file.session_ttl_minutes.map(|m| m.to_string())) {
+            None => 8 * 60,
+            Some(v) => v.parse::<i64>().ok().filter(|m| (5..=7 * 24 * 60).contains(m)).ok_or_else(|| {
+                err("TRINHKY_SESSION_TTL_MINUTES", format!("\"{v}\" is not a number of minutes between 5 and 10080"), "e.g. 480 for a working day")
+            })?,
+        };
+        let log_format = match pick("TRINHKY_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(err("TRINHKY_LOG_FORMAT", format!("\"{other}\" is not a format"), "use text or json")),
+        };
+        let fsmtp = file.smtp.unwrap_or_default();
+        let smtp_host = pick("TRINHKY_SMTP_HOST", fsmtp.host);
+        let mail_from = pick("TRINHKY_MAIL_FROM", file.mail_from);
+        let smtp = match smtp_host {
+            None => None,
+            Some(host) => {
+                let tls = match pick("TRINHKY_SMTP_TLS", fsmtp.tls).as_deref() {
+                    None | Some("starttls") => SmtpTls::Starttls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        return Err(err("TRINHKY_SMTP_TLS", format!("\"{other}\" is not a choice"), "use starttls, tls or none"));
+                    }
+                };
+                let port = match pick("TRINHKY_SMTP_PORT", fsmtp.port.map(|p| p.to_string())) {
+                    None => match tls {
+                        SmtpTls::Tls => 465,
+                        SmtpTls::Starttls => 587,
+                        SmtpTls::None => 25,
+                    },
+                    Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                        err("TRINHKY_SMTP_PORT", format!("\"{p}\" is not a port number"), "use 587 (STARTTLS), 465 (TLS) or your relay's port")
+                    })?,
+                };
+                let username = pick("TRINHKY_SMTP_USERNAME", fsmtp.username);
+                let password = env("TRINHKY_SMTP_PASSWORD").filter(|v| !v.is_empty()).map(Secret::new).or(fsmtp.password);
+                if username.is_some() != password.is_some() {
+                    return Err(err(
+                        if username.is_some() { "TRINHKY_SMTP_PASSWORD" } else { "TRINHKY_SMTP_USERNAME" },
+                        "SMTP authentication needs both a username and a password",
+                        "set both TRINHKY_SMTP_USERNAME and TRINHKY_SMTP_PASSWORD, or neither",
+                    ));
+                }
+                if mail_from.is_none() {
+                    return Err(err(
+                        "TRINHKY_MAIL_FROM",
+                        "TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not",
+                        "set TRINHKY_MAIL_FROM to the sender address, e.g. \"Văn thư <vanthu@tinh.gov.vn>\"",
+                    ));
+                }
+                let ca_file = pick("TRINHKY_SMTP_CA_FILE", fsmtp.ca_file.map(|p| p.display().to_string())).map(PathBuf::from);
+                Some(SmtpSettings { host, port, tls, username, password, ca_file })
+            }
+        };
+        let mail_from = mail_from.unwrap_or_else(|| "trinhky <no-reply@trinhky.invalid>".into());
+        Ok(Settings {
+            data_dir,
+            database_url,
+            bind,
+            base_url,
+            secure_cookies,
+            session_ttl_minutes,
+            log_format,
+            mail_from,
+            smtp,
+            source: path,
+        })
+    }
+
+    /// Settings from the process environment.
+    pub fn from_env(config: Option<&Path>) -> Result<Settings, SettingsError> {
+        Settings::load(config, |k| std::env::var(k).ok())
+    }
+
+    /// Creates the data directory when the database lives in it.
+    pub fn prepare_data_dir(&self) -> Result<(), SettingsError> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            err(
+                "TRINHKY_DATA_DIR",
+                format!("cannot create {}: {e}", self.data_dir.display()),
+                "point TRINHKY_DATA_DIR at a writable directory",
+            )
+        })
+    }
+
+    /// Where `.eml` files go when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(None, |k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_sqlite_under_data() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://./data/trinhky.db?mode=rwc");
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.smtp.is_none());
+    }
+
+    #[test]
+    fn data_dir_moves_the_database() {
+        let s = load(&[("TRINHKY_DATA_DIR", "/srv/tk")]).unwrap();
+        assert_eq!(s.database_url, "sqlite:///srv/tk/trinhky.db?mode=rwc");
+    }
+
+    #[test]
+    fn wrong_values_name_the_setting() {
+        let e = load(&[("TRINHKY_BIND", "localhost")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_BIND");
+        let e = load(&[("TRINHKY_DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_DATABASE_URL");
+        let e = load(&[("TRINHKY_SMTP_HOST", "mail.example")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_MAIL_FROM");
+        assert!(e.to_string().contains("TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not"));
+        let e = load(&[("TRINHKY_SMTP_HOST", "m.example"), ("TRINHKY_MAIL_FROM", "a@b.example"), ("TRINHKY_SMTP_USERNAME", "u")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_SMTP_PASSWORD");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = load(&[
+            ("TRINHKY_SMTP_HOST", "m.example"),
+            ("TRINHKY_MAIL_FROM", "a@b.example"),
+            ("TRINHKY_SMTP_USERNAME", "u"),
+            ("TRINHKY_SMTP_PASSWORD", "hunter2-very-secret"),
+        ])
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.smtp.unwrap().port, 587);
+    }
+}

@@ -1,0 +1,290 @@
+//! Accounts: users, their roles per agency, server-side sessions, API tokens and login attempts.
+//! Secrets never reach this module in clear: passwords arrive hashed (argon2id), session and API
+//! tokens arrive as SHA-256 hashes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use trinhky_domain::Role;
+
+use crate::audit::{self, AuditInput};
+use crate::entities::{agency, api_token, login_attempt, session, user, user_role};
+use crate::{Result, StoreError};
+
+/// A role the user holds, with the agency it is held in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub agency_id: i32,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub role: Role,
+    pub title: String,
+}
+
+/// The public state of a user, as hashed into the audit chain (no password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserState<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub active: bool,
+    pub roles: &'a [(String, Role, String)],
+}
+
+/// Creates a user with roles (agency code, role, title) and its audit event.
+pub async fn create_user<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    username: &str,
+    full_name: &str,
+    email: &str,
+    password_hash: &str,
+    roles: &[(String, Role, String)],
+) -> Result<user::Model> {
+    if user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?.is_some() {
+        return Err(StoreError::Conflict(format!("user \"{username}\" already exists")));
+    }
+    let now = Utc::now();
+    let u = user::ActiveModel {
+        username: Set(username.to_owned()),
+        full_name: Set(full_name.to_owned()),
+        email: Set(email.to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    for (code, role, title) in roles {
+        let a = agency::Entity::find()
+            .filter(agency::Column::Code.eq(code))
+            .one(conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("agency \"{code}\"")))?;
+        user_role::ActiveModel {
+            user_id: Set(u.id),
+            agency_id: Set(a.id),
+            role: Set(role.as_str().to_owned()),
+            title: Set(title.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    let state = UserState { username, full_name, email, active: true, roles };
+    audit::record(conn, AuditInput::new(actor, "user.create", "user", username).after(&state)).await?;
+    Ok(u)
+}
+
+pub async fn user_by_username<C: ConnectionTrait>(conn: &C, username: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?)
+}
+
+pub async fn user_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// The user's roles, with agency codes and names.
+pub async fn memberships<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<Vec<Membership>> {
+    let rows = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .order_by_asc(user_role::Column::Id)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let a = agency::Entity::find_by_id(r.agency_id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("role {} points at a missing agency", r.id)))?;
+        let role = r.role.parse::<Role>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        out.push(Membership { agency_id: a.id, agency_code: a.code, agency_name: a.name, role, title: r.title });
+    }
+    Ok(out)
+}
+
+/// Members of an agency: (user, role, title), ordered by name.
+pub async fn agency_members<C: ConnectionTrait>(conn: &C, agency_id: i32) -> Result<Vec<(user::Model, Role, String)>> {
+    let roles = user_role::Entity::find().filter(user_role::Column::AgencyId.eq(agency_id)).all(conn).await?;
+    let mut out = Vec::with_capacity(roles.len());
+    for r in roles {
+        if let Some(u) = user::Entity::find_by_id(r.user_id).one(conn).await? {
+            let role = r.role.parse::<Role>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push((u, role, r.title));
+        }
+    }
+    out.sort_by(|a, b| a.0.full_name.cmp(&b.0.full_name).then(a.1.cmp(&b.1)));
+    Ok(out)
+}
+
+/// Records one login attempt (successful or not).
+pub async fn record_login_attempt<C: ConnectionTrait>(
+    conn: &C,
+    username: &str,
+    client_ip: &str,
+    succeeded: bool,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    login_attempt::ActiveModel {
+        username: Set(username.to_owned()),
+        client_ip: Set(client_ip.to_owned()),
+        succeeded: Set(succeeded),
+        attempted_at: Set(at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Failed attempts for `username` since `since`, and since the last success.
+pub async fn recent_failures<C: ConnectionTrait>(conn: &C, username: &str, since: DateTime<Utc>) -> Result<u64> {
+    let last_success = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Succeeded.eq(true))
+        .filter(login_attempt::Column::AttemptedAt.gte(since))
+        .order_by_desc(login_attempt::Column::AttemptedAt)
+        .one(conn)
+        .await?;
+    let from = last_success.map_or(since, |s| s.attempted_at.max(since));
+    Ok(login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AttemptedAt.gte(from))
+        .count(conn)
+        .await?)
+}
+
+/// Failed attempts from one client address since `since` (stops password spraying).
+pub async fn recent_failures_from_ip<C: ConnectionTrait>(conn: &C, ip: &str, since: DateTime<Utc>) -> Result<u64> {
+    Ok(login_attempt::Entity::find()
+        .filter(login_attempt::Column::ClientIp.eq(ip))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AttemptedAt.gte(since))
+        .count(conn)
+        .await?)
+}
+
+/// Creates a session row. `id_hash` is the SHA-256 of the cookie token.
+pub async fn create_session<C: ConnectionTrait>(
+    conn: &C,
+    id_hash: &str,
+    user_id: i32,
+    csrf_token: &str,
+    client_ip: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<session::Model> {
+    Ok(session::ActiveModel {
+        id: Set(id_hash.to_owned()),
+        user_id: Set(user_id),
+        csrf_token: Set(csrf_token.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        last_seen_at: Set(now),
+        client_ip: Set(client_ip.to_owned()),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// A live session (not expired) by token hash, with its user.
+pub async fn live_session<C: ConnectionTrait>(
+    conn: &C,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(session::Model, user::Model)>> {
+    let Some(s) = session::Entity::find_by_id(id_hash.to_owned()).one(conn).await? else {
+        return Ok(None);
+    };
+    if s.expires_at <= now {
+        session::Entity::delete_by_id(s.id).exec(conn).await?;
+        return Ok(None);
+    }
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else { return Ok(None) };
+    if !u.active {
+        return Ok(None);
+    }
+    Ok(Some((s, u)))
+}
+
+/// Extends a session's idle window.
+pub async fn touch_session<C: ConnectionTrait>(conn: &C, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, Expr::value(now))
+        .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+        .filter(session::Column::Id.eq(id_hash))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session<C: ConnectionTrait>(conn: &C, id_hash: &str) -> Result<()> {
+    session::Entity::delete_by_id(id_hash.to_owned()).exec(conn).await?;
+    Ok(())
+}
+
+/// Removes expired sessions and old login attempts; returns how many rows went.
+pub async fn purge_expired<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, attempts_before: DateTime<Utc>) -> Result<u64> {
+    let s = session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(conn).await?;
+    let a = login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::AttemptedAt.lt(attempts_before))
+        .exec(conn)
+        .await?;
+    Ok(s.rows_affected + a.rows_affected)
+}
+
+/// Stores an API token (its hash) for a user, with the audit event.
+pub async fn create_api_token<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    user: &user::Model,
+    name: &str,
+    token_hash: &str,
+) -> Result<api_token::Model> {
+    let t = api_token::ActiveModel {
+        user_id: Set(user.id),
+        name: Set(name.to_owned()),
+        token_hash: Set(token_hash.to_owned()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "api_token.create", "api_token", t.id)
+            .details(serde_json::json!({"user": user.username, "name": name})),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// The active user behind a bearer token hash, marking the token used.
+pub async fn user_by_api_token<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> Result<Option<user::Model>> {
+    let Some(t) = api_token::Entity::find().filter(api_token::Column::TokenHash.eq(token_hash)).one(conn).await? else {
+        return Ok(None);
+    };
+    if t.revoked_at.is_some() {
+        return Ok(None);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(t.id))
+        .exec(conn)
+        .await?;
+    Ok(user::Entity::find_by_id(t.user_id).one(conn).await?.filter(|u| u.active))
+}
+
+/// Number of users (for the readiness page and the demo loader).
+pub async fn user_count<C: ConnectionTrait>(conn: &C) -> Result<u64> {
+    Ok(user::Entity::find().count(conn).await?)
+}

@@ -1,0 +1,14 @@
+//! sea-orm entities, one module per table (see `migrations/`).
+
+pub mod agency;
+pub mod api_token;
+pub mod audit_event;
+pub mod audit_head;
+pub mod blob;
+pub mod directory_settings;
+pub mod group_member;
+pub mod login_attempt;
+pub mod recipient_group;
+pub mod session;
+pub mod user;
+pub mod user_role;

@@ -1,0 +1,307 @@
+//! Server-rendered pages (Vietnamese UI).
+
+use std::net::SocketAddr;
+
+use axum::{Extension, Form};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use minijinja::context;
+use serde::Deserialize;
+use trinhky_app::auth::{login, logout as end_session, new_token};
+use trinhky_app::user_add::{NewUser, user_add};
+use trinhky_domain::Role;
+use trinhky_store::{accounts, directory};
+
+use crate::auth::{Auth, User, Via};
+use crate::error::WebError;
+use crate::security::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, read_cookie, secure, tokens_match};
+use crate::state::AppState;
+
+type PageResult = Result<Response, WebError>;
+
+fn html(state: &AppState, name: &str, ctx: minijinja::Value) -> PageResult {
+    let body = state.templates.render(name, ctx).map_err(WebError::Internal)?;
+    Ok(Html(body).into_response())
+}
+
+/// The navigation and identity shown on every logged-in page.
+fn nav(auth: &Auth) -> minijinja::Value {
+    let p = &auth.principal;
+    let roles = p.roles();
+    let agencies: Vec<minijinja::Value> = p
+        .agencies()
+        .into_iter()
+        .map(|(code, name)| context! { code, name })
+        .collect();
+    let role_labels: Vec<&str> = roles.iter().map(|r| r.label_vi()).collect();
+    let mut links = vec![context! { href => "/", label => "Việc của tôi" }];
+    links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
+    for (code, _) in p.agencies() {
+        if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {
+            links.push(context! { href => format!("/agencies/{code}"), label => format!("Cán bộ {code}") });
+        }
+    }
+    context! {
+        user => context! { username => p.user.username.clone(), full_name => p.user.full_name.clone() },
+        agencies,
+        roles => role_labels,
+        links,
+        csrf_token => auth.csrf_token(),
+        receiving_clerk => p.is_receiving_clerk(),
+    }
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let ready = async {
+        state.store.ping().await?;
+        state.store.is_migrated().await
+    }
+    .await;
+    match ready {
+        Ok(true) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ready", "database": "ok"}))).into_response(),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "not_ready", "database": "migrations pending"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "not_ready", "database": "unreachable"})))
+                .into_response()
+        }
+    }
+}
+
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        "logo.svg" => (include_bytes!("../static/logo.svg"), "image/svg+xml"),
+        _ => return WebError::NotFound.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_str(ctype).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+fn client_ip(conn: Option<&ConnectInfo<SocketAddr>>) -> String {
+    conn.map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
+}
+
+fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<String>, username: &str) -> PageResult {
+    let csrf = new_token().map_err(|e| WebError::Internal(e.to_string()))?;
+    let body = state
+        .templates
+        .render("login.html", context! { csrf_token => csrf.clone(), error, username, page_title => "Đăng nhập" })
+        .map_err(WebError::Internal)?;
+    let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), headers);
+    let mut res = (status, Html(body)).into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, sec));
+    Ok(res)
+}
+
+pub async fn login_form(State(state): State<AppState>, auth: Option<Extension<Auth>>, headers: HeaderMap) -> PageResult {
+    if auth.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    login_page(&state, &headers, StatusCode::OK, None, "")
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    csrf_token: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    conn: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    // Login CSRF: the hidden field must match the cookie set with the form.
+    let cookie_token = read_cookie(&headers, LOGIN_CSRF_COOKIE);
+    match (cookie_token.as_deref(), form.csrf_token.as_deref()) {
+        (Some(c), Some(f)) if tokens_match(c, f) => {}
+        _ => return Err(WebError::Csrf),
+    }
+    let ttl = Duration::minutes(state.settings.session_ttl_minutes);
+    let ip = client_ip(conn.as_ref().map(|c| &c.0));
+    match login(&state.store, &form.username, &form.password, &ip, ttl, Utc::now()).await {
+        Ok(session) => {
+            let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), &headers);
+            let mut res = Redirect::to("/").into_response();
+            res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, &session.token, ttl.num_seconds(), sec));
+            res.headers_mut().append(header::SET_COOKIE, cookie(LOGIN_CSRF_COOKIE, "", 0, sec));
+            Ok(res)
+        }
+        Err(e) => {
+            let web: WebError = e.into();
+            match web {
+                WebError::BadRequest(msg) => login_page(&state, &headers, StatusCode::UNAUTHORIZED, Some(msg), &form.username),
+                WebError::TooManyRequests(msg) => {
+                    login_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(msg), &form.username)
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+pub async fn logout(State(state): State<AppState>, User(auth): User, headers: HeaderMap, Form(form): Form<CsrfForm>) -> PageResult {
+    auth.check_csrf(form.csrf_token.as_deref())?;
+    if let Via::Session { token_hash, .. } = &auth.via {
+        end_session(&state.store, token_hash, &auth.principal.user.username).await?;
+    }
+    let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), &headers);
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, sec));
+    Ok(res)
+}
+
+pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult {
+    let memberships: Vec<minijinja::Value> = auth
+        .principal
+        .memberships
+        .iter()
+        .map(|m| context! { agency_code => m.agency_code.clone(), agency_name => m.agency_name.clone(), role => m.role.label_vi(), title => m.title.clone() })
+        .collect();
+    let work: Vec<minijinja::Value> = Vec::new();
+    html(&state, "home.html", context! { nav => nav(&auth), memberships, work, page_title => "Việc của tôi" })
+}
+
+pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageResult {
+    let db = state.store.db();
+    let agencies = directory::agencies(db).await?;
+    let groups = directory::groups(db).await?;
+    let rows: Vec<minijinja::Value> = agencies
+        .iter()
+        .map(|a| context! { code => a.code.clone(), name => a.name.clone(), email => a.email.clone(), uses_trinhky => a.uses_trinhky })
+        .collect();
+    let groups: Vec<minijinja::Value> = groups
+        .iter()
+        .map(|g| context! { code => g.code.clone(), name => g.name.clone(), members => g.members.join(", ") })
+        .collect();
+    html(&state, "directory.html", context! { nav => nav(&auth), agencies => rows, groups, page_title => "Danh bạ cơ quan" })
+}
+
+/// An agency's staff and roles: only its own members may see it. Unknown codes answer the same
+/// 403 as foreign ones, so the page does not reveal what exists.
+async fn own_agency(state: &AppState, auth: &Auth, code: &str) -> Result<trinhky_store::entities::agency::Model, WebError> {
+    if !auth.principal.belongs_to(code) {
+        return Err(WebError::Forbidden(String::new()));
+    }
+    directory::agency_by_code(state.store.db(), code).await?.ok_or(WebError::Forbidden(String::new()))
+}
+
+pub async fn agency(State(state): State<AppState>, User(auth): User, Path(code): Path<String>) -> PageResult {
+    let agency = own_agency(&state, &auth, &code).await?;
+    agency_page(&state, &auth, &agency, None, StatusCode::OK).await
+}
+
+async fn agency_page(
+    state: &AppState,
+    auth: &Auth,
+    agency: &trinhky_store::entities::agency::Model,
+    message: Option<(bool, String)>,
+    status: StatusCode,
+) -> PageResult {
+    let members = accounts::agency_members(state.store.db(), agency.id).await?;
+    let members: Vec<minijinja::Value> = members
+        .iter()
+        .map(|(u, r, t)| context! { username => u.username.clone(), full_name => u.full_name.clone(), email => u.email.clone(), role => r.label_vi(), title => t.clone(), active => u.active })
+        .collect();
+    let roles: Vec<minijinja::Value> = Role::ALL.iter().map(|r| context! { value => r.as_str(), label => r.label_vi() }).collect();
+    let can_manage = auth.principal.has_role(&agency.code, Role::Admin);
+    let (ok, msg) = message.map_or((false, None), |(ok, m)| (ok, Some(m)));
+    let body = state
+        .templates
+        .render(
+            "agency.html",
+            context! {
+                nav => nav(auth), agency => context! { code => agency.code.clone(), name => agency.name.clone(), email => agency.email.clone(), head_title => agency.head_title.clone() },
+                members, roles, can_manage, message => msg, message_ok => ok, page_title => agency.name.clone(),
+            },
+        )
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AddUserForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    title: String,
+}
+
+pub async fn agency_add_user(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(code): Path<String>,
+    Form(form): Form<AddUserForm>,
+) -> PageResult {
+    auth.check_csrf(form.csrf_token.as_deref())?;
+    let agency = own_agency(&state, &auth, &code).await?;
+    if !auth.principal.has_role(&code, Role::Admin) {
+        return Err(WebError::Forbidden("Chỉ quản trị hệ thống của cơ quan mới được thêm cán bộ.".into()));
+    }
+    let Ok(role) = form.role.parse::<Role>() else {
+        return agency_page(&state, &auth, &agency, Some((false, "Vai trò không hợp lệ.".into())), StatusCode::BAD_REQUEST).await;
+    };
+    let title = if form.title.trim().is_empty() { role.label_vi().to_owned() } else { form.title.clone() };
+    let new = NewUser {
+        username: form.username.clone(),
+        full_name: form.full_name.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+        roles: vec![(agency.code.clone(), role, title)],
+    };
+    match user_add(&state.store, &auth.principal.actor(), new).await {
+        Ok(u) => {
+            let msg = format!("Đã thêm tài khoản {}.", u.username);
+            agency_page(&state, &auth, &agency, Some((true, msg)), StatusCode::OK).await
+        }
+        Err(e) => {
+            let web: WebError = e.into();
+            match web {
+                WebError::BadRequest(m) | WebError::Conflict(m) => {
+                    agency_page(&state, &auth, &agency, Some((false, m)), StatusCode::BAD_REQUEST).await
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
+

@@ -1,0 +1,54 @@
+//! HTML templates (minijinja, compiled into the binary, HTML auto-escaped).
+
+use minijinja::{Environment, Value, context};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("agency.html", include_str!("../templates/agency.html")),
+    ("directory.html", include_str!("../templates/directory.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, src) in TEMPLATES {
+            if let Err(e) = env.add_template(name, src) {
+                // Templates are compiled in; a broken one is a build defect caught by tests.
+                tracing::error!(template = name, error = %e, "template does not compile");
+            }
+        }
+        Templates { env }
+    }
+
+    /// The process-wide instance (templates are constant).
+    pub fn global() -> &'static Templates {
+        static T: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+        T.get_or_init(Templates::new)
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| format!("template {name}: {e:#}"))
+    }
+
+    pub fn error_page(&self, status: u16, message: &str, request_id: Option<&str>) -> String {
+        self.render("error.html", context! { status, message, request_id, page_title => "Lỗi" })
+            .unwrap_or_else(|_| format!("<!doctype html><meta charset=utf-8><title>Lỗi {status}</title><p>{status}"))
+    }
+}

@@ -1,0 +1,281 @@
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use trinhky_app::Settings;
+use trinhky_app::settings::LogFormat;
+use trinhky_store::Store;
+
+/// trinhky — document workflow and e-signature routing for Vietnamese government offices
+/// (trình ký, ký số, phát hành và theo dõi văn bản theo Nghị định 30/2020/NĐ-CP).
+///
+/// Settings come from a TOML file (--config, TRINHKY_CONFIG or ./trinhky.toml) and TRINHKY_*
+/// environment variables. By default the database is SQLite at ./data/trinhky.db.
+#[derive(Debug, Parser)]
+#[command(name = "trinhky", version, propagate_version = true)]
+pub struct Cli {
+    /// Settings file (TOML). Default: $TRINHKY_CONFIG, else ./trinhky.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, start the web server and background workers; stop cleanly on Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage the directory of agencies and recipient groups.
+    #[command(subcommand)]
+    Directory(DirectoryCmd),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Inspect the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Load the demo province and one demo account per role (passwords are printed at start-up).
+    #[arg(long)]
+    pub demo: bool,
+    /// Folder with the demo's directory.toml and users.toml. Default: ./deploy/demo.
+    #[arg(long, value_name = "DIR", requires = "demo")]
+    pub demo_dir: Option<PathBuf>,
+    /// Listen address; overrides TRINHKY_BIND (default 127.0.0.1:8080). Port 0 picks a free port.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCmd {
+    /// Import agencies and groups from a TOML file. Idempotent; a file with any error imports nothing.
+    Import {
+        /// The directory file, e.g. deploy/demo/directory.toml.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Create an account with one or more roles. The password is read from --password-file or stdin.
+    Add(UserAddArgs),
+    /// Issue an API bearer token for a user (printed once; only its hash is stored).
+    Token {
+        /// The user the token acts as.
+        username: String,
+        /// What the token is for, e.g. "tích hợp cổng dịch vụ công".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name: 3–64 characters a-z, 0-9, '.', '_' or '-'.
+    #[arg(long)]
+    pub username: String,
+    /// Full name with diacritics, as printed on documents.
+    #[arg(long)]
+    pub full_name: String,
+    #[arg(long)]
+    pub email: String,
+    /// AGENCY:ROLE[:TITLE], repeatable. Roles: drafter, agency_head, deputy_head, clerk, admin.
+    /// Example: --role "SNV:agency_head:Giám đốc".
+    #[arg(long = "role", value_name = "AGENCY:ROLE[:TITLE]", required = true)]
+    pub roles: Vec<String>,
+    /// Read the password from this file (first line). Without it, the password is read from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Recompute the hash chain; exit 0 if intact, 1 naming the first broken event.
+    Verify {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRINHKY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub async fn open_store(settings: &Settings) -> Result<Store> {
+    if settings.database_url.starts_with("sqlite:") {
+        settings.prepare_data_dir()?;
+    }
+    Ok(Store::connect(&settings.database_url).await?)
+}
+
+/// A progress bar on a terminal, hidden otherwise.
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let pb = if std::io::stderr().is_terminal() { ProgressBar::new(len) } else { ProgressBar::hidden() };
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+fn cli_actor() -> String {
+    let who = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("cli:{who}")
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let mut settings = Settings::from_env(cli.config.as_deref())?;
+    if let Command::Serve(ServeArgs { bind: Some(b), .. }) = &cli.command {
+        settings.bind = b
+            .parse()
+            .map_err(|_| anyhow::anyhow!("invalid setting --bind: \"{b}\" is not an address:port. Fix: write it like 127.0.0.1:8080"))?;
+    }
+    init_logging(settings.log_format);
+    match cli.command {
+        Command::Serve(args) => crate::serve::serve(settings, args).await,
+        Command::Migrate => {
+            let store = open_store(&settings).await?;
+            let n = store.migrate().await?;
+            println!("migrations applied: {n} (database is up to date)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Directory(DirectoryCmd::Import { file }) => directory_import(&settings, &file).await,
+        Command::User(UserCmd::Add(args)) => user_add(&settings, args).await,
+        Command::User(UserCmd::Token { username, name }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let token = trinhky_app::auth::create_api_token(&store, &cli_actor(), &username, &name).await?;
+            println!("{token}");
+            eprintln!("API token for {username} created. It is shown once; send it as `Authorization: Bearer <token>`.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
+    }
+}
+
+async fn directory_import(settings: &Settings, file: &Path) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    store.migrate().await?;
+    let pb = progress(0, "importing");
+    let result = trinhky_app::directory_import::directory_import(&store, file, &cli_actor(), |done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })
+    .await;
+    pb.finish_and_clear();
+    let (dir, s) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was imported.");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    println!("directory \"{}\" imported from {}", dir.name, file.display());
+    println!(
+        "  agencies: {} created, {} updated, {} unchanged",
+        s.agencies_created, s.agencies_updated, s.agencies_unchanged
+    );
+    println!("  groups:   {} created, {} updated, {} unchanged", s.groups_created, s.groups_updated, s.groups_unchanged);
+    if !s.agencies_not_in_file.is_empty() {
+        println!("  kept (in the database, not in the file): {}", s.agencies_not_in_file.join(", "));
+    }
+    if !s.changed() {
+        println!("  nothing changed.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_add(settings: &Settings, args: UserAddArgs) -> Result<ExitCode> {
+    let password = match &args.password_file {
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the password file {}", p.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprint!("Password for {} (input is shown; prefer --password-file): ", args.username);
+            }
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.is_empty() {
+        bail!("no password given: pass --password-file FILE or pipe it on stdin");
+    }
+    let mut roles = Vec::new();
+    for r in &args.roles {
+        roles.push(trinhky_app::user_add::parse_role_arg(r)?);
+    }
+    let store = open_store(settings).await?;
+    store.migrate().await?;
+    let new = trinhky_app::user_add::NewUser {
+        username: args.username,
+        full_name: args.full_name,
+        email: args.email,
+        password,
+        roles,
+    };
+    match trinhky_app::user_add::user_add(&store, &cli_actor(), new).await {
+        Ok(u) => {
+            println!("user {} ({}) created", u.username, u.full_name);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn audit_verify(settings: &Settings, json: bool) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    if !store.is_migrated().await? {
+        bail!("the database at {} has pending migrations; run `trinhky migrate` first", settings.database_url);
+    }
+    let pb = progress(0, "verifying");
+    let report = trinhky_store::audit::verify(store.db(), |done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await?;
+    pb.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    match &report.broken {
+        None => {
+            if !json {
+                println!("audit chain intact: {} events verified", report.events);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            if !json {
+                println!("audit chain BROKEN: {b}");
+                println!("(checked {} events before the break)", report.events.saturating_sub(1));
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}

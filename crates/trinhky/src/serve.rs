@@ -1,0 +1,86 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use trinhky_app::Settings;
+
+use crate::cli::{ServeArgs, open_store};
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
+    let store = open_store(&settings).await?;
+    let ran = store.migrate().await.context("migrations failed")?;
+    tracing::info!(migrations = ran, "database ready");
+    if args.demo {
+        let dir = trinhky_app::demo::find_demo_dir(args.demo_dir.as_deref())?;
+        let accounts = trinhky_app::demo::load(&store, &dir).await?;
+        println!("Demo accounts (from {}):", dir.join("users.toml").display());
+        println!("  {:<28} {:<28} {}", "username", "password", "roles");
+        for a in &accounts {
+            println!("  {:<28} {:<28} {}", a.username, a.password, a.roles);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {} (setting TRINHKY_BIND): is another server running?", settings.bind))?;
+    let addr = listener.local_addr()?;
+    println!("trinhky listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = spawn_workers(&store, stop_rx);
+    let state = trinhky_web::state(Arc::new(settings), store.clone());
+    trinhky_web::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
+    store.close().await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Background workers. They stop when `stop` turns true.
+fn spawn_workers(store: &trinhky_store::Store, mut stop: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    let store = store.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let now = chrono::Utc::now();
+                    match trinhky_store::accounts::purge_expired(store.db(), now, now - chrono::Duration::days(30)).await {
+                        Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and old login attempts"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    });
+    vec![housekeeping]
+}
