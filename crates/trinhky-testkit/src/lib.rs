@@ -1,0 +1,168 @@
+//! Test kit shared by the integration tests: a fresh database per test on the backend chosen by
+//! `TRINHKY_TEST_DATABASE` (`sqlite`, the default, or `postgres`), the app as an axum router
+//! (driven with `oneshot`, no socket), and the demo province loaded from `deploy/demo`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use sea_orm::ConnectionTrait;
+use tower::ServiceExt;
+use trinhky_app::Settings;
+use trinhky_store::Store;
+
+/// The repository root (tests run with the crate as working directory).
+pub fn repo_root() -> PathBuf {
+    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !p.join("deploy/demo/directory.toml").exists() {
+        assert!(p.pop(), "repository root not found");
+    }
+    p
+}
+
+fn random_suffix() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("randomness");
+    hex::encode(b)
+}
+
+/// Which backend this test run uses.
+pub fn backend() -> &'static str {
+    match std::env::var("TRINHKY_TEST_DATABASE").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// A fresh, empty database; returns its URL. PostgreSQL databases are named `tk_test_<random>`
+/// (the test script drops leftovers before a run).
+pub async fn fresh_database_url() -> String {
+    let id = random_suffix();
+    if backend() == "postgres" {
+        let admin = std::env::var("TRINHKY_TEST_PG_ADMIN_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let conn = sea_orm::Database::connect(&admin).await.expect("connect to PostgreSQL admin database");
+        conn.execute_unprepared(&format!("CREATE DATABASE tk_test_{id}")).await.expect("create test database");
+        conn.close().await.ok();
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin URL has a database");
+        format!("{base}/tk_test_{id}")
+    } else {
+        let dir = std::env::temp_dir().join(format!("trinhky-test-{id}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        format!("sqlite://{}?mode=rwc", dir.join("trinhky.db").display())
+    }
+}
+
+/// A migrated store on a fresh database.
+pub async fn fresh_store() -> (Store, String) {
+    let url = fresh_database_url().await;
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (store, url)
+}
+
+/// The app under test.
+pub struct TestApp {
+    pub store: Store,
+    pub database_url: String,
+    pub router: axum::Router,
+}
+
+/// Starts the app on a fresh database with the demo province and demo accounts loaded.
+pub async fn spawn_app() -> TestApp {
+    let (store, database_url) = fresh_store().await;
+    trinhky_app::demo::load(&store, &repo_root().join("deploy/demo")).await.expect("demo data loads");
+    let settings = Settings::load(None, |k| match k {
+        "TRINHKY_DATABASE_URL" => Some(database_url.clone()),
+        _ => None,
+    })
+    .expect("settings");
+    let router = trinhky_web::router(trinhky_web::state(Arc::new(settings), store.clone()));
+    TestApp { store, database_url, router }
+}
+
+/// Demo password of a demo user (the users file's convention).
+pub fn demo_password(username: &str) -> String {
+    format!("demo-{}", username.replace('.', "-"))
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(req).await.expect("router answers")
+    }
+
+    /// Logs in through the form (with its CSRF cookie) and returns the session cookie and the
+    /// session's CSRF token (read from the home page).
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, Response<Body>> {
+        let (login_cookie, csrf) = self.login_form().await;
+        let body = format!(
+            "csrf_token={csrf}&username={}&password={}",
+            urlencode(username),
+            urlencode(password)
+        );
+        let res = self
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, login_cookie)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        if !res.status().is_redirection() {
+            return Err(res);
+        }
+        let cookie = set_cookie(&res, "trinhky_session").expect("session cookie");
+        let home = self.send(Request::get("/").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        let html = body_text(home).await;
+        let csrf = extract_csrf(&html).expect("csrf token on the home page");
+        Ok(Session { cookie, csrf })
+    }
+
+    /// GETs the login form: (cookie header value, csrf token).
+    pub async fn login_form(&self) -> (String, String) {
+        let res = self.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        let cookie = set_cookie(&res, "trinhky_login_csrf").expect("login csrf cookie");
+        let html = body_text(res).await;
+        (cookie, extract_csrf(&html).expect("csrf field"))
+    }
+}
+
+/// A logged-in browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// `trinhky_session=…`, ready for a Cookie header.
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// `name=value` of a Set-Cookie header.
+pub fn set_cookie(res: &Response<Body>, name: &str) -> Option<String> {
+    res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let first = v.split(';').next()?;
+        first.starts_with(&format!("{name}=")).then(|| first.to_owned())
+    })
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    Some(html[i..].split('"').next()?.to_owned())
+}
+
+pub async fn body_text(res: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.expect("body");
+    String::from_utf8(bytes.to_vec()).expect("utf-8 body")
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

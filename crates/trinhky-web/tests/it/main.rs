@@ -1,0 +1,8 @@
+//! Integration tests of the web layer, on the backend named by TRINHKY_TEST_DATABASE.
+//! One test binary for the crate: add modules here, not new files under tests/.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod authz;
+mod csrf;
+mod login;
+mod shell;
