@@ -325,3 +325,32 @@ mod tests {
         assert_eq!(s.smtp.unwrap().port, 587);
     }
 }
+
+impl Settings {
+    /// The mail transport these settings describe: SMTP when configured, else `.eml` files.
+    pub fn mail_transport(&self) -> Result<trinhky_mail::TransportConfig, SettingsError> {
+        let Some(s) = &self.smtp else {
+            return Ok(trinhky_mail::TransportConfig::Files(self.outbox_dir()));
+        };
+        let ca_pem = match &s.ca_file {
+            Some(p) => Some(std::fs::read(p).map_err(|e| {
+                err("TRINHKY_SMTP_CA_FILE", format!("cannot read {}: {e}", p.display()), "point it at a PEM certificate file")
+            })?),
+            None => None,
+        };
+        Ok(trinhky_mail::TransportConfig::Smtp(trinhky_mail::SmtpConfig {
+            host: s.host.clone(),
+            port: s.port,
+            security: match s.tls {
+                SmtpTls::Starttls => trinhky_mail::Security::Starttls,
+                SmtpTls::Tls => trinhky_mail::Security::ImplicitTls,
+                SmtpTls::None => trinhky_mail::Security::None,
+            },
+            credentials: match (&s.username, &s.password) {
+                (Some(u), Some(p)) => Some((u.clone(), p.expose().to_owned())),
+                _ => None,
+            },
+            ca_pem,
+        }))
+    }
+}
