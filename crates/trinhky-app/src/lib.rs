@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod directive_intake;
 pub mod directory_import;
 pub mod principal;
 pub mod settings;
@@ -42,4 +43,13 @@ pub fn read_text(path: &std::path::Path) -> Result<String> {
         path: path.display().to_string(),
         reason: format!("not UTF-8 text (invalid byte at offset {}); save the file as UTF-8", e.utf8_error().valid_up_to()),
     })
+}
+
+/// Today's date in Vietnam (UTC+7), the calendar deadlines are counted in.
+pub fn today_vn() -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    match chrono::FixedOffset::east_opt(7 * 3600) {
+        Some(tz) => now.with_timezone(&tz).date_naive(),
+        None => now.date_naive(),
+    }
 }

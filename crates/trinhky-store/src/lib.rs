@@ -11,6 +11,7 @@ pub mod blobs;
 mod db;
 pub mod directory;
 pub mod entities;
+pub mod intake;
 
 pub use db::{Backend, Store};
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 pub mod error;
+mod intake;
 mod pages;
 mod render;
 mod security;
@@ -35,6 +36,9 @@ pub fn router(state: AppState) -> Router {
         .route("/directory", get(pages::directory))
         .route("/agencies/{code}", get(pages::agency))
         .route("/agencies/{code}/users", post(pages::agency_add_user))
+        .route("/directives", get(intake::list).post(intake::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .route("/directives/{id}", get(intake::show))
+        .route("/directives/{id}/confirm", post(intake::confirm))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))

@@ -27,7 +27,7 @@ fn html(state: &AppState, name: &str, ctx: minijinja::Value) -> PageResult {
 }
 
 /// The navigation and identity shown on every logged-in page.
-fn nav(auth: &Auth) -> minijinja::Value {
+pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
     let p = &auth.principal;
     let roles = p.roles();
     let agencies: Vec<minijinja::Value> = p
@@ -37,6 +37,11 @@ fn nav(auth: &Auth) -> minijinja::Value {
         .collect();
     let role_labels: Vec<&str> = roles.iter().map(|r| r.label_vi()).collect();
     let mut links = vec![context! { href => "/", label => "Việc của tôi" }];
+    if let Some(po) = p.province_office.as_deref() {
+        if p.has_role(po, Role::Clerk) || p.has_role(po, Role::Drafter) || p.has_role(po, Role::Admin) {
+            links.push(context! { href => "/directives", label => "Văn bản chỉ đạo" });
+        }
+    }
     links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
     for (code, _) in p.agencies() {
         if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {
@@ -188,7 +193,29 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
         .iter()
         .map(|m| context! { agency_code => m.agency_code.clone(), agency_name => m.agency_name.clone(), role => m.role.label_vi(), title => m.title.clone() })
         .collect();
-    let work: Vec<minijinja::Value> = Vec::new();
+    let mut agency_ids: Vec<i32> = auth.principal.memberships.iter().map(|m| m.agency_id).collect();
+    agency_ids.sort_unstable();
+    agency_ids.dedup();
+    let today = trinhky_app::today_vn();
+    let work: Vec<minijinja::Value> = trinhky_store::intake::open_assignments_for(state.store.db(), &agency_ids)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let days_left = a.last_day.map(|d| (d - today).num_days());
+            let due = match days_left {
+                None => a.condition.clone().map_or_else(|| "Chưa có hạn".to_owned(), |c| format!("Có điều kiện: {c}")),
+                Some(0) => "Hết hạn hôm nay".to_owned(),
+                Some(n) if n > 0 => format!("Còn {n} ngày"),
+                Some(n) => format!("Quá hạn {} ngày", -n),
+            };
+            context! {
+                id => a.id, reference => a.task_ref, directive => a.directive_title, lead => a.lead_name, lead_code => a.lead_code,
+                deliverable => a.deliverable, report_to => a.report_to,
+                last_day => a.last_day.map(|d| d.format("%d/%m/%Y").to_string()),
+                due, overdue => days_left.is_some_and(|n| n < 0),
+            }
+        })
+        .collect();
     html(&state, "home.html", context! { nav => nav(&auth), memberships, work, page_title => "Việc của tôi" })
 }
 

@@ -9,6 +9,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("agency.html", include_str!("../templates/agency.html")),
     ("directory.html", include_str!("../templates/directory.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("directives.html", include_str!("../templates/directives.html")),
+    ("directive.html", include_str!("../templates/directive.html")),
 ];
 
 pub struct Templates {

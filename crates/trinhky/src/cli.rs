@@ -39,6 +39,30 @@ pub enum Command {
     /// Inspect the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Read directives (thông báo kết luận, công văn …) and turn them into assignments.
+    #[command(subcommand)]
+    Directive(DirectiveCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectiveCmd {
+    /// Extract metadata, tasks, deadlines and recipients from a .txt/.md/.docx/.pdf file; stores nothing.
+    Parse {
+        /// The directive file.
+        file: PathBuf,
+        /// Print exactly the JSON extraction instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store the directive (original file kept) and create its assignments after review:
+    /// prints the proposal, then asks for confirmation unless --yes.
+    Import {
+        /// The directive file.
+        file: PathBuf,
+        /// Confirm without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +191,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
+        Command::Directive(DirectiveCmd::Parse { file, json }) => crate::directive::parse(&file, json),
+        Command::Directive(DirectiveCmd::Import { file, yes }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            crate::directive::import(&store, &file, yes, &cli_actor()).await
+        }
     }
 }
 

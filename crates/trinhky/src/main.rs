@@ -2,6 +2,7 @@
 //! the work happens in the library crates.
 
 mod cli;
+mod directive;
 mod serve;
 
 use std::process::ExitCode;

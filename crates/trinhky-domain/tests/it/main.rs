@@ -4,3 +4,4 @@
 mod directive;
 mod directive_props;
 mod directive_seed;
+mod resolve;

@@ -2,9 +2,11 @@
 
 pub mod agency;
 pub mod api_token;
+pub mod assignment;
 pub mod audit_event;
 pub mod audit_head;
 pub mod blob;
+pub mod directive;
 pub mod directory_settings;
 pub mod group_member;
 pub mod login_attempt;

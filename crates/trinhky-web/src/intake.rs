@@ -1,0 +1,248 @@
+//! Pages of directive intake (Văn phòng UBND): upload, review side by side with the source,
+//! edit, confirm.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use trinhky_app::directive_intake::{self, TaskDecision, kind_str, parse_kind, proposed_decisions};
+use trinhky_domain::Role;
+use trinhky_store::intake;
+
+use crate::auth::{Auth, User};
+use crate::error::WebError;
+use crate::pages::nav;
+use crate::state::AppState;
+
+type PageResult = Result<Response, WebError>;
+
+/// Intake is the province office's job: its clerks and drafters (chuyên viên tổng hợp).
+fn require_intake(auth: &Auth) -> Result<String, WebError> {
+    let p = &auth.principal;
+    let po = p.province_office.clone().ok_or(WebError::Forbidden(String::new()))?;
+    if p.has_role(&po, Role::Clerk) || p.has_role(&po, Role::Drafter) || p.has_role(&po, Role::Admin) {
+        Ok(po)
+    } else {
+        Err(WebError::Forbidden("Chỉ Văn phòng UBND tỉnh tiếp nhận văn bản chỉ đạo.".into()))
+    }
+}
+
+const KINDS: [(&str, &str); 5] = [
+    ("before", "Trước ngày"),
+    ("no_later_than", "Chậm nhất ngày"),
+    ("within", "Trong thời hạn"),
+    ("relative", "Tính từ ngày"),
+    ("conditional", "Có điều kiện"),
+];
+
+async fn list_page(state: &AppState, auth: &Auth, error: Option<String>, status: StatusCode) -> PageResult {
+    let list = intake::recent_directives(state.store.db(), 50).await?;
+    let rows: Vec<minijinja::Value> = list
+        .iter()
+        .map(|d| {
+            context! {
+                id => d.id, title => d.title.clone(), number => d.number.clone(), source => d.source_name.clone(),
+                status => if d.status == "review" { "Chờ rà soát" } else { "Đã giao nhiệm vụ" },
+                uploaded => d.created_at.format("%d/%m/%Y").to_string(),
+            }
+        })
+        .collect();
+    let body = state
+        .templates
+        .render("directives.html", context! { nav => nav(auth), directives => rows, error, page_title => "Văn bản chỉ đạo" })
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn list(State(state): State<AppState>, User(auth): User) -> PageResult {
+    require_intake(&auth)?;
+    list_page(&state, &auth, None, StatusCode::OK).await
+}
+
+pub async fn upload(State(state): State<AppState>, User(auth): User, mut multipart: Multipart) -> PageResult {
+    require_intake(&auth)?;
+    let mut csrf: Option<String> = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let msg = format!("Không đọc được tệp tải lên: {}", e.body_text());
+                return list_page(&state, &auth, Some(msg), StatusCode::BAD_REQUEST).await;
+            }
+        };
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("van-ban.txt").to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => {
+                        let msg = format!("Không đọc được tệp tải lên: {}", e.body_text());
+                        return list_page(&state, &auth, Some(msg), StatusCode::PAYLOAD_TOO_LARGE).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    auth.check_csrf(csrf.as_deref())?;
+    let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
+        return list_page(&state, &auth, Some("Chưa chọn tệp văn bản.".into()), StatusCode::BAD_REQUEST).await;
+    };
+    match directive_intake::upload(&state.store, &auth.principal.actor(), &name, &bytes, trinhky_app::today_vn()).await {
+        Ok(d) => Ok(Redirect::to(&format!("/directives/{}", d.id)).into_response()),
+        Err(e) => match WebError::from(e) {
+            WebError::BadRequest(m) => list_page(&state, &auth, Some(format!("Không tiếp nhận được văn bản. {m}")), StatusCode::UNPROCESSABLE_ENTITY).await,
+            other => Err(other),
+        },
+    }
+}
+
+/// The source text as HTML with each task's sentences highlighted (escaped piece by piece).
+fn highlighted(text: &str, spans: &[(usize, usize, usize)]) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut spans: Vec<(usize, usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|(s, e, _)| s < e && *e <= text.len() && text.is_char_boundary(*s) && text.is_char_boundary(*e))
+        .collect();
+    spans.sort();
+    let mut out = String::with_capacity(text.len() + spans.len() * 40);
+    let mut at = 0;
+    for (s, e, i) in spans {
+        if s < at {
+            continue;
+        }
+        out.push_str(&esc(&text[at..s]));
+        out.push_str(&format!("<mark id=\"src-{i}\" data-task=\"{i}\">"));
+        out.push_str(&esc(&text[s..e]));
+        out.push_str("</mark>");
+        at = e;
+    }
+    out.push_str(&esc(&text[at..]));
+    out
+}
+
+async fn review_page(state: &AppState, auth: &Auth, id: i32, decisions: Option<Vec<TaskDecision>>, error: Option<String>, status: StatusCode) -> PageResult {
+    let p = directive_intake::proposal(&state.store, id).await.map_err(|e| match e {
+        trinhky_app::AppError::Invalid(_) => WebError::NotFound,
+        other => other.into(),
+    })?;
+    let decisions = decisions.unwrap_or_else(|| proposed_decisions(&p.parsed, &p.resolved));
+    let spans: Vec<(usize, usize, usize)> = p.parsed.tasks.iter().enumerate().map(|(i, t)| (t.span.0, t.span.1, i)).collect();
+    let tasks: Vec<minijinja::Value> = decisions
+        .iter()
+        .filter_map(|d| {
+            let t = p.parsed.tasks.get(d.task_index)?;
+            let r = p.resolved.tasks.get(d.task_index);
+            let unresolved: Vec<String> = r
+                .map(|r| r.leads.iter().flat_map(|l| l.unresolved.clone()).collect())
+                .unwrap_or_default();
+            Some(context! {
+                i => d.task_index, reference => t.reference.clone(), include => d.include,
+                leads => d.leads.join(", "), leads_written => t.leads.join("; "), unresolved,
+                co_agencies => d.co_agencies.join(", "),
+                deliverable => d.deliverable.clone(), report_to => d.report_to.clone(),
+                kind => kind_str(d.deadline_kind), last_day => d.last_day.map(|x| x.format("%Y-%m-%d").to_string()),
+                deadline_text => t.deadline.as_ref().map(|x| x.text.clone()), condition => d.condition.clone(),
+            })
+        })
+        .collect();
+    let kinds: Vec<minijinja::Value> = KINDS.iter().map(|(v, l)| context! { value => *v, label => *l }).collect();
+    let confirmed = p.directive.status != "review";
+    let assignments: Vec<minijinja::Value> = if confirmed {
+        intake::assignments_of(state.store.db(), id)
+            .await?
+            .into_iter()
+            .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(|d| d.format("%d/%m/%Y").to_string()), deliverable => a.deliverable })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let doc = &p.parsed.document;
+    let body = state
+        .templates
+        .render(
+            "directive.html",
+            context! {
+                nav => nav(auth), id, confirmed, tasks, kinds, error, assignments,
+                source_html => minijinja::Value::from_safe_string(highlighted(&p.directive.text, &spans)),
+                doc => context! {
+                    title => p.directive.title.clone(), number => doc.number.clone(), doc_type => doc.doc_type.clone(),
+                    issuer => doc.issuer.clone(), date => doc.date.map(|d| d.format("%d/%m/%Y").to_string()),
+                    signer => doc.signer.name.clone(), authority => doc.signer.authority.clone(), position => doc.signer.position.clone(),
+                    source => p.directive.source_name.clone(),
+                },
+                standing => p.parsed.standing_directives.len(),
+                recipients => p.parsed.recipients.iter().map(|r| r.text.clone()).collect::<Vec<_>>(),
+                unresolved_recipients => p.resolved.unresolved.clone(),
+                warnings => p.parsed.warnings.clone(),
+                page_title => "Rà soát văn bản chỉ đạo",
+            },
+        )
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> PageResult {
+    require_intake(&auth)?;
+    review_page(&state, &auth, id, None, None, StatusCode::OK).await
+}
+
+fn split_codes(s: &str) -> Vec<String> {
+    s.split([',', ';', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+}
+
+pub async fn confirm(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(fields): Form<Vec<(String, String)>>) -> PageResult {
+    require_intake(&auth)?;
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    auth.check_csrf(get("csrf_token").as_deref())?;
+    let p = directive_intake::proposal(&state.store, id).await.map_err(|_| WebError::NotFound)?;
+    let mut decisions = Vec::new();
+    let mut problems = Vec::new();
+    for (i, t) in p.parsed.tasks.iter().enumerate() {
+        let kind_raw = get(&format!("kind_{i}")).unwrap_or_default();
+        let kind = parse_kind(&kind_raw);
+        if kind.is_none() {
+            problems.push(format!("Nhiệm vụ {}: loại hạn không hợp lệ.", t.reference));
+        }
+        let last_raw = get(&format!("last_day_{i}")).unwrap_or_default();
+        let last_day = if last_raw.trim().is_empty() {
+            None
+        } else {
+            match chrono::NaiveDate::parse_from_str(last_raw.trim(), "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    problems.push(format!("Nhiệm vụ {}: ngày \"{last_raw}\" không hợp lệ.", t.reference));
+                    None
+                }
+            }
+        };
+        decisions.push(TaskDecision {
+            task_index: i,
+            include: get(&format!("include_{i}")).is_some(),
+            leads: split_codes(&get(&format!("leads_{i}")).unwrap_or_default()),
+            co_agencies: split_codes(&get(&format!("co_{i}")).unwrap_or_default()),
+            deliverable: get(&format!("deliverable_{i}")).unwrap_or_default(),
+            report_to: get(&format!("report_to_{i}")).unwrap_or_default(),
+            deadline_kind: kind.unwrap_or(trinhky_domain::directive::DeadlineKind::Conditional),
+            last_day,
+            condition: get(&format!("condition_{i}")).filter(|c| !c.trim().is_empty()),
+        });
+    }
+    if !problems.is_empty() {
+        return review_page(&state, &auth, id, Some(decisions), Some(problems.join(" ")), StatusCode::BAD_REQUEST).await;
+    }
+    match directive_intake::confirm(&state.store, &auth.principal.actor(), id, &decisions).await {
+        Ok(_) => Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
+        Err(e) => match WebError::from(e) {
+            WebError::BadRequest(m) | WebError::Conflict(m) => {
+                review_page(&state, &auth, id, Some(decisions), Some(m), StatusCode::BAD_REQUEST).await
+            }
+            other => Err(other),
+        },
+    }
+}
