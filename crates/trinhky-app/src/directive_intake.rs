@@ -145,7 +145,17 @@ pub fn proposed_decisions(parsed: &Directive, resolved: &ResolvedDirective) -> V
         .enumerate()
         .map(|(i, t)| {
             let r = resolved.tasks.get(i);
-            let leads = r.map(|r| r.lead_agencies.clone()).unwrap_or_default();
+            // Group leads stay as the group's code so the clerk sees "SO-BAN-NGANH", not 23 codes;
+            // confirm fans them out to every member agency.
+            let mut leads: Vec<String> = Vec::new();
+            for res in r.map(|r| r.leads.as_slice()).unwrap_or_default() {
+                for t in &res.targets {
+                    let c = t.code().to_owned();
+                    if !leads.contains(&c) {
+                        leads.push(c);
+                    }
+                }
+            }
             let co = r
                 .map(|r| r.co_agencies.iter().flat_map(|c| c.agency_codes()).collect::<Vec<_>>())
                 .unwrap_or_default();

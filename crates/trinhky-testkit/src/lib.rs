@@ -166,3 +166,17 @@ pub fn urlencode(s: &str) -> String {
     }
     out
 }
+
+/// The body with the HTML entities minijinja writes (`&#x2f;`, `&amp;` …) decoded, for text checks.
+pub async fn page_text(res: Response<Body>) -> String {
+    unescape(&body_text(res).await)
+}
+
+pub fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

@@ -95,11 +95,12 @@ pub async fn import(store: &Store, file: &Path, yes: bool, actor: &str) -> Resul
     let resolved = trinhky_domain::resolve::resolve_directive(&index, &parsed);
     print_table(&parsed);
     let decisions = proposed_decisions(&parsed, &resolved);
-    let count: usize = decisions.iter().filter(|d| d.include).map(|d| d.leads.len()).sum();
+    let fan_out = |i: usize| resolved.tasks.get(i).map_or(0, |r| r.lead_agencies.len());
+    let count: usize = decisions.iter().filter(|d| d.include).map(|d| fan_out(d.task_index)).sum();
     println!("\nSẽ tạo {count} nhiệm vụ (một nhiệm vụ cho mỗi cơ quan chủ trì):");
     for d in decisions.iter().filter(|d| d.include) {
         let Some(t) = parsed.tasks.get(d.task_index) else { continue };
-        println!("  {:<6} hạn {:<11} → {}", t.reference, fmt_date(d.last_day), d.leads.join(", "));
+        println!("  {:<6} hạn {:<11} → {} ({} cơ quan)", t.reference, fmt_date(d.last_day), d.leads.join(", "), fan_out(d.task_index));
     }
     if !resolved.unresolved.is_empty() {
         println!("Chưa xác định được trong danh bạ: {}", resolved.unresolved.join("; "));

@@ -28,7 +28,7 @@ export async function drafterLogsIn({ page, base, shot }) {
   const text = await page.locator('main').innerText();
   assert.ok(text.includes('Sở Nội vụ'), text);
   assert.ok(text.includes('Chuyên viên'), text);
-  assert.ok(text.includes('Hiện chưa có nhiệm vụ hay văn bản nào cần bạn xử lý.'), text);
+  assert.ok(text.includes('Nhiệm vụ và văn bản cần xử lý'), text);
   assert.equal(text, text.normalize('NFC'), 'page text is NFC');
   // The name renders with its diacritics as Unicode text, not as replacement characters.
   assert.ok(!text.includes('\uFFFD'));

@@ -4,5 +4,6 @@
 
 mod authz;
 mod csrf;
+mod intake;
 mod login;
 mod shell;
