@@ -5,9 +5,11 @@
 
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod directive_intake;
 pub mod directory_import;
 pub mod principal;
+pub mod registry;
 pub mod settings;
 pub mod user_add;
 

@@ -79,6 +79,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub mail_from: String,
     pub smtp: Option<SmtpSettings>,
+    /// Folder of workflow definitions (`*.toml`).
+    pub workflows_dir: PathBuf,
+    /// Holiday calendar used for working-day SLAs.
+    pub calendar_file: PathBuf,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
 }
@@ -107,6 +111,8 @@ struct FileSettings {
     session_ttl_minutes: Option<i64>,
     log_format: Option<String>,
     mail_from: Option<String>,
+    workflows_dir: Option<PathBuf>,
+    calendar_file: Option<PathBuf>,
     smtp: Option<FileSmtp>,
 }
 
@@ -237,6 +243,12 @@ impl Settings {
             }
         };
         let mail_from = mail_from.unwrap_or_else(|| "trinhky <no-reply@trinhky.invalid>".into());
+        let workflows_dir = pick("TRINHKY_WORKFLOWS_DIR", file.workflows_dir.map(|p| p.display().to_string()))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("workflows"));
+        let calendar_file = pick("TRINHKY_CALENDAR", file.calendar_file.map(|p| p.display().to_string()))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
         Ok(Settings {
             data_dir,
             database_url,
@@ -247,6 +259,8 @@ impl Settings {
             log_format,
             mail_from,
             smtp,
+            workflows_dir,
+            calendar_file,
             source: path,
         })
     }

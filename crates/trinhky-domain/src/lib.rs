@@ -18,5 +18,6 @@ pub mod directory;
 pub mod resolve;
 pub mod role;
 pub mod text;
+pub mod workflow;
 
 pub use role::Role;

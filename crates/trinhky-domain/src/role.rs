@@ -15,6 +15,8 @@ pub enum Role {
     AgencyHead,
     /// cấp phó: signs "KT." when delegated.
     DeputyHead,
+    /// trưởng phòng: head of a unit inside the agency; reviews drafts before the agency head.
+    UnitHead,
     /// văn thư: numbers, seals, dispatches and registers. In the province office the clerk also
     /// receives and archives incoming documents.
     Clerk,
@@ -23,13 +25,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Drafter, Role::AgencyHead, Role::DeputyHead, Role::Clerk, Role::Admin];
+    pub const ALL: [Role; 6] = [Role::Drafter, Role::AgencyHead, Role::DeputyHead, Role::UnitHead, Role::Clerk, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Drafter => "drafter",
             Role::AgencyHead => "agency_head",
             Role::DeputyHead => "deputy_head",
+            Role::UnitHead => "unit_head",
             Role::Clerk => "clerk",
             Role::Admin => "admin",
         }
@@ -41,6 +44,7 @@ impl Role {
             Role::Drafter => "Chuyên viên",
             Role::AgencyHead => "Thủ trưởng cơ quan",
             Role::DeputyHead => "Cấp phó",
+            Role::UnitHead => "Trưởng phòng",
             Role::Clerk => "Văn thư",
             Role::Admin => "Quản trị hệ thống",
         }
@@ -54,7 +58,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role \"{0}\"; expected one of: drafter, agency_head, deputy_head, clerk, admin")]
+#[error("unknown role \"{0}\"; expected one of: drafter, agency_head, deputy_head, unit_head, clerk, admin")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

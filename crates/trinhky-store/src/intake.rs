@@ -218,3 +218,7 @@ pub async fn assignments_of<C: ConnectionTrait>(conn: &C, directive_id: i32) -> 
         .await?;
     rows(conn, list).await
 }
+
+pub async fn assignment_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<assignment::Model>> {
+    Ok(assignment::Entity::find_by_id(id).one(conn).await?)
+}

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod blobs;
 mod db;
 pub mod directory;
+pub mod documents;
 pub mod entities;
 pub mod intake;
 

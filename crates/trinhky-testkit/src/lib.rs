@@ -65,6 +65,7 @@ pub async fn fresh_store() -> (Store, String) {
 
 /// The app under test.
 pub struct TestApp {
+    pub registry: Arc<trinhky_app::registry::Registry>,
     pub store: Store,
     pub database_url: String,
     pub router: axum::Router,
@@ -79,8 +80,13 @@ pub async fn spawn_app() -> TestApp {
         _ => None,
     })
     .expect("settings");
-    let router = trinhky_web::router(trinhky_web::state(Arc::new(settings), store.clone()));
-    TestApp { store, database_url, router }
+    let registry = Arc::new(
+        trinhky_app::registry::Registry::load(&repo_root().join("workflows"), &repo_root().join("deploy/calendar/vn.toml"))
+            .expect("shipped workflows load"),
+    );
+    registry.register(&store).await.expect("register workflows");
+    let router = trinhky_web::router(trinhky_web::state(Arc::new(settings), store.clone(), registry.clone()));
+    TestApp { store, database_url, router, registry }
 }
 
 /// Demo password of a demo user (the users file's convention).

@@ -7,6 +7,8 @@ mod api;
 mod auth;
 pub mod error;
 mod intake;
+mod documents;
+mod openapi;
 mod pages;
 mod render;
 mod security;
@@ -28,7 +30,12 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/me", get(api::me))
         .route("/agencies", get(api::agencies))
-        .route("/agencies/{code}/members", get(api::members).post(api::add_member));
+        .route("/agencies/{code}/members", get(api::members).post(api::add_member))
+        .route("/documents", get(documents::api_inbox))
+        .route("/documents/{id}", get(documents::api_get).put(documents::api_edit))
+        .route("/documents/{id}/actions/{action}", post(documents::api_act))
+        .route("/assignments/{id}/documents", post(documents::api_create))
+        .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
@@ -39,6 +46,11 @@ pub fn router(state: AppState) -> Router {
         .route("/directives", get(intake::list).post(intake::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
         .route("/directives/{id}", get(intake::show))
         .route("/directives/{id}/confirm", post(intake::confirm))
+        .route("/documents/{id}", get(documents::show))
+        .route("/documents/{id}/edit", post(documents::edit))
+        .route("/documents/{id}/act/{action}", post(documents::act))
+        .route("/assignments/{id}/documents", post(documents::create))
+        .route("/delegations", get(documents::delegations).post(documents::delegate))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
@@ -50,8 +62,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Builds the state from settings and an open store.
-pub fn state(settings: Arc<Settings>, store: Store) -> AppState {
-    AppState::new(settings, store)
+pub fn state(settings: Arc<Settings>, store: Store, registry: Arc<trinhky_app::registry::Registry>) -> AppState {
+    AppState::new(settings, store, registry)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

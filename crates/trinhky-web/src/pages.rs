@@ -42,6 +42,9 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
             links.push(context! { href => "/directives", label => "Văn bản chỉ đạo" });
         }
     }
+    if !p.memberships.iter().all(|m| m.role != Role::AgencyHead) {
+        links.push(context! { href => "/delegations", label => "Giao quyền ký thay" });
+    }
     links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
     for (code, _) in p.agencies() {
         if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {
@@ -208,15 +211,27 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
                 Some(n) if n > 0 => format!("Còn {n} ngày"),
                 Some(n) => format!("Quá hạn {} ngày", -n),
             };
+            let can_draft = auth.principal.has_role(&a.lead_code, Role::Drafter);
             context! {
-                id => a.id, reference => a.task_ref, directive => a.directive_title, lead => a.lead_name, lead_code => a.lead_code,
+                id => a.id, reference => a.task_ref, can_draft, directive => a.directive_title, lead => a.lead_name, lead_code => a.lead_code,
                 deliverable => a.deliverable, report_to => a.report_to,
                 last_day => a.last_day.map(|d| d.format("%d/%m/%Y").to_string()),
                 due, overdue => days_left.is_some_and(|n| n < 0),
             }
         })
         .collect();
-    html(&state, "home.html", context! { nav => nav(&auth), memberships, work, page_title => "Việc của tôi" })
+    let documents: Vec<minijinja::Value> = trinhky_app::documents::inbox(&state.store, &state.registry, &auth.principal)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let days_left = w.due_date.map(|d| (d - today).num_days());
+            context! {
+                id => w.document_id, title => w.title, doc_type => w.doc_type, agency => w.agency_code, state => w.state_label,
+                due => w.due_date.map(|d| d.format("%d/%m/%Y").to_string()), overdue => days_left.is_some_and(|n| n < 0),
+            }
+        })
+        .collect();
+    html(&state, "home.html", context! { nav => nav(&auth), memberships, work, documents, page_title => "Việc của tôi" })
 }
 
 pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageResult {

@@ -11,6 +11,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("directives.html", include_str!("../templates/directives.html")),
     ("directive.html", include_str!("../templates/directive.html")),
+    ("document.html", include_str!("../templates/document.html")),
+    ("delegations.html", include_str!("../templates/delegations.html")),
 ];
 
 pub struct Templates {

@@ -39,9 +39,22 @@ pub enum Command {
     /// Inspect the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Validate workflow definitions.
+    #[command(subcommand)]
+    Workflow(WorkflowCmd),
     /// Read directives (thông báo kết luận, công văn …) and turn them into assignments.
     #[command(subcommand)]
     Directive(DirectiveCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCmd {
+    /// Check definition files (default: the configured workflows folder). Prints every error as
+    /// CODE file:line: message (hint); exits 1 if any.
+    Check {
+        /// Files or folders of *.toml definitions.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,7 +124,7 @@ pub struct UserAddArgs {
     pub full_name: String,
     #[arg(long)]
     pub email: String,
-    /// AGENCY:ROLE[:TITLE], repeatable. Roles: drafter, agency_head, deputy_head, clerk, admin.
+    /// AGENCY:ROLE[:TITLE], repeatable. Roles: drafter, unit_head, agency_head, deputy_head, clerk, admin.
     /// Example: --role "SNV:agency_head:Giám đốc".
     #[arg(long = "role", value_name = "AGENCY:ROLE[:TITLE]", required = true)]
     pub roles: Vec<String>,
@@ -191,6 +204,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
+        Command::Workflow(WorkflowCmd::Check { paths }) => {
+            let paths = if paths.is_empty() { vec![settings.workflows_dir.clone()] } else { paths };
+            let (defs, errors) = trinhky_app::registry::check_paths(&paths)?;
+            for e in &errors {
+                println!("{e}");
+            }
+            if errors.is_empty() {
+                for d in &defs {
+                    println!("ok  {} (version {}, {} states, {} transitions) — {}", d.id, d.version, d.states.len(), d.transitions.len(), d.file);
+                }
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{} error(s)", errors.len());
+                Ok(ExitCode::from(1))
+            }
+        }
         Command::Directive(DirectiveCmd::Parse { file, json }) => crate::directive::parse(&file, json),
         Command::Directive(DirectiveCmd::Import { file, yes }) => {
             let store = open_store(&settings).await?;

@@ -31,8 +31,11 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
+    let registry = trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
+    registry.register(&store).await?;
+    let registry = Arc::new(registry);
     tracing::info!(migrations = ran, "database ready");
     if args.demo {
         let dir = trinhky_app::demo::find_demo_dir(args.demo_dir.as_deref())?;
@@ -51,8 +54,8 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     tracing::info!(%addr, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = spawn_workers(&store, stop_rx);
-    let state = trinhky_web::state(Arc::new(settings), store.clone());
+    let workers = spawn_workers(&store, &registry, stop_rx);
+    let state = trinhky_web::state(Arc::new(settings), store.clone(), registry);
     trinhky_web::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
     let _ = stop_tx.send(true);
     for w in workers {
@@ -64,8 +67,13 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
 }
 
 /// Background workers. They stop when `stop` turns true.
-fn spawn_workers(store: &trinhky_store::Store, mut stop: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+fn spawn_workers(
+    store: &trinhky_store::Store,
+    registry: &Arc<trinhky_app::registry::Registry>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let store = store.clone();
+    let registry = registry.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -76,6 +84,11 @@ fn spawn_workers(store: &trinhky_store::Store, mut stop: tokio::sync::watch::Rec
                         Ok(n) if n > 0 => tracing::info!(rows = n, "purged expired sessions and old login attempts"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                    }
+                    match trinhky_app::documents::scan_reminders(&store, &registry, trinhky_app::today_vn(), now).await {
+                        Ok(n) if n > 0 => tracing::info!(reminders = n, "deadline reminders queued"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "reminder scan failed"),
                     }
                 }
                 _ = stop.changed() => break,

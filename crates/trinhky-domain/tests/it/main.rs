@@ -5,3 +5,4 @@ mod directive;
 mod directive_props;
 mod directive_seed;
 mod resolve;
+mod workflow;

@@ -19,7 +19,7 @@ fn each_subcommand_has_accurate_help() {
         (&["serve", "--help"], &["--demo", "--demo-dir", "--bind", "SIGTERM"]),
         (&["migrate", "--help"], &["migrations"]),
         (&["directory", "import", "--help"], &["FILE", "imports nothing"]),
-        (&["user", "add", "--help"], &["--username", "--full-name", "--email", "--role", "--password-file", "drafter, agency_head, deputy_head, clerk, admin"]),
+        (&["user", "add", "--help"], &["--username", "--full-name", "--email", "--role", "--password-file", "drafter, unit_head, agency_head, deputy_head, clerk, admin"]),
         (&["user", "token", "--help"], &["--name", "USERNAME"]),
         (&["audit", "verify", "--help"], &["--json", "first broken event"]),
     ];

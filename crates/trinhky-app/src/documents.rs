@@ -1,0 +1,454 @@
+//! Use cases of the document workflow: create a report from an assignment, edit it (each edit a
+//! new version), act on it (submit, return, approve, issue …), delegate signing authority, list
+//! one's work, and produce deadline reminders. Each action is one transaction with its audit
+//! event and effect rows; who may act is decided by the pure engine
+//! (`trinhky_domain::workflow::apply`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use trinhky_domain::Role;
+use trinhky_domain::workflow::{self, ActionInput, Actor, Authority, Consultation, Definition, Delegation, Denied, Effect, Instance};
+use trinhky_store::documents::{self as repo, Content, NewDocument, TransitionRecord};
+use trinhky_store::entities::{document, document_version, transition, workflow_instance};
+use trinhky_store::{Store, StoreError, accounts, directory, intake};
+
+use crate::registry::Registry;
+use crate::{AppError, Principal, Result};
+
+fn store_err(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict(m) => AppError::Conflict(m),
+        other => other.into(),
+    }
+}
+
+/// The engine's view of the caller, with their delegations.
+pub async fn actor(store: &Store, p: &Principal) -> Result<Actor> {
+    let db = store.db();
+    let mut delegations = Vec::new();
+    for d in repo::delegations_to(db, p.user.id).await? {
+        let agency = directory::agency_by_id(db, d.agency_id).await?.map(|a| a.code).unwrap_or_default();
+        let from = accounts::user_by_id(db, d.from_user_id).await?.map(|u| u.username).unwrap_or_default();
+        let authority = match d.authority.as_str() {
+            "tl" => Authority::Tl,
+            "tuq" => Authority::Tuq,
+            _ => Authority::Kt,
+        };
+        delegations.push(Delegation {
+            agency,
+            from_username: from,
+            to_username: p.user.username.clone(),
+            authority,
+            head_title: d.head_title,
+            deputy_title: d.deputy_title,
+            valid_from: d.valid_from,
+            valid_to: d.valid_to,
+            workflow: d.workflow,
+        });
+    }
+    Ok(Actor {
+        username: p.user.username.clone(),
+        roles: p.memberships.iter().map(|m| (m.agency_code.clone(), m.role)).collect(),
+        delegations,
+        ..Default::default()
+    })
+}
+
+/// Everything about one document that pages and the API show.
+pub struct Loaded {
+    pub document: document::Model,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub drafter_name: String,
+    pub version: document_version::Model,
+    pub instance: workflow_instance::Model,
+    pub definition: std::sync::Arc<Definition>,
+    pub domain: Instance,
+}
+
+async fn domain_instance(
+    store: &Store,
+    inst: &workflow_instance::Model,
+    agency: &trinhky_store::entities::agency::Model,
+    drafter: &str,
+    recipients_text: &str,
+) -> Result<Instance> {
+    // Recipient agencies: the version's Nơi nhận lines resolved against the directory.
+    let index = crate::directive_intake::directory_index(store).await?;
+    let mut recipients: Vec<String> = Vec::new();
+    for line in recipients_text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let line = line.trim_start_matches(['-', '+', '•']).trim().trim_end_matches([';', '.', ',']);
+        if line.to_lowercase().starts_with("lưu") {
+            continue;
+        }
+        for c in index.resolve(line).agency_codes() {
+            if !recipients.contains(&c) {
+                recipients.push(c);
+            }
+        }
+    }
+    let consultations = trinhky_store::documents::consultations_of(store.db(), inst.id)
+        .await?
+        .into_iter()
+        .map(|(code, c)| Consultation { agency: code, answered: c.answered_at.is_some(), due: c.due })
+        .collect();
+    Ok(Instance {
+        definition_id: inst.definition_id.clone(),
+        definition_version: u32::try_from(inst.definition_version).unwrap_or(0),
+        state: inst.state.clone(),
+        version: inst.version,
+        agency: agency.code.clone(),
+        head_title: agency.head_title.clone(),
+        drafter: drafter.to_owned(),
+        personal_signed: inst.personal_signed,
+        organization_signed: inst.organization_signed,
+        recipients,
+        consultations,
+        skip_optional: inst.skip_optional,
+    })
+}
+
+/// Loads a document for `p`, refusing (403) anyone with no business with it: members of its
+/// agency, recipient clerks and consulted agencies may see it.
+pub async fn load(store: &Store, registry: &Registry, p: &Principal, doc_id: i32) -> Result<Loaded> {
+    let db = store.db();
+    let forbidden = || AppError::Forbidden(String::new());
+    let document = repo::document_by_id(db, doc_id).await?.ok_or_else(forbidden)?;
+    let agency = directory::agency_by_id(db, document.agency_id).await?.ok_or_else(forbidden)?;
+    let instance = repo::instance_of(db, doc_id).await?.ok_or_else(forbidden)?;
+    let version = repo::latest_version(db, doc_id).await?.ok_or_else(forbidden)?;
+    let drafter = accounts::user_by_id(db, document.drafter_id).await?.ok_or_else(forbidden)?;
+    let definition = registry.get(store, &instance.definition_id, u32::try_from(instance.definition_version).unwrap_or(0)).await?;
+    let domain = domain_instance(store, &instance, &agency, &drafter.username, &version.recipients).await?;
+    let involved = p.belongs_to(&agency.code)
+        || domain.recipients.iter().any(|r| p.has_role(r, Role::Clerk))
+        || domain.consultations.iter().any(|c| p.belongs_to(&c.agency));
+    if !involved {
+        return Err(forbidden());
+    }
+    Ok(Loaded {
+        document,
+        agency_code: agency.code,
+        agency_name: agency.name,
+        drafter_name: drafter.full_name,
+        version,
+        instance,
+        definition,
+        domain,
+    })
+}
+
+/// Creates a report (báo cáo …) from an assignment of the caller's agency; the caller becomes
+/// its drafter. The content is prefilled from the assignment.
+pub async fn create_from_assignment(store: &Store, registry: &Registry, p: &Principal, assignment_id: i32, doc_type: Option<&str>) -> Result<document::Model> {
+    let db = store.db();
+    let a = intake::assignment_by_id(db, assignment_id).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
+    let agency = directory::agency_by_id(db, a.lead_agency_id).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
+    if !p.has_role(&agency.code, Role::Drafter) {
+        return Err(AppError::Forbidden("Chỉ chuyên viên của cơ quan chủ trì mới soạn báo cáo cho nhiệm vụ này.".into()));
+    }
+    // One report per assignment: opening it again leads to the same document.
+    if let Some(existing) = repo::document_for_assignment(db, a.id).await? {
+        return Ok(existing);
+    }
+    let doc_type = doc_type.unwrap_or(if a.deliverable.to_lowercase().starts_with("kế hoạch") { "KH" } else { "BC" });
+    let def = registry
+        .for_doc_type(doc_type)
+        .ok_or_else(|| AppError::Invalid(format!("no workflow handles document type {doc_type}; add it to a definition's doc_types")))?;
+    let title = if a.deliverable.trim().is_empty() { format!("Báo cáo thực hiện nhiệm vụ {}", a.task_ref) } else { a.deliverable.clone() };
+    let addressees = if a.report_to.trim().is_empty() { "Ủy ban nhân dân tỉnh".to_owned() } else { a.report_to.clone() };
+    let content = Content {
+        title,
+        body: String::new(),
+        addressees: addressees.clone(),
+        recipients: format!("- Như trên;\n- Lưu: VT, {}.", agency.code),
+    };
+    // The optional unit review applies in agencies that have a unit head (trưởng phòng).
+    let has_unit_head = accounts::agency_members(db, agency.id).await?.iter().any(|(_, r, _)| *r == Role::UnitHead);
+    let now = Utc::now();
+    let txn = store.begin_write().await?;
+    let (doc, _) = repo::create_document(
+        &txn,
+        &p.actor(),
+        NewDocument {
+            agency_id: agency.id,
+            assignment_id: Some(a.id),
+            doc_type: doc_type.to_owned(),
+            drafter_id: p.user.id,
+            content,
+            definition_id: def.id.clone(),
+            definition_version: i32::try_from(def.version).unwrap_or(i32::MAX),
+            initial_state: def.initial.clone(),
+            skip_optional: !has_unit_head,
+            due_date: a.last_day,
+        },
+        now,
+    )
+    .await
+    .map_err(store_err)?;
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(doc)
+}
+
+/// Saves an edit as a new version. Only the drafter, and only while the document is in a state
+/// the drafter is responsible for.
+pub async fn edit(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, expected_version: i32, content: Content, note: &str) -> Result<i32> {
+    let l = load(store, registry, p, doc_id).await?;
+    let drafter_state = l.definition.state(&l.instance.state).is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    if l.document.drafter_id != p.user.id || !drafter_state {
+        return Err(AppError::Forbidden("Chỉ chuyên viên soạn thảo được sửa văn bản khi văn bản đang ở bước dự thảo.".into()));
+    }
+    if content.title.trim().is_empty() {
+        return Err(AppError::Invalid("Trích yếu không được để trống.".into()));
+    }
+    let content = Content {
+        title: trinhky_domain::text::nfc(content.title.trim()),
+        body: trinhky_domain::text::nfc(&content.body),
+        addressees: trinhky_domain::text::nfc(content.addressees.trim()),
+        recipients: trinhky_domain::text::nfc(content.recipients.trim()),
+    };
+    let txn = store.begin_write().await?;
+    let no = repo::add_version(&txn, &p.actor(), doc_id, expected_version, p.user.id, &content, note, Utc::now()).await.map_err(store_err)?;
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(no)
+}
+
+/// What the caller sends with an action.
+#[derive(Debug, Clone, Default)]
+pub struct ActRequest {
+    pub comment: Option<String>,
+    pub pin: Option<String>,
+    pub attachments: usize,
+    pub expected_version: i64,
+}
+
+/// A denial as a use-case error: 403 for who, 409 for when, 400 for what is missing.
+pub fn denied(d: Denied) -> AppError {
+    let msg = d.to_string();
+    match d {
+        Denied::WrongRole { .. } | Denied::WrongAgency { .. } => AppError::Forbidden(msg),
+        Denied::StaleVersion { .. } | Denied::WrongState { .. } | Denied::Terminal { .. } | Denied::AlreadySigned => AppError::Conflict(msg),
+        _ => AppError::Invalid(msg),
+    }
+}
+
+fn effect_row(e: &Effect) -> (String, serde_json::Value) {
+    let v = serde_json::to_value(e).unwrap_or_default();
+    let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned();
+    (kind, v)
+}
+
+/// Performs an action on a document as `p`, atomically with history, effects and audit.
+pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, action: &str, req: ActRequest, now: DateTime<Utc>) -> Result<workflow_instance::Model> {
+    let l = load(store, registry, p, doc_id).await?;
+    let actor = actor(store, p).await?;
+    let input = ActionInput {
+        comment: req.comment.clone().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
+        pin_provided: req.pin.as_deref().is_some_and(|x| !x.trim().is_empty()),
+        attachments: req.attachments,
+        expected_version: req.expected_version,
+    };
+    let outcome = workflow::apply(&l.definition, &l.domain, &actor, action, &input, now).map_err(denied)?;
+    let due = l
+        .definition
+        .state(&outcome.to)
+        .and_then(|s| s.sla_working_days)
+        .map(|n| workflow::sla_due(&registry.calendar, now, n));
+    let signing = outcome.signing.clone();
+    let effects: Vec<(String, serde_json::Value)> = outcome.effects.iter().map(effect_row).collect();
+    let record = TransitionRecord {
+        action: outcome.action.clone(),
+        from: outcome.from.clone(),
+        to: outcome.to.clone(),
+        actor_id: p.user.id,
+        acted_as: serde_json::to_value(outcome.acted_as).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        comment: input.comment.clone(),
+        authority: signing.as_ref().and_then(|s| s.authority.clone()),
+        position: signing.as_ref().map(|s| s.position.clone()),
+        document_version: l.version.version_no,
+        personal_signed: l.instance.personal_signed || outcome.effects.iter().any(|e| matches!(e, Effect::SignPersonal { .. })),
+        organization_signed: l.instance.organization_signed || outcome.effects.iter().any(|e| matches!(e, Effect::SignOrganization)),
+        signer_id: signing.as_ref().map(|_| p.user.id),
+        due_date: due,
+    };
+    let txn = store.begin_write().await?;
+    let (inst, _) = repo::record_transition(&txn, &p.actor(), &l.instance, req.expected_version, &record, &effects, now).await.map_err(store_err)?;
+    if outcome.effects.iter().any(|e| matches!(e, Effect::OpenConsultations)) {
+        open_consultations(&txn, store, &l, due.unwrap_or_else(|| now.date_naive())).await?;
+    }
+    if action == "answer" {
+        for m in &p.memberships {
+            repo::answer_consultation(&txn, inst.id, m.agency_id, p.user.id, input.comment.as_deref().unwrap_or_default(), now).await?;
+        }
+    }
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(inst)
+}
+
+async fn open_consultations(txn: &trinhky_store::DatabaseTransaction, store: &Store, l: &Loaded, due: NaiveDate) -> Result<()> {
+    // The assignment's co-agencies are consulted (phối hợp, lấy ý kiến).
+    let Some(aid) = l.document.assignment_id else { return Ok(()) };
+    let Some(a) = intake::assignment_by_id(store.db(), aid).await? else { return Ok(()) };
+    let codes: Vec<String> = serde_json::from_str(&a.co_agencies).unwrap_or_default();
+    for code in codes {
+        if let Some(ag) = directory::agency_by_code(store.db(), &code).await? {
+            if ag.id != l.document.agency_id {
+                repo::open_consultation(txn, l.instance.id, ag.id, due).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A row of "Việc của tôi".
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkItem {
+    pub document_id: i32,
+    pub title: String,
+    pub doc_type: String,
+    pub agency_code: String,
+    pub state: String,
+    pub state_label: String,
+    pub due_date: Option<NaiveDate>,
+    pub version: i64,
+}
+
+/// Documents waiting for `p`: every document of their agencies whose current state asks for a
+/// role they hold (the drafter sees only their own drafts).
+pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<Vec<WorkItem>> {
+    let db = store.db();
+    let actor = actor(store, p).await?;
+    let now = Utc::now();
+    let mut out: Vec<WorkItem> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut agency_ids: Vec<i32> = p.memberships.iter().map(|m| m.agency_id).collect();
+    agency_ids.dedup();
+    let mut states: Vec<String> = Vec::new();
+    for id in registry.ids() {
+        if let Some(d) = registry.latest(&id) {
+            for s in &d.states {
+                if !s.terminal && !states.contains(&s.name) {
+                    states.push(s.name.clone());
+                }
+            }
+        }
+    }
+    let mut candidates = repo::documents_in_states(db, &agency_ids, &states).await?;
+    candidates.extend(repo::documents_drafted_by(db, p.user.id).await?);
+    candidates.extend(repo::documents_for_recipient_clerk(db, &agency_ids).await?);
+    let mut agencies: HashMap<i32, trinhky_store::entities::agency::Model> = HashMap::new();
+    for (doc, inst) in candidates {
+        if !seen.insert(doc.id) {
+            continue;
+        }
+        let Ok(def) = registry.get(store, &inst.definition_id, u32::try_from(inst.definition_version).unwrap_or(0)).await else { continue };
+        let agency = match agencies.get(&doc.agency_id) {
+            Some(a) => a.clone(),
+            None => {
+                let Some(a) = directory::agency_by_id(db, doc.agency_id).await? else { continue };
+                agencies.insert(doc.agency_id, a.clone());
+                a
+            }
+        };
+        let version = repo::latest_version(db, doc.id).await?;
+        let drafter = accounts::user_by_id(db, doc.drafter_id).await?.map(|u| u.username).unwrap_or_default();
+        let dom = domain_instance(store, &inst, &agency, &drafter, version.as_ref().map(|v| v.recipients.as_str()).unwrap_or("")).await?;
+        if workflow::available_actions(&def, &dom, &actor, now).is_empty() {
+            continue;
+        }
+        out.push(WorkItem {
+            document_id: doc.id,
+            title: doc.title.clone(),
+            doc_type: doc.doc_type.clone(),
+            agency_code: agency.code.clone(),
+            state_label: def.state(&inst.state).map(|s| s.label.clone()).unwrap_or_else(|| inst.state.clone()),
+            state: inst.state.clone(),
+            due_date: inst.due_date,
+            version: inst.version,
+        });
+    }
+    out.sort_by_key(|w| (w.due_date.is_none(), w.due_date, w.document_id));
+    Ok(out)
+}
+
+/// The transition history with actor names, oldest first.
+pub async fn history(store: &Store, instance_id: i32) -> Result<Vec<(transition::Model, String)>> {
+    let mut out = Vec::new();
+    for t in repo::transitions_of(store.db(), instance_id).await? {
+        let name = accounts::user_by_id(store.db(), t.actor_id).await?.map(|u| u.full_name).unwrap_or_default();
+        out.push((t, name));
+    }
+    Ok(out)
+}
+
+/// A head grants a deputy of the same agency signing authority (KT. by default) for a period,
+/// or permanently for a workflow.
+pub async fn delegate(
+    store: &Store,
+    p: &Principal,
+    agency_code: &str,
+    deputy_username: &str,
+    authority: Authority,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    workflow_id: Option<String>,
+) -> Result<()> {
+    if !p.has_role(agency_code, Role::AgencyHead) {
+        return Err(AppError::Forbidden("Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into()));
+    }
+    if valid_to.is_some_and(|t| t < valid_from) {
+        return Err(AppError::Invalid("Ngày kết thúc phải sau ngày bắt đầu.".into()));
+    }
+    let db = store.db();
+    let agency = directory::agency_by_code(db, agency_code).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
+    let deputy = accounts::user_by_username(db, deputy_username)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("Không có tài khoản \"{deputy_username}\".")))?;
+    let deputy_roles = accounts::memberships(db, deputy.id).await?;
+    let deputy_title = deputy_roles
+        .iter()
+        .find(|m| m.agency_code == agency_code && m.role == Role::DeputyHead)
+        .map(|m| m.title.clone())
+        .ok_or_else(|| AppError::Invalid(format!("{} không phải cấp phó của {}.", deputy.full_name, agency.name)))?;
+    let head_title = p
+        .memberships
+        .iter()
+        .find(|m| m.agency_code == agency_code && m.role == Role::AgencyHead)
+        .map(|m| m.title.clone())
+        .unwrap_or_else(|| agency.head_title.clone());
+    let authority = match authority {
+        Authority::Kt => "kt",
+        Authority::Tl => "tl",
+        Authority::Tuq => "tuq",
+    };
+    let txn = store.begin_write().await?;
+    repo::create_delegation(&txn, &p.actor(), agency.id, p.user.id, deputy.id, authority, &head_title, &deputy_title, valid_from, valid_to, workflow_id).await?;
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(())
+}
+
+/// Produces reminder effect rows for running instances (before due, on due, overdue escalated
+/// to the province office). Idempotent: one row per (instance, kind, due date).
+pub async fn scan_reminders(store: &Store, registry: &Registry, today: NaiveDate, now: DateTime<Utc>) -> Result<usize> {
+    let mut written = 0;
+    for inst in repo::running_instances(store.db()).await? {
+        let Some(due) = inst.due_date else { continue };
+        let Ok(def) = registry.get(store, &inst.definition_id, u32::try_from(inst.definition_version).unwrap_or(0)).await else { continue };
+        if def.is_terminal(&inst.state) {
+            continue;
+        }
+        let Some(kind) = workflow::reminders_due(&registry.calendar, due, today) else { continue };
+        let kind_s = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let role = def.state(&inst.state).and_then(|s| s.role);
+        let payload = serde_json::json!({"kind": "reminder", "reminder": kind_s, "state": inst.state, "due": due, "role": role, "escalate_to_province_office": kind_s == "overdue"});
+        let key = format!("reminder:{}:{}:{}:{}", inst.id, inst.state, due, kind_s);
+        let txn = store.begin_write().await?;
+        if repo::add_effect_once(&txn, inst.id, "reminder", payload, &key, now).await? {
+            written += 1;
+        }
+        txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    }
+    Ok(written)
+}

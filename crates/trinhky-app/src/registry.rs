@@ -1,0 +1,145 @@
+//! The loaded workflow definitions and the holiday calendar. Loaded once at start-up: an invalid
+//! definition stops the server with the checker's messages. Running instances follow the
+//! definition version they started with (kept in the database), even after a file changes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use trinhky_domain::workflow::{self, Calendar, CheckError, Definition};
+use trinhky_store::{Store, documents};
+
+use crate::{AppError, Result, read_text};
+
+/// Every `*.toml` in `dir`, sorted.
+pub fn definition_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| AppError::Io { path: dir.display().to_string(), reason: e.to_string() })?;
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Checks definition files (or folders of them); returns every error found.
+pub fn check_paths(paths: &[PathBuf]) -> Result<(Vec<Definition>, Vec<CheckError>)> {
+    let mut defs = Vec::new();
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(definition_files(p)?);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    for f in files {
+        let text = read_text(&f)?;
+        match workflow::load(&f.display().to_string(), &text) {
+            Ok(d) => defs.push(d),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    let mut seen: HashMap<(String, u32), String> = HashMap::new();
+    for d in &defs {
+        if let Some(other) = seen.insert((d.id.clone(), d.version), d.file.clone()) {
+            errors.push(CheckError {
+                code: "WF012",
+                file: d.file.clone(),
+                line: 1,
+                message: format!("workflow \"{}\" version {} is also defined in {other}", d.id, d.version),
+                hint: "give each definition a unique id, or raise the version".into(),
+            });
+        }
+    }
+    Ok((defs, errors))
+}
+
+pub struct Registry {
+    defs: RwLock<HashMap<(String, u32), Arc<Definition>>>,
+    latest: HashMap<String, u32>,
+    sources: HashMap<(String, u32), String>,
+    pub calendar: Calendar,
+}
+
+impl Registry {
+    /// Loads and validates every definition in `dir` and the calendar.
+    pub fn load(dir: &Path, calendar_file: &Path) -> Result<Registry> {
+        let (defs, errors) = check_paths(&[dir.to_path_buf()])?;
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            return Err(AppError::Invalid(format!(
+                "invalid workflow definitions (fix them and run `trinhky workflow check {}`):\n{}",
+                dir.display(),
+                list.join("\n")
+            )));
+        }
+        if defs.is_empty() {
+            return Err(AppError::Invalid(format!("no workflow definitions in {}; set TRINHKY_WORKFLOWS_DIR", dir.display())));
+        }
+        let cal_text = read_text(calendar_file)?;
+        let calendar = workflow::parse_calendar(&calendar_file.display().to_string(), &cal_text)?;
+        let mut map = HashMap::new();
+        let mut latest: HashMap<String, u32> = HashMap::new();
+        let mut sources = HashMap::new();
+        for d in defs {
+            let text = read_text(Path::new(&d.file))?;
+            let e = latest.entry(d.id.clone()).or_insert(d.version);
+            *e = (*e).max(d.version);
+            sources.insert((d.id.clone(), d.version), text);
+            map.insert((d.id.clone(), d.version), Arc::new(d));
+        }
+        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar })
+    }
+
+    /// Records every loaded definition in the database (refusing a changed file that kept its
+    /// version number).
+    pub async fn register(&self, store: &Store) -> Result<()> {
+        let txn = store.begin_write().await?;
+        for ((id, version), source) in &self.sources {
+            let title = self.get_cached(id, *version).map(|d| d.title.clone()).unwrap_or_default();
+            documents::register_definition(&txn, id, i32::try_from(*version).unwrap_or(i32::MAX), &title, source)
+                .await
+                .map_err(|e| AppError::Invalid(e.to_string()))?;
+        }
+        txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+        Ok(())
+    }
+
+    fn get_cached(&self, id: &str, version: u32) -> Option<Arc<Definition>> {
+        self.defs.read().ok()?.get(&(id.to_owned(), version)).cloned()
+    }
+
+    /// The newest version of a definition.
+    pub fn latest(&self, id: &str) -> Option<Arc<Definition>> {
+        self.get_cached(id, *self.latest.get(id)?)
+    }
+
+    /// Ids of all definitions (newest versions), sorted.
+    pub fn ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.latest.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// The definition version an instance follows: from memory, else from the database copy.
+    pub async fn get(&self, store: &Store, id: &str, version: u32) -> Result<Arc<Definition>> {
+        if let Some(d) = self.get_cached(id, version) {
+            return Ok(d);
+        }
+        let source = documents::definition_source(store.db(), id, i32::try_from(version).unwrap_or(i32::MAX))
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("workflow {id} version {version} is not in the database")))?;
+        let def = workflow::load(&format!("{id}@{version} (database)"), &source).map_err(|e| {
+            AppError::Internal(format!("stored workflow {id}@{version} no longer loads: {}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))
+        })?;
+        let def = Arc::new(def);
+        if let Ok(mut w) = self.defs.write() {
+            w.insert((id.to_owned(), version), def.clone());
+        }
+        Ok(def)
+    }
+
+    /// The workflow for a document type (the first definition listing it).
+    pub fn for_doc_type(&self, doc_type: &str) -> Option<Arc<Definition>> {
+        self.ids().into_iter().filter_map(|id| self.latest(&id)).find(|d| d.doc_types.iter().any(|t| t == doc_type))
+    }
+}

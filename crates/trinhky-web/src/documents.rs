@@ -1,0 +1,339 @@
+//! Documents in the workflow: the document page with its history and the action forms, edits,
+//! creation from an assignment, delegation; and the matching JSON API.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::{NaiveDate, Utc};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use trinhky_app::documents::{self as uc, ActRequest, Loaded};
+use trinhky_app::AppError;
+use trinhky_domain::Role;
+use trinhky_domain::workflow::{self, Authority, Requirement};
+use trinhky_store::documents::Content;
+
+use crate::auth::{ApiError, ApiUser, Auth, User};
+use crate::error::WebError;
+use crate::pages::nav;
+use crate::state::AppState;
+
+type PageResult = Result<Response, WebError>;
+
+fn vn_time(t: chrono::DateTime<Utc>) -> String {
+    match chrono::FixedOffset::east_opt(7 * 3600) {
+        Some(tz) => t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+        None => t.format("%d/%m/%Y %H:%M UTC").to_string(),
+    }
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, String)>, status: StatusCode) -> PageResult {
+    let p = &auth.principal;
+    let actor = uc::actor(&state.store, p).await?;
+    let actions: Vec<minijinja::Value> = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
+        .into_iter()
+        .map(|t| {
+            context! {
+                action => t.action.clone(), label => t.label.clone(),
+                needs_comment => t.requires.contains(&Requirement::Comment),
+                needs_pin => t.requires.contains(&Requirement::SigningPin),
+            }
+        })
+        .collect();
+    let history: Vec<minijinja::Value> = uc::history(&state.store, l.instance.id)
+        .await?
+        .into_iter()
+        .map(|(t, name)| {
+            let label = l.definition.actions_from(&t.from_state).into_iter().find(|x| x.action == t.action).map(|x| x.label.clone()).unwrap_or(t.action.clone());
+            let to = l.definition.state(&t.to_state).map(|s| s.label.clone()).unwrap_or(t.to_state.clone());
+            context! {
+                at => vn_time(t.at),
+                actor => name, action => label, to, comment => t.comment, authority => t.authority, version => t.document_version,
+            }
+        })
+        .collect();
+    let versions: Vec<minijinja::Value> = trinhky_store::documents::versions(state.store.db(), l.document.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|v| context! { no => v.version_no, note => v.note, at => vn_time(v.created_at), title => v.title })
+        .collect();
+    let can_edit = l.document.drafter_id == p.user.id
+        && l.definition.state(&l.instance.state).is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    let state_label = l.definition.state(&l.instance.state).map(|s| s.label.clone()).unwrap_or(l.instance.state.clone());
+    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
+    let body = state
+        .templates
+        .render(
+            "document.html",
+            context! {
+                nav => nav(auth), page_title => l.document.title.clone(),
+                doc => context! {
+                    id => l.document.id, title => l.version.title.clone(), doc_type => l.document.doc_type.clone(),
+                    agency => l.agency_name.clone(), drafter => l.drafter_name.clone(), body => l.version.body.clone(),
+                    addressees => l.version.addressees.clone(), recipients => l.version.recipients.clone(),
+                    version_no => l.version.version_no, workflow => l.definition.title.clone(),
+                    state => state_label, instance_version => l.instance.version,
+                    due => l.instance.due_date.map(fmt_date),
+                    authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
+                },
+                actions, history, versions, can_edit, message => msg, message_ok => ok,
+            },
+        )
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> PageResult {
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    page(&state, &auth, l, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    csrf_token: Option<String>,
+    expected: i32,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    addressees: String,
+    #[serde(default)]
+    recipients: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn after(state: &AppState, auth: &Auth, id: i32, result: Result<(), AppError>, ok_msg: &str) -> PageResult {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
+        Err(e) => {
+            let status = match &e {
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Forbidden(_) => return Err(e.into()),
+                AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+                _ => return Err(e.into()),
+            };
+            let _ = ok_msg;
+            let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+            page(state, auth, l, Some((false, e.to_string())), status).await
+        }
+    }
+}
+
+pub async fn edit(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<EditForm>) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let content = Content { title: f.title, body: f.body, addressees: f.addressees, recipients: f.recipients };
+    let note = if f.note.trim().is_empty() { "Chỉnh sửa dự thảo".to_owned() } else { f.note };
+    let r = uc::edit(&state.store, &state.registry, &auth.principal, id, f.expected, content, &note).await.map(|_| ());
+    after(&state, &auth, id, r, "Đã lưu").await
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    csrf_token: Option<String>,
+    expected: i64,
+    comment: Option<String>,
+    pin: Option<String>,
+}
+
+pub async fn act(State(state): State<AppState>, User(auth): User, Path((id, action)): Path<(i32, String)>, Form(f): Form<ActForm>) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let req = ActRequest { comment: f.comment, pin: f.pin, attachments: 0, expected_version: f.expected };
+    let r = uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await.map(|_| ());
+    after(&state, &auth, id, r, "Đã chuyển").await
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf_token: Option<String>,
+    doc_type: Option<String>,
+}
+
+pub async fn create(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<CreateForm>) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let doc = uc::create_from_assignment(&state.store, &state.registry, &auth.principal, id, f.doc_type.as_deref().filter(|t| !t.is_empty())).await?;
+    Ok(Redirect::to(&format!("/documents/{}", doc.id)).into_response())
+}
+
+async fn delegations_page(state: &AppState, auth: &Auth, message: Option<(bool, String)>, status: StatusCode) -> PageResult {
+    let p = &auth.principal;
+    let heads: Vec<(String, String)> = p.memberships.iter().filter(|m| m.role == Role::AgencyHead).map(|m| (m.agency_code.clone(), m.agency_name.clone())).collect();
+    if heads.is_empty() {
+        return Err(WebError::Forbidden("Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into()));
+    }
+    let mut deputies = Vec::new();
+    for (code, name) in &heads {
+        if let Some(a) = trinhky_store::directory::agency_by_code(state.store.db(), code).await? {
+            for (u, role, title) in trinhky_store::accounts::agency_members(state.store.db(), a.id).await? {
+                if role == Role::DeputyHead {
+                    deputies.push(context! { agency => code.clone(), agency_name => name.clone(), username => u.username, name => u.full_name, title });
+                }
+            }
+        }
+    }
+    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
+    let body = state
+        .templates
+        .render("delegations.html", context! { nav => nav(auth), deputies, message => msg, message_ok => ok, page_title => "Giao quyền ký thay", today => trinhky_app::today_vn().format("%Y-%m-%d").to_string() })
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn delegations(State(state): State<AppState>, User(auth): User) -> PageResult {
+    delegations_page(&state, &auth, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct DelegateForm {
+    csrf_token: Option<String>,
+    deputy: String,
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+pub async fn delegate(State(state): State<AppState>, User(auth): User, Form(f): Form<DelegateForm>) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let Some((agency, deputy)) = f.deputy.split_once('/') else {
+        return delegations_page(&state, &auth, Some((false, "Chọn cấp phó.".into())), StatusCode::BAD_REQUEST).await;
+    };
+    let from = NaiveDate::parse_from_str(&f.valid_from, "%Y-%m-%d");
+    let to = if f.valid_to.trim().is_empty() { Ok(None) } else { NaiveDate::parse_from_str(&f.valid_to, "%Y-%m-%d").map(Some) };
+    let (Ok(from), Ok(to)) = (from, to) else {
+        return delegations_page(&state, &auth, Some((false, "Ngày không hợp lệ.".into())), StatusCode::BAD_REQUEST).await;
+    };
+    match uc::delegate(&state.store, &auth.principal, agency, deputy, Authority::Kt, from, to, None).await {
+        Ok(()) => delegations_page(&state, &auth, Some((true, "Đã giao quyền ký thay.".into())), StatusCode::OK).await,
+        Err(AppError::Invalid(m)) => delegations_page(&state, &auth, Some((false, m)), StatusCode::BAD_REQUEST).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- JSON API ----
+
+#[derive(Serialize)]
+pub struct DocumentOut {
+    id: i32,
+    doc_type: String,
+    agency: String,
+    title: String,
+    body: String,
+    addressees: String,
+    recipients: String,
+    document_version: i32,
+    workflow: String,
+    workflow_version: i32,
+    state: String,
+    version: i64,
+    due_date: Option<NaiveDate>,
+    signing_authority: Option<String>,
+    signing_position: Option<String>,
+    actions: Vec<String>,
+    history: Vec<HistoryOut>,
+}
+
+#[derive(Serialize)]
+pub struct HistoryOut {
+    action: String,
+    from: String,
+    to: String,
+    actor: String,
+    comment: Option<String>,
+    authority: Option<String>,
+    at: chrono::DateTime<Utc>,
+}
+
+async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<DocumentOut, ApiError> {
+    let actor = uc::actor(&state.store, &auth.principal).await?;
+    let actions = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now()).into_iter().map(|t| t.action.clone()).collect();
+    let history = uc::history(&state.store, l.instance.id)
+        .await?
+        .into_iter()
+        .map(|(t, name)| HistoryOut { action: t.action, from: t.from_state, to: t.to_state, actor: name, comment: t.comment, authority: t.authority, at: t.at })
+        .collect();
+    Ok(DocumentOut {
+        id: l.document.id,
+        doc_type: l.document.doc_type,
+        agency: l.agency_code,
+        title: l.version.title,
+        body: l.version.body,
+        addressees: l.version.addressees,
+        recipients: l.version.recipients,
+        document_version: l.version.version_no,
+        workflow: l.instance.definition_id,
+        workflow_version: l.instance.definition_version,
+        state: l.instance.state,
+        version: l.instance.version,
+        due_date: l.instance.due_date,
+        signing_authority: l.instance.signing_authority,
+        signing_position: l.instance.signing_position,
+        actions,
+        history,
+    })
+}
+
+pub async fn api_inbox(State(state): State<AppState>, ApiUser(auth): ApiUser) -> Result<Json<Vec<uc::WorkItem>>, ApiError> {
+    Ok(Json(uc::inbox(&state.store, &state.registry, &auth.principal).await?))
+}
+
+pub async fn api_get(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>) -> Result<Json<DocumentOut>, ApiError> {
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    Ok(Json(document_out(&state, &auth, l).await?))
+}
+
+#[derive(Deserialize)]
+pub struct CreateIn {
+    doc_type: Option<String>,
+}
+
+pub async fn api_create(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>, headers: HeaderMap, body: Option<Json<CreateIn>>) -> Result<(StatusCode, Json<DocumentOut>), ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let doc_type = body.and_then(|b| b.0.doc_type);
+    let doc = uc::create_from_assignment(&state.store, &state.registry, &auth.principal, id, doc_type.as_deref()).await?;
+    let l = uc::load(&state.store, &state.registry, &auth.principal, doc.id).await?;
+    Ok((StatusCode::CREATED, Json(document_out(&state, &auth, l).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct EditIn {
+    expected_version: i32,
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    addressees: String,
+    #[serde(default)]
+    recipients: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub async fn api_edit(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>, headers: HeaderMap, Json(b): Json<EditIn>) -> Result<Json<DocumentOut>, ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let content = Content { title: b.title, body: b.body, addressees: b.addressees, recipients: b.recipients };
+    uc::edit(&state.store, &state.registry, &auth.principal, id, b.expected_version, content, b.note.as_deref().unwrap_or("Chỉnh sửa qua API")).await?;
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    Ok(Json(document_out(&state, &auth, l).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ActIn {
+    expected_version: i64,
+    comment: Option<String>,
+    pin: Option<String>,
+}
+
+pub async fn api_act(State(state): State<AppState>, ApiUser(auth): ApiUser, Path((id, action)): Path<(i32, String)>, headers: HeaderMap, Json(b): Json<ActIn>) -> Result<Json<DocumentOut>, ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let req = ActRequest { comment: b.comment, pin: b.pin, attachments: 0, expected_version: b.expected_version };
+    uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await?;
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    Ok(Json(document_out(&state, &auth, l).await?))
+}
