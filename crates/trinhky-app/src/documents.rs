@@ -228,8 +228,12 @@ pub struct ActRequest {
 pub fn denied(d: Denied) -> AppError {
     let msg = d.to_string();
     match d {
-        Denied::WrongRole { .. } | Denied::WrongAgency { .. } => AppError::Forbidden(msg),
-        Denied::StaleVersion { .. } | Denied::WrongState { .. } | Denied::Terminal { .. } | Denied::AlreadySigned => AppError::Conflict(msg),
+        Denied::WrongRole { .. } | Denied::WrongAgency { .. } | Denied::NoDelegation { .. } => AppError::Forbidden(msg),
+        Denied::StaleVersion { .. }
+        | Denied::WrongState { .. }
+        | Denied::Terminal { .. }
+        | Denied::AlreadySigned
+        | Denied::PersonalSignatureMissing => AppError::Conflict(msg),
         _ => AppError::Invalid(msg),
     }
 }
@@ -251,11 +255,17 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         expected_version: req.expected_version,
     };
     let outcome = workflow::apply(&l.definition, &l.domain, &actor, action, &input, now).map_err(denied)?;
-    let due = l
-        .definition
-        .state(&outcome.to)
-        .and_then(|s| s.sla_working_days)
-        .map(|n| workflow::sla_due(&registry.calendar, now, n));
+    // The step's due date: its SLA in working days, never later than the assignment's deadline,
+    // which the document inherits.
+    let deadline = match l.document.assignment_id {
+        Some(aid) => intake::assignment_by_id(store.db(), aid).await?.and_then(|a| a.last_day),
+        None => None,
+    };
+    let sla = l.definition.state(&outcome.to).and_then(|s| s.sla_working_days).map(|n| workflow::sla_due(&registry.calendar, now, n));
+    let due = match (sla, deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let signing = outcome.signing.clone();
     let effects: Vec<(String, serde_json::Value)> = outcome.effects.iter().map(effect_row).collect();
     let record = TransitionRecord {

@@ -7,3 +7,4 @@ mod csrf;
 mod intake;
 mod login;
 mod shell;
+mod workflow;
