@@ -462,3 +462,31 @@ pub async fn scan_reminders(store: &Store, registry: &Registry, today: NaiveDate
     }
     Ok(written)
 }
+
+/// The agency head (or unit head) gives a document to another drafter of the same agency. The
+/// history keeps who drafted it before.
+pub async fn reassign(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, new_drafter: &str, expected_version: i64) -> Result<()> {
+    let l = load(store, registry, p, doc_id).await?;
+    if !(p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead)) {
+        return Err(AppError::Forbidden("Chỉ thủ trưởng hoặc trưởng phòng mới giao lại văn bản cho chuyên viên khác.".into()));
+    }
+    if l.definition.is_terminal(&l.instance.state) {
+        return Err(AppError::Conflict("Văn bản đã kết thúc quy trình; không giao lại được.".into()));
+    }
+    let db = store.db();
+    let user = accounts::user_by_username(db, new_drafter)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("Không có tài khoản \"{new_drafter}\".")))?;
+    let is_drafter = accounts::memberships(db, user.id).await?.iter().any(|m| m.agency_code == l.agency_code && m.role == Role::Drafter);
+    if !is_drafter {
+        return Err(AppError::Invalid(format!("{} không phải chuyên viên của {}.", user.full_name, l.agency_name)));
+    }
+    if user.id == l.document.drafter_id {
+        return Err(AppError::Invalid(format!("{} đang là chuyên viên soạn thảo văn bản này.", user.full_name)));
+    }
+    let comment = format!("Giao lại từ {} cho {}", l.drafter_name, user.full_name);
+    let txn = store.begin_write().await?;
+    repo::reassign_drafter(&txn, &p.actor(), p.user.id, &l.instance, expected_version, user.id, &comment, Utc::now()).await.map_err(store_err)?;
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(())
+}

@@ -523,3 +523,53 @@ pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(conn: &C, agency_
 pub async fn document_for_assignment<C: ConnectionTrait>(conn: &C, assignment_id: i32) -> Result<Option<document::Model>> {
     Ok(document::Entity::find().filter(document::Column::AssignmentId.eq(assignment_id)).one(conn).await?)
 }
+
+/// Hands a document to another drafter. The change is a history entry (action `reassign`, state
+/// unchanged) and bumps the instance version, so it is serialised with other actions; the old
+/// drafter stays in the history and the audit chain.
+pub async fn reassign_drafter<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    actor_id: i32,
+    instance: &workflow_instance::Model,
+    expected: i64,
+    new_drafter_id: i32,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let doc = document::Entity::find_by_id(instance.document_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("document {}", instance.document_id)))?;
+    let t = TransitionRecord {
+        action: "reassign".into(),
+        from: instance.state.clone(),
+        to: instance.state.clone(),
+        actor_id,
+        acted_as: "agency_head".into(),
+        comment: Some(comment.to_owned()),
+        authority: None,
+        position: None,
+        document_version: doc.current_version,
+        personal_signed: instance.personal_signed,
+        organization_signed: instance.organization_signed,
+        signer_id: None,
+        due_date: instance.due_date,
+    };
+    record_transition(conn, actor, instance, expected, &t, &[], now).await?;
+    document::Entity::update_many()
+        .col_expr(document::Column::DrafterId, Expr::value(new_drafter_id))
+        .col_expr(document::Column::UpdatedAt, Expr::value(now))
+        .filter(document::Column::Id.eq(doc.id))
+        .exec(conn)
+        .await?;
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, "document.reassign", "document", doc.id)
+            .before(&doc.drafter_id)
+            .after(&new_drafter_id),
+        now,
+    )
+    .await?;
+    Ok(())
+}

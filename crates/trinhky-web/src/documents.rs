@@ -66,6 +66,18 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
     let can_edit = l.document.drafter_id == p.user.id
         && l.definition.state(&l.instance.state).is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
     let state_label = l.definition.state(&l.instance.state).map(|s| s.label.clone()).unwrap_or(l.instance.state.clone());
+    let can_reassign = (p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead))
+        && !l.definition.is_terminal(&l.instance.state);
+    let drafters: Vec<minijinja::Value> = if can_reassign {
+        trinhky_store::accounts::agency_members(state.store.db(), l.document.agency_id)
+            .await?
+            .into_iter()
+            .filter(|(u, r, _)| *r == Role::Drafter && u.id != l.document.drafter_id)
+            .map(|(u, _, _)| context! { username => u.username, name => u.full_name })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
@@ -82,7 +94,7 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
                     due => l.instance.due_date.map(fmt_date),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
                 },
-                actions, history, versions, can_edit, message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;
@@ -148,6 +160,19 @@ pub async fn act(State(state): State<AppState>, User(auth): User, Path((id, acti
     let req = ActRequest { comment: f.comment, pin: f.pin, attachments: 0, expected_version: f.expected };
     let r = uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await.map(|_| ());
     after(&state, &auth, id, r, "Đã chuyển").await
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    csrf_token: Option<String>,
+    expected: i64,
+    drafter: String,
+}
+
+pub async fn reassign(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<ReassignForm>) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let r = uc::reassign(&state.store, &state.registry, &auth.principal, id, &f.drafter, f.expected).await;
+    after(&state, &auth, id, r, "Đã giao lại").await
 }
 
 #[derive(Deserialize)]

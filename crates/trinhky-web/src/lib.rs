@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}", get(documents::show))
         .route("/documents/{id}/edit", post(documents::edit))
         .route("/documents/{id}/act/{action}", post(documents::act))
+        .route("/documents/{id}/reassign", post(documents::reassign))
         .route("/assignments/{id}/documents", post(documents::create))
         .route("/delegations", get(documents::delegations).post(documents::delegate))
         .route("/healthz", get(pages::healthz))

@@ -220,3 +220,87 @@ async fn running_instances_keep_their_definition_version() {
     assert_eq!(l.definition.version, 1);
     assert_eq!(l.definition.state("drafting").unwrap().label, "Dự thảo");
 }
+
+#[tokio::test]
+async fn deadline_reminders_are_effect_rows_written_once_across_tet() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let assignment = seed_assignment(&app).await;
+    let drafter = principal(&app, "snv.chuyenvien").await;
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None).await.unwrap();
+    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id).await.unwrap().unwrap();
+    // Due Friday 16/2/2024, right after the Tết 2024 holidays (8–14/2).
+    app.store
+        .db()
+        .execute_unprepared(&format!("UPDATE workflow_instances SET due_date = '2024-02-16' WHERE id = {}", inst.id))
+        .await
+        .unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let now = Utc::now();
+    let reminders = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            trinhky_store::documents::effects_of(store.db(), inst.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind == "reminder")
+                .map(|e| serde_json::from_str::<Value>(&e.payload).unwrap()["reminder"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Wednesday 7/2 is two working days before (Tết in between): nothing yet.
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-07"), now).await.unwrap(), 0);
+    // Thursday 15/2, the first working day after Tết, is the day before.
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-15"), now).await.unwrap(), 1);
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-15"), now).await.unwrap(), 0, "written once");
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-16"), now).await.unwrap(), 1);
+    // Monday 19/2: overdue, escalated to Văn phòng UBND, once.
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-19"), now).await.unwrap(), 1);
+    assert_eq!(uc::scan_reminders(&app.store, &app.registry, d("2024-02-20"), now).await.unwrap(), 0);
+    assert_eq!(reminders(&app).await, ["before_due", "on_due", "overdue"]);
+    let rows = trinhky_store::documents::effects_of(app.store.db(), inst.id).await.unwrap();
+    let overdue: Value = serde_json::from_str(&rows.iter().find(|e| e.payload.contains("overdue")).unwrap().payload).unwrap();
+    assert_eq!(overdue["escalate_to_province_office"], true);
+}
+
+#[tokio::test]
+async fn reassigning_the_drafter_keeps_the_history() {
+    let app = spawn_app().await;
+    let assignment = seed_assignment(&app).await;
+    let drafter = principal(&app, "snv.chuyenvien").await;
+    let head = principal(&app, "snv.giamdoc").await;
+    // A second drafter in Sở Nội vụ.
+    trinhky_app::user_add::user_add(
+        &app.store,
+        "test",
+        trinhky_app::user_add::NewUser {
+            username: "snv.chuyenvien2".into(),
+            full_name: "Nguyễn Văn Bình".into(),
+            email: "binh@daknong.example".into(),
+            password: "mat-khau-rat-dai".into(),
+            roles: vec![("SNV".into(), trinhky_domain::Role::Drafter, "Chuyên viên".into())],
+        },
+    )
+    .await
+    .unwrap();
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None).await.unwrap();
+    let err = uc::reassign(&app.store, &app.registry, &drafter, doc.id, "snv.chuyenvien2", 0).await.unwrap_err();
+    assert!(matches!(err, trinhky_app::AppError::Forbidden(_)), "a drafter cannot reassign");
+    let err = uc::reassign(&app.store, &app.registry, &head, doc.id, "skhdt.chuyenvien", 0).await.unwrap_err();
+    assert!(matches!(err, trinhky_app::AppError::Invalid(_)), "only drafters of the same agency");
+    uc::reassign(&app.store, &app.registry, &head, doc.id, "snv.chuyenvien2", 0).await.unwrap();
+
+    let doc2 = trinhky_store::documents::document_by_id(app.store.db(), doc.id).await.unwrap().unwrap();
+    assert_ne!(doc2.drafter_id, drafter.user.id);
+    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id).await.unwrap().unwrap();
+    let h = uc::history(&app.store, inst.id).await.unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].0.action, "reassign");
+    assert_eq!(h[0].0.comment.as_deref(), Some("Giao lại từ Trần Thị Minh Hạnh cho Nguyễn Văn Bình"));
+    // The old drafter can no longer edit; the new one can.
+    let new = principal(&app, "snv.chuyenvien2").await;
+    let content = trinhky_store::documents::Content { title: "Kế hoạch".into(), body: "x".into(), addressees: "UBND tỉnh".into(), recipients: "- Lưu: VT.".into() };
+    assert!(uc::edit(&app.store, &app.registry, &drafter, doc.id, 1, content.clone(), "x").await.is_err());
+    assert_eq!(uc::edit(&app.store, &app.registry, &new, doc.id, 1, content, "x").await.unwrap(), 2);
+}
