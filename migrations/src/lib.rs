@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_directives;
 mod m0003_workflow;
+mod m0004_files_keys;
+mod m0005_numbering;
 
 pub struct Migrator;
 
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_directives::Migration),
             Box::new(m0003_workflow::Migration),
+            Box::new(m0004_files_keys::Migration),
+            Box::new(m0005_numbering::Migration),
         ]
     }
 }

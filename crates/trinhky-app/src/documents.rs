@@ -284,6 +284,43 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         due_date: due,
     };
     let txn = store.begin_write().await?;
+    let mut effects = effects;
+    if outcome.effects.iter().any(|e| matches!(e, Effect::AssignNumber)) {
+        // Số, ký hiệu: taken inside this transaction, so a failed issuing gives it back.
+        let today = workflow::local_date(now);
+        let register = trinhky_domain::numbering::register_for(registry.numbering_per_type, &l.document.doc_type);
+        let seq = trinhky_store::numbering::next_number(&txn, l.document.agency_id, chrono::Datelike::year(&today), &register).await?;
+        let number = trinhky_domain::numbering::format_number(seq, Some(&l.document.doc_type), &l.agency_code, None);
+        let signer = match l.instance.signer_id {
+            Some(id) => accounts::user_by_id(store.db(), id).await?.map(|u| u.full_name).unwrap_or_default(),
+            None => String::new(),
+        };
+        let recipients: Vec<&str> = l.version.recipients.lines().map(str::trim).filter(|x| !x.is_empty()).collect();
+        trinhky_store::numbering::register_outgoing(
+            &txn,
+            &p.actor(),
+            &trinhky_store::numbering::Entry {
+                agency_id: l.document.agency_id,
+                register,
+                seq,
+                number: number.clone(),
+                document_id: Some(l.document.id),
+                doc_type: l.document.doc_type.clone(),
+                issued_on: today,
+                title: l.version.title.clone(),
+                signer,
+                recipients: l.version.recipients.clone(),
+                copies: i32::try_from(recipients.len()).unwrap_or(0),
+                note: String::new(),
+            },
+        )
+        .await?;
+        for (kind, payload) in effects.iter_mut() {
+            if kind == "assign_number" {
+                payload["number"] = serde_json::Value::String(number.clone());
+            }
+        }
+    }
     let (inst, _) = repo::record_transition(&txn, &p.actor(), &l.instance, req.expected_version, &record, &effects, now).await.map_err(store_err)?;
     if outcome.effects.iter().any(|e| matches!(e, Effect::OpenConsultations)) {
         open_consultations(&txn, store, &l, due.unwrap_or_else(|| now.date_naive())).await?;

@@ -58,6 +58,8 @@ pub struct Registry {
     latest: HashMap<String, u32>,
     sources: HashMap<(String, u32), String>,
     pub calendar: Calendar,
+    /// One number counter per document type (true) or one shared counter (false, the default).
+    pub numbering_per_type: bool,
 }
 
 impl Registry {
@@ -87,7 +89,7 @@ impl Registry {
             sources.insert((d.id.clone(), d.version), text);
             map.insert((d.id.clone(), d.version), Arc::new(d));
         }
-        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar })
+        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar, numbering_per_type: false })
     }
 
     /// Records every loaded definition in the database (refusing a changed file that kept its

@@ -83,6 +83,8 @@ pub struct Settings {
     pub workflows_dir: PathBuf,
     /// Holiday calendar used for working-day SLAs.
     pub calendar_file: PathBuf,
+    /// Numbering: one counter per document type instead of one shared counter.
+    pub numbering_per_type: bool,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
 }
@@ -113,6 +115,7 @@ struct FileSettings {
     mail_from: Option<String>,
     workflows_dir: Option<PathBuf>,
     calendar_file: Option<PathBuf>,
+    numbering: Option<String>,
     smtp: Option<FileSmtp>,
 }
 
@@ -249,6 +252,13 @@ impl Settings {
         let calendar_file = pick("TRINHKY_CALENDAR", file.calendar_file.map(|p| p.display().to_string()))
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
+        let numbering_per_type = match pick("TRINHKY_NUMBERING", file.numbering).as_deref() {
+            None | Some("single") => false,
+            Some("per_type") => true,
+            Some(other) => {
+                return Err(err("TRINHKY_NUMBERING", format!("\"{other}\" is not a choice"), "use single (one counter) or per_type (one per document type)"));
+            }
+        };
         Ok(Settings {
             data_dir,
             database_url,
@@ -261,6 +271,7 @@ impl Settings {
             smtp,
             workflows_dir,
             calendar_file,
+            numbering_per_type,
             source: path,
         })
     }

@@ -15,6 +15,7 @@
 pub mod audit;
 pub mod directive;
 pub mod directory;
+pub mod numbering;
 pub mod resolve;
 pub mod role;
 pub mod text;

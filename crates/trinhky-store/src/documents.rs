@@ -573,3 +573,31 @@ pub async fn reassign_drafter<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Stores a rendered or signed PDF of a document version (content-addressed).
+pub async fn add_file<C: ConnectionTrait>(conn: &C, doc_id: i32, version_no: i32, kind: &str, pdf: &[u8], pages: usize, now: DateTime<Utc>) -> Result<String> {
+    use crate::entities::document_file;
+    let sha = crate::blobs::put(conn, pdf, "application/pdf").await?;
+    document_file::ActiveModel {
+        document_id: Set(doc_id),
+        version_no: Set(version_no),
+        kind: Set(kind.to_owned()),
+        blob_sha256: Set(sha.clone()),
+        pages: Set(i32::try_from(pages).unwrap_or(i32::MAX)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(sha)
+}
+
+/// The newest file of a document (of `kind` when given).
+pub async fn latest_file<C: ConnectionTrait>(conn: &C, doc_id: i32, kind: Option<&str>) -> Result<Option<crate::entities::document_file::Model>> {
+    use crate::entities::document_file;
+    let mut q = document_file::Entity::find().filter(document_file::Column::DocumentId.eq(doc_id));
+    if let Some(k) = kind {
+        q = q.filter(document_file::Column::Kind.eq(k));
+    }
+    Ok(q.order_by_desc(document_file::Column::Id).one(conn).await?)
+}

@@ -13,6 +13,8 @@ pub mod directory;
 pub mod documents;
 pub mod entities;
 pub mod intake;
+pub mod keys;
+pub mod numbering;
 
 pub use db::{Backend, Store};
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -78,6 +78,7 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
     } else {
         Vec::new()
     };
+    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?.map(|n| n.number);
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
@@ -94,7 +95,7 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
                     due => l.instance.due_date.map(fmt_date),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
                 },
-                actions, history, versions, can_edit, drafters, message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, number, message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;
@@ -260,6 +261,8 @@ pub struct DocumentOut {
     due_date: Option<NaiveDate>,
     signing_authority: Option<String>,
     signing_position: Option<String>,
+    /// Số, ký hiệu once issued, e.g. "01/KH-SNV".
+    number: Option<String>,
     actions: Vec<String>,
     history: Vec<HistoryOut>,
 }
@@ -283,7 +286,9 @@ async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<Docume
         .into_iter()
         .map(|(t, name)| HistoryOut { action: t.action, from: t.from_state, to: t.to_state, actor: name, comment: t.comment, authority: t.authority, at: t.at })
         .collect();
+    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?.map(|n| n.number);
     Ok(DocumentOut {
+        number,
         id: l.document.id,
         doc_type: l.document.doc_type,
         agency: l.agency_code,

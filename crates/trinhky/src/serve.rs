@@ -31,7 +31,8 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
-    let registry = trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
+    let mut registry = trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
+    registry.numbering_per_type = settings.numbering_per_type;
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
     registry.register(&store).await?;

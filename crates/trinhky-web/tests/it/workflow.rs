@@ -304,3 +304,68 @@ async fn reassigning_the_drafter_keeps_the_history() {
     assert!(uc::edit(&app.store, &app.registry, &drafter, doc.id, 1, content.clone(), "x").await.is_err());
     assert_eq!(uc::edit(&app.store, &app.registry, &new, doc.id, 1, content, "x").await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn two_hundred_concurrent_issuings_get_numbers_1_to_200_without_gaps() {
+    let app = spawn_app().await;
+    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV").await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let txn = store.begin_write().await.unwrap();
+            let seq = trinhky_store::numbering::next_number(&txn, snv.id, 2026, "chung").await.unwrap();
+            // Every tenth issuing fails after taking its number: the number must come back.
+            if i % 10 == 9 {
+                txn.rollback().await.unwrap();
+                return None;
+            }
+            txn.commit().await.unwrap();
+            Some(seq)
+        }));
+    }
+    let mut got: Vec<i32> = Vec::new();
+    for t in tasks {
+        if let Some(n) = t.await.unwrap() {
+            got.push(n);
+        }
+    }
+    got.sort_unstable();
+    assert_eq!(got, (1..=180).collect::<Vec<_>>(), "unique and gap-free");
+    // A new year starts again at 1; another register has its own counter.
+    let txn = app.store.begin_write().await.unwrap();
+    assert_eq!(trinhky_store::numbering::next_number(&txn, snv.id, 2027, "chung").await.unwrap(), 1);
+    assert_eq!(trinhky_store::numbering::next_number(&txn, snv.id, 2026, "mat").await.unwrap(), 1);
+    txn.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_clerk_issues_with_the_next_number_in_the_outgoing_register() {
+    let app = spawn_app().await;
+    let assignment = seed_assignment(&app).await;
+    let drafter = principal(&app, "snv.chuyenvien").await;
+    let unit = principal(&app, "snv.truongphong").await;
+    let head = principal(&app, "snv.giamdoc").await;
+    let clerk = principal(&app, "snv.vanthu").await;
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None).await.unwrap();
+    let now = Utc::now();
+    let req = |v: i64| ActRequest { expected_version: v, pin: Some("1234".into()), ..Default::default() };
+    uc::act(&app.store, &app.registry, &drafter, doc.id, "submit", req(0), now).await.unwrap();
+    uc::act(&app.store, &app.registry, &unit, doc.id, "forward", req(1), now).await.unwrap();
+    uc::act(&app.store, &app.registry, &head, doc.id, "approve", req(2), now).await.unwrap();
+    // Nobody but the clerk issues.
+    assert!(uc::act(&app.store, &app.registry, &head, doc.id, "issue", req(3), now).await.is_err());
+    uc::act(&app.store, &app.registry, &clerk, doc.id, "issue", req(3), now).await.unwrap();
+    let entry = trinhky_store::numbering::number_of(app.store.db(), doc.id).await.unwrap().unwrap();
+    assert_eq!(entry.number, "01/KH-SNV");
+    assert_eq!(entry.signer, head.user.full_name);
+    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id).await.unwrap().unwrap();
+    assert_eq!(inst.state, "dispatched");
+    let effects = trinhky_store::documents::effects_of(app.store.db(), inst.id).await.unwrap();
+    let assign = effects.iter().find(|e| e.kind == "assign_number").unwrap();
+    assert!(assign.payload.contains("01/KH-SNV"), "{}", assign.payload);
+    let kinds: Vec<&str> = effects.iter().map(|e| e.kind.as_str()).collect();
+    let personal = kinds.iter().position(|k| *k == "sign_personal").unwrap();
+    let org = kinds.iter().position(|k| *k == "sign_organization").unwrap();
+    assert!(personal < org, "personal signature before the organisation's: {kinds:?}");
+}

@@ -1,0 +1,57 @@
+//! Signing keys: each holder's PKCS#12 (private key encrypted with their PIN) as a blob, with its
+//! certificate. The PIN is never stored.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::Result;
+use crate::audit::{self, AuditInput};
+use crate::entities::signing_key;
+
+/// Whose key: a person (`user`) or an organisation (`agency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    User(i32),
+    Agency(i32),
+}
+
+impl Owner {
+    fn parts(self) -> (&'static str, i32) {
+        match self {
+            Owner::User(id) => ("user", id),
+            Owner::Agency(id) => ("agency", id),
+        }
+    }
+}
+
+/// Stores a key (replacing nothing: older keys stay for verifying old documents).
+pub async fn store_key<C: ConnectionTrait>(conn: &C, actor: &str, owner: Owner, subject: &str, certificate_pem: &str, p12: &[u8]) -> Result<signing_key::Model> {
+    let (kind, id) = owner.parts();
+    let sha = crate::blobs::put(conn, p12, "application/x-pkcs12").await?;
+    let m = signing_key::ActiveModel {
+        owner_kind: Set(kind.to_owned()),
+        owner_id: Set(id),
+        subject: Set(subject.to_owned()),
+        certificate_pem: Set(certificate_pem.to_owned()),
+        p12_sha256: Set(sha),
+        revoked_at: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(conn, AuditInput::new(actor, "key.store", kind, id).details(serde_json::json!({"subject": subject}))).await?;
+    Ok(m)
+}
+
+/// The current (newest, not revoked) key of an owner.
+pub async fn current_key<C: ConnectionTrait>(conn: &C, owner: Owner) -> Result<Option<signing_key::Model>> {
+    let (kind, id) = owner.parts();
+    Ok(signing_key::Entity::find()
+        .filter(signing_key::Column::OwnerKind.eq(kind))
+        .filter(signing_key::Column::OwnerId.eq(id))
+        .filter(signing_key::Column::RevokedAt.is_null())
+        .order_by_desc(signing_key::Column::Id)
+        .one(conn)
+        .await?)
+}

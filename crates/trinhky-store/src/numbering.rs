@@ -1,0 +1,108 @@
+//! Official numbers: a counter per (organisation, year, register), taken inside the issuing
+//! transaction. The increment is one `UPDATE` on the counter row: on PostgreSQL it holds the row
+//! lock until commit, on SQLite the write transaction is exclusive, so concurrent issuings are
+//! serialised; a transaction that rolls back gives its number back. Numbers are therefore unique
+//! and gap-free, starting at 1 each calendar year.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::audit::{self, AuditInput};
+use crate::entities::{number_counter, outgoing_register};
+use crate::{Result, StoreError};
+
+/// Takes the next number of a register. Call inside the issuing transaction.
+pub async fn next_number<C: ConnectionTrait>(conn: &C, agency_id: i32, year: i32, register: &str) -> Result<i32> {
+    number_counter::Entity::insert(number_counter::ActiveModel {
+        agency_id: Set(agency_id),
+        year: Set(year),
+        register: Set(register.to_owned()),
+        last_value: Set(0),
+    })
+    .on_conflict_do_nothing_on([number_counter::Column::AgencyId, number_counter::Column::Year, number_counter::Column::Register])
+    .exec(conn)
+    .await?;
+    let filter = |q: sea_orm::UpdateMany<number_counter::Entity>| {
+        q.filter(number_counter::Column::AgencyId.eq(agency_id))
+            .filter(number_counter::Column::Year.eq(year))
+            .filter(number_counter::Column::Register.eq(register))
+    };
+    let res = filter(
+        number_counter::Entity::update_many()
+            .col_expr(number_counter::Column::LastValue, Expr::col(number_counter::Column::LastValue).add(1)),
+    )
+    .exec(conn)
+    .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Corrupt(format!("number counter {agency_id}/{year}/{register} is missing")));
+    }
+    let row = number_counter::Entity::find()
+        .filter(number_counter::Column::AgencyId.eq(agency_id))
+        .filter(number_counter::Column::Year.eq(year))
+        .filter(number_counter::Column::Register.eq(register))
+        .one(conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("number counter vanished".into()))?;
+    Ok(row.last_value)
+}
+
+/// One outgoing-register entry (the decree's columns: số, ký hiệu; ngày tháng; tên loại và
+/// trích yếu; người ký; nơi nhận; đơn vị lưu; số lượng bản; ghi chú).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub agency_id: i32,
+    pub register: String,
+    pub seq: i32,
+    pub number: String,
+    pub document_id: Option<i32>,
+    pub doc_type: String,
+    pub issued_on: NaiveDate,
+    pub title: String,
+    pub signer: String,
+    pub recipients: String,
+    pub copies: i32,
+    pub note: String,
+}
+
+/// Writes the register entry and its audit event (same transaction as the number).
+pub async fn register_outgoing<C: ConnectionTrait>(conn: &C, actor: &str, e: &Entry) -> Result<outgoing_register::Model> {
+    use chrono::Datelike;
+    let m = outgoing_register::ActiveModel {
+        agency_id: Set(e.agency_id),
+        year: Set(e.issued_on.year()),
+        register: Set(e.register.clone()),
+        seq: Set(e.seq),
+        number: Set(e.number.clone()),
+        document_id: Set(e.document_id),
+        doc_type: Set(e.doc_type.clone()),
+        issued_on: Set(e.issued_on),
+        title: Set(e.title.clone()),
+        signer: Set(e.signer.clone()),
+        recipients: Set(e.recipients.clone()),
+        copies: Set(e.copies),
+        note: Set(e.note.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(conn, AuditInput::new(actor, "number.assign", "outgoing_register", &e.number).after(e)).await?;
+    Ok(m)
+}
+
+/// The register entry of a document, if it has been numbered.
+pub async fn number_of<C: ConnectionTrait>(conn: &C, document_id: i32) -> Result<Option<outgoing_register::Model>> {
+    Ok(outgoing_register::Entity::find().filter(outgoing_register::Column::DocumentId.eq(document_id)).one(conn).await?)
+}
+
+/// An organisation's register for a year, in number order.
+pub async fn outgoing<C: ConnectionTrait>(conn: &C, agency_id: i32, year: i32) -> Result<Vec<outgoing_register::Model>> {
+    Ok(outgoing_register::Entity::find()
+        .filter(outgoing_register::Column::AgencyId.eq(agency_id))
+        .filter(outgoing_register::Column::Year.eq(year))
+        .order_by_asc(outgoing_register::Column::Register)
+        .order_by_asc(outgoing_register::Column::Seq)
+        .all(conn)
+        .await?)
+}
