@@ -9,6 +9,7 @@ mod m0002_directives;
 mod m0003_workflow;
 mod m0004_files_keys;
 mod m0005_numbering;
+mod m0006_outbox;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_workflow::Migration),
             Box::new(m0004_files_keys::Migration),
             Box::new(m0005_numbering::Migration),
+            Box::new(m0006_outbox::Migration),
         ]
     }
 }

@@ -283,8 +283,15 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         signer_id: signing.as_ref().map(|_| p.user.id),
         due_date: due,
     };
+    // Dispatch needs every Nơi nhận line resolved: an unresolved line blocks issuing.
+    let dispatch_to = if outcome.effects.iter().any(|e| matches!(e, Effect::Dispatch)) {
+        Some(crate::dispatch::resolve_recipients(store, &l.version.recipients, &l.version.addressees).await?)
+    } else {
+        None
+    };
     let txn = store.begin_write().await?;
     let mut effects = effects;
+    let mut issued_number: Option<String> = None;
     if outcome.effects.iter().any(|e| matches!(e, Effect::AssignNumber)) {
         // Số, ký hiệu: taken inside this transaction, so a failed issuing gives it back.
         let today = workflow::local_date(now);
@@ -320,6 +327,26 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
                 payload["number"] = serde_json::Value::String(number.clone());
             }
         }
+        issued_number = Some(number);
+    }
+    if let Some(recipients) = &dispatch_to {
+        let number = issued_number.clone().unwrap_or_else(|| format!("dự thảo {}", l.document.id));
+        let domain = directory::settings(store.db()).await?.map(|s| s.email_domain).unwrap_or_else(|| "trinhky.invalid".into());
+        let signer = match l.instance.signer_id {
+            Some(id) => accounts::user_by_id(store.db(), id).await?.map(|u| u.full_name).unwrap_or_default(),
+            None => String::new(),
+        };
+        let msgs = crate::dispatch::messages(
+            l.document.id,
+            &number,
+            &l.version.title,
+            &l.agency_name,
+            &signer,
+            workflow::local_date(now),
+            recipients,
+            &domain,
+        );
+        trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
     }
     let (inst, _) = repo::record_transition(&txn, &p.actor(), &l.instance, req.expected_version, &record, &effects, now).await.map_err(store_err)?;
     if outcome.effects.iter().any(|e| matches!(e, Effect::OpenConsultations)) {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod documents;
 pub mod directive_intake;
 pub mod directory_import;
+pub mod dispatch;
 pub mod principal;
 pub mod registry;
 pub mod settings;

@@ -15,6 +15,7 @@ pub mod entities;
 pub mod intake;
 pub mod keys;
 pub mod numbering;
+pub mod outbox;
 
 pub use db::{Backend, Store};
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -55,7 +55,9 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     tracing::info!(%addr, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = spawn_workers(&store, &registry, stop_rx);
+    let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?).context("mail transport (TRINHKY_SMTP_*)")?;
+    let mut workers = spawn_workers(&store, &registry, stop_rx.clone());
+    workers.push(spawn_dispatcher(&store, mailer, settings.mail_from.clone(), stop_rx));
     let state = trinhky_web::state(Arc::new(settings), store.clone(), registry);
     trinhky_web::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
     let _ = stop_tx.send(true);
@@ -97,4 +99,31 @@ fn spawn_workers(
         }
     });
     vec![housekeeping]
+}
+
+/// The mail dispatcher: drains the outbox every two seconds. Several servers may run it at once;
+/// rows are claimed through the database.
+fn spawn_dispatcher(
+    store: &trinhky_store::Store,
+    mailer: trinhky_mail::Mailer,
+    from: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let store = store.clone();
+    let worker = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "trinhky".into()), std::process::id());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    match trinhky_app::dispatch::dispatch_once(&store, &mailer, &from, &worker, 50, chrono::Utc::now()).await {
+                        Ok(p) if p.sent + p.retried + p.failed > 0 => tracing::info!(sent = p.sent, retried = p.retried, failed = p.failed, "dispatch"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "dispatch pass failed"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
 }

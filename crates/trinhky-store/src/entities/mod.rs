@@ -17,6 +17,7 @@ pub mod effect;
 pub mod group_member;
 pub mod login_attempt;
 pub mod number_counter;
+pub mod outbox_message;
 pub mod outgoing_register;
 pub mod recipient_group;
 pub mod session;

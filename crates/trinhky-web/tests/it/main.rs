@@ -4,6 +4,7 @@
 
 mod authz;
 mod csrf;
+mod dispatch;
 mod intake;
 mod login;
 mod shell;

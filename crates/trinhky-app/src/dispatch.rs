@@ -1,0 +1,162 @@
+//! Dispatch (phát hành): turning a document's Nơi nhận into outbox rows, and the worker that sends
+//! them. Recipients resolve against the directory: agencies, groups (every member), "Như trên"
+//! (the addressees), free-text recipients with an e-mail address; "Lưu: …" is the archive note. A
+//! line that does not resolve blocks issuing with a message naming it — nothing is skipped.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use trinhky_domain::directory::valid_email;
+use trinhky_mail::{Mailer, MailError, Outgoing};
+use trinhky_store::outbox::{self, NewMessage};
+use trinhky_store::{Store, directory};
+
+use crate::{AppError, Result};
+
+/// A resolved recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub text: String,
+    pub agency_id: Option<i32>,
+    pub email: String,
+}
+
+fn clean(line: &str) -> String {
+    line.trim().trim_start_matches(['-', '+', '•']).trim().trim_end_matches([';', '.', ',']).trim().to_owned()
+}
+
+/// An address written in the line itself: "Tên <a@b.vn>" or a bare address.
+fn email_in(line: &str) -> Option<String> {
+    if let (Some(a), Some(b)) = (line.find('<'), line.rfind('>')) {
+        let e = line[a + 1..b].trim().to_ascii_lowercase();
+        return valid_email(&e).then_some(e);
+    }
+    line.split_whitespace().map(|w| w.trim_matches([',', ';', '(', ')']).to_ascii_lowercase()).find(|w| valid_email(w))
+}
+
+/// Resolves Nơi nhận lines (and "Như trên" through `addressees`). Err lists what did not resolve.
+pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &str) -> Result<Vec<Recipient>> {
+    let index = crate::directive_intake::directory_index(store).await?;
+    let agencies = directory::agencies(store.db()).await?;
+    let mut out: Vec<Recipient> = Vec::new();
+    let mut unresolved: Vec<String> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    for raw in recipients.lines() {
+        let line = clean(raw);
+        if line.is_empty() || trinhky_domain::text::fold(&line).starts_with("luu") {
+            continue;
+        }
+        if trinhky_domain::text::fold(&line) == "nhu tren" {
+            lines.extend(addressees.split(['\n', ';']).map(clean).filter(|l| !l.is_empty()));
+        } else {
+            lines.push(line);
+        }
+    }
+    for line in lines {
+        if let Some(email) = email_in(&line) {
+            if !out.iter().any(|r| r.email == email) {
+                out.push(Recipient { text: line.clone(), agency_id: None, email });
+            }
+            continue;
+        }
+        let r = index.resolve(&line);
+        let codes = r.agency_codes();
+        if codes.is_empty() || !r.unresolved.is_empty() {
+            unresolved.push(line);
+            continue;
+        }
+        for code in codes {
+            if let Some(a) = agencies.iter().find(|a| a.code == code) {
+                if !out.iter().any(|x| x.email == a.email) {
+                    out.push(Recipient { text: a.name.clone(), agency_id: Some(a.id), email: a.email.clone() });
+                }
+            }
+        }
+    }
+    if !unresolved.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "Không xác định được nơi nhận: {}. Sửa dòng Nơi nhận theo tên trong danh bạ, hoặc ghi kèm địa chỉ thư điện tử (ví dụ: Công ty A <a@congty.vn>).",
+            unresolved.join("; ")
+        )));
+    }
+    if out.is_empty() {
+        return Err(AppError::Invalid("Văn bản chưa có nơi nhận nào để phát hành.".into()));
+    }
+    Ok(out)
+}
+
+/// A stable Message-ID per (document, recipient address).
+pub fn message_id(document_id: i32, email: &str, domain: &str) -> String {
+    let h = hex::encode(&Sha256::digest(email.as_bytes())[..6]);
+    format!("trinhky.doc{document_id}.{h}@{domain}")
+}
+
+/// Builds the outbox rows of an issued document.
+#[allow(clippy::too_many_arguments)]
+pub fn messages(document_id: i32, number: &str, title: &str, issuing_body: &str, signer: &str, issued_on: chrono::NaiveDate, recipients: &[Recipient], domain: &str) -> Vec<NewMessage> {
+    recipients
+        .iter()
+        .map(|r| NewMessage {
+            document_id,
+            recipient_text: r.text.clone(),
+            agency_id: r.agency_id,
+            email: r.email.clone(),
+            message_id: message_id(document_id, &r.email, domain),
+            subject: format!("[{number}] {title}"),
+            body: format!(
+                "Kính gửi: {}.\n\n{issuing_body} gửi văn bản số {number} ngày {} về việc: {title}.\nNgười ký: {signer}.\n\nVăn bản điện tử có chữ ký số được đính kèm thư này; đề nghị quý cơ quan kiểm tra chữ ký số khi tiếp nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
+                r.text,
+                issued_on.format("%d/%m/%Y"),
+            ),
+        })
+        .collect()
+}
+
+/// What one pass of the dispatcher did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Attempts before a message is marked failed and shown to the clerk.
+pub const MAX_ATTEMPTS: i32 = 6;
+
+/// Claims due messages and sends them once each. Safe to run in several processes at once.
+pub async fn dispatch_once(store: &Store, mailer: &Mailer, from: &str, worker: &str, limit: u64, now: DateTime<Utc>) -> Result<Pass> {
+    let rows = outbox::claim(store, worker, limit, chrono::Duration::minutes(5), now).await?;
+    let mut pass = Pass::default();
+    for row in rows {
+        let attachment = match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
+            Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256).await?.map(|b| b.data),
+            None => None,
+        };
+        let name = row.subject.split(']').next().unwrap_or("van-ban").trim_start_matches('[').replace('/', "-");
+        let msg = Outgoing {
+            from: from.to_owned(),
+            to: row.email.clone(),
+            subject: row.subject.clone(),
+            text: row.body.clone(),
+            message_id: row.message_id.clone(),
+            attachments: attachment.map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)]).unwrap_or_default(),
+        };
+        match mailer.send(&msg).await {
+            Ok(reply) => {
+                if outbox::mark_sent(store, row.id, worker, &reply, Utc::now()).await? {
+                    pass.sent += 1;
+                }
+            }
+            Err(e) => {
+                let permanent = matches!(e, MailError::Send { permanent: true, .. } | MailError::Address { .. } | MailError::Build(_));
+                outbox::mark_failed(store, row.id, worker, &e.to_string(), permanent, MAX_ATTEMPTS, Utc::now()).await?;
+                if permanent || row.attempts >= MAX_ATTEMPTS {
+                    pass.failed += 1;
+                } else {
+                    pass.retried += 1;
+                }
+                tracing::warn!(message = row.id, error = %e, "dispatch attempt failed");
+            }
+        }
+    }
+    Ok(pass)
+}
