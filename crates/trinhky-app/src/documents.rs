@@ -283,6 +283,21 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         signer_id: signing.as_ref().map(|_| p.user.id),
         due_date: due,
     };
+    // Render: the version laid out per the decree, stored with the transition. A draft (submit)
+    // carries the DỰ THẢO watermark; the text the head approves does not.
+    let mut rendered: Option<(&'static str, Vec<u8>, usize)> = None;
+    if outcome.effects.iter().any(|e| matches!(e, Effect::Render)) {
+        if let Some(renderer) = &registry.renderer {
+            let signing = outcome.effects.iter().any(|e| matches!(e, Effect::SignPersonal { .. }));
+            let signer = match (&outcome.signing, signing) {
+                (Some(s), true) => trinhky_render::Signer { authority: s.authority.clone().into_iter().collect(), position: s.position.clone(), name: p.user.full_name.clone() },
+                _ => crate::rendering::signer_block(store, &l).await?,
+            };
+            let data = crate::rendering::document_data(store, &l, signer, None, None, !signing).await?;
+            let (pdf, pages) = crate::rendering::render(renderer, &l.document.doc_type, &data)?;
+            rendered = Some((if signing { "approved" } else { "draft" }, pdf, pages));
+        }
+    }
     // Dispatch needs every Nơi nhận line resolved: an unresolved line blocks issuing.
     let dispatch_to = if outcome.effects.iter().any(|e| matches!(e, Effect::Dispatch)) {
         Some(crate::dispatch::resolve_recipients(store, &l.version.recipients, &l.version.addressees).await?)
@@ -347,6 +362,15 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
             &domain,
         );
         trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
+    }
+    if let Some((kind, pdf, pages)) = &rendered {
+        let sha = repo::add_file(&txn, l.document.id, l.version.version_no, kind, pdf, *pages, now).await?;
+        for (k, payload) in effects.iter_mut() {
+            if k == "render" {
+                payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
+                payload["pages"] = serde_json::Value::from(*pages);
+            }
+        }
     }
     let (inst, _) = repo::record_transition(&txn, &p.actor(), &l.instance, req.expected_version, &record, &effects, now).await.map_err(store_err)?;
     if outcome.effects.iter().any(|e| matches!(e, Effect::OpenConsultations)) {

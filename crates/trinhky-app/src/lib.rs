@@ -11,6 +11,7 @@ pub mod directory_import;
 pub mod dispatch;
 pub mod principal;
 pub mod registry;
+pub mod rendering;
 pub mod settings;
 pub mod user_add;
 

@@ -60,6 +60,8 @@ pub struct Registry {
     pub calendar: Calendar,
     /// One number counter per document type (true) or one shared counter (false, the default).
     pub numbering_per_type: bool,
+    /// The document renderer (typst templates); the `render` effect needs it.
+    pub renderer: Option<Arc<trinhky_render::Renderer>>,
 }
 
 impl Registry {
@@ -89,7 +91,7 @@ impl Registry {
             sources.insert((d.id.clone(), d.version), text);
             map.insert((d.id.clone(), d.version), Arc::new(d));
         }
-        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar, numbering_per_type: false })
+        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar, numbering_per_type: false, renderer: None })
     }
 
     /// Records every loaded definition in the database (refusing a changed file that kept its

@@ -85,6 +85,8 @@ pub struct Settings {
     pub calendar_file: PathBuf,
     /// Numbering: one counter per document type instead of one shared counter.
     pub numbering_per_type: bool,
+    /// Document templates (`*.typ`) and their fonts (`fonts/`).
+    pub templates_dir: PathBuf,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
 }
@@ -116,6 +118,7 @@ struct FileSettings {
     workflows_dir: Option<PathBuf>,
     calendar_file: Option<PathBuf>,
     numbering: Option<String>,
+    templates_dir: Option<PathBuf>,
     smtp: Option<FileSmtp>,
 }
 
@@ -252,6 +255,9 @@ impl Settings {
         let calendar_file = pick("TRINHKY_CALENDAR", file.calendar_file.map(|p| p.display().to_string()))
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
+        let templates_dir = pick("TRINHKY_TEMPLATES_DIR", file.templates_dir.map(|p| p.display().to_string()))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("templates"));
         let numbering_per_type = match pick("TRINHKY_NUMBERING", file.numbering).as_deref() {
             None | Some("single") => false,
             Some("per_type") => true,
@@ -272,6 +278,7 @@ impl Settings {
             workflows_dir,
             calendar_file,
             numbering_per_type,
+            templates_dir,
             source: path,
         })
     }

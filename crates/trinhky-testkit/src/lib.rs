@@ -80,10 +80,10 @@ pub async fn spawn_app() -> TestApp {
         _ => None,
     })
     .expect("settings");
-    let registry = Arc::new(
-        trinhky_app::registry::Registry::load(&repo_root().join("workflows"), &repo_root().join("deploy/calendar/vn.toml"))
-            .expect("shipped workflows load"),
-    );
+    let mut registry = trinhky_app::registry::Registry::load(&repo_root().join("workflows"), &repo_root().join("deploy/calendar/vn.toml"))
+        .expect("shipped workflows load");
+    registry.renderer = Some(Arc::new(trinhky_render::Renderer::new(repo_root().join("templates")).expect("templates load")));
+    let registry = Arc::new(registry);
     registry.register(&store).await.expect("register workflows");
     let router = trinhky_web::router(trinhky_web::state(Arc::new(settings), store.clone(), registry.clone()));
     TestApp { store, database_url, router, registry }

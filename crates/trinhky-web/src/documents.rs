@@ -79,6 +79,12 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
         Vec::new()
     };
     let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?.map(|n| n.number);
+    let has_pdf = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?.is_some();
+    let pages = if state.registry.renderer.is_some() {
+        trinhky_app::rendering::page_count(&state.store, state.registry.renderer.as_ref().ok_or(WebError::NotFound)?, &l).await.unwrap_or(0)
+    } else {
+        0
+    };
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
@@ -95,7 +101,7 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
                     due => l.instance.due_date.map(fmt_date),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
                 },
-                actions, history, versions, can_edit, drafters, number, message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, number, has_pdf, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;
@@ -366,4 +372,31 @@ pub async fn api_act(State(state): State<AppState>, ApiUser(auth): ApiUser, Path
     uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
+}
+
+/// A page of the document as PNG ("1.png" …), so a head sees it before signing without a PDF
+/// plugin. Drafts carry the DỰ THẢO watermark.
+pub async fn preview(State(state): State<AppState>, User(auth): User, Path((id, page)): Path<(i32, String)>) -> Result<Response, WebError> {
+    let n: usize = page.trim_end_matches(".png").parse().map_err(|_| WebError::NotFound)?;
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
+    let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
+    let png = pages.into_iter().nth(n.saturating_sub(1)).filter(|_| n > 0).ok_or(WebError::NotFound)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png"), (axum::http::header::CACHE_CONTROL, "private, no-store")], png).into_response())
+}
+
+/// The newest rendered or signed PDF of a document.
+pub async fn pdf(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> Result<Response, WebError> {
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let file = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?.ok_or(WebError::NotFound)?;
+    let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256).await?.ok_or(WebError::NotFound)?;
+    let name = format!("attachment; filename=\"van-ban-{}-{}.pdf\"", l.document.id, file.kind);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        blob.data,
+    )
+        .into_response())
 }

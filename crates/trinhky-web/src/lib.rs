@@ -50,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}/edit", post(documents::edit))
         .route("/documents/{id}/act/{action}", post(documents::act))
         .route("/documents/{id}/reassign", post(documents::reassign))
+        .route("/documents/{id}/preview/{page}", get(documents::preview))
+        .route("/documents/{id}/pdf", get(documents::pdf))
         .route("/assignments/{id}/documents", post(documents::create))
         .route("/delegations", get(documents::delegations).post(documents::delegate))
         .route("/healthz", get(pages::healthz))

@@ -42,9 +42,90 @@ pub enum Command {
     /// Validate workflow definitions.
     #[command(subcommand)]
     Workflow(WorkflowCmd),
+    /// Development certificates (dev CA, personal and organisation certificates).
+    #[command(subcommand)]
+    Pki(PkiCmd),
+    /// Sign a PDF (PAdES, incremental update): personally, or as the organisation after a personal signature.
+    Sign(SignArgs),
+    /// Render a document from JSON data with a template, laid out per Nghị định 30/2020 (PDF/A-2b).
+    Render {
+        /// Template: bao-cao, ke-hoach, to-trinh, thong-bao, quyet-dinh, cong-van.
+        #[arg(long)]
+        template: String,
+        /// The document data (JSON; see crates/trinhky-render/examples/data/).
+        #[arg(long, value_name = "FILE.json")]
+        data: PathBuf,
+        /// Where to write the PDF.
+        #[arg(short, long, value_name = "OUT.pdf")]
+        output: PathBuf,
+        /// Also write one PNG per page into this folder.
+        #[arg(long, value_name = "DIR")]
+        png: Option<PathBuf>,
+    },
+    /// Verify every signature of a PDF. Exit 0 valid, 1 invalid, 2 could not verify.
+    Verify {
+        /// The PDF.
+        file: PathBuf,
+        /// Trust root (PEM), repeatable. Default: the dev CA of `trinhky pki init` under the data folder.
+        #[arg(long, value_name = "CA.pem")]
+        trust: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read directives (thông báo kết luận, công văn …) and turn them into assignments.
     #[command(subcommand)]
     Directive(DirectiveCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCmd {
+    /// Create a development CA and a certificate for every head, deputy and clerk's organisation;
+    /// keys are PKCS#12 protected by --pin and stored in the database.
+    Init {
+        /// Folder for the CA files. Default: $TRINHKY_DATA_DIR/pki.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// PIN protecting every issued key (demo only; real keys are imported per person).
+        #[arg(long, default_value = "123456")]
+        pin: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The PDF to sign.
+    pub input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    pub output: PathBuf,
+    /// The signer's PKCS#12 (.p12/.pfx).
+    #[arg(long, value_name = "FILE")]
+    pub p12: PathBuf,
+    /// Read the PIN from this file (first line); else $TRINHKY_PIN or stdin.
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
+    /// Sign as the organisation (requires a valid personal signature already in the file).
+    #[arg(long)]
+    pub organization: bool,
+    /// Signature or seal image (transparent PNG) for the visible appearance.
+    #[arg(long, value_name = "PNG")]
+    pub image: Option<PathBuf>,
+    /// RFC 3161 time-stamping service (PAdES B-T).
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// Page of the visible signature (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub page: u32,
+    /// Rectangle x1,y1,x2,y2 in points (origin bottom-left); empty = invisible.
+    #[arg(long, value_name = "x1,y1,x2,y2")]
+    pub rect: Option<String>,
+    /// /Reason of the signature.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// /Location of the signature.
+    #[arg(long)]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +285,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
+        Command::Pki(PkiCmd::Init { dir, pin }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            crate::pdfcmd::pki_init(&settings, &store, dir, &pin).await
+        }
+        Command::Sign(a) => crate::pdfcmd::sign(
+            &a.input,
+            &a.output,
+            &a.p12,
+            a.pin_file.as_deref(),
+            a.organization,
+            a.image.as_deref(),
+            a.tsa,
+            a.page,
+            a.rect.as_deref(),
+            a.reason,
+            a.location,
+        ),
+        Command::Render { template, data, output, png } => crate::pdfcmd::render(&settings, &template, &data, &output, png.as_deref()),
+        Command::Verify { file, trust, json } => crate::pdfcmd::verify(&settings, &file, &trust, json),
         Command::Workflow(WorkflowCmd::Check { paths }) => {
             let paths = if paths.is_empty() { vec![settings.workflows_dir.clone()] } else { paths };
             let (defs, errors) = trinhky_app::registry::check_paths(&paths)?;

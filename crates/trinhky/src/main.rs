@@ -3,6 +3,7 @@
 
 mod cli;
 mod directive;
+mod pdfcmd;
 mod serve;
 
 use std::process::ExitCode;

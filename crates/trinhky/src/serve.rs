@@ -33,6 +33,9 @@ async fn shutdown_signal() {
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     let mut registry = trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;
+    let renderer = trinhky_render::Renderer::new(&settings.templates_dir)
+        .with_context(|| format!("document templates in {} (setting TRINHKY_TEMPLATES_DIR)", settings.templates_dir.display()))?;
+    registry.renderer = Some(Arc::new(renderer));
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
     registry.register(&store).await?;

@@ -5,6 +5,7 @@ mod audit;
 mod directive;
 mod directory;
 mod help;
+mod pdf;
 mod serve;
 
 use std::path::Path;

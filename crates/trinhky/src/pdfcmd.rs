@@ -1,0 +1,260 @@
+//! `trinhky pki init`, `trinhky sign`, `trinhky verify`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use openssl::x509::X509;
+use trinhky_app::Settings;
+use trinhky_domain::Role;
+use trinhky_pdf::pki::{DevPki, NewIdentity, load_p12};
+use trinhky_pdf::sign::{Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf};
+use trinhky_pdf::verify::{Coverage, Revocation, Verdict, verify_pdf};
+use trinhky_store::Store;
+use trinhky_store::keys::{Owner, store_key};
+
+/// Where the dev PKI lives by default.
+pub fn pki_dir(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("pki")
+}
+
+fn read_pin(pin_file: Option<&Path>, what: &str) -> Result<String> {
+    if let Some(p) = pin_file {
+        let s = std::fs::read_to_string(p).with_context(|| format!("cannot read the PIN file {}", p.display()))?;
+        return Ok(s.lines().next().unwrap_or_default().to_owned());
+    }
+    if let Ok(pin) = std::env::var("TRINHKY_PIN") {
+        return Ok(pin);
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("PIN for {what}: ");
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the PIN from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Creates a development CA, a personal certificate for every head and deputy and an
+/// organisation certificate for every agency with a clerk, each PKCS#12 protected by `pin`, and
+/// stores the keys in the database. Prints the CA path to trust.
+pub async fn pki_init(settings: &Settings, store: &Store, dir: Option<PathBuf>, pin: &str) -> Result<ExitCode> {
+    if pin.chars().count() < 4 {
+        bail!("the PIN must have at least 4 characters (--pin)");
+    }
+    let dir = dir.unwrap_or_else(|| pki_dir(settings));
+    if dir.join("ca.pem").exists() {
+        bail!("{} already holds a CA; remove it or pass --dir for a new one", dir.display());
+    }
+    let db = store.db();
+    let mut people = Vec::new();
+    let mut orgs = Vec::new();
+    for a in trinhky_store::directory::agencies(db).await? {
+        let members = trinhky_store::accounts::agency_members(db, a.id).await?;
+        if members.iter().any(|(_, r, _)| *r == Role::Clerk) {
+            orgs.push((a.id, a.name.clone()));
+        }
+        for (u, r, _) in members {
+            if matches!(r, Role::AgencyHead | Role::DeputyHead) && !people.iter().any(|(id, _, _)| *id == u.id) {
+                people.push((u.id, u.full_name.clone(), u.username.clone()));
+            }
+        }
+    }
+    if people.is_empty() && orgs.is_empty() {
+        bail!("no signers in the database: import the directory and add users (or run `trinhky serve --demo` once)");
+    }
+    let pb = crate::cli::progress((people.len() + orgs.len()) as u64, "issuing");
+    let org_ids: Vec<NewIdentity> = orgs.iter().map(|(_, n)| NewIdentity::rsa(n, pin)).collect();
+    let person_ids: Vec<NewIdentity> = people.iter().map(|(_, n, _)| NewIdentity::rsa(n, pin)).collect();
+    let pki = DevPki::create(&dir, &org_ids, &person_ids).context("creating the development CA")?;
+    let actor = "cli:pki-init";
+    let txn = store.begin_write().await?;
+    for ((id, name), issued) in orgs.iter().zip(pki.issued.iter().take(orgs.len())) {
+        let p12 = std::fs::read(&issued.p12_path)?;
+        store_key(&txn, actor, Owner::Agency(*id), name, &String::from_utf8_lossy(&issued.cert.to_pem()?), &p12).await?;
+        pb.inc(1);
+    }
+    for ((id, name, _), issued) in people.iter().zip(pki.issued.iter().skip(orgs.len())) {
+        let p12 = std::fs::read(&issued.p12_path)?;
+        store_key(&txn, actor, Owner::User(*id), name, &String::from_utf8_lossy(&issued.cert.to_pem()?), &p12).await?;
+        pb.inc(1);
+    }
+    txn.commit().await?;
+    pb.finish_and_clear();
+    println!("development CA created in {}", dir.display());
+    println!("  organisation certificates: {}", orgs.len());
+    println!("  personal certificates:     {} ({})", people.len(), people.iter().map(|p| p.2.as_str()).collect::<Vec<_>>().join(", "));
+    println!("  trust this root to verify: {}", pki.ca_pem_path().display());
+    println!("  every key is a PKCS#12 protected by the PIN you gave; the PIN is not stored.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_rect(s: &str) -> Result<[f64; 4]> {
+    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().context("--rect must be x1,y1,x2,y2 in points")?;
+    let [a, b, c, d] = v.as_slice() else { bail!("--rect must have four numbers: x1,y1,x2,y2") };
+    Ok([*a, *b, *c, *d])
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn sign(input: &Path, output: &Path, p12: &Path, pin_file: Option<&Path>, organization: bool, image: Option<&Path>, tsa: Option<String>, page: u32, rect: Option<&str>, reason: Option<String>, location: Option<String>) -> Result<ExitCode> {
+    let pdf = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let p12_bytes = std::fs::read(p12).with_context(|| format!("cannot read {}", p12.display()))?;
+    let pin = read_pin(pin_file, &p12.display().to_string())?;
+    let signer = match load_p12(&p12_bytes, &pin) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let image = match image {
+        Some(p) => Some(SignatureImage::from_png(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)?),
+        None => None,
+    };
+    let rect = match rect {
+        Some(r) => parse_rect(r)?,
+        None if image.is_some() => [330.0, 180.0, 480.0, 240.0],
+        None => [0.0, 0.0, 0.0, 0.0],
+    };
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?);
+    let opts = SignOptions {
+        kind: if organization { SignatureKind::Organization } else { SignatureKind::Personal },
+        placement: Placement { page, rect },
+        image,
+        reason,
+        location,
+        name: None,
+        time: now,
+        tsa_url: tsa,
+        trust: Vec::new(),
+    };
+    match sign_pdf(&pdf, &signer, &opts) {
+        Ok(out) => {
+            std::fs::write(output, out).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("signed {} → {}", input.display(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Exit 0 valid, 1 invalid, 2 could not verify.
+pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let mut roots = Vec::new();
+    let mut paths: Vec<PathBuf> = trust.to_vec();
+    if paths.is_empty() {
+        let default = pki_dir(settings).join("ca.pem");
+        if default.exists() {
+            paths.push(default);
+        }
+    }
+    for p in &paths {
+        let pem = match std::fs::read(p) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: cannot read trust root {}: {e}", p.display());
+                return Ok(ExitCode::from(2));
+            }
+        };
+        match X509::stack_from_pem(&pem) {
+            Ok(certs) if !certs.is_empty() => roots.extend(certs),
+            _ => {
+                eprintln!("error: {} holds no PEM certificate", p.display());
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let pdf = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let report = match verify_pdf(&pdf, &roots) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not verify: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let sigs: Vec<serde_json::Value> = report
+        .signatures
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "field": s.field, "signer": s.signer, "serial": s.serial, "sub_filter": s.sub_filter,
+                "signing_time": s.signing_time, "intact": s.intact, "trusted": s.trusted,
+                "revocation": match &s.revocation { Revocation::Good => "good".to_owned(), Revocation::Revoked { at } => format!("revoked at {at}"), Revocation::Unknown => "unknown".to_owned() },
+                "coverage": match &s.coverage { Coverage::WholeFile => "whole_file".to_owned(), Coverage::RevisionThenAllowed { revisions_after } => format!("revision followed by {revisions_after} allowed update(s)"), Coverage::OtherChanges { changes } => format!("followed by other changes: {}", changes.join("; ")) },
+                "valid": s.valid(), "problems": s.problems,
+            })
+        })
+        .collect();
+    let verdict = match report.verdict {
+        Verdict::Valid => "valid",
+        Verdict::Invalid => "invalid",
+        Verdict::NoSignatures => "no_signatures",
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"file": file.display().to_string(), "verdict": verdict, "signatures": sigs}))?);
+    } else {
+        println!("{}: {}", file.display(), verdict.to_uppercase());
+        for (i, s) in report.signatures.iter().enumerate() {
+            println!(
+                "  #{} {} — {}; {}; {}",
+                i + 1,
+                s.signer.as_deref().unwrap_or("?"),
+                if s.intact { "intact" } else { "NOT intact" },
+                if s.trusted { "trusted" } else { "NOT trusted" },
+                sigs[i]["coverage"].as_str().unwrap_or_default()
+            );
+            for p in &s.problems {
+                println!("      problem: {p}");
+            }
+        }
+        if roots.is_empty() {
+            println!("  (no trust roots given: pass --trust CA.pem or run `trinhky pki init`)");
+        }
+    }
+    Ok(match report.verdict {
+        Verdict::Valid => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+/// `trinhky render`.
+pub fn render(settings: &Settings, template: &str, data: &Path, output: &Path, png: Option<&Path>) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(data).with_context(|| format!("cannot read {}", data.display()))?;
+    let doc: trinhky_render::DocumentData = match serde_json::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}:{}:{}: {e}", data.display(), e.line(), e.column());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let renderer = trinhky_render::Renderer::new(&settings.templates_dir)
+        .with_context(|| format!("templates in {} (TRINHKY_TEMPLATES_DIR)", settings.templates_dir.display()))?;
+    let pdf = match renderer.render_pdf(template, &doc) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    std::fs::write(output, &pdf).with_context(|| format!("cannot write {}", output.display()))?;
+    println!("{} ({} bytes)", output.display(), pdf.len());
+    if let Some(dir) = png {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let pages = renderer.render_png(template, &doc, 150.0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (i, p) in pages.iter().enumerate() {
+            let path = dir.join(format!("page-{}.png", i + 1));
+            std::fs::write(&path, p).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
