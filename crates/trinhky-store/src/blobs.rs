@@ -2,7 +2,7 @@
 //! written in the same transaction as the state that refers to them.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 
 use crate::Result;
@@ -12,14 +12,17 @@ use crate::entities::blob;
 pub async fn put<C: ConnectionTrait>(conn: &C, data: &[u8], media_type: &str) -> Result<String> {
     let sha = hex::encode(Sha256::digest(data));
     if blob::Entity::find_by_id(sha.clone()).one(conn).await?.is_none() {
-        blob::ActiveModel {
+        // Two transactions may store the same content at once (identical renders): the second
+        // insert does nothing instead of failing on the primary key.
+        blob::Entity::insert(blob::ActiveModel {
             sha256: Set(sha.clone()),
             size: Set(i64::try_from(data.len()).unwrap_or(i64::MAX)),
             media_type: Set(media_type.to_owned()),
             data: Set(data.to_vec()),
             created_at: Set(Utc::now()),
-        }
-        .insert(conn)
+        })
+        .on_conflict_do_nothing_on([blob::Column::Sha256])
+        .exec(conn)
         .await?;
     }
     Ok(sha)
