@@ -376,7 +376,9 @@ pub async fn api_act(State(state): State<AppState>, ApiUser(auth): ApiUser, Path
 
 /// A page of the document as PNG ("1.png" …), so a head sees it before signing without a PDF
 /// plugin. Drafts carry the DỰ THẢO watermark.
-pub async fn preview(State(state): State<AppState>, User(auth): User, Path((id, page)): Path<(i32, String)>) -> Result<Response, WebError> {
+pub async fn preview(State(state): State<AppState>, auth: Option<axum::Extension<Auth>>, Path((id, page)): Path<(i32, String)>) -> Result<Response, WebError> {
+    // An image: answer 401 rather than redirecting to the login form.
+    let Some(axum::Extension(auth)) = auth else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
     let n: usize = page.trim_end_matches(".png").parse().map_err(|_| WebError::NotFound)?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;

@@ -111,7 +111,13 @@ fn client_ip(conn: Option<&ConnectInfo<SocketAddr>>) -> String {
 }
 
 fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<String>, username: &str) -> PageResult {
-    let csrf = new_token().map_err(|e| WebError::Internal(e.to_string()))?;
+    // Reuse the token already bound to this browser: a second tab, or an image request bounced
+    // to /login, must not invalidate the form the user is filling in.
+    let existing = read_cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let csrf = match existing {
+        Some(t) => t,
+        None => new_token().map_err(|e| WebError::Internal(e.to_string()))?,
+    };
     let body = state
         .templates
         .render("login.html", context! { csrf_token => csrf.clone(), error, username, page_title => "Đăng nhập" })
