@@ -146,7 +146,12 @@ enum AuditHead {
 }
 
 fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(col)
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 fn text(col: impl IntoIden) -> ColumnDef {
@@ -154,11 +159,17 @@ fn text(col: impl IntoIden) -> ColumnDef {
 }
 
 fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 fn fk(col: impl IntoIden) -> ColumnDef {
@@ -171,7 +182,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(DirectorySettings::Table)
-                .col(ColumnDef::new(DirectorySettings::Id).integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(DirectorySettings::Id)
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(text(DirectorySettings::Name))
                 .col(text(DirectorySettings::Place))
                 .col(text(DirectorySettings::EmailDomain))
@@ -216,7 +232,11 @@ impl MigrationTrait for Migration {
                 .table(GroupMembers::Table)
                 .col(fk(GroupMembers::GroupId))
                 .col(fk(GroupMembers::AgencyId))
-                .primary_key(Index::create().col(GroupMembers::GroupId).col(GroupMembers::AgencyId))
+                .primary_key(
+                    Index::create()
+                        .col(GroupMembers::GroupId)
+                        .col(GroupMembers::AgencyId),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(GroupMembers::Table, GroupMembers::GroupId)
@@ -284,7 +304,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Sessions::Table)
-                .col(ColumnDef::new(Sessions::Id).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Sessions::Id)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(fk(Sessions::UserId))
                 .col(text(Sessions::CsrfToken))
                 .col(ts(Sessions::CreatedAt))
@@ -325,7 +350,11 @@ impl MigrationTrait for Migration {
                 .col(id(LoginAttempts::Id))
                 .col(text(LoginAttempts::Username))
                 .col(text(LoginAttempts::ClientIp))
-                .col(ColumnDef::new(LoginAttempts::Succeeded).boolean().not_null())
+                .col(
+                    ColumnDef::new(LoginAttempts::Succeeded)
+                        .boolean()
+                        .not_null(),
+                )
                 .col(ts(LoginAttempts::AttemptedAt))
                 .to_owned(),
         )
@@ -342,7 +371,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Blobs::Table)
-                .col(ColumnDef::new(Blobs::Sha256).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Blobs::Sha256)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Blobs::Size).big_integer().not_null())
                 .col(text(Blobs::MediaType))
                 .col(ColumnDef::new(Blobs::Data).blob().not_null())
@@ -353,7 +387,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(AuditEvents::Table)
-                .col(ColumnDef::new(AuditEvents::Seq).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(AuditEvents::Seq)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ts(AuditEvents::OccurredAt))
                 .col(text(AuditEvents::Actor))
                 .col(text(AuditEvents::Action))
@@ -370,7 +409,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(AuditHead::Table)
-                .col(ColumnDef::new(AuditHead::Id).integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(AuditHead::Id)
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(AuditHead::Seq).big_integer().not_null())
                 .col(text(AuditHead::Hash))
                 .to_owned(),
@@ -380,7 +424,11 @@ impl MigrationTrait for Migration {
             Query::insert()
                 .into_table(AuditHead::Table)
                 .columns([AuditHead::Id, AuditHead::Seq, AuditHead::Hash])
-                .values_panic([1.into(), 0i64.into(), "0000000000000000000000000000000000000000000000000000000000000000".into()])
+                .values_panic([
+                    1.into(),
+                    0i64.into(),
+                    "0000000000000000000000000000000000000000000000000000000000000000".into(),
+                ])
                 .to_owned(),
         )
         .await?;

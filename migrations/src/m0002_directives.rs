@@ -79,7 +79,13 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Directives::Table)
-                .col(ColumnDef::new(Directives::Id).integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(Directives::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(s(Directives::Status))
                 .col(s_null(Directives::DocType))
                 .col(s_null(Directives::Number))
@@ -92,9 +98,17 @@ impl MigrationTrait for Migration {
                 .col(t(Directives::Text))
                 .col(t(Directives::Parsed))
                 .col(s(Directives::CreatedBy))
-                .col(ColumnDef::new(Directives::CreatedAt).timestamp_with_time_zone().not_null())
+                .col(
+                    ColumnDef::new(Directives::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
                 .col(s_null(Directives::ConfirmedBy))
-                .col(ColumnDef::new(Directives::ConfirmedAt).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(Directives::ConfirmedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Directives::Table, Directives::SourceSha256)
@@ -107,10 +121,24 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Assignments::Table)
-                .col(ColumnDef::new(Assignments::Id).integer().not_null().auto_increment().primary_key())
-                .col(ColumnDef::new(Assignments::DirectiveId).integer().not_null())
+                .col(
+                    ColumnDef::new(Assignments::Id)
+                        .integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(Assignments::DirectiveId)
+                        .integer()
+                        .not_null(),
+                )
                 .col(s(Assignments::TaskRef))
-                .col(ColumnDef::new(Assignments::LeadAgencyId).integer().not_null())
+                .col(
+                    ColumnDef::new(Assignments::LeadAgencyId)
+                        .integer()
+                        .not_null(),
+                )
                 .col(t(Assignments::CoAgencies))
                 .col(t(Assignments::Deliverable))
                 .col(t(Assignments::ReportTo))
@@ -124,8 +152,16 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Assignments::SpanStart).integer().not_null())
                 .col(ColumnDef::new(Assignments::SpanEnd).integer().not_null())
                 .col(s(Assignments::Status))
-                .col(ColumnDef::new(Assignments::CreatedAt).timestamp_with_time_zone().not_null())
-                .col(ColumnDef::new(Assignments::CompletedAt).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(Assignments::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Assignments::CompletedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Assignments::Table, Assignments::DirectiveId)
@@ -165,7 +201,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Assignments::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Directives::Table).to_owned()).await
+        m.drop_table(Table::drop().table(Assignments::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Directives::Table).to_owned())
+            .await
     }
 }

@@ -8,31 +8,143 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum WorkflowDefinitions { Table, Id, DefinitionId, Version, Title, Source, Sha256, LoadedAt }
+enum WorkflowDefinitions {
+    Table,
+    Id,
+    DefinitionId,
+    Version,
+    Title,
+    Source,
+    Sha256,
+    LoadedAt,
+}
 #[derive(DeriveIden)]
-enum Documents { Table, Id, AgencyId, AssignmentId, DocType, Title, DrafterId, CurrentVersion, CreatedAt, UpdatedAt }
+enum Documents {
+    Table,
+    Id,
+    AgencyId,
+    AssignmentId,
+    DocType,
+    Title,
+    DrafterId,
+    CurrentVersion,
+    CreatedAt,
+    UpdatedAt,
+}
 #[derive(DeriveIden)]
-enum DocumentVersions { Table, Id, DocumentId, VersionNo, Title, Body, Addressees, Recipients, AuthorId, Note, CreatedAt }
+enum DocumentVersions {
+    Table,
+    Id,
+    DocumentId,
+    VersionNo,
+    Title,
+    Body,
+    Addressees,
+    Recipients,
+    AuthorId,
+    Note,
+    CreatedAt,
+}
 #[derive(DeriveIden)]
-enum WorkflowInstances { Table, Id, DocumentId, DefinitionId, DefinitionVersion, State, Version, PersonalSigned, OrganizationSigned,
-    SigningAuthority, SigningPosition, SignerId, StateEnteredAt, DueDate, SkipOptional, UpdatedAt }
+enum WorkflowInstances {
+    Table,
+    Id,
+    DocumentId,
+    DefinitionId,
+    DefinitionVersion,
+    State,
+    Version,
+    PersonalSigned,
+    OrganizationSigned,
+    SigningAuthority,
+    SigningPosition,
+    SignerId,
+    StateEnteredAt,
+    DueDate,
+    SkipOptional,
+    UpdatedAt,
+}
 #[derive(DeriveIden)]
-enum Transitions { Table, Id, InstanceId, Seq, Action, FromState, ToState, ActorId, ActedAs, Comment, Authority, DocumentVersion, At }
+enum Transitions {
+    Table,
+    Id,
+    InstanceId,
+    Seq,
+    Action,
+    FromState,
+    ToState,
+    ActorId,
+    ActedAs,
+    Comment,
+    Authority,
+    DocumentVersion,
+    At,
+}
 #[derive(DeriveIden)]
-enum Effects { Table, Id, InstanceId, TransitionId, Kind, Payload, DedupKey, Status, Attempts, LastError, CreatedAt, ProcessedAt }
+enum Effects {
+    Table,
+    Id,
+    InstanceId,
+    TransitionId,
+    Kind,
+    Payload,
+    DedupKey,
+    Status,
+    Attempts,
+    LastError,
+    CreatedAt,
+    ProcessedAt,
+}
 #[derive(DeriveIden)]
-enum Delegations { Table, Id, AgencyId, FromUserId, ToUserId, Authority, HeadTitle, DeputyTitle, ValidFrom, ValidTo, Workflow, CreatedAt, RevokedAt }
+enum Delegations {
+    Table,
+    Id,
+    AgencyId,
+    FromUserId,
+    ToUserId,
+    Authority,
+    HeadTitle,
+    DeputyTitle,
+    ValidFrom,
+    ValidTo,
+    Workflow,
+    CreatedAt,
+    RevokedAt,
+}
 #[derive(DeriveIden)]
-enum Consultations { Table, Id, InstanceId, AgencyId, Due, AnsweredAt, AnsweredBy, Answer }
+enum Consultations {
+    Table,
+    Id,
+    InstanceId,
+    AgencyId,
+    Due,
+    AnsweredAt,
+    AnsweredBy,
+    Answer,
+}
 #[derive(DeriveIden)]
-enum Agencies { Table, Id }
+enum Agencies {
+    Table,
+    Id,
+}
 #[derive(DeriveIden)]
-enum Users { Table, Id }
+enum Users {
+    Table,
+    Id,
+}
 #[derive(DeriveIden)]
-enum Assignments { Table, Id }
+enum Assignments {
+    Table,
+    Id,
+}
 
 fn id(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(c)
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 fn int(c: impl IntoIden) -> ColumnDef {
     ColumnDef::new(c).integer().not_null().to_owned()
@@ -50,13 +162,26 @@ fn t(c: impl IntoIden) -> ColumnDef {
     ColumnDef::new(c).text().not_null().to_owned()
 }
 fn ts(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(c)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 fn ts_null(c: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(c).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(c)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -76,8 +201,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ux_workflow_definitions_id_version").table(WorkflowDefinitions::Table)
-                .col(WorkflowDefinitions::DefinitionId).col(WorkflowDefinitions::Version).unique().to_owned(),
+            Index::create()
+                .name("ux_workflow_definitions_id_version")
+                .table(WorkflowDefinitions::Table)
+                .col(WorkflowDefinitions::DefinitionId)
+                .col(WorkflowDefinitions::Version)
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -92,9 +222,18 @@ impl MigrationTrait for Migration {
                 .col(int(Documents::CurrentVersion))
                 .col(ts(Documents::CreatedAt))
                 .col(ts(Documents::UpdatedAt))
-                .foreign_key(&mut fk((Documents::Table, Documents::AgencyId), (Agencies::Table, Agencies::Id)))
-                .foreign_key(&mut fk((Documents::Table, Documents::AssignmentId), (Assignments::Table, Assignments::Id)))
-                .foreign_key(&mut fk((Documents::Table, Documents::DrafterId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    (Documents::Table, Documents::AgencyId),
+                    (Agencies::Table, Agencies::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Documents::Table, Documents::AssignmentId),
+                    (Assignments::Table, Assignments::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Documents::Table, Documents::DrafterId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -111,40 +250,75 @@ impl MigrationTrait for Migration {
                 .col(int(DocumentVersions::AuthorId))
                 .col(t(DocumentVersions::Note))
                 .col(ts(DocumentVersions::CreatedAt))
-                .foreign_key(&mut fk((DocumentVersions::Table, DocumentVersions::DocumentId), (Documents::Table, Documents::Id)))
+                .foreign_key(&mut fk(
+                    (DocumentVersions::Table, DocumentVersions::DocumentId),
+                    (Documents::Table, Documents::Id),
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("ux_document_versions_doc_no").table(DocumentVersions::Table)
-                .col(DocumentVersions::DocumentId).col(DocumentVersions::VersionNo).unique().to_owned(),
+            Index::create()
+                .name("ux_document_versions_doc_no")
+                .table(DocumentVersions::Table)
+                .col(DocumentVersions::DocumentId)
+                .col(DocumentVersions::VersionNo)
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_table(
             Table::create()
                 .table(WorkflowInstances::Table)
                 .col(id(WorkflowInstances::Id))
-                .col(ColumnDef::new(WorkflowInstances::DocumentId).integer().not_null().unique_key())
+                .col(
+                    ColumnDef::new(WorkflowInstances::DocumentId)
+                        .integer()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(s(WorkflowInstances::DefinitionId))
                 .col(int(WorkflowInstances::DefinitionVersion))
                 .col(s(WorkflowInstances::State))
-                .col(ColumnDef::new(WorkflowInstances::Version).big_integer().not_null())
-                .col(ColumnDef::new(WorkflowInstances::PersonalSigned).boolean().not_null())
-                .col(ColumnDef::new(WorkflowInstances::OrganizationSigned).boolean().not_null())
+                .col(
+                    ColumnDef::new(WorkflowInstances::Version)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(WorkflowInstances::PersonalSigned)
+                        .boolean()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(WorkflowInstances::OrganizationSigned)
+                        .boolean()
+                        .not_null(),
+                )
                 .col(s_null(WorkflowInstances::SigningAuthority))
                 .col(s_null(WorkflowInstances::SigningPosition))
                 .col(int_null(WorkflowInstances::SignerId))
                 .col(ts(WorkflowInstances::StateEnteredAt))
                 .col(ColumnDef::new(WorkflowInstances::DueDate).date().null())
-                .col(ColumnDef::new(WorkflowInstances::SkipOptional).boolean().not_null())
+                .col(
+                    ColumnDef::new(WorkflowInstances::SkipOptional)
+                        .boolean()
+                        .not_null(),
+                )
                 .col(ts(WorkflowInstances::UpdatedAt))
-                .foreign_key(&mut fk((WorkflowInstances::Table, WorkflowInstances::DocumentId), (Documents::Table, Documents::Id)))
+                .foreign_key(&mut fk(
+                    (WorkflowInstances::Table, WorkflowInstances::DocumentId),
+                    (Documents::Table, Documents::Id),
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_workflow_instances_state").table(WorkflowInstances::Table)
-                .col(WorkflowInstances::State).to_owned(),
+            Index::create()
+                .name("ix_workflow_instances_state")
+                .table(WorkflowInstances::Table)
+                .col(WorkflowInstances::State)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -162,13 +336,21 @@ impl MigrationTrait for Migration {
                 .col(s_null(Transitions::Authority))
                 .col(int(Transitions::DocumentVersion))
                 .col(ts(Transitions::At))
-                .foreign_key(&mut fk((Transitions::Table, Transitions::InstanceId), (WorkflowInstances::Table, WorkflowInstances::Id)))
+                .foreign_key(&mut fk(
+                    (Transitions::Table, Transitions::InstanceId),
+                    (WorkflowInstances::Table, WorkflowInstances::Id),
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("ux_transitions_instance_seq").table(Transitions::Table)
-                .col(Transitions::InstanceId).col(Transitions::Seq).unique().to_owned(),
+            Index::create()
+                .name("ux_transitions_instance_seq")
+                .table(Transitions::Table)
+                .col(Transitions::InstanceId)
+                .col(Transitions::Seq)
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -179,18 +361,31 @@ impl MigrationTrait for Migration {
                 .col(int_null(Effects::TransitionId))
                 .col(s(Effects::Kind))
                 .col(t(Effects::Payload))
-                .col(ColumnDef::new(Effects::DedupKey).string().not_null().unique_key())
+                .col(
+                    ColumnDef::new(Effects::DedupKey)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(s(Effects::Status))
                 .col(int(Effects::Attempts))
                 .col(ColumnDef::new(Effects::LastError).text().null())
                 .col(ts(Effects::CreatedAt))
                 .col(ts_null(Effects::ProcessedAt))
-                .foreign_key(&mut fk((Effects::Table, Effects::InstanceId), (WorkflowInstances::Table, WorkflowInstances::Id)))
+                .foreign_key(&mut fk(
+                    (Effects::Table, Effects::InstanceId),
+                    (WorkflowInstances::Table, WorkflowInstances::Id),
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_effects_status_kind").table(Effects::Table).col(Effects::Status).col(Effects::Kind).to_owned(),
+            Index::create()
+                .name("ix_effects_status_kind")
+                .table(Effects::Table)
+                .col(Effects::Status)
+                .col(Effects::Kind)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -208,7 +403,10 @@ impl MigrationTrait for Migration {
                 .col(s_null(Delegations::Workflow))
                 .col(ts(Delegations::CreatedAt))
                 .col(ts_null(Delegations::RevokedAt))
-                .foreign_key(&mut fk((Delegations::Table, Delegations::AgencyId), (Agencies::Table, Agencies::Id)))
+                .foreign_key(&mut fk(
+                    (Delegations::Table, Delegations::AgencyId),
+                    (Agencies::Table, Agencies::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -222,7 +420,10 @@ impl MigrationTrait for Migration {
                 .col(ts_null(Consultations::AnsweredAt))
                 .col(int_null(Consultations::AnsweredBy))
                 .col(ColumnDef::new(Consultations::Answer).text().null())
-                .foreign_key(&mut fk((Consultations::Table, Consultations::InstanceId), (WorkflowInstances::Table, WorkflowInstances::Id)))
+                .foreign_key(&mut fk(
+                    (Consultations::Table, Consultations::InstanceId),
+                    (WorkflowInstances::Table, WorkflowInstances::Id),
+                ))
                 .to_owned(),
         )
         .await

@@ -4,10 +4,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
+use trinhky_store::Store;
 use trinhky_store::accounts;
 use trinhky_store::audit::{self, AuditInput};
 use trinhky_store::entities::user;
-use trinhky_store::Store;
 
 use crate::{AppError, Result};
 
@@ -26,7 +26,8 @@ fn argon2() -> Argon2<'static> {
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String> {
     let salt_bytes = random_bytes::<16>()?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(argon2()
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
@@ -41,7 +42,8 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 /// Cryptographically random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
     Ok(b)
 }
 
@@ -81,7 +83,11 @@ pub struct NewSession {
 /// takes as long to refuse as a wrong password (no username enumeration by timing).
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| new_token().and_then(|t| hash_password(&t)).unwrap_or_default())
+    DUMMY.get_or_init(|| {
+        new_token()
+            .and_then(|t| hash_password(&t))
+            .unwrap_or_default()
+    })
 }
 
 /// Logs a user in: throttled per username and per address, then password-checked; on success a
@@ -97,13 +103,21 @@ pub async fn login(
     let username = username.trim().to_ascii_lowercase();
     let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let db = store.db();
-    let failures = accounts::recent_failures(db, &username, since).await.map_err(AppError::from)?;
-    let ip_failures = accounts::recent_failures_from_ip(db, client_ip, since).await.map_err(AppError::from)?;
+    let failures = accounts::recent_failures(db, &username, since)
+        .await
+        .map_err(AppError::from)?;
+    let ip_failures = accounts::recent_failures_from_ip(db, client_ip, since)
+        .await
+        .map_err(AppError::from)?;
     if failures >= MAX_FAILURES_PER_USER || ip_failures >= MAX_FAILURES_PER_IP {
         tracing::warn!(username = %username, client_ip, "login throttled");
-        return Err(LoginError::Throttled { retry_after_minutes: THROTTLE_WINDOW_MINUTES });
+        return Err(LoginError::Throttled {
+            retry_after_minutes: THROTTLE_WINDOW_MINUTES,
+        });
     }
-    let found = accounts::user_by_username(db, &username).await.map_err(AppError::from)?;
+    let found = accounts::user_by_username(db, &username)
+        .await
+        .map_err(AppError::from)?;
     let ok = match &found {
         Some(u) => u.active && verify_password(password, &u.password_hash),
         None => {
@@ -112,7 +126,9 @@ pub async fn login(
         }
     };
     let txn = store.begin_write().await.map_err(AppError::from)?;
-    accounts::record_login_attempt(&txn, &username, client_ip, ok, now).await.map_err(AppError::from)?;
+    accounts::record_login_attempt(&txn, &username, client_ip, ok, now)
+        .await
+        .map_err(AppError::from)?;
     let (Some(user), true) = (found, ok) else {
         txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
         tracing::info!(username = %username, client_ip, "login failed");
@@ -121,9 +137,17 @@ pub async fn login(
     let token = new_token()?;
     let csrf_token = new_token()?;
     let expires_at = now + session_ttl;
-    accounts::create_session(&txn, &token_hash(&token), user.id, &csrf_token, client_ip, now, expires_at)
-        .await
-        .map_err(AppError::from)?;
+    accounts::create_session(
+        &txn,
+        &token_hash(&token),
+        user.id,
+        &csrf_token,
+        client_ip,
+        now,
+        expires_at,
+    )
+    .await
+    .map_err(AppError::from)?;
     let actor = format!("user:{}", user.username);
     audit::record_at(
         &txn,
@@ -135,7 +159,12 @@ pub async fn login(
     .map_err(AppError::from)?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     tracing::info!(username = %user.username, "login");
-    Ok(NewSession { token, csrf_token, user, expires_at })
+    Ok(NewSession {
+        token,
+        csrf_token,
+        user,
+        expires_at,
+    })
 }
 
 /// Ends a session (logout), with its audit event. Takes the session's token hash.
@@ -143,21 +172,36 @@ pub async fn logout(store: &Store, session_hash: &str, username: &str) -> Result
     let txn = store.begin_write().await?;
     accounts::delete_session(&txn, session_hash).await?;
     let actor = format!("user:{username}");
-    audit::record(&txn, AuditInput::new(&actor, "session.logout", "user", username)).await?;
+    audit::record(
+        &txn,
+        AuditInput::new(&actor, "session.logout", "user", username),
+    )
+    .await?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(())
 }
 
 /// Issues an API bearer token for `username`; the token is returned once and stored hashed.
-pub async fn create_api_token(store: &Store, actor: &str, username: &str, name: &str) -> Result<String> {
+pub async fn create_api_token(
+    store: &Store,
+    actor: &str,
+    username: &str,
+    name: &str,
+) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::Invalid("token name is empty; name the integration that will use it".into()));
+        return Err(AppError::Invalid(
+            "token name is empty; name the integration that will use it".into(),
+        ));
     }
     let txn = store.begin_write().await?;
     let user = accounts::user_by_username(&txn, username)
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("no user named \"{username}\"; create it with `trinhky user add`")))?;
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "no user named \"{username}\"; create it with `trinhky user add`"
+            ))
+        })?;
     let token = format!("tk_{}", new_token()?);
     accounts::create_api_token(&txn, actor, &user, name, &token_hash(&token)).await?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;

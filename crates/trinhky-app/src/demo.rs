@@ -31,19 +31,37 @@ pub fn find_demo_dir(explicit: Option<&Path>) -> Result<PathBuf> {
             candidates.push(anc.join("deploy/demo"));
         }
     }
-    candidates.into_iter().find(|p| p.join("directory.toml").is_file()).ok_or_else(|| {
-        AppError::Invalid("demo data not found: run from the repository root or pass --demo-dir deploy/demo".into())
-    })
+    candidates
+        .into_iter()
+        .find(|p| p.join("directory.toml").is_file())
+        .ok_or_else(|| {
+            AppError::Invalid(
+                "demo data not found: run from the repository root or pass --demo-dir deploy/demo"
+                    .into(),
+            )
+        })
 }
 
 /// Imports the demo directory and creates the demo accounts that do not exist yet.
 pub async fn load(store: &Store, demo_dir: &Path) -> Result<Vec<DemoAccount>> {
-    let (dir, _) = directory_import(store, &demo_dir.join("directory.toml"), "system:demo", |_, _| {}).await?;
+    let (dir, _) = directory_import(
+        store,
+        &demo_dir.join("directory.toml"),
+        "system:demo",
+        |_, _| {},
+    )
+    .await?;
     let users_path = demo_dir.join("users.toml");
-    let users: Vec<UserSpec> = parse_users(&users_path.display().to_string(), &read_text(&users_path)?, &dir)?;
+    let users: Vec<UserSpec> = parse_users(
+        &users_path.display().to_string(),
+        &read_text(&users_path)?,
+        &dir,
+    )?;
     let mut out = Vec::with_capacity(users.len());
     for u in users {
-        let exists = accounts::user_by_username(store.db(), &u.username).await?.is_some();
+        let exists = accounts::user_by_username(store.db(), &u.username)
+            .await?
+            .is_some();
         if !exists {
             user_add(
                 store,
@@ -53,13 +71,22 @@ pub async fn load(store: &Store, demo_dir: &Path) -> Result<Vec<DemoAccount>> {
                     full_name: u.full_name.clone(),
                     email: u.email.clone(),
                     password: u.password.clone(),
-                    roles: u.roles.iter().map(|r| (r.agency.clone(), r.role, r.title.clone())).collect(),
+                    roles: u
+                        .roles
+                        .iter()
+                        .map(|r| (r.agency.clone(), r.role, r.title.clone()))
+                        .collect(),
                 },
             )
             .await?;
         }
         out.push(DemoAccount {
-            roles: u.roles.iter().map(|r| format!("{} {}", r.agency, r.title)).collect::<Vec<_>>().join(", "),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| format!("{} {}", r.agency, r.title))
+                .collect::<Vec<_>>()
+                .join(", "),
             username: u.username,
             password: u.password,
             full_name: u.full_name,

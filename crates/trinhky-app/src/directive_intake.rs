@@ -20,7 +20,11 @@ use trinhky_store::{Store, StoreError, blobs, directory, intake};
 use crate::{AppError, Result};
 
 /// Extracts and parses a directive file without storing anything (`trinhky directive parse`).
-pub fn parse_file(bytes: &[u8], filename: &str, today: NaiveDate) -> Result<(String, String, Directive)> {
+pub fn parse_file(
+    bytes: &[u8],
+    filename: &str,
+    today: NaiveDate,
+) -> Result<(String, String, Directive)> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(AppError::Invalid(format!(
             "{filename}: the file is {:.1} MB, more than the {} MB accepted; upload the directive itself, not a bundle",
@@ -28,10 +32,16 @@ pub fn parse_file(bytes: &[u8], filename: &str, today: NaiveDate) -> Result<(Str
             MAX_INPUT_BYTES / 1_048_576
         )));
     }
-    let extracted = extract_text(bytes, Some(filename)).map_err(|e| AppError::Invalid(format!("{filename}: {e}")))?;
-    let format = format!("{:?}", extracted.format).to_lowercase();
-    let parsed = parse(&extracted.text, &ParseOptions { reference_date: Some(today) })
+    let extracted = extract_text(bytes, Some(filename))
         .map_err(|e| AppError::Invalid(format!("{filename}: {e}")))?;
+    let format = format!("{:?}", extracted.format).to_lowercase();
+    let parsed = parse(
+        &extracted.text,
+        &ParseOptions {
+            reference_date: Some(today),
+        },
+    )
+    .map_err(|e| AppError::Invalid(format!("{filename}: {e}")))?;
     let text = trinhky_domain::directive::normalize(&extracted.text);
     Ok((format, text, parsed))
 }
@@ -50,10 +60,18 @@ pub async fn directory_index(store: &Store) -> Result<DirectoryIndex> {
 
 /// Stores an uploaded directive for review; returns it. Nothing is stored when the file cannot
 /// be read or parsed.
-pub async fn upload(store: &Store, actor: &str, filename: &str, bytes: &[u8], today: NaiveDate) -> Result<directive::Model> {
+pub async fn upload(
+    store: &Store,
+    actor: &str,
+    filename: &str,
+    bytes: &[u8],
+    today: NaiveDate,
+) -> Result<directive::Model> {
     let (format, text, parsed) = parse_file(bytes, filename, today)?;
     if parsed.tasks.is_empty() && parsed.standing_directives.is_empty() {
-        return Err(AppError::Invalid(format!("{filename}: no task was found in this document; is it a directive?")));
+        return Err(AppError::Invalid(format!(
+            "{filename}: no task was found in this document; is it a directive?"
+        )));
     }
     let media_type = match format.as_str() {
         "pdf" => "application/pdf",
@@ -80,7 +98,8 @@ pub async fn upload(store: &Store, actor: &str, filename: &str, bytes: &[u8], to
             source_name: nfc(filename),
             source_format: format,
             text,
-            parsed: serde_json::to_string(&parsed).map_err(|e| AppError::Internal(e.to_string()))?,
+            parsed: serde_json::to_string(&parsed)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
         },
     )
     .await?;
@@ -99,11 +118,18 @@ pub async fn proposal(store: &Store, id: i32) -> Result<Proposal> {
     let directive = intake::directive_by_id(store.db(), id)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("directive {id} does not exist")))?;
-    let parsed: Directive = serde_json::from_str(&directive.parsed)
-        .map_err(|e| AppError::Internal(format!("stored extraction of directive {id} is unreadable: {e}")))?;
+    let parsed: Directive = serde_json::from_str(&directive.parsed).map_err(|e| {
+        AppError::Internal(format!(
+            "stored extraction of directive {id} is unreadable: {e}"
+        ))
+    })?;
     let index = directory_index(store).await?;
     let resolved = resolve_directive(&index, &parsed);
-    Ok(Proposal { directive, parsed, resolved })
+    Ok(Proposal {
+        directive,
+        parsed,
+        resolved,
+    })
 }
 
 /// The clerk's decision on one proposed task.
@@ -132,9 +158,15 @@ pub fn kind_str(k: DeadlineKind) -> &'static str {
 }
 
 pub fn parse_kind(s: &str) -> Option<DeadlineKind> {
-    [DeadlineKind::Before, DeadlineKind::NoLaterThan, DeadlineKind::Within, DeadlineKind::Relative, DeadlineKind::Conditional]
-        .into_iter()
-        .find(|k| kind_str(*k) == s)
+    [
+        DeadlineKind::Before,
+        DeadlineKind::NoLaterThan,
+        DeadlineKind::Within,
+        DeadlineKind::Relative,
+        DeadlineKind::Conditional,
+    ]
+    .into_iter()
+    .find(|k| kind_str(*k) == s)
 }
 
 /// The parser's proposal as decisions, which the clerk then edits.
@@ -157,7 +189,12 @@ pub fn proposed_decisions(parsed: &Directive, resolved: &ResolvedDirective) -> V
                 }
             }
             let co = r
-                .map(|r| r.co_agencies.iter().flat_map(|c| c.agency_codes()).collect::<Vec<_>>())
+                .map(|r| {
+                    r.co_agencies
+                        .iter()
+                        .flat_map(|c| c.agency_codes())
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default();
             TaskDecision {
                 task_index: i,
@@ -166,7 +203,10 @@ pub fn proposed_decisions(parsed: &Directive, resolved: &ResolvedDirective) -> V
                 co_agencies: co,
                 deliverable: t.deliverable.clone().unwrap_or_default(),
                 report_to: t.report_to.join("; "),
-                deadline_kind: t.deadline.as_ref().map_or(DeadlineKind::Conditional, |d| d.kind),
+                deadline_kind: t
+                    .deadline
+                    .as_ref()
+                    .map_or(DeadlineKind::Conditional, |d| d.kind),
                 last_day: t.deadline.as_ref().and_then(|d| d.last_day),
                 condition: t.deadline.as_ref().and_then(|d| d.condition.clone()),
             }
@@ -176,20 +216,36 @@ pub fn proposed_decisions(parsed: &Directive, resolved: &ResolvedDirective) -> V
 
 /// Confirms a directive with the clerk's decisions: validates every decision (naming the task
 /// that is wrong), then creates the assignments and marks the directive confirmed, atomically.
-pub async fn confirm(store: &Store, actor: &str, id: i32, decisions: &[TaskDecision]) -> Result<Vec<assignment::Model>> {
+pub async fn confirm(
+    store: &Store,
+    actor: &str,
+    id: i32,
+    decisions: &[TaskDecision],
+) -> Result<Vec<assignment::Model>> {
     let p = proposal(store, id).await?;
     if p.directive.status != "review" {
-        return Err(AppError::Conflict(format!("directive {id} was already confirmed")));
+        return Err(AppError::Conflict(format!(
+            "directive {id} was already confirmed"
+        )));
     }
     let db = store.db();
-    let agencies: HashMap<String, String> =
-        directory::agencies(db).await?.into_iter().map(|a| (a.code, a.name)).collect();
-    let groups: HashMap<String, Vec<String>> =
-        directory::groups(db).await?.into_iter().map(|g| (g.code, g.members)).collect();
+    let agencies: HashMap<String, String> = directory::agencies(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect();
+    let groups: HashMap<String, Vec<String>> = directory::groups(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.members))
+        .collect();
     let mut items = Vec::new();
     for dec in decisions.iter().filter(|d| d.include) {
         let task = p.parsed.tasks.get(dec.task_index).ok_or_else(|| {
-            AppError::Invalid(format!("task #{} does not exist in directive {id}", dec.task_index + 1))
+            AppError::Invalid(format!(
+                "task #{} does not exist in directive {id}",
+                dec.task_index + 1
+            ))
         })?;
         let r = &task.reference;
         let mut leads: Vec<String> = Vec::new();
@@ -217,11 +273,16 @@ pub async fn confirm(store: &Store, actor: &str, id: i32, decisions: &[TaskDecis
                 "nhiệm vụ {r}: thiếu hạn xử lý; nhập ngày cuối cùng hoặc chọn loại hạn \"có điều kiện\""
             )));
         }
-        if dec.deadline_kind == DeadlineKind::Conditional && dec.condition.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            return Err(AppError::Invalid(format!("nhiệm vụ {r}: hạn có điều kiện cần ghi rõ điều kiện")));
+        if dec.deadline_kind == DeadlineKind::Conditional
+            && dec.condition.as_deref().is_none_or(|c| c.trim().is_empty())
+        {
+            return Err(AppError::Invalid(format!(
+                "nhiệm vụ {r}: hạn có điều kiện cần ghi rõ điều kiện"
+            )));
         }
         let deadline = task.deadline.as_ref();
-        let edited = deadline.and_then(|d| d.last_day) != dec.last_day || deadline.map(|d| d.kind) != Some(dec.deadline_kind);
+        let edited = deadline.and_then(|d| d.last_day) != dec.last_day
+            || deadline.map(|d| d.kind) != Some(dec.deadline_kind);
         for lead in leads {
             items.push(NewAssignment {
                 task_ref: r.clone(),
@@ -230,12 +291,26 @@ pub async fn confirm(store: &Store, actor: &str, id: i32, decisions: &[TaskDecis
                 deliverable: nfc(dec.deliverable.trim()),
                 report_to: nfc(dec.report_to.trim()),
                 deadline_kind: kind_str(dec.deadline_kind).to_owned(),
-                deadline_date: if edited { dec.last_day } else { deadline.and_then(|d| d.date) },
-                last_day: if dec.deadline_kind == DeadlineKind::Conditional { None } else { dec.last_day },
-                deadline_time: if edited { None } else { deadline.and_then(|d| d.time.clone()) },
+                deadline_date: if edited {
+                    dec.last_day
+                } else {
+                    deadline.and_then(|d| d.date)
+                },
+                last_day: if dec.deadline_kind == DeadlineKind::Conditional {
+                    None
+                } else {
+                    dec.last_day
+                },
+                deadline_time: if edited {
+                    None
+                } else {
+                    deadline.and_then(|d| d.time.clone())
+                },
                 deadline_text: if edited {
                     match dec.last_day {
-                        Some(d) => format!("hạn {} (Văn phòng UBND điều chỉnh)", d.format("%d/%m/%Y")),
+                        Some(d) => {
+                            format!("hạn {} (Văn phòng UBND điều chỉnh)", d.format("%d/%m/%Y"))
+                        }
                         None => dec.condition.clone().unwrap_or_default(),
                     }
                 } else {
@@ -248,13 +323,17 @@ pub async fn confirm(store: &Store, actor: &str, id: i32, decisions: &[TaskDecis
         }
     }
     if items.is_empty() {
-        return Err(AppError::Invalid("chưa chọn nhiệm vụ nào để giao; chọn ít nhất một nhiệm vụ".into()));
+        return Err(AppError::Invalid(
+            "chưa chọn nhiệm vụ nào để giao; chọn ít nhất một nhiệm vụ".into(),
+        ));
     }
     let txn = store.begin_write().await?;
-    let created = intake::confirm_directive(&txn, actor, id, &items).await.map_err(|e| match e {
-        StoreError::Conflict(m) => AppError::Conflict(m),
-        other => other.into(),
-    })?;
+    let created = intake::confirm_directive(&txn, actor, id, &items)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(created)
 }

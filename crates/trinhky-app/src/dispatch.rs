@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use trinhky_domain::directory::valid_email;
-use trinhky_mail::{Mailer, MailError, Outgoing};
+use trinhky_mail::{MailError, Mailer, Outgoing};
 use trinhky_store::outbox::{self, NewMessage};
 use trinhky_store::{Store, directory};
 
@@ -21,7 +21,12 @@ pub struct Recipient {
 }
 
 fn clean(line: &str) -> String {
-    line.trim().trim_start_matches(['-', '+', '•']).trim().trim_end_matches([';', '.', ',']).trim().to_owned()
+    line.trim()
+        .trim_start_matches(['-', '+', '•'])
+        .trim()
+        .trim_end_matches([';', '.', ','])
+        .trim()
+        .to_owned()
 }
 
 /// An address written in the line itself: "Tên <a@b.vn>" or a bare address.
@@ -30,11 +35,17 @@ fn email_in(line: &str) -> Option<String> {
         let e = line[a + 1..b].trim().to_ascii_lowercase();
         return valid_email(&e).then_some(e);
     }
-    line.split_whitespace().map(|w| w.trim_matches([',', ';', '(', ')']).to_ascii_lowercase()).find(|w| valid_email(w))
+    line.split_whitespace()
+        .map(|w| w.trim_matches([',', ';', '(', ')']).to_ascii_lowercase())
+        .find(|w| valid_email(w))
 }
 
 /// Resolves Nơi nhận lines (and "Như trên" through `addressees`). Err lists what did not resolve.
-pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &str) -> Result<Vec<Recipient>> {
+pub async fn resolve_recipients(
+    store: &Store,
+    recipients: &str,
+    addressees: &str,
+) -> Result<Vec<Recipient>> {
     let index = crate::directive_intake::directory_index(store).await?;
     let agencies = directory::agencies(store.db()).await?;
     let mut out: Vec<Recipient> = Vec::new();
@@ -46,7 +57,12 @@ pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &st
             continue;
         }
         if trinhky_domain::text::fold(&line) == "nhu tren" {
-            lines.extend(addressees.split(['\n', ';']).map(clean).filter(|l| !l.is_empty()));
+            lines.extend(
+                addressees
+                    .split(['\n', ';'])
+                    .map(clean)
+                    .filter(|l| !l.is_empty()),
+            );
         } else {
             lines.push(line);
         }
@@ -54,7 +70,11 @@ pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &st
     for line in lines {
         if let Some(email) = email_in(&line) {
             if !out.iter().any(|r| r.email == email) {
-                out.push(Recipient { text: line.clone(), agency_id: None, email });
+                out.push(Recipient {
+                    text: line.clone(),
+                    agency_id: None,
+                    email,
+                });
             }
             continue;
         }
@@ -67,7 +87,11 @@ pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &st
         for code in codes {
             if let Some(a) = agencies.iter().find(|a| a.code == code) {
                 if !out.iter().any(|x| x.email == a.email) {
-                    out.push(Recipient { text: a.name.clone(), agency_id: Some(a.id), email: a.email.clone() });
+                    out.push(Recipient {
+                        text: a.name.clone(),
+                        agency_id: Some(a.id),
+                        email: a.email.clone(),
+                    });
                 }
             }
         }
@@ -79,7 +103,9 @@ pub async fn resolve_recipients(store: &Store, recipients: &str, addressees: &st
         )));
     }
     if out.is_empty() {
-        return Err(AppError::Invalid("Văn bản chưa có nơi nhận nào để phát hành.".into()));
+        return Err(AppError::Invalid(
+            "Văn bản chưa có nơi nhận nào để phát hành.".into(),
+        ));
     }
     Ok(out)
 }
@@ -92,7 +118,16 @@ pub fn message_id(document_id: i32, email: &str, domain: &str) -> String {
 
 /// Builds the outbox rows of an issued document.
 #[allow(clippy::too_many_arguments)]
-pub fn messages(document_id: i32, number: &str, title: &str, issuing_body: &str, signer: &str, issued_on: chrono::NaiveDate, recipients: &[Recipient], domain: &str) -> Vec<NewMessage> {
+pub fn messages(
+    document_id: i32,
+    number: &str,
+    title: &str,
+    issuing_body: &str,
+    signer: &str,
+    issued_on: chrono::NaiveDate,
+    recipients: &[Recipient],
+    domain: &str,
+) -> Vec<NewMessage> {
     recipients
         .iter()
         .map(|r| NewMessage {
@@ -123,22 +158,40 @@ pub struct Pass {
 pub const MAX_ATTEMPTS: i32 = 6;
 
 /// Claims due messages and sends them once each. Safe to run in several processes at once.
-pub async fn dispatch_once(store: &Store, mailer: &Mailer, from: &str, worker: &str, limit: u64, now: DateTime<Utc>) -> Result<Pass> {
+pub async fn dispatch_once(
+    store: &Store,
+    mailer: &Mailer,
+    from: &str,
+    worker: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<Pass> {
     let rows = outbox::claim(store, worker, limit, chrono::Duration::minutes(5), now).await?;
     let mut pass = Pass::default();
     for row in rows {
-        let attachment = match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
-            Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256).await?.map(|b| b.data),
-            None => None,
-        };
-        let name = row.subject.split(']').next().unwrap_or("van-ban").trim_start_matches('[').replace('/', "-");
+        let attachment =
+            match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
+                Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
+                    .await?
+                    .map(|b| b.data),
+                None => None,
+            };
+        let name = row
+            .subject
+            .split(']')
+            .next()
+            .unwrap_or("van-ban")
+            .trim_start_matches('[')
+            .replace('/', "-");
         let msg = Outgoing {
             from: from.to_owned(),
             to: row.email.clone(),
             subject: row.subject.clone(),
             text: row.body.clone(),
             message_id: row.message_id.clone(),
-            attachments: attachment.map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)]).unwrap_or_default(),
+            attachments: attachment
+                .map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)])
+                .unwrap_or_default(),
         };
         match mailer.send(&msg).await {
             Ok(reply) => {
@@ -147,8 +200,24 @@ pub async fn dispatch_once(store: &Store, mailer: &Mailer, from: &str, worker: &
                 }
             }
             Err(e) => {
-                let permanent = matches!(e, MailError::Send { permanent: true, .. } | MailError::Address { .. } | MailError::Build(_));
-                outbox::mark_failed(store, row.id, worker, &e.to_string(), permanent, MAX_ATTEMPTS, Utc::now()).await?;
+                let permanent = matches!(
+                    e,
+                    MailError::Send {
+                        permanent: true,
+                        ..
+                    } | MailError::Address { .. }
+                        | MailError::Build(_)
+                );
+                outbox::mark_failed(
+                    store,
+                    row.id,
+                    worker,
+                    &e.to_string(),
+                    permanent,
+                    MAX_ATTEMPTS,
+                    Utc::now(),
+                )
+                .await?;
                 if permanent || row.attempts >= MAX_ATTEMPTS {
                     pass.failed += 1;
                 } else {

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use trinhky_domain::Role;
-use trinhky_domain::workflow::{self, ActionInput, Actor, Authority, Consultation, Definition, Delegation, Denied, Effect, Instance};
+use trinhky_domain::workflow::{
+    self, ActionInput, Actor, Authority, Consultation, Definition, Delegation, Denied, Effect,
+    Instance,
+};
 use trinhky_store::documents::{self as repo, Content, NewDocument, TransitionRecord};
 use trinhky_store::entities::{document, document_version, transition, workflow_instance};
 use trinhky_store::{Store, StoreError, accounts, directory, intake};
@@ -29,8 +32,14 @@ pub async fn actor(store: &Store, p: &Principal) -> Result<Actor> {
     let db = store.db();
     let mut delegations = Vec::new();
     for d in repo::delegations_to(db, p.user.id).await? {
-        let agency = directory::agency_by_id(db, d.agency_id).await?.map(|a| a.code).unwrap_or_default();
-        let from = accounts::user_by_id(db, d.from_user_id).await?.map(|u| u.username).unwrap_or_default();
+        let agency = directory::agency_by_id(db, d.agency_id)
+            .await?
+            .map(|a| a.code)
+            .unwrap_or_default();
+        let from = accounts::user_by_id(db, d.from_user_id)
+            .await?
+            .map(|u| u.username)
+            .unwrap_or_default();
         let authority = match d.authority.as_str() {
             "tl" => Authority::Tl,
             "tuq" => Authority::Tuq,
@@ -50,7 +59,11 @@ pub async fn actor(store: &Store, p: &Principal) -> Result<Actor> {
     }
     Ok(Actor {
         username: p.user.username.clone(),
-        roles: p.memberships.iter().map(|m| (m.agency_code.clone(), m.role)).collect(),
+        roles: p
+            .memberships
+            .iter()
+            .map(|m| (m.agency_code.clone(), m.role))
+            .collect(),
         delegations,
         ..Default::default()
     })
@@ -78,8 +91,15 @@ async fn domain_instance(
     // Recipient agencies: the version's Nơi nhận lines resolved against the directory.
     let index = crate::directive_intake::directory_index(store).await?;
     let mut recipients: Vec<String> = Vec::new();
-    for line in recipients_text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let line = line.trim_start_matches(['-', '+', '•']).trim().trim_end_matches([';', '.', ',']);
+    for line in recipients_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let line = line
+            .trim_start_matches(['-', '+', '•'])
+            .trim()
+            .trim_end_matches([';', '.', ',']);
         if line.to_lowercase().starts_with("lưu") {
             continue;
         }
@@ -92,7 +112,11 @@ async fn domain_instance(
     let consultations = trinhky_store::documents::consultations_of(store.db(), inst.id)
         .await?
         .into_iter()
-        .map(|(code, c)| Consultation { agency: code, answered: c.answered_at.is_some(), due: c.due })
+        .map(|(code, c)| Consultation {
+            agency: code,
+            answered: c.answered_at.is_some(),
+            due: c.due,
+        })
         .collect();
     Ok(Instance {
         definition_id: inst.definition_id.clone(),
@@ -112,16 +136,42 @@ async fn domain_instance(
 
 /// Loads a document for `p`, refusing (403) anyone with no business with it: members of its
 /// agency, recipient clerks and consulted agencies may see it.
-pub async fn load(store: &Store, registry: &Registry, p: &Principal, doc_id: i32) -> Result<Loaded> {
+pub async fn load(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    doc_id: i32,
+) -> Result<Loaded> {
     let db = store.db();
     let forbidden = || AppError::Forbidden(String::new());
-    let document = repo::document_by_id(db, doc_id).await?.ok_or_else(forbidden)?;
-    let agency = directory::agency_by_id(db, document.agency_id).await?.ok_or_else(forbidden)?;
+    let document = repo::document_by_id(db, doc_id)
+        .await?
+        .ok_or_else(forbidden)?;
+    let agency = directory::agency_by_id(db, document.agency_id)
+        .await?
+        .ok_or_else(forbidden)?;
     let instance = repo::instance_of(db, doc_id).await?.ok_or_else(forbidden)?;
-    let version = repo::latest_version(db, doc_id).await?.ok_or_else(forbidden)?;
-    let drafter = accounts::user_by_id(db, document.drafter_id).await?.ok_or_else(forbidden)?;
-    let definition = registry.get(store, &instance.definition_id, u32::try_from(instance.definition_version).unwrap_or(0)).await?;
-    let domain = domain_instance(store, &instance, &agency, &drafter.username, &version.recipients).await?;
+    let version = repo::latest_version(db, doc_id)
+        .await?
+        .ok_or_else(forbidden)?;
+    let drafter = accounts::user_by_id(db, document.drafter_id)
+        .await?
+        .ok_or_else(forbidden)?;
+    let definition = registry
+        .get(
+            store,
+            &instance.definition_id,
+            u32::try_from(instance.definition_version).unwrap_or(0),
+        )
+        .await?;
+    let domain = domain_instance(
+        store,
+        &instance,
+        &agency,
+        &drafter.username,
+        &version.recipients,
+    )
+    .await?;
     let involved = p.belongs_to(&agency.code)
         || domain.recipients.iter().any(|r| p.has_role(r, Role::Clerk))
         || domain.consultations.iter().any(|c| p.belongs_to(&c.agency));
@@ -142,23 +192,49 @@ pub async fn load(store: &Store, registry: &Registry, p: &Principal, doc_id: i32
 
 /// Creates a report (báo cáo …) from an assignment of the caller's agency; the caller becomes
 /// its drafter. The content is prefilled from the assignment.
-pub async fn create_from_assignment(store: &Store, registry: &Registry, p: &Principal, assignment_id: i32, doc_type: Option<&str>) -> Result<document::Model> {
+pub async fn create_from_assignment(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    assignment_id: i32,
+    doc_type: Option<&str>,
+) -> Result<document::Model> {
     let db = store.db();
-    let a = intake::assignment_by_id(db, assignment_id).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
-    let agency = directory::agency_by_id(db, a.lead_agency_id).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
+    let a = intake::assignment_by_id(db, assignment_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden(String::new()))?;
+    let agency = directory::agency_by_id(db, a.lead_agency_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden(String::new()))?;
     if !p.has_role(&agency.code, Role::Drafter) {
-        return Err(AppError::Forbidden("Chỉ chuyên viên của cơ quan chủ trì mới soạn báo cáo cho nhiệm vụ này.".into()));
+        return Err(AppError::Forbidden(
+            "Chỉ chuyên viên của cơ quan chủ trì mới soạn báo cáo cho nhiệm vụ này.".into(),
+        ));
     }
     // One report per assignment: opening it again leads to the same document.
     if let Some(existing) = repo::document_for_assignment(db, a.id).await? {
         return Ok(existing);
     }
-    let doc_type = doc_type.unwrap_or(if a.deliverable.to_lowercase().starts_with("kế hoạch") { "KH" } else { "BC" });
-    let def = registry
-        .for_doc_type(doc_type)
-        .ok_or_else(|| AppError::Invalid(format!("no workflow handles document type {doc_type}; add it to a definition's doc_types")))?;
-    let title = if a.deliverable.trim().is_empty() { format!("Báo cáo thực hiện nhiệm vụ {}", a.task_ref) } else { a.deliverable.clone() };
-    let addressees = if a.report_to.trim().is_empty() { "Ủy ban nhân dân tỉnh".to_owned() } else { a.report_to.clone() };
+    let doc_type = doc_type.unwrap_or(if a.deliverable.to_lowercase().starts_with("kế hoạch") {
+        "KH"
+    } else {
+        "BC"
+    });
+    let def = registry.for_doc_type(doc_type).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "no workflow handles document type {doc_type}; add it to a definition's doc_types"
+        ))
+    })?;
+    let title = if a.deliverable.trim().is_empty() {
+        format!("Báo cáo thực hiện nhiệm vụ {}", a.task_ref)
+    } else {
+        a.deliverable.clone()
+    };
+    let addressees = if a.report_to.trim().is_empty() {
+        "Ủy ban nhân dân tỉnh".to_owned()
+    } else {
+        a.report_to.clone()
+    };
     let content = Content {
         title,
         body: String::new(),
@@ -166,7 +242,10 @@ pub async fn create_from_assignment(store: &Store, registry: &Registry, p: &Prin
         recipients: format!("- Như trên;\n- Lưu: VT, {}.", agency.code),
     };
     // The optional unit review applies in agencies that have a unit head (trưởng phòng).
-    let has_unit_head = accounts::agency_members(db, agency.id).await?.iter().any(|(_, r, _)| *r == Role::UnitHead);
+    let has_unit_head = accounts::agency_members(db, agency.id)
+        .await?
+        .iter()
+        .any(|(_, r, _)| *r == Role::UnitHead);
     let now = Utc::now();
     let txn = store.begin_write().await?;
     let (doc, _) = repo::create_document(
@@ -194,11 +273,24 @@ pub async fn create_from_assignment(store: &Store, registry: &Registry, p: &Prin
 
 /// Saves an edit as a new version. Only the drafter, and only while the document is in a state
 /// the drafter is responsible for.
-pub async fn edit(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, expected_version: i32, content: Content, note: &str) -> Result<i32> {
+pub async fn edit(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    doc_id: i32,
+    expected_version: i32,
+    content: Content,
+    note: &str,
+) -> Result<i32> {
     let l = load(store, registry, p, doc_id).await?;
-    let drafter_state = l.definition.state(&l.instance.state).is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    let drafter_state = l
+        .definition
+        .state(&l.instance.state)
+        .is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
     if l.document.drafter_id != p.user.id || !drafter_state {
-        return Err(AppError::Forbidden("Chỉ chuyên viên soạn thảo được sửa văn bản khi văn bản đang ở bước dự thảo.".into()));
+        return Err(AppError::Forbidden(
+            "Chỉ chuyên viên soạn thảo được sửa văn bản khi văn bản đang ở bước dự thảo.".into(),
+        ));
     }
     if content.title.trim().is_empty() {
         return Err(AppError::Invalid("Trích yếu không được để trống.".into()));
@@ -210,7 +302,18 @@ pub async fn edit(store: &Store, registry: &Registry, p: &Principal, doc_id: i32
         recipients: trinhky_domain::text::nfc(content.recipients.trim()),
     };
     let txn = store.begin_write().await?;
-    let no = repo::add_version(&txn, &p.actor(), doc_id, expected_version, p.user.id, &content, note, Utc::now()).await.map_err(store_err)?;
+    let no = repo::add_version(
+        &txn,
+        &p.actor(),
+        doc_id,
+        expected_version,
+        p.user.id,
+        &content,
+        note,
+        Utc::now(),
+    )
+    .await
+    .map_err(store_err)?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(no)
 }
@@ -228,7 +331,9 @@ pub struct ActRequest {
 pub fn denied(d: Denied) -> AppError {
     let msg = d.to_string();
     match d {
-        Denied::WrongRole { .. } | Denied::WrongAgency { .. } | Denied::NoDelegation { .. } => AppError::Forbidden(msg),
+        Denied::WrongRole { .. } | Denied::WrongAgency { .. } | Denied::NoDelegation { .. } => {
+            AppError::Forbidden(msg)
+        }
         Denied::StaleVersion { .. }
         | Denied::WrongState { .. }
         | Denied::Terminal { .. }
@@ -240,46 +345,81 @@ pub fn denied(d: Denied) -> AppError {
 
 fn effect_row(e: &Effect) -> (String, serde_json::Value) {
     let v = serde_json::to_value(e).unwrap_or_default();
-    let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned();
+    let kind = v
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("unknown")
+        .to_owned();
     (kind, v)
 }
 
 /// Performs an action on a document as `p`, atomically with history, effects and audit.
-pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, action: &str, req: ActRequest, now: DateTime<Utc>) -> Result<workflow_instance::Model> {
+pub async fn act(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    doc_id: i32,
+    action: &str,
+    req: ActRequest,
+    now: DateTime<Utc>,
+) -> Result<workflow_instance::Model> {
     let l = load(store, registry, p, doc_id).await?;
     let actor = actor(store, p).await?;
     let input = ActionInput {
-        comment: req.comment.clone().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
+        comment: req
+            .comment
+            .clone()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
         pin_provided: req.pin.as_deref().is_some_and(|x| !x.trim().is_empty()),
         attachments: req.attachments,
         expected_version: req.expected_version,
     };
-    let outcome = workflow::apply(&l.definition, &l.domain, &actor, action, &input, now).map_err(denied)?;
+    let outcome =
+        workflow::apply(&l.definition, &l.domain, &actor, action, &input, now).map_err(denied)?;
     // The step's due date: its SLA in working days, never later than the assignment's deadline,
     // which the document inherits.
     let deadline = match l.document.assignment_id {
-        Some(aid) => intake::assignment_by_id(store.db(), aid).await?.and_then(|a| a.last_day),
+        Some(aid) => intake::assignment_by_id(store.db(), aid)
+            .await?
+            .and_then(|a| a.last_day),
         None => None,
     };
-    let sla = l.definition.state(&outcome.to).and_then(|s| s.sla_working_days).map(|n| workflow::sla_due(&registry.calendar, now, n));
+    let sla = l
+        .definition
+        .state(&outcome.to)
+        .and_then(|s| s.sla_working_days)
+        .map(|n| workflow::sla_due(&registry.calendar, now, n));
     let due = match (sla, deadline) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
     let signing = outcome.signing.clone();
-    let effects: Vec<(String, serde_json::Value)> = outcome.effects.iter().map(effect_row).collect();
+    let effects: Vec<(String, serde_json::Value)> =
+        outcome.effects.iter().map(effect_row).collect();
     let record = TransitionRecord {
         action: outcome.action.clone(),
         from: outcome.from.clone(),
         to: outcome.to.clone(),
         actor_id: p.user.id,
-        acted_as: serde_json::to_value(outcome.acted_as).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        acted_as: serde_json::to_value(outcome.acted_as)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
         comment: input.comment.clone(),
         authority: signing.as_ref().and_then(|s| s.authority.clone()),
         position: signing.as_ref().map(|s| s.position.clone()),
         document_version: l.version.version_no,
-        personal_signed: l.instance.personal_signed || outcome.effects.iter().any(|e| matches!(e, Effect::SignPersonal { .. })),
-        organization_signed: l.instance.organization_signed || outcome.effects.iter().any(|e| matches!(e, Effect::SignOrganization)),
+        personal_signed: l.instance.personal_signed
+            || outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::SignPersonal { .. })),
+        organization_signed: l.instance.organization_signed
+            || outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::SignOrganization)),
         signer_id: signing.as_ref().map(|_| p.user.id),
         due_date: due,
     };
@@ -288,36 +428,82 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
     let mut rendered: Option<(&'static str, Vec<u8>, usize)> = None;
     if outcome.effects.iter().any(|e| matches!(e, Effect::Render)) {
         if let Some(renderer) = &registry.renderer {
-            let signing = outcome.effects.iter().any(|e| matches!(e, Effect::SignPersonal { .. }));
+            let signing = outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::SignPersonal { .. }));
             let signer = match (&outcome.signing, signing) {
-                (Some(s), true) => trinhky_render::Signer { authority: s.authority.clone().into_iter().collect(), position: s.position.clone(), name: p.user.full_name.clone() },
+                (Some(s), true) => trinhky_render::Signer {
+                    authority: s.authority.clone().into_iter().collect(),
+                    position: s.position.clone(),
+                    name: p.user.full_name.clone(),
+                },
                 _ => crate::rendering::signer_block(store, &l).await?,
             };
-            let data = crate::rendering::document_data(store, &l, signer, None, None, !signing).await?;
+            let data =
+                crate::rendering::document_data(store, &l, signer, None, None, !signing).await?;
             let (pdf, pages) = crate::rendering::render(renderer, &l.document.doc_type, &data)?;
             rendered = Some((if signing { "approved" } else { "draft" }, pdf, pages));
         }
     }
     // Dispatch needs every Nơi nhận line resolved: an unresolved line blocks issuing.
-    let dispatch_to = if outcome.effects.iter().any(|e| matches!(e, Effect::Dispatch)) {
-        Some(crate::dispatch::resolve_recipients(store, &l.version.recipients, &l.version.addressees).await?)
+    let dispatch_to = if outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Dispatch))
+    {
+        Some(
+            crate::dispatch::resolve_recipients(
+                store,
+                &l.version.recipients,
+                &l.version.addressees,
+            )
+            .await?,
+        )
     } else {
         None
     };
     let txn = store.begin_write().await?;
     let mut effects = effects;
     let mut issued_number: Option<String> = None;
-    if outcome.effects.iter().any(|e| matches!(e, Effect::AssignNumber)) {
+    if outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::AssignNumber))
+    {
         // Số, ký hiệu: taken inside this transaction, so a failed issuing gives it back.
         let today = workflow::local_date(now);
-        let register = trinhky_domain::numbering::register_for(registry.numbering_per_type, &l.document.doc_type);
-        let seq = trinhky_store::numbering::next_number(&txn, l.document.agency_id, chrono::Datelike::year(&today), &register).await?;
-        let number = trinhky_domain::numbering::format_number(seq, Some(&l.document.doc_type), &l.agency_code, None);
+        let register = trinhky_domain::numbering::register_for(
+            registry.numbering_per_type,
+            &l.document.doc_type,
+        );
+        let seq = trinhky_store::numbering::next_number(
+            &txn,
+            l.document.agency_id,
+            chrono::Datelike::year(&today),
+            &register,
+        )
+        .await?;
+        let number = trinhky_domain::numbering::format_number(
+            seq,
+            Some(&l.document.doc_type),
+            &l.agency_code,
+            None,
+        );
         let signer = match l.instance.signer_id {
-            Some(id) => accounts::user_by_id(store.db(), id).await?.map(|u| u.full_name).unwrap_or_default(),
+            Some(id) => accounts::user_by_id(store.db(), id)
+                .await?
+                .map(|u| u.full_name)
+                .unwrap_or_default(),
             None => String::new(),
         };
-        let recipients: Vec<&str> = l.version.recipients.lines().map(str::trim).filter(|x| !x.is_empty()).collect();
+        let recipients: Vec<&str> = l
+            .version
+            .recipients
+            .lines()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect();
         trinhky_store::numbering::register_outgoing(
             &txn,
             &p.actor(),
@@ -345,10 +531,18 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         issued_number = Some(number);
     }
     if let Some(recipients) = &dispatch_to {
-        let number = issued_number.clone().unwrap_or_else(|| format!("dự thảo {}", l.document.id));
-        let domain = directory::settings(store.db()).await?.map(|s| s.email_domain).unwrap_or_else(|| "trinhky.invalid".into());
+        let number = issued_number
+            .clone()
+            .unwrap_or_else(|| format!("dự thảo {}", l.document.id));
+        let domain = directory::settings(store.db())
+            .await?
+            .map(|s| s.email_domain)
+            .unwrap_or_else(|| "trinhky.invalid".into());
         let signer = match l.instance.signer_id {
-            Some(id) => accounts::user_by_id(store.db(), id).await?.map(|u| u.full_name).unwrap_or_default(),
+            Some(id) => accounts::user_by_id(store.db(), id)
+                .await?
+                .map(|u| u.full_name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         let msgs = crate::dispatch::messages(
@@ -364,7 +558,16 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
         trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
     }
     if let Some((kind, pdf, pages)) = &rendered {
-        let sha = repo::add_file(&txn, l.document.id, l.version.version_no, kind, pdf, *pages, now).await?;
+        let sha = repo::add_file(
+            &txn,
+            l.document.id,
+            l.version.version_no,
+            kind,
+            pdf,
+            *pages,
+            now,
+        )
+        .await?;
         for (k, payload) in effects.iter_mut() {
             if k == "render" {
                 payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
@@ -372,23 +575,54 @@ pub async fn act(store: &Store, registry: &Registry, p: &Principal, doc_id: i32,
             }
         }
     }
-    let (inst, _) = repo::record_transition(&txn, &p.actor(), &l.instance, req.expected_version, &record, &effects, now).await.map_err(store_err)?;
-    if outcome.effects.iter().any(|e| matches!(e, Effect::OpenConsultations)) {
+    let (inst, _) = repo::record_transition(
+        &txn,
+        &p.actor(),
+        &l.instance,
+        req.expected_version,
+        &record,
+        &effects,
+        now,
+    )
+    .await
+    .map_err(store_err)?;
+    if outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::OpenConsultations))
+    {
         open_consultations(&txn, store, &l, due.unwrap_or_else(|| now.date_naive())).await?;
     }
     if action == "answer" {
         for m in &p.memberships {
-            repo::answer_consultation(&txn, inst.id, m.agency_id, p.user.id, input.comment.as_deref().unwrap_or_default(), now).await?;
+            repo::answer_consultation(
+                &txn,
+                inst.id,
+                m.agency_id,
+                p.user.id,
+                input.comment.as_deref().unwrap_or_default(),
+                now,
+            )
+            .await?;
         }
     }
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(inst)
 }
 
-async fn open_consultations(txn: &trinhky_store::DatabaseTransaction, store: &Store, l: &Loaded, due: NaiveDate) -> Result<()> {
+async fn open_consultations(
+    txn: &trinhky_store::DatabaseTransaction,
+    store: &Store,
+    l: &Loaded,
+    due: NaiveDate,
+) -> Result<()> {
     // The assignment's co-agencies are consulted (phối hợp, lấy ý kiến).
-    let Some(aid) = l.document.assignment_id else { return Ok(()) };
-    let Some(a) = intake::assignment_by_id(store.db(), aid).await? else { return Ok(()) };
+    let Some(aid) = l.document.assignment_id else {
+        return Ok(());
+    };
+    let Some(a) = intake::assignment_by_id(store.db(), aid).await? else {
+        return Ok(());
+    };
     let codes: Vec<String> = serde_json::from_str(&a.co_agencies).unwrap_or_default();
     for code in codes {
         if let Some(ag) = directory::agency_by_code(store.db(), &code).await? {
@@ -441,18 +675,42 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
         if !seen.insert(doc.id) {
             continue;
         }
-        let Ok(def) = registry.get(store, &inst.definition_id, u32::try_from(inst.definition_version).unwrap_or(0)).await else { continue };
+        let Ok(def) = registry
+            .get(
+                store,
+                &inst.definition_id,
+                u32::try_from(inst.definition_version).unwrap_or(0),
+            )
+            .await
+        else {
+            continue;
+        };
         let agency = match agencies.get(&doc.agency_id) {
             Some(a) => a.clone(),
             None => {
-                let Some(a) = directory::agency_by_id(db, doc.agency_id).await? else { continue };
+                let Some(a) = directory::agency_by_id(db, doc.agency_id).await? else {
+                    continue;
+                };
                 agencies.insert(doc.agency_id, a.clone());
                 a
             }
         };
         let version = repo::latest_version(db, doc.id).await?;
-        let drafter = accounts::user_by_id(db, doc.drafter_id).await?.map(|u| u.username).unwrap_or_default();
-        let dom = domain_instance(store, &inst, &agency, &drafter, version.as_ref().map(|v| v.recipients.as_str()).unwrap_or("")).await?;
+        let drafter = accounts::user_by_id(db, doc.drafter_id)
+            .await?
+            .map(|u| u.username)
+            .unwrap_or_default();
+        let dom = domain_instance(
+            store,
+            &inst,
+            &agency,
+            &drafter,
+            version
+                .as_ref()
+                .map(|v| v.recipients.as_str())
+                .unwrap_or(""),
+        )
+        .await?;
         if workflow::available_actions(&def, &dom, &actor, now).is_empty() {
             continue;
         }
@@ -461,7 +719,10 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
             title: doc.title.clone(),
             doc_type: doc.doc_type.clone(),
             agency_code: agency.code.clone(),
-            state_label: def.state(&inst.state).map(|s| s.label.clone()).unwrap_or_else(|| inst.state.clone()),
+            state_label: def
+                .state(&inst.state)
+                .map(|s| s.label.clone())
+                .unwrap_or_else(|| inst.state.clone()),
             state: inst.state.clone(),
             due_date: inst.due_date,
             version: inst.version,
@@ -475,7 +736,10 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
 pub async fn history(store: &Store, instance_id: i32) -> Result<Vec<(transition::Model, String)>> {
     let mut out = Vec::new();
     for t in repo::transitions_of(store.db(), instance_id).await? {
-        let name = accounts::user_by_id(store.db(), t.actor_id).await?.map(|u| u.full_name).unwrap_or_default();
+        let name = accounts::user_by_id(store.db(), t.actor_id)
+            .await?
+            .map(|u| u.full_name)
+            .unwrap_or_default();
         out.push((t, name));
     }
     Ok(out)
@@ -494,13 +758,19 @@ pub async fn delegate(
     workflow_id: Option<String>,
 ) -> Result<()> {
     if !p.has_role(agency_code, Role::AgencyHead) {
-        return Err(AppError::Forbidden("Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into()));
+        return Err(AppError::Forbidden(
+            "Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into(),
+        ));
     }
     if valid_to.is_some_and(|t| t < valid_from) {
-        return Err(AppError::Invalid("Ngày kết thúc phải sau ngày bắt đầu.".into()));
+        return Err(AppError::Invalid(
+            "Ngày kết thúc phải sau ngày bắt đầu.".into(),
+        ));
     }
     let db = store.db();
-    let agency = directory::agency_by_code(db, agency_code).await?.ok_or_else(|| AppError::Forbidden(String::new()))?;
+    let agency = directory::agency_by_code(db, agency_code)
+        .await?
+        .ok_or_else(|| AppError::Forbidden(String::new()))?;
     let deputy = accounts::user_by_username(db, deputy_username)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("Không có tài khoản \"{deputy_username}\".")))?;
@@ -509,7 +779,12 @@ pub async fn delegate(
         .iter()
         .find(|m| m.agency_code == agency_code && m.role == Role::DeputyHead)
         .map(|m| m.title.clone())
-        .ok_or_else(|| AppError::Invalid(format!("{} không phải cấp phó của {}.", deputy.full_name, agency.name)))?;
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "{} không phải cấp phó của {}.",
+                deputy.full_name, agency.name
+            ))
+        })?;
     let head_title = p
         .memberships
         .iter()
@@ -522,23 +797,55 @@ pub async fn delegate(
         Authority::Tuq => "tuq",
     };
     let txn = store.begin_write().await?;
-    repo::create_delegation(&txn, &p.actor(), agency.id, p.user.id, deputy.id, authority, &head_title, &deputy_title, valid_from, valid_to, workflow_id).await?;
+    repo::create_delegation(
+        &txn,
+        &p.actor(),
+        agency.id,
+        p.user.id,
+        deputy.id,
+        authority,
+        &head_title,
+        &deputy_title,
+        valid_from,
+        valid_to,
+        workflow_id,
+    )
+    .await?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(())
 }
 
 /// Produces reminder effect rows for running instances (before due, on due, overdue escalated
 /// to the province office). Idempotent: one row per (instance, kind, due date).
-pub async fn scan_reminders(store: &Store, registry: &Registry, today: NaiveDate, now: DateTime<Utc>) -> Result<usize> {
+pub async fn scan_reminders(
+    store: &Store,
+    registry: &Registry,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let mut written = 0;
     for inst in repo::running_instances(store.db()).await? {
         let Some(due) = inst.due_date else { continue };
-        let Ok(def) = registry.get(store, &inst.definition_id, u32::try_from(inst.definition_version).unwrap_or(0)).await else { continue };
+        let Ok(def) = registry
+            .get(
+                store,
+                &inst.definition_id,
+                u32::try_from(inst.definition_version).unwrap_or(0),
+            )
+            .await
+        else {
+            continue;
+        };
         if def.is_terminal(&inst.state) {
             continue;
         }
-        let Some(kind) = workflow::reminders_due(&registry.calendar, due, today) else { continue };
-        let kind_s = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let Some(kind) = workflow::reminders_due(&registry.calendar, due, today) else {
+            continue;
+        };
+        let kind_s = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         let role = def.state(&inst.state).and_then(|s| s.role);
         let payload = serde_json::json!({"kind": "reminder", "reminder": kind_s, "state": inst.state, "due": due, "role": role, "escalate_to_province_office": kind_s == "overdue"});
         let key = format!("reminder:{}:{}:{}:{}", inst.id, inst.state, due, kind_s);
@@ -553,28 +860,60 @@ pub async fn scan_reminders(store: &Store, registry: &Registry, today: NaiveDate
 
 /// The agency head (or unit head) gives a document to another drafter of the same agency. The
 /// history keeps who drafted it before.
-pub async fn reassign(store: &Store, registry: &Registry, p: &Principal, doc_id: i32, new_drafter: &str, expected_version: i64) -> Result<()> {
+pub async fn reassign(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    doc_id: i32,
+    new_drafter: &str,
+    expected_version: i64,
+) -> Result<()> {
     let l = load(store, registry, p, doc_id).await?;
-    if !(p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead)) {
-        return Err(AppError::Forbidden("Chỉ thủ trưởng hoặc trưởng phòng mới giao lại văn bản cho chuyên viên khác.".into()));
+    if !(p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead))
+    {
+        return Err(AppError::Forbidden(
+            "Chỉ thủ trưởng hoặc trưởng phòng mới giao lại văn bản cho chuyên viên khác.".into(),
+        ));
     }
     if l.definition.is_terminal(&l.instance.state) {
-        return Err(AppError::Conflict("Văn bản đã kết thúc quy trình; không giao lại được.".into()));
+        return Err(AppError::Conflict(
+            "Văn bản đã kết thúc quy trình; không giao lại được.".into(),
+        ));
     }
     let db = store.db();
     let user = accounts::user_by_username(db, new_drafter)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("Không có tài khoản \"{new_drafter}\".")))?;
-    let is_drafter = accounts::memberships(db, user.id).await?.iter().any(|m| m.agency_code == l.agency_code && m.role == Role::Drafter);
+    let is_drafter = accounts::memberships(db, user.id)
+        .await?
+        .iter()
+        .any(|m| m.agency_code == l.agency_code && m.role == Role::Drafter);
     if !is_drafter {
-        return Err(AppError::Invalid(format!("{} không phải chuyên viên của {}.", user.full_name, l.agency_name)));
+        return Err(AppError::Invalid(format!(
+            "{} không phải chuyên viên của {}.",
+            user.full_name, l.agency_name
+        )));
     }
     if user.id == l.document.drafter_id {
-        return Err(AppError::Invalid(format!("{} đang là chuyên viên soạn thảo văn bản này.", user.full_name)));
+        return Err(AppError::Invalid(format!(
+            "{} đang là chuyên viên soạn thảo văn bản này.",
+            user.full_name
+        )));
     }
     let comment = format!("Giao lại từ {} cho {}", l.drafter_name, user.full_name);
     let txn = store.begin_write().await?;
-    repo::reassign_drafter(&txn, &p.actor(), p.user.id, &l.instance, expected_version, user.id, &comment, Utc::now()).await.map_err(store_err)?;
+    repo::reassign_drafter(
+        &txn,
+        &p.actor(),
+        p.user.id,
+        &l.instance,
+        expected_version,
+        user.id,
+        &comment,
+        Utc::now(),
+    )
+    .await
+    .map_err(store_err)?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(())
 }

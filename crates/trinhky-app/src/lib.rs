@@ -5,10 +5,10 @@
 
 pub mod auth;
 pub mod demo;
-pub mod documents;
 pub mod directive_intake;
 pub mod directory_import;
 pub mod dispatch;
+pub mod documents;
 pub mod principal;
 pub mod registry;
 pub mod rendering;
@@ -42,10 +42,16 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// Reads a text file with a clear error.
 pub fn read_text(path: &std::path::Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| AppError::Io { path: path.display().to_string(), reason: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     String::from_utf8(bytes).map_err(|e| AppError::Io {
         path: path.display().to_string(),
-        reason: format!("not UTF-8 text (invalid byte at offset {}); save the file as UTF-8", e.utf8_error().valid_up_to()),
+        reason: format!(
+            "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+            e.utf8_error().valid_up_to()
+        ),
     })
 }
 

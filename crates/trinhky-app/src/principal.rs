@@ -22,12 +22,16 @@ impl Principal {
 
     /// Holds any role in the agency.
     pub fn belongs_to(&self, agency_code: &str) -> bool {
-        self.memberships.iter().any(|m| m.agency_code == agency_code)
+        self.memberships
+            .iter()
+            .any(|m| m.agency_code == agency_code)
     }
 
     /// Holds `role` in the agency.
     pub fn has_role(&self, agency_code: &str, role: Role) -> bool {
-        self.memberships.iter().any(|m| m.agency_code == agency_code && m.role == role)
+        self.memberships
+            .iter()
+            .any(|m| m.agency_code == agency_code && m.role == role)
     }
 
     /// Agencies the user belongs to, without repeats, in the order roles were granted.
@@ -51,6 +55,8 @@ impl Principal {
 
     /// Clerk of the province office: receives, registers and archives incoming documents.
     pub fn is_receiving_clerk(&self) -> bool {
-        self.province_office.as_deref().is_some_and(|po| self.has_role(po, Role::Clerk))
+        self.province_office
+            .as_deref()
+            .is_some_and(|po| self.has_role(po, Role::Clerk))
     }
 }

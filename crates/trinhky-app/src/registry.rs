@@ -13,8 +13,14 @@ use crate::{AppError, Result, read_text};
 
 /// Every `*.toml` in `dir`, sorted.
 pub fn definition_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let rd = std::fs::read_dir(dir).map_err(|e| AppError::Io { path: dir.display().to_string(), reason: e.to_string() })?;
-    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let rd = std::fs::read_dir(dir).map_err(|e| AppError::Io {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     Ok(files)
 }
@@ -45,7 +51,10 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<(Vec<Definition>, Vec<CheckError
                 code: "WF012",
                 file: d.file.clone(),
                 line: 1,
-                message: format!("workflow \"{}\" version {} is also defined in {other}", d.id, d.version),
+                message: format!(
+                    "workflow \"{}\" version {} is also defined in {other}",
+                    d.id, d.version
+                ),
                 hint: "give each definition a unique id, or raise the version".into(),
             });
         }
@@ -77,7 +86,10 @@ impl Registry {
             )));
         }
         if defs.is_empty() {
-            return Err(AppError::Invalid(format!("no workflow definitions in {}; set TRINHKY_WORKFLOWS_DIR", dir.display())));
+            return Err(AppError::Invalid(format!(
+                "no workflow definitions in {}; set TRINHKY_WORKFLOWS_DIR",
+                dir.display()
+            )));
         }
         let cal_text = read_text(calendar_file)?;
         let calendar = workflow::parse_calendar(&calendar_file.display().to_string(), &cal_text)?;
@@ -91,7 +103,14 @@ impl Registry {
             sources.insert((d.id.clone(), d.version), text);
             map.insert((d.id.clone(), d.version), Arc::new(d));
         }
-        Ok(Registry { defs: RwLock::new(map), latest, sources, calendar, numbering_per_type: false, renderer: None })
+        Ok(Registry {
+            defs: RwLock::new(map),
+            latest,
+            sources,
+            calendar,
+            numbering_per_type: false,
+            renderer: None,
+        })
     }
 
     /// Records every loaded definition in the database (refusing a changed file that kept its
@@ -99,17 +118,30 @@ impl Registry {
     pub async fn register(&self, store: &Store) -> Result<()> {
         let txn = store.begin_write().await?;
         for ((id, version), source) in &self.sources {
-            let title = self.get_cached(id, *version).map(|d| d.title.clone()).unwrap_or_default();
-            documents::register_definition(&txn, id, i32::try_from(*version).unwrap_or(i32::MAX), &title, source)
-                .await
-                .map_err(|e| AppError::Invalid(e.to_string()))?;
+            let title = self
+                .get_cached(id, *version)
+                .map(|d| d.title.clone())
+                .unwrap_or_default();
+            documents::register_definition(
+                &txn,
+                id,
+                i32::try_from(*version).unwrap_or(i32::MAX),
+                &title,
+                source,
+            )
+            .await
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
         }
         txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
         Ok(())
     }
 
     fn get_cached(&self, id: &str, version: u32) -> Option<Arc<Definition>> {
-        self.defs.read().ok()?.get(&(id.to_owned(), version)).cloned()
+        self.defs
+            .read()
+            .ok()?
+            .get(&(id.to_owned(), version))
+            .cloned()
     }
 
     /// The newest version of a definition.
@@ -129,11 +161,25 @@ impl Registry {
         if let Some(d) = self.get_cached(id, version) {
             return Ok(d);
         }
-        let source = documents::definition_source(store.db(), id, i32::try_from(version).unwrap_or(i32::MAX))
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("workflow {id} version {version} is not in the database")))?;
+        let source = documents::definition_source(
+            store.db(),
+            id,
+            i32::try_from(version).unwrap_or(i32::MAX),
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "workflow {id} version {version} is not in the database"
+            ))
+        })?;
         let def = workflow::load(&format!("{id}@{version} (database)"), &source).map_err(|e| {
-            AppError::Internal(format!("stored workflow {id}@{version} no longer loads: {}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))
+            AppError::Internal(format!(
+                "stored workflow {id}@{version} no longer loads: {}",
+                e.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
         })?;
         let def = Arc::new(def);
         if let Ok(mut w) = self.defs.write() {
@@ -144,6 +190,9 @@ impl Registry {
 
     /// The workflow for a document type (the first definition listing it).
     pub fn for_doc_type(&self, doc_type: &str) -> Option<Arc<Definition>> {
-        self.ids().into_iter().filter_map(|id| self.latest(&id)).find(|d| d.doc_types.iter().any(|t| t == doc_type))
+        self.ids()
+            .into_iter()
+            .filter_map(|id| self.latest(&id))
+            .find(|d| d.doc_types.iter().any(|t| t == doc_type))
     }
 }

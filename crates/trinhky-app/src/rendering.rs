@@ -22,7 +22,10 @@ pub fn template_for(doc_type: &str) -> &'static str {
 }
 
 fn lines(s: &str) -> Vec<String> {
-    s.lines().map(|l| l.trim().trim_start_matches('-').trim().to_owned()).filter(|l| !l.is_empty()).collect()
+    s.lines()
+        .map(|l| l.trim().trim_start_matches('-').trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// The signature block: the signing authority recorded by the engine when someone signed, else
@@ -30,11 +33,23 @@ fn lines(s: &str) -> Vec<String> {
 pub async fn signer_block(store: &Store, l: &Loaded) -> Result<Signer> {
     let db = store.db();
     if let (Some(position), Some(id)) = (&l.instance.signing_position, l.instance.signer_id) {
-        let name = accounts::user_by_id(db, id).await?.map(|u| u.full_name).unwrap_or_default();
-        return Ok(Signer { authority: l.instance.signing_authority.clone().into_iter().collect(), position: position.clone(), name });
+        let name = accounts::user_by_id(db, id)
+            .await?
+            .map(|u| u.full_name)
+            .unwrap_or_default();
+        return Ok(Signer {
+            authority: l.instance.signing_authority.clone().into_iter().collect(),
+            position: position.clone(),
+            name,
+        });
     }
-    let agency = directory::agency_by_code(db, &l.agency_code).await?.ok_or_else(|| AppError::Internal("agency vanished".into()))?;
-    let head = accounts::agency_members(db, agency.id).await?.into_iter().find(|(_, r, _)| *r == trinhky_domain::Role::AgencyHead);
+    let agency = directory::agency_by_code(db, &l.agency_code)
+        .await?
+        .ok_or_else(|| AppError::Internal("agency vanished".into()))?;
+    let head = accounts::agency_members(db, agency.id)
+        .await?
+        .into_iter()
+        .find(|(_, r, _)| *r == trinhky_domain::Role::AgencyHead);
     Ok(Signer {
         authority: Vec::new(),
         position: agency.head_title.to_uppercase(),
@@ -43,15 +58,31 @@ pub async fn signer_block(store: &Store, l: &Loaded) -> Result<Signer> {
 }
 
 /// The template data of the loaded version.
-pub async fn document_data(store: &Store, l: &Loaded, signer: Signer, number: Option<String>, date: Option<NaiveDate>, draft: bool) -> Result<DocumentData> {
+pub async fn document_data(
+    store: &Store,
+    l: &Loaded,
+    signer: Signer,
+    number: Option<String>,
+    date: Option<NaiveDate>,
+    draft: bool,
+) -> Result<DocumentData> {
     let db = store.db();
-    let agency = directory::agency_by_code(db, &l.agency_code).await?.ok_or_else(|| AppError::Internal("agency vanished".into()))?;
-    let place = directory::settings(db).await?.map(|s| s.place).unwrap_or_default();
+    let agency = directory::agency_by_code(db, &l.agency_code)
+        .await?
+        .ok_or_else(|| AppError::Internal("agency vanished".into()))?;
+    let place = directory::settings(db)
+        .await?
+        .map(|s| s.place)
+        .unwrap_or_default();
     Ok(DocumentData {
         parent_body: Some(agency.parent.clone()).filter(|p| !p.is_empty()),
         issuing_body: agency.short_name.clone(),
         number,
-        code: if l.document.doc_type == "CV" { agency.code.clone() } else { format!("{}-{}", l.document.doc_type, agency.code) },
+        code: if l.document.doc_type == "CV" {
+            agency.code.clone()
+        } else {
+            format!("{}-{}", l.document.doc_type, agency.code)
+        },
         place,
         date,
         type_name: None,
@@ -68,26 +99,46 @@ pub async fn document_data(store: &Store, l: &Loaded, signer: Signer, number: Op
 }
 
 /// Renders the loaded version to PDF; returns the bytes and the page count.
-pub fn render(renderer: &Renderer, doc_type: &str, data: &DocumentData) -> Result<(Vec<u8>, usize)> {
+pub fn render(
+    renderer: &Renderer,
+    doc_type: &str,
+    data: &DocumentData,
+) -> Result<(Vec<u8>, usize)> {
     let template = template_for(doc_type);
-    let pdf = renderer.render_pdf(template, data).map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))?;
-    let pages = trinhky_pdf::extract::extract_text(&pdf, Some("document.pdf")).ok().and_then(|x| x.pages).unwrap_or(0);
+    let pdf = renderer
+        .render_pdf(template, data)
+        .map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))?;
+    let pages = trinhky_pdf::extract::extract_text(&pdf, Some("document.pdf"))
+        .ok()
+        .and_then(|x| x.pages)
+        .unwrap_or(0);
     Ok((pdf, pages))
 }
 
 /// The number of pages of the current version's layout (no rasterising).
 pub async fn page_count(store: &Store, renderer: &Renderer, l: &Loaded) -> Result<usize> {
     let signer = signer_block(store, l).await?;
-    let number = trinhky_store::numbering::number_of(store.db(), l.document.id).await?.map(|n| n.number);
+    let number = trinhky_store::numbering::number_of(store.db(), l.document.id)
+        .await?
+        .map(|n| n.number);
     let draft = number.is_none();
     let data = document_data(store, l, signer, number, None, draft).await?;
-    renderer.page_count(template_for(&l.document.doc_type), &data).map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))
+    renderer
+        .page_count(template_for(&l.document.doc_type), &data)
+        .map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))
 }
 
 /// PNG previews of the current version (one per page), drafts watermarked.
-pub async fn preview(store: &Store, renderer: &Renderer, l: &Loaded, dpi: f32) -> Result<Vec<Vec<u8>>> {
+pub async fn preview(
+    store: &Store,
+    renderer: &Renderer,
+    l: &Loaded,
+    dpi: f32,
+) -> Result<Vec<Vec<u8>>> {
     let signer = signer_block(store, l).await?;
-    let number = trinhky_store::numbering::number_of(store.db(), l.document.id).await?.map(|n| n.number);
+    let number = trinhky_store::numbering::number_of(store.db(), l.document.id)
+        .await?
+        .map(|n| n.number);
     let draft = number.is_none();
     let data = document_data(store, l, signer, number, None, draft).await?;
     renderer

@@ -101,7 +101,11 @@ pub struct SettingsError {
 }
 
 fn err(setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> SettingsError {
-    SettingsError { setting: setting.to_owned(), problem: problem.into(), fix: fix.into() }
+    SettingsError {
+        setting: setting.to_owned(),
+        problem: problem.into(),
+        fix: fix.into(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,8 +140,13 @@ struct FileSmtp {
 impl Settings {
     /// Loads settings: `config` (or `TRINHKY_CONFIG`, or `./trinhky.toml` when present), then
     /// the environment `env` (a lookup function, so tests need not touch the process env).
-    pub fn load(config: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let explicit = config.map(Path::to_path_buf).or_else(|| env("TRINHKY_CONFIG").map(PathBuf::from));
+    pub fn load(
+        config: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let explicit = config
+            .map(Path::to_path_buf)
+            .or_else(|| env("TRINHKY_CONFIG").map(PathBuf::from));
         let path = explicit.clone().or_else(|| {
             let p = PathBuf::from("trinhky.toml");
             p.exists().then_some(p)
@@ -145,7 +154,11 @@ impl Settings {
         let file: FileSettings = match &path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| {
-                    err("TRINHKY_CONFIG", format!("cannot read {}: {e}", p.display()), "point --config or TRINHKY_CONFIG at a readable TOML file")
+                    err(
+                        "TRINHKY_CONFIG",
+                        format!("cannot read {}: {e}", p.display()),
+                        "point --config or TRINHKY_CONFIG at a readable TOML file",
+                    )
                 })?;
                 toml::from_str(&text).map_err(|e| {
                     err(
@@ -157,32 +170,54 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
-        let pick = |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
+        let pick =
+            |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
 
-        let data_dir = pick("TRINHKY_DATA_DIR", file.data_dir.map(|p| p.display().to_string()))
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("./data"));
+        let data_dir = pick(
+            "TRINHKY_DATA_DIR",
+            file.data_dir.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("./data"));
         let database_url = match pick("TRINHKY_DATABASE_URL", file.database_url) {
             Some(u) => {
-                if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                if !(u.starts_with("sqlite:")
+                    || u.starts_with("postgres://")
+                    || u.starts_with("postgresql://"))
+                {
                     return Err(err(
                         "TRINHKY_DATABASE_URL",
-                        format!("unsupported database URL \"{}\"", u.split("://").next().unwrap_or_default()),
+                        format!(
+                            "unsupported database URL \"{}\"",
+                            u.split("://").next().unwrap_or_default()
+                        ),
                         "use sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST:5432/DB",
                     ));
                 }
                 u
             }
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("trinhky.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("trinhky.db").display()
+            ),
         };
         let bind_text = pick("TRINHKY_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_text.parse().map_err(|_| {
-            err("TRINHKY_BIND", format!("\"{bind_text}\" is not an address:port"), "write it like 127.0.0.1:8080 or 0.0.0.0:8080")
+            err(
+                "TRINHKY_BIND",
+                format!("\"{bind_text}\" is not an address:port"),
+                "write it like 127.0.0.1:8080 or 0.0.0.0:8080",
+            )
         })?;
-        let base_url = pick("TRINHKY_BASE_URL", file.base_url).map(|u| u.trim_end_matches('/').to_owned());
+        let base_url =
+            pick("TRINHKY_BASE_URL", file.base_url).map(|u| u.trim_end_matches('/').to_owned());
         if let Some(u) = &base_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(err("TRINHKY_BASE_URL", format!("\"{u}\" is not an http(s) URL"), "write it like https://trinhky.example.gov.vn"));
+                return Err(err(
+                    "TRINHKY_BASE_URL",
+                    format!("\"{u}\" is not an http(s) URL"),
+                    "write it like https://trinhky.example.gov.vn",
+                ));
             }
         }
         let secure_cookies = match pick("TRINHKY_SECURE_COOKIES", file.secure_cookies).as_deref() {
@@ -190,19 +225,40 @@ impl Settings {
             Some("always") => SecureCookies::Always,
             Some("never") => SecureCookies::Never,
             Some(other) => {
-                return Err(err("TRINHKY_SECURE_COOKIES", format!("\"{other}\" is not a choice"), "use auto, always or never"));
+                return Err(err(
+                    "TRINHKY_SECURE_COOKIES",
+                    format!("\"{other}\" is not a choice"),
+                    "use auto, always or never",
+                ));
             }
         };
-        let session_ttl_minutes = match pick("TRINHKY_SESSION_TTL_MINUTES", file.session_ttl_minutes.map(|m| m.to_string())) {
+        let session_ttl_minutes = match pick(
+            "TRINHKY_SESSION_TTL_MINUTES",
+            file.session_ttl_minutes.map(|m| m.to_string()),
+        ) {
             None => 8 * 60,
-            Some(v) => v.parse::<i64>().ok().filter(|m| (5..=7 * 24 * 60).contains(m)).ok_or_else(|| {
-                err("TRINHKY_SESSION_TTL_MINUTES", format!("\"{v}\" is not a number of minutes between 5 and 10080"), "e.g. 480 for a working day")
-            })?,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (5..=7 * 24 * 60).contains(m))
+                .ok_or_else(|| {
+                    err(
+                        "TRINHKY_SESSION_TTL_MINUTES",
+                        format!("\"{v}\" is not a number of minutes between 5 and 10080"),
+                        "e.g. 480 for a working day",
+                    )
+                })?,
         };
         let log_format = match pick("TRINHKY_LOG_FORMAT", file.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            Some(other) => return Err(err("TRINHKY_LOG_FORMAT", format!("\"{other}\" is not a format"), "use text or json")),
+            Some(other) => {
+                return Err(err(
+                    "TRINHKY_LOG_FORMAT",
+                    format!("\"{other}\" is not a format"),
+                    "use text or json",
+                ));
+            }
         };
         let fsmtp = file.smtp.unwrap_or_default();
         let smtp_host = pick("TRINHKY_SMTP_HOST", fsmtp.host);
@@ -215,7 +271,11 @@ impl Settings {
                     Some("tls") => SmtpTls::Tls,
                     Some("none") => SmtpTls::None,
                     Some(other) => {
-                        return Err(err("TRINHKY_SMTP_TLS", format!("\"{other}\" is not a choice"), "use starttls, tls or none"));
+                        return Err(err(
+                            "TRINHKY_SMTP_TLS",
+                            format!("\"{other}\" is not a choice"),
+                            "use starttls, tls or none",
+                        ));
                     }
                 };
                 let port = match pick("TRINHKY_SMTP_PORT", fsmtp.port.map(|p| p.to_string())) {
@@ -225,14 +285,25 @@ impl Settings {
                         SmtpTls::None => 25,
                     },
                     Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                        err("TRINHKY_SMTP_PORT", format!("\"{p}\" is not a port number"), "use 587 (STARTTLS), 465 (TLS) or your relay's port")
+                        err(
+                            "TRINHKY_SMTP_PORT",
+                            format!("\"{p}\" is not a port number"),
+                            "use 587 (STARTTLS), 465 (TLS) or your relay's port",
+                        )
                     })?,
                 };
                 let username = pick("TRINHKY_SMTP_USERNAME", fsmtp.username);
-                let password = env("TRINHKY_SMTP_PASSWORD").filter(|v| !v.is_empty()).map(Secret::new).or(fsmtp.password);
+                let password = env("TRINHKY_SMTP_PASSWORD")
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new)
+                    .or(fsmtp.password);
                 if username.is_some() != password.is_some() {
                     return Err(err(
-                        if username.is_some() { "TRINHKY_SMTP_PASSWORD" } else { "TRINHKY_SMTP_USERNAME" },
+                        if username.is_some() {
+                            "TRINHKY_SMTP_PASSWORD"
+                        } else {
+                            "TRINHKY_SMTP_USERNAME"
+                        },
                         "SMTP authentication needs both a username and a password",
                         "set both TRINHKY_SMTP_USERNAME and TRINHKY_SMTP_PASSWORD, or neither",
                     ));
@@ -244,25 +315,49 @@ impl Settings {
                         "set TRINHKY_MAIL_FROM to the sender address, e.g. \"Văn thư <vanthu@tinh.gov.vn>\"",
                     ));
                 }
-                let ca_file = pick("TRINHKY_SMTP_CA_FILE", fsmtp.ca_file.map(|p| p.display().to_string())).map(PathBuf::from);
-                Some(SmtpSettings { host, port, tls, username, password, ca_file })
+                let ca_file = pick(
+                    "TRINHKY_SMTP_CA_FILE",
+                    fsmtp.ca_file.map(|p| p.display().to_string()),
+                )
+                .map(PathBuf::from);
+                Some(SmtpSettings {
+                    host,
+                    port,
+                    tls,
+                    username,
+                    password,
+                    ca_file,
+                })
             }
         };
         let mail_from = mail_from.unwrap_or_else(|| "trinhky <no-reply@trinhky.invalid>".into());
-        let workflows_dir = pick("TRINHKY_WORKFLOWS_DIR", file.workflows_dir.map(|p| p.display().to_string()))
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("workflows"));
-        let calendar_file = pick("TRINHKY_CALENDAR", file.calendar_file.map(|p| p.display().to_string()))
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
-        let templates_dir = pick("TRINHKY_TEMPLATES_DIR", file.templates_dir.map(|p| p.display().to_string()))
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("templates"));
+        let workflows_dir = pick(
+            "TRINHKY_WORKFLOWS_DIR",
+            file.workflows_dir.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("workflows"));
+        let calendar_file = pick(
+            "TRINHKY_CALENDAR",
+            file.calendar_file.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
+        let templates_dir = pick(
+            "TRINHKY_TEMPLATES_DIR",
+            file.templates_dir.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("templates"));
         let numbering_per_type = match pick("TRINHKY_NUMBERING", file.numbering).as_deref() {
             None | Some("single") => false,
             Some("per_type") => true,
             Some(other) => {
-                return Err(err("TRINHKY_NUMBERING", format!("\"{other}\" is not a choice"), "use single (one counter) or per_type (one per document type)"));
+                return Err(err(
+                    "TRINHKY_NUMBERING",
+                    format!("\"{other}\" is not a choice"),
+                    "use single (one counter) or per_type (one per document type)",
+                ));
             }
         };
         Ok(Settings {
@@ -313,7 +408,10 @@ mod tests {
     use super::*;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::load(None, |k| m.get(k).cloned())
     }
 
@@ -339,8 +437,16 @@ mod tests {
         assert_eq!(e.setting, "TRINHKY_DATABASE_URL");
         let e = load(&[("TRINHKY_SMTP_HOST", "mail.example")]).unwrap_err();
         assert_eq!(e.setting, "TRINHKY_MAIL_FROM");
-        assert!(e.to_string().contains("TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not"));
-        let e = load(&[("TRINHKY_SMTP_HOST", "m.example"), ("TRINHKY_MAIL_FROM", "a@b.example"), ("TRINHKY_SMTP_USERNAME", "u")]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not")
+        );
+        let e = load(&[
+            ("TRINHKY_SMTP_HOST", "m.example"),
+            ("TRINHKY_MAIL_FROM", "a@b.example"),
+            ("TRINHKY_SMTP_USERNAME", "u"),
+        ])
+        .unwrap_err();
         assert_eq!(e.setting, "TRINHKY_SMTP_PASSWORD");
     }
 
@@ -366,23 +472,29 @@ impl Settings {
         };
         let ca_pem = match &s.ca_file {
             Some(p) => Some(std::fs::read(p).map_err(|e| {
-                err("TRINHKY_SMTP_CA_FILE", format!("cannot read {}: {e}", p.display()), "point it at a PEM certificate file")
+                err(
+                    "TRINHKY_SMTP_CA_FILE",
+                    format!("cannot read {}: {e}", p.display()),
+                    "point it at a PEM certificate file",
+                )
             })?),
             None => None,
         };
-        Ok(trinhky_mail::TransportConfig::Smtp(trinhky_mail::SmtpConfig {
-            host: s.host.clone(),
-            port: s.port,
-            security: match s.tls {
-                SmtpTls::Starttls => trinhky_mail::Security::Starttls,
-                SmtpTls::Tls => trinhky_mail::Security::ImplicitTls,
-                SmtpTls::None => trinhky_mail::Security::None,
+        Ok(trinhky_mail::TransportConfig::Smtp(
+            trinhky_mail::SmtpConfig {
+                host: s.host.clone(),
+                port: s.port,
+                security: match s.tls {
+                    SmtpTls::Starttls => trinhky_mail::Security::Starttls,
+                    SmtpTls::Tls => trinhky_mail::Security::ImplicitTls,
+                    SmtpTls::None => trinhky_mail::Security::None,
+                },
+                credentials: match (&s.username, &s.password) {
+                    (Some(u), Some(p)) => Some((u.clone(), p.expose().to_owned())),
+                    _ => None,
+                },
+                ca_pem,
             },
-            credentials: match (&s.username, &s.password) {
-                (Some(u), Some(p)) => Some((u.clone(), p.expose().to_owned())),
-                _ => None,
-            },
-            ca_pem,
-        }))
+        ))
     }
 }

@@ -20,7 +20,11 @@ pub struct NewUser {
 }
 
 /// Validates and creates the user, its roles and the audit event in one transaction.
-pub async fn user_add(store: &Store, actor: &str, new: NewUser) -> Result<trinhky_store::entities::user::Model> {
+pub async fn user_add(
+    store: &Store,
+    actor: &str,
+    new: NewUser,
+) -> Result<trinhky_store::entities::user::Model> {
     let username = new.username.trim().to_ascii_lowercase();
     if !valid_username(&username) {
         return Err(AppError::Invalid(format!(
@@ -29,17 +33,25 @@ pub async fn user_add(store: &Store, actor: &str, new: NewUser) -> Result<trinhk
     }
     let full_name = nfc(new.full_name.trim());
     if full_name.is_empty() {
-        return Err(AppError::Invalid("full name is empty; give the person's name as it is printed".into()));
+        return Err(AppError::Invalid(
+            "full name is empty; give the person's name as it is printed".into(),
+        ));
     }
     let email = new.email.trim().to_ascii_lowercase();
     if !valid_email(&email) {
-        return Err(AppError::Invalid(format!("\"{email}\" is not a valid e-mail address")));
+        return Err(AppError::Invalid(format!(
+            "\"{email}\" is not a valid e-mail address"
+        )));
     }
     if new.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::Invalid(format!("password is shorter than {MIN_PASSWORD_LEN} characters")));
+        return Err(AppError::Invalid(format!(
+            "password is shorter than {MIN_PASSWORD_LEN} characters"
+        )));
     }
     if new.roles.is_empty() {
-        return Err(AppError::Invalid("give at least one role, e.g. --role SNV:drafter".into()));
+        return Err(AppError::Invalid(
+            "give at least one role, e.g. --role SNV:drafter".into(),
+        ));
     }
     for (code, _, _) in &new.roles {
         if directory::agency_by_code(store.db(), code).await?.is_none() {
@@ -49,8 +61,11 @@ pub async fn user_add(store: &Store, actor: &str, new: NewUser) -> Result<trinhk
         }
     }
     let hash = hash_password(&new.password)?;
-    let roles: Vec<(String, Role, String)> =
-        new.roles.into_iter().map(|(c, r, t)| (c, r, nfc(t.trim()))).collect();
+    let roles: Vec<(String, Role, String)> = new
+        .roles
+        .into_iter()
+        .map(|(c, r, t)| (c, r, nfc(t.trim())))
+        .collect();
     let txn = store.begin_write().await?;
     let user = accounts::create_user(&txn, actor, &username, &full_name, &email, &hash, &roles)
         .await
@@ -66,9 +81,15 @@ pub async fn user_add(store: &Store, actor: &str, new: NewUser) -> Result<trinhk
 pub fn parse_role_arg(arg: &str) -> Result<(String, Role, String)> {
     let mut parts = arg.splitn(3, ':');
     let (Some(code), Some(role)) = (parts.next(), parts.next()) else {
-        return Err(AppError::Invalid(format!("role \"{arg}\" must look like AGENCY:role, e.g. SNV:drafter")));
+        return Err(AppError::Invalid(format!(
+            "role \"{arg}\" must look like AGENCY:role, e.g. SNV:drafter"
+        )));
     };
-    let role: Role = role.parse().map_err(|e: trinhky_domain::role::UnknownRole| AppError::Invalid(e.to_string()))?;
-    let title = parts.next().map_or_else(|| role.label_vi().to_owned(), str::to_owned);
+    let role: Role = role
+        .parse()
+        .map_err(|e: trinhky_domain::role::UnknownRole| AppError::Invalid(e.to_string()))?;
+    let title = parts
+        .next()
+        .map_or_else(|| role.label_vi().to_owned(), str::to_owned);
     Ok((code.trim().to_owned(), role, title))
 }

@@ -33,7 +33,9 @@ impl AuditEntry {
     /// two different events encode to the same bytes.
     pub fn chain_hash(&self, prev_hash: &str) -> String {
         let mut h = Sha256::new();
-        let ts = self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let ts = self
+            .occurred_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let seq = self.seq.to_string();
         let fields: [&str; 10] = [
             prev_hash,
@@ -67,10 +69,18 @@ pub fn state_hash<T: Serialize>(value: &T) -> String {
 #[non_exhaustive]
 pub enum ChainBreak {
     /// The stored hash does not match the event's content: the row was edited.
-    ContentChanged { seq: i64, stored: String, computed: String },
+    ContentChanged {
+        seq: i64,
+        stored: String,
+        computed: String,
+    },
     /// The event does not point at the hash of the event before it: a row was removed or
     /// inserted, or its `prev_hash` was edited.
-    LinkBroken { seq: i64, expected_prev: String, found_prev: String },
+    LinkBroken {
+        seq: i64,
+        expected_prev: String,
+        found_prev: String,
+    },
     /// Sequence numbers jump: an event was deleted.
     Gap { expected_seq: i64, found_seq: i64 },
     /// The chain head does not match the last event: events were removed from the end.
@@ -89,7 +99,10 @@ impl std::fmt::Display for ChainBreak {
                 "event #{seq} does not link to event #{}: an event was removed, inserted or re-linked",
                 seq - 1
             ),
-            ChainBreak::Gap { expected_seq, found_seq } => write!(
+            ChainBreak::Gap {
+                expected_seq,
+                found_seq,
+            } => write!(
                 f,
                 "event #{expected_seq} is missing (next event found is #{found_seq}): events were deleted"
             ),
@@ -111,15 +124,27 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { prev: GENESIS_HASH.to_owned(), expected_seq: 1, last: 0 }
+        ChainVerifier {
+            prev: GENESIS_HASH.to_owned(),
+            expected_seq: 1,
+            last: 0,
+        }
     }
 }
 
 impl ChainVerifier {
     /// Feeds the next event (in seq order) with its stored `prev_hash` and `hash`.
-    pub fn push(&mut self, entry: &AuditEntry, prev_hash: &str, stored: &str) -> Result<(), ChainBreak> {
+    pub fn push(
+        &mut self,
+        entry: &AuditEntry,
+        prev_hash: &str,
+        stored: &str,
+    ) -> Result<(), ChainBreak> {
         if entry.seq != self.expected_seq {
-            return Err(ChainBreak::Gap { expected_seq: self.expected_seq, found_seq: entry.seq });
+            return Err(ChainBreak::Gap {
+                expected_seq: self.expected_seq,
+                found_seq: entry.seq,
+            });
         }
         if prev_hash != self.prev {
             return Err(ChainBreak::LinkBroken {
@@ -130,7 +155,11 @@ impl ChainVerifier {
         }
         let computed = entry.chain_hash(prev_hash);
         if computed != stored {
-            return Err(ChainBreak::ContentChanged { seq: entry.seq, stored: stored.to_owned(), computed });
+            return Err(ChainBreak::ContentChanged {
+                seq: entry.seq,
+                stored: stored.to_owned(),
+                computed,
+            });
         }
         self.prev = computed;
         self.last = entry.seq;
@@ -141,7 +170,10 @@ impl ChainVerifier {
     /// Ends the walk: the chain head must point at the last event seen.
     pub fn finish(self, head_seq: i64) -> Result<i64, ChainBreak> {
         if self.last != head_seq {
-            return Err(ChainBreak::HeadMismatch { head_seq, last_seq: self.last });
+            return Err(ChainBreak::HeadMismatch {
+                head_seq,
+                last_seq: self.last,
+            });
         }
         Ok(self.last)
     }
@@ -167,7 +199,9 @@ mod tests {
     fn entry(seq: i64, details: &str) -> AuditEntry {
         AuditEntry {
             seq,
-            occurred_at: DateTime::parse_from_rfc3339("2023-06-05T08:00:00+07:00").unwrap().to_utc(),
+            occurred_at: DateTime::parse_from_rfc3339("2023-06-05T08:00:00+07:00")
+                .unwrap()
+                .to_utc(),
             actor: "user:snv.chuyenvien".into(),
             action: "user.add".into(),
             entity_type: "user".into(),
@@ -192,7 +226,10 @@ mod tests {
     }
 
     fn check(rows: &[(AuditEntry, String, String)], head: i64) -> Result<i64, ChainBreak> {
-        verify_chain(rows.iter().map(|(e, p, h)| (e, p.as_str(), h.as_str())), head)
+        verify_chain(
+            rows.iter().map(|(e, p, h)| (e, p.as_str(), h.as_str())),
+            head,
+        )
     }
 
     #[test]
@@ -205,16 +242,31 @@ mod tests {
     fn edited_content_is_named() {
         let mut rows = chain(5);
         rows[2].0.details = "{\"x\":1}".into();
-        assert!(matches!(check(&rows, 5), Err(ChainBreak::ContentChanged { seq: 3, .. })));
+        assert!(matches!(
+            check(&rows, 5),
+            Err(ChainBreak::ContentChanged { seq: 3, .. })
+        ));
     }
 
     #[test]
     fn deleted_rows_are_found() {
         let mut rows = chain(5);
         rows.remove(1);
-        assert!(matches!(check(&rows, 5), Err(ChainBreak::Gap { expected_seq: 2, found_seq: 3 })));
+        assert!(matches!(
+            check(&rows, 5),
+            Err(ChainBreak::Gap {
+                expected_seq: 2,
+                found_seq: 3
+            })
+        ));
         let rows = chain(5);
-        assert!(matches!(check(&rows[..4], 5), Err(ChainBreak::HeadMismatch { head_seq: 5, last_seq: 4 })));
+        assert!(matches!(
+            check(&rows[..4], 5),
+            Err(ChainBreak::HeadMismatch {
+                head_seq: 5,
+                last_seq: 4
+            })
+        ));
     }
 
     #[test]

@@ -161,8 +161,16 @@ impl Locator<'_> {
     fn at(&self, span: Range<usize>, message: impl fmt::Display) -> FileError {
         let upto = &self.text[..span.start.min(self.text.len())];
         let line = upto.matches('\n').count() + 1;
-        let column = upto.rfind('\n').map_or(upto.chars().count(), |i| upto[i + 1..].chars().count()) + 1;
-        FileError { file: self.file.to_owned(), line, column, message: message.to_string() }
+        let column = upto
+            .rfind('\n')
+            .map_or(upto.chars().count(), |i| upto[i + 1..].chars().count())
+            + 1;
+        FileError {
+            file: self.file.to_owned(),
+            line,
+            column,
+            message: message.to_string(),
+        }
     }
 
     fn toml(&self, err: toml::de::Error) -> FileError {
@@ -175,21 +183,27 @@ impl Locator<'_> {
 pub fn valid_code(code: &str) -> bool {
     let n = code.chars().count();
     (1..=24).contains(&n)
-        && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == 'Đ')
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == 'Đ')
         && !code.starts_with('-')
         && !code.ends_with('-')
 }
 
 /// A pragmatic e-mail check: one '@', a non-empty local part, a dotted domain, no spaces.
 pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && email.is_ascii()
-        && !email.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';' || c == '<' || c == '>')
 }
 
 fn require_text(loc: &Locator<'_>, v: &Spanned<String>, what: &str) -> Result<String, FileError> {
@@ -233,15 +247,24 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
             ));
         }
         if codes.insert(code.clone(), a.code.span()).is_some() {
-            return Err(loc.at(a.code.span(), format!("agency code \"{code}\" is used twice; codes must be unique")));
+            return Err(loc.at(
+                a.code.span(),
+                format!("agency code \"{code}\" is used twice; codes must be unique"),
+            ));
         }
         let name = require_text(&loc, &a.name, "agency name")?;
         let email = a.email.get_ref().trim().to_ascii_lowercase();
         if !valid_email(&email) {
-            return Err(loc.at(a.email.span(), format!("\"{email}\" is not a valid e-mail address (expected name@domain.tld)")));
+            return Err(loc.at(
+                a.email.span(),
+                format!("\"{email}\" is not a valid e-mail address (expected name@domain.tld)"),
+            ));
         }
         if let Some(other) = emails.insert(email.clone(), code.clone()) {
-            return Err(loc.at(a.email.span(), format!("e-mail \"{email}\" is already used by agency {other}")));
+            return Err(loc.at(
+                a.email.span(),
+                format!("e-mail \"{email}\" is already used by agency {other}"),
+            ));
         }
         let short_name = match &a.short_name {
             Some(s) => require_text(&loc, s, "short name")?,
@@ -276,10 +299,16 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
     for g in &raw.groups {
         let code = g.code.get_ref().trim().to_owned();
         if !valid_code(&code) {
-            return Err(loc.at(g.code.span(), format!("group code \"{code}\" is invalid; use upper-case letters, digits and '-'")));
+            return Err(loc.at(
+                g.code.span(),
+                format!("group code \"{code}\" is invalid; use upper-case letters, digits and '-'"),
+            ));
         }
         if codes.insert(code.clone(), g.code.span()).is_some() {
-            return Err(loc.at(g.code.span(), format!("code \"{code}\" is used twice; agency and group codes must be unique")));
+            return Err(loc.at(
+                g.code.span(),
+                format!("code \"{code}\" is used twice; agency and group codes must be unique"),
+            ));
         }
         let name = require_text(&loc, &g.name, "group name")?;
         let owner = format!("group {code}");
@@ -291,20 +320,33 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
             aliases.push(text);
         }
         if g.members.is_empty() {
-            return Err(loc.at(g.code.span(), format!("group {code} has no members; list agency codes in `members`")));
+            return Err(loc.at(
+                g.code.span(),
+                format!("group {code} has no members; list agency codes in `members`"),
+            ));
         }
         let mut members: Vec<String> = Vec::new();
         for m in &g.members {
             let mc = m.get_ref().trim().to_owned();
             if !agencies.iter().any(|a| a.code == mc) {
-                return Err(loc.at(m.span(), format!("group {code} lists \"{mc}\", which is not an agency code defined above")));
+                return Err(loc.at(
+                    m.span(),
+                    format!(
+                        "group {code} lists \"{mc}\", which is not an agency code defined above"
+                    ),
+                ));
             }
             if members.contains(&mc) {
                 return Err(loc.at(m.span(), format!("group {code} lists \"{mc}\" twice")));
             }
             members.push(mc);
         }
-        groups.push(RecipientGroup { code, name, aliases, members });
+        groups.push(RecipientGroup {
+            code,
+            name,
+            aliases,
+            members,
+        });
     }
 
     let m = &raw.directory;
@@ -312,12 +354,17 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
     if !agencies.iter().any(|a| a.code == province_office) {
         return Err(loc.at(
             m.province_office.span(),
-            format!("province_office \"{province_office}\" is not an agency code defined in this file"),
+            format!(
+                "province_office \"{province_office}\" is not an agency code defined in this file"
+            ),
         ));
     }
     let email_domain = m.email_domain.get_ref().trim().to_ascii_lowercase();
     if !valid_email(&format!("x@{email_domain}")) {
-        return Err(loc.at(m.email_domain.span(), format!("\"{email_domain}\" is not a valid mail domain")));
+        return Err(loc.at(
+            m.email_domain.span(),
+            format!("\"{email_domain}\" is not a valid mail domain"),
+        ));
     }
     Ok(Directory {
         name: require_text(&loc, &m.name, "directory name")?,
@@ -379,11 +426,16 @@ pub const MIN_PASSWORD_LEN: usize = 12;
 /// Usernames: 3–64 characters of a–z, 0–9, '.', '_' and '-'.
 pub fn valid_username(u: &str) -> bool {
     (3..=64).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Parses a users file, checking every agency against `directory`.
-pub fn parse_users(file: &str, text: &str, directory: &Directory) -> Result<Vec<UserSpec>, FileError> {
+pub fn parse_users(
+    file: &str,
+    text: &str,
+    directory: &Directory,
+) -> Result<Vec<UserSpec>, FileError> {
     let loc = Locator { file, text };
     let raw: RawUsers = toml::from_str(text).map_err(|e| loc.toml(e))?;
     let mut out: Vec<UserSpec> = Vec::new();
@@ -393,14 +445,23 @@ pub fn parse_users(file: &str, text: &str, directory: &Directory) -> Result<Vec<
             return Err(loc.at(u.username.span(), format!("username \"{username}\" is invalid; use 3–64 characters a-z, 0-9, '.', '_' or '-'")));
         }
         if out.iter().any(|o| o.username == username) {
-            return Err(loc.at(u.username.span(), format!("username \"{username}\" appears twice")));
+            return Err(loc.at(
+                u.username.span(),
+                format!("username \"{username}\" appears twice"),
+            ));
         }
         let email = u.email.get_ref().trim().to_ascii_lowercase();
         if !valid_email(&email) {
-            return Err(loc.at(u.email.span(), format!("\"{email}\" is not a valid e-mail address")));
+            return Err(loc.at(
+                u.email.span(),
+                format!("\"{email}\" is not a valid e-mail address"),
+            ));
         }
         if u.password.get_ref().chars().count() < MIN_PASSWORD_LEN {
-            return Err(loc.at(u.password.span(), format!("password of {username} is shorter than {MIN_PASSWORD_LEN} characters")));
+            return Err(loc.at(
+                u.password.span(),
+                format!("password of {username} is shorter than {MIN_PASSWORD_LEN} characters"),
+            ));
         }
         let mut roles = Vec::new();
         for r in &u.roles {
@@ -409,7 +470,11 @@ pub fn parse_users(file: &str, text: &str, directory: &Directory) -> Result<Vec<
             if directory.agency(&raw.agency).is_none() {
                 return Err(loc.at(r.span(), format!("agency \"{}\" is not in the directory; import the directory first or fix the code", raw.agency)));
             }
-            roles.push(RoleGrant { agency: raw.agency.clone(), role, title: nfc(raw.title.trim()) });
+            roles.push(RoleGrant {
+                agency: raw.agency.clone(),
+                role,
+                title: nfc(raw.title.trim()),
+            });
         }
         out.push(UserSpec {
             username,
@@ -458,12 +523,18 @@ members = ["SKHĐT", "VP"]
         let d = parse_directory("d.toml", GOOD).unwrap();
         assert_eq!(d.agencies.len(), 2);
         assert_eq!(d.groups[0].members, ["SKHĐT", "VP"]);
-        assert_eq!(d.agency("SKHĐT").unwrap().short_name, "Sở Kế hoạch và Đầu tư");
+        assert_eq!(
+            d.agency("SKHĐT").unwrap().short_name,
+            "Sở Kế hoạch và Đầu tư"
+        );
     }
 
     #[test]
     fn unknown_member_is_located() {
-        let bad = GOOD.replace("members = [\"SKHĐT\", \"VP\"]", "members = [\"SKHĐT\", \"SXX\"]");
+        let bad = GOOD.replace(
+            "members = [\"SKHĐT\", \"VP\"]",
+            "members = [\"SKHĐT\", \"SXX\"]",
+        );
         let e = parse_directory("d.toml", &bad).unwrap_err();
         assert_eq!(e.line, 24, "{e}");
         assert!(e.message.contains("SXX"), "{e}");
@@ -471,7 +542,10 @@ members = ["SKHĐT", "VP"]
 
     #[test]
     fn duplicate_alias_across_agencies_is_refused() {
-        let bad = GOOD.replace("aliases = [\"Sở KH&ĐT\"]", "aliases = [\"Văn phòng UBND tỉnh\"]");
+        let bad = GOOD.replace(
+            "aliases = [\"Sở KH&ĐT\"]",
+            "aliases = [\"Văn phòng UBND tỉnh\"]",
+        );
         let e = parse_directory("d.toml", &bad).unwrap_err();
         assert!(e.message.contains("already names agency VP"), "{e}");
         assert_eq!(e.line, 17);

@@ -4,8 +4,16 @@
 //! (`123/UBND-TH`), or just the organisation when no unit is given.
 
 /// Formats a number and code.
-pub fn format_number(seq: i32, doc_type: Option<&str>, organisation: &str, unit: Option<&str>) -> String {
-    let code = match (doc_type.filter(|t| !t.is_empty() && *t != "CV"), unit.filter(|u| !u.is_empty())) {
+pub fn format_number(
+    seq: i32,
+    doc_type: Option<&str>,
+    organisation: &str,
+    unit: Option<&str>,
+) -> String {
+    let code = match (
+        doc_type.filter(|t| !t.is_empty() && *t != "CV"),
+        unit.filter(|u| !u.is_empty()),
+    ) {
         (Some(t), _) => format!("{t}-{organisation}"),
         (None, Some(u)) => format!("{organisation}-{u}"),
         (None, None) => organisation.to_owned(),
@@ -15,7 +23,11 @@ pub fn format_number(seq: i32, doc_type: Option<&str>, organisation: &str, unit:
 
 /// The register a document is numbered in: one shared counter, or one per document type.
 pub fn register_for(per_type: bool, doc_type: &str) -> String {
-    if per_type { doc_type.to_owned() } else { "chung".to_owned() }
+    if per_type {
+        doc_type.to_owned()
+    } else {
+        "chung".to_owned()
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::Drafter, Role::AgencyHead, Role::DeputyHead, Role::UnitHead, Role::Clerk, Role::Admin];
+    pub const ALL: [Role; 6] = [
+        Role::Drafter,
+        Role::AgencyHead,
+        Role::DeputyHead,
+        Role::UnitHead,
+        Role::Clerk,
+        Role::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,7 +65,9 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role \"{0}\"; expected one of: drafter, agency_head, deputy_head, unit_head, clerk, admin")]
+#[error(
+    "unknown role \"{0}\"; expected one of: drafter, agency_head, deputy_head, unit_head, clerk, admin"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -79,7 +79,10 @@ pub struct Outgoing {
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, MailError> {
-    address.parse::<Mailbox>().map_err(|e| MailError::Address { address: address.to_owned(), reason: e.to_string() })
+    address.parse::<Mailbox>().map_err(|e| MailError::Address {
+        address: address.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// Builds the MIME message (UTF-8 body, subject encoded per RFC 2047 by lettre).
@@ -89,13 +92,16 @@ pub fn compose(m: &Outgoing) -> Result<Message, MailError> {
         .to(mailbox(&m.to)?)
         .subject(m.subject.clone())
         .message_id(Some(format!("<{}>", m.message_id.trim_matches(['<', '>']))));
-    let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(m.text.clone());
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.text.clone());
     let msg = if m.attachments.is_empty() {
         builder.singlepart(text)
     } else {
         let mut mp = MultiPart::mixed().singlepart(text);
         for (name, ctype, bytes) in &m.attachments {
-            let ct = ContentType::parse(ctype).map_err(|e| MailError::Build(format!("content type {ctype}: {e}")))?;
+            let ct = ContentType::parse(ctype)
+                .map_err(|e| MailError::Build(format!("content type {ctype}: {e}")))?;
             mp = mp.singlepart(Attachment::new(name.clone()).body(bytes.clone(), ct));
         }
         builder.multipart(mp)
@@ -114,13 +120,18 @@ impl Mailer {
     pub fn new(config: &TransportConfig) -> Result<Mailer, MailError> {
         match config {
             TransportConfig::Files(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| MailError::File(format!("{}: {e}", dir.display())))?;
-                Ok(Mailer::Files(AsyncFileTransport::<Tokio1Executor>::new(dir), dir.clone()))
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| MailError::File(format!("{}: {e}", dir.display())))?;
+                Ok(Mailer::Files(
+                    AsyncFileTransport::<Tokio1Executor>::new(dir),
+                    dir.clone(),
+                ))
             }
             TransportConfig::Smtp(c) => {
                 let mut tls = TlsParameters::builder(c.host.clone());
                 if let Some(pem) = &c.ca_pem {
-                    let cert = Certificate::from_pem(pem).map_err(|e| MailError::Setup(format!("CA certificate: {e}")))?;
+                    let cert = Certificate::from_pem(pem)
+                        .map_err(|e| MailError::Setup(format!("CA certificate: {e}")))?;
                     tls = tls.add_root_certificate(cert);
                 }
                 let tls = tls.build().map_err(|e| MailError::Setup(e.to_string()))?;
@@ -145,12 +156,22 @@ impl Mailer {
         let msg = compose(m)?;
         match self {
             Mailer::Files(t, dir) => {
-                let id = t.send(msg).await.map_err(|e| MailError::File(e.to_string()))?;
+                let id = t
+                    .send(msg)
+                    .await
+                    .map_err(|e| MailError::File(e.to_string()))?;
                 Ok(dir.join(format!("{id}.eml")).display().to_string())
             }
             Mailer::Smtp(t) => match t.send(msg).await {
-                Ok(resp) => Ok(format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" "))),
-                Err(e) => Err(MailError::Send { permanent: e.is_permanent(), message: e.to_string() }),
+                Ok(resp) => Ok(format!(
+                    "{} {}",
+                    resp.code(),
+                    resp.message().collect::<Vec<_>>().join(" ")
+                )),
+                Err(e) => Err(MailError::Send {
+                    permanent: e.is_permanent(),
+                    message: e.to_string(),
+                }),
             },
         }
     }
@@ -168,7 +189,11 @@ mod tests {
             subject: "[05/BC-SNV] Báo cáo kết quả cải thiện Chỉ số CCHC năm 2023".into(),
             text: "Kính gửi: Văn phòng UBND tỉnh.\nSở Nội vụ gửi kèm văn bản.".into(),
             message_id: "doc-1.rcpt-2@trinhky.daknong.example".into(),
-            attachments: vec![("05-BC-SNV.pdf".into(), "application/pdf".into(), b"%PDF-1.7 test".to_vec())],
+            attachments: vec![(
+                "05-BC-SNV.pdf".into(),
+                "application/pdf".into(),
+                b"%PDF-1.7 test".to_vec(),
+            )],
         }
     }
 

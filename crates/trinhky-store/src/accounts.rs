@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use trinhky_domain::Role;
@@ -44,8 +45,15 @@ pub async fn create_user<C: ConnectionTrait>(
     password_hash: &str,
     roles: &[(String, Role, String)],
 ) -> Result<user::Model> {
-    if user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?.is_some() {
-        return Err(StoreError::Conflict(format!("user \"{username}\" already exists")));
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "user \"{username}\" already exists"
+        )));
     }
     let now = Utc::now();
     let u = user::ActiveModel {
@@ -77,13 +85,29 @@ pub async fn create_user<C: ConnectionTrait>(
         .insert(conn)
         .await?;
     }
-    let state = UserState { username, full_name, email, active: true, roles };
-    audit::record(conn, AuditInput::new(actor, "user.create", "user", username).after(&state)).await?;
+    let state = UserState {
+        username,
+        full_name,
+        email,
+        active: true,
+        roles,
+    };
+    audit::record(
+        conn,
+        AuditInput::new(actor, "user.create", "user", username).after(&state),
+    )
+    .await?;
     Ok(u)
 }
 
-pub async fn user_by_username<C: ConnectionTrait>(conn: &C, username: &str) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?)
+pub async fn user_by_username<C: ConnectionTrait>(
+    conn: &C,
+    username: &str,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(conn)
+        .await?)
 }
 
 pub async fn user_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<user::Model>> {
@@ -102,20 +126,40 @@ pub async fn memberships<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<V
         let a = agency::Entity::find_by_id(r.agency_id)
             .one(conn)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("role {} points at a missing agency", r.id)))?;
-        let role = r.role.parse::<Role>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        out.push(Membership { agency_id: a.id, agency_code: a.code, agency_name: a.name, role, title: r.title });
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("role {} points at a missing agency", r.id))
+            })?;
+        let role = r
+            .role
+            .parse::<Role>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        out.push(Membership {
+            agency_id: a.id,
+            agency_code: a.code,
+            agency_name: a.name,
+            role,
+            title: r.title,
+        });
     }
     Ok(out)
 }
 
 /// Members of an agency: (user, role, title), ordered by name.
-pub async fn agency_members<C: ConnectionTrait>(conn: &C, agency_id: i32) -> Result<Vec<(user::Model, Role, String)>> {
-    let roles = user_role::Entity::find().filter(user_role::Column::AgencyId.eq(agency_id)).all(conn).await?;
+pub async fn agency_members<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+) -> Result<Vec<(user::Model, Role, String)>> {
+    let roles = user_role::Entity::find()
+        .filter(user_role::Column::AgencyId.eq(agency_id))
+        .all(conn)
+        .await?;
     let mut out = Vec::with_capacity(roles.len());
     for r in roles {
         if let Some(u) = user::Entity::find_by_id(r.user_id).one(conn).await? {
-            let role = r.role.parse::<Role>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let role = r
+                .role
+                .parse::<Role>()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             out.push((u, role, r.title));
         }
     }
@@ -144,7 +188,11 @@ pub async fn record_login_attempt<C: ConnectionTrait>(
 }
 
 /// Failed attempts for `username` since `since`, and since the last success.
-pub async fn recent_failures<C: ConnectionTrait>(conn: &C, username: &str, since: DateTime<Utc>) -> Result<u64> {
+pub async fn recent_failures<C: ConnectionTrait>(
+    conn: &C,
+    username: &str,
+    since: DateTime<Utc>,
+) -> Result<u64> {
     let last_success = login_attempt::Entity::find()
         .filter(login_attempt::Column::Username.eq(username))
         .filter(login_attempt::Column::Succeeded.eq(true))
@@ -162,7 +210,11 @@ pub async fn recent_failures<C: ConnectionTrait>(conn: &C, username: &str, since
 }
 
 /// Failed attempts from one client address since `since` (stops password spraying).
-pub async fn recent_failures_from_ip<C: ConnectionTrait>(conn: &C, ip: &str, since: DateTime<Utc>) -> Result<u64> {
+pub async fn recent_failures_from_ip<C: ConnectionTrait>(
+    conn: &C,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<u64> {
     Ok(login_attempt::Entity::find()
         .filter(login_attempt::Column::ClientIp.eq(ip))
         .filter(login_attempt::Column::Succeeded.eq(false))
@@ -200,14 +252,19 @@ pub async fn live_session<C: ConnectionTrait>(
     id_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(session::Model, user::Model)>> {
-    let Some(s) = session::Entity::find_by_id(id_hash.to_owned()).one(conn).await? else {
+    let Some(s) = session::Entity::find_by_id(id_hash.to_owned())
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     if s.expires_at <= now {
         session::Entity::delete_by_id(s.id).exec(conn).await?;
         return Ok(None);
     }
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else { return Ok(None) };
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(conn).await? else {
+        return Ok(None);
+    };
     if !u.active {
         return Ok(None);
     }
@@ -215,7 +272,12 @@ pub async fn live_session<C: ConnectionTrait>(
 }
 
 /// Extends a session's idle window.
-pub async fn touch_session<C: ConnectionTrait>(conn: &C, id_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<()> {
+pub async fn touch_session<C: ConnectionTrait>(
+    conn: &C,
+    id_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenAt, Expr::value(now))
         .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
@@ -226,13 +288,22 @@ pub async fn touch_session<C: ConnectionTrait>(conn: &C, id_hash: &str, now: Dat
 }
 
 pub async fn delete_session<C: ConnectionTrait>(conn: &C, id_hash: &str) -> Result<()> {
-    session::Entity::delete_by_id(id_hash.to_owned()).exec(conn).await?;
+    session::Entity::delete_by_id(id_hash.to_owned())
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
 /// Removes expired sessions and old login attempts; returns how many rows went.
-pub async fn purge_expired<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, attempts_before: DateTime<Utc>) -> Result<u64> {
-    let s = session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(conn).await?;
+pub async fn purge_expired<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    attempts_before: DateTime<Utc>,
+) -> Result<u64> {
+    let s = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(conn)
+        .await?;
     let a = login_attempt::Entity::delete_many()
         .filter(login_attempt::Column::AttemptedAt.lt(attempts_before))
         .exec(conn)
@@ -269,8 +340,16 @@ pub async fn create_api_token<C: ConnectionTrait>(
 }
 
 /// The active user behind a bearer token hash, marking the token used.
-pub async fn user_by_api_token<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> Result<Option<user::Model>> {
-    let Some(t) = api_token::Entity::find().filter(api_token::Column::TokenHash.eq(token_hash)).one(conn).await? else {
+pub async fn user_by_api_token<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>> {
+    let Some(t) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     if t.revoked_at.is_some() {
@@ -281,7 +360,10 @@ pub async fn user_by_api_token<C: ConnectionTrait>(conn: &C, token_hash: &str, n
         .filter(api_token::Column::Id.eq(t.id))
         .exec(conn)
         .await?;
-    Ok(user::Entity::find_by_id(t.user_id).one(conn).await?.filter(|u| u.active))
+    Ok(user::Entity::find_by_id(t.user_id)
+        .one(conn)
+        .await?
+        .filter(|u| u.active))
 }
 
 /// Number of users (for the readiness page and the demo loader).

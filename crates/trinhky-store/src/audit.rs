@@ -7,7 +7,10 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::Serialize;
 use trinhky_domain::audit::{AuditEntry, ChainBreak, ChainVerifier, state_hash};
 
@@ -27,7 +30,12 @@ pub struct AuditInput<'a> {
 }
 
 impl<'a> AuditInput<'a> {
-    pub fn new(actor: &'a str, action: &'a str, entity_type: &'a str, entity_id: impl ToString) -> Self {
+    pub fn new(
+        actor: &'a str,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: impl ToString,
+    ) -> Self {
         AuditInput {
             actor,
             action,
@@ -63,14 +71,23 @@ pub async fn record<C: ConnectionTrait>(conn: &C, input: AuditInput<'_>) -> Resu
 }
 
 /// [`record`] with an explicit time (tests control the clock).
-pub async fn record_at<C: ConnectionTrait>(conn: &C, input: AuditInput<'_>, now: DateTime<Utc>) -> Result<i64> {
+pub async fn record_at<C: ConnectionTrait>(
+    conn: &C,
+    input: AuditInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let bumped = audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
         .filter(audit_head::Column::Id.eq(1))
         .exec(conn)
         .await?;
     if bumped.rows_affected != 1 {
-        return Err(StoreError::Corrupt("audit_head row is missing; run `trinhky migrate`".into()));
+        return Err(StoreError::Corrupt(
+            "audit_head row is missing; run `trinhky migrate`".into(),
+        ));
     }
     let head = audit_head::Entity::find_by_id(1)
         .one(conn)
@@ -103,7 +120,13 @@ pub async fn record_at<C: ConnectionTrait>(conn: &C, input: AuditInput<'_>, now:
     }
     .insert(conn)
     .await?;
-    audit_head::ActiveModel { id: Set(1), seq: Set(head.seq), hash: Set(hash) }.update(conn).await?;
+    audit_head::ActiveModel {
+        id: Set(1),
+        seq: Set(head.seq),
+        hash: Set(hash),
+    }
+    .update(conn)
+    .await?;
     Ok(head.seq)
 }
 
@@ -117,13 +140,20 @@ pub struct VerifyReport {
 }
 
 /// Re-computes every hash in order, reading in pages so memory stays flat on long chains.
-pub async fn verify<C: ConnectionTrait>(conn: &C, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+pub async fn verify<C: ConnectionTrait>(
+    conn: &C,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<VerifyReport> {
     let head = audit_head::Entity::find_by_id(1)
         .one(conn)
         .await?
-        .ok_or_else(|| StoreError::Corrupt("audit_head row is missing; run `trinhky migrate`".into()))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt("audit_head row is missing; run `trinhky migrate`".into())
+        })?;
     let total = audit_event::Entity::find().count(conn).await?;
-    let mut pages = audit_event::Entity::find().order_by_asc(audit_event::Column::Seq).paginate(conn, 1000);
+    let mut pages = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Seq)
+        .paginate(conn, 1000);
     let mut verifier = ChainVerifier::default();
     let mut read = 0u64;
     while let Some(page) = pages.fetch_and_next().await? {
@@ -141,18 +171,28 @@ pub async fn verify<C: ConnectionTrait>(conn: &C, mut progress: impl FnMut(u64, 
             };
             read += 1;
             if let Err(b) = verifier.push(&entry, &m.prev_hash, &m.hash) {
-                return Ok(VerifyReport { events: read, broken: Some(b) });
+                return Ok(VerifyReport {
+                    events: read,
+                    broken: Some(b),
+                });
             }
         }
         progress(read, total);
     }
-    Ok(VerifyReport { events: read, broken: verifier.finish(head.seq).err() })
+    Ok(VerifyReport {
+        events: read,
+        broken: verifier.finish(head.seq).err(),
+    })
 }
 
 /// The latest events, newest first (for admin views).
 pub async fn latest<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<audit_event::Model>> {
     use sea_orm::QuerySelect;
-    Ok(audit_event::Entity::find().order_by_desc(audit_event::Column::Seq).limit(limit).all(conn).await?)
+    Ok(audit_event::Entity::find()
+        .order_by_desc(audit_event::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?)
 }
 
 /// How many events the chain holds.

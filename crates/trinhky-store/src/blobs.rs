@@ -11,7 +11,11 @@ use crate::entities::blob;
 /// Stores `data` (once: identical content is stored once) and returns its SHA-256 in hex.
 pub async fn put<C: ConnectionTrait>(conn: &C, data: &[u8], media_type: &str) -> Result<String> {
     let sha = hex::encode(Sha256::digest(data));
-    if blob::Entity::find_by_id(sha.clone()).one(conn).await?.is_none() {
+    if blob::Entity::find_by_id(sha.clone())
+        .one(conn)
+        .await?
+        .is_none()
+    {
         // Two transactions may store the same content at once (identical renders): the second
         // insert does nothing instead of failing on the primary key.
         blob::Entity::insert(blob::ActiveModel {
@@ -34,7 +38,9 @@ pub async fn get<C: ConnectionTrait>(conn: &C, sha: &str) -> Result<Option<blob:
     if let Some(b) = &found {
         let actual = hex::encode(Sha256::digest(&b.data));
         if actual != b.sha256 {
-            return Err(crate::StoreError::Corrupt(format!("blob {sha} does not match its content hash")));
+            return Err(crate::StoreError::Corrupt(format!(
+                "blob {sha} does not match its content hash"
+            )));
         }
     }
     Ok(found)

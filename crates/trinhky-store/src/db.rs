@@ -35,7 +35,8 @@ impl Store {
         } else {
             return Err(StoreError::Connect {
                 url: redact(url),
-                reason: "unsupported scheme; use sqlite://PATH?mode=rwc or postgres://USER@HOST/DB".into(),
+                reason: "unsupported scheme; use sqlite://PATH?mode=rwc or postgres://USER@HOST/DB"
+                    .into(),
             });
         };
         let mut opts = ConnectOptions::new(url.to_owned());
@@ -43,19 +44,23 @@ impl Store {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
-            opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-            });
+            opts.max_connections(8)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(30))
+                });
         } else {
             opts.max_connections(16);
         }
-        let db = Database::connect(opts).await.map_err(|e| StoreError::Connect {
-            url: redact(url),
-            reason: e.to_string(),
-        })?;
+        let db = Database::connect(opts)
+            .await
+            .map_err(|e| StoreError::Connect {
+                url: redact(url),
+                reason: e.to_string(),
+            })?;
         Ok(Store { db, backend })
     }
 

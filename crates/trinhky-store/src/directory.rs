@@ -28,14 +28,17 @@ pub struct ImportSummary {
 
 impl ImportSummary {
     pub fn changed(&self) -> bool {
-        self.agencies_created + self.agencies_updated + self.groups_created + self.groups_updated > 0
+        self.agencies_created + self.agencies_updated + self.groups_created + self.groups_updated
+            > 0
     }
 }
 
 /// Converts a row into the domain type.
 pub fn agency_from_row(m: &agency::Model) -> Result<Agency> {
     let kind: AgencyKind = serde_json::from_value(serde_json::Value::String(m.kind.clone()))
-        .map_err(|_| StoreError::Corrupt(format!("agency {} has unknown kind {}", m.code, m.kind)))?;
+        .map_err(|_| {
+            StoreError::Corrupt(format!("agency {} has unknown kind {}", m.code, m.kind))
+        })?;
     let aliases: Vec<String> = serde_json::from_str(&m.aliases)
         .map_err(|_| StoreError::Corrupt(format!("agency {} has malformed aliases", m.code)))?;
     Ok(Agency {
@@ -71,11 +74,18 @@ pub async fn import(
     let mut summary = ImportSummary::default();
 
     let settings = directory_settings::Entity::find_by_id(1).one(&txn).await?;
-    let wanted = (&dir.name, &dir.place, &dir.email_domain, &dir.province_office);
+    let wanted = (
+        &dir.name,
+        &dir.place,
+        &dir.email_domain,
+        &dir.province_office,
+    );
     match settings {
         Some(s) if (&s.name, &s.place, &s.email_domain, &s.province_office) == wanted => {}
         existing => {
-            let before = existing.as_ref().map(|s| (&s.name, &s.place, &s.email_domain, &s.province_office));
+            let before = existing
+                .as_ref()
+                .map(|s| (&s.name, &s.place, &s.email_domain, &s.province_office));
             let am = directory_settings::ActiveModel {
                 id: Set(1),
                 name: Set(dir.name.clone()),
@@ -84,7 +94,8 @@ pub async fn import(
                 province_office: Set(dir.province_office.clone()),
                 updated_at: Set(now),
             };
-            let mut ev = AuditInput::new(actor, "directory.settings", "directory", 1).after(&wanted);
+            let mut ev =
+                AuditInput::new(actor, "directory.settings", "directory", 1).after(&wanted);
             if let Some(b) = before {
                 ev = ev.before(&b);
                 am.update(&txn).await?;
@@ -123,7 +134,9 @@ pub async fn import(
                     am.update(&txn).await?;
                     audit::record(
                         &txn,
-                        AuditInput::new(actor, "agency.update", "agency", &a.code).before(&current).after(a),
+                        AuditInput::new(actor, "agency.update", "agency", &a.code)
+                            .before(&current)
+                            .after(a),
                     )
                     .await?;
                     summary.agencies_updated += 1;
@@ -148,15 +161,22 @@ pub async fn import(
                 .insert(&txn)
                 .await?;
                 ids.insert(a.code.clone(), row.id);
-                audit::record(&txn, AuditInput::new(actor, "agency.create", "agency", &a.code).after(a)).await?;
+                audit::record(
+                    &txn,
+                    AuditInput::new(actor, "agency.create", "agency", &a.code).after(a),
+                )
+                .await?;
                 summary.agencies_created += 1;
             }
         }
         progress(i + 1, total);
     }
     let in_file: BTreeSet<&str> = dir.agencies.iter().map(|a| a.code.as_str()).collect();
-    summary.agencies_not_in_file =
-        existing.keys().filter(|c| !in_file.contains(c.as_str())).cloned().collect();
+    summary.agencies_not_in_file = existing
+        .keys()
+        .filter(|c| !in_file.contains(c.as_str()))
+        .cloned()
+        .collect();
     summary.agencies_not_in_file.sort();
 
     let code_of: HashMap<i32, String> = ids.iter().map(|(c, id)| (*id, c.clone())).collect();
@@ -175,9 +195,16 @@ pub async fn import(
                     code: row.code.clone(),
                     name: row.name.clone(),
                     aliases: serde_json::from_str(&row.aliases).unwrap_or_default(),
-                    members: sorted_codes(members.iter().filter_map(|m| code_of.get(&m.agency_id).cloned())),
+                    members: sorted_codes(
+                        members
+                            .iter()
+                            .filter_map(|m| code_of.get(&m.agency_id).cloned()),
+                    ),
                 };
-                let wanted = RecipientGroup { members: sorted_codes(g.members.iter().cloned()), ..g.clone() };
+                let wanted = RecipientGroup {
+                    members: sorted_codes(g.members.iter().cloned()),
+                    ..g.clone()
+                };
                 if current == wanted {
                     summary.groups_unchanged += 1;
                 } else {
@@ -193,7 +220,9 @@ pub async fn import(
                     insert_members(&txn, row.id, &g.members, &ids).await?;
                     audit::record(
                         &txn,
-                        AuditInput::new(actor, "group.update", "recipient_group", &g.code).before(&current).after(&wanted),
+                        AuditInput::new(actor, "group.update", "recipient_group", &g.code)
+                            .before(&current)
+                            .after(&wanted),
                     )
                     .await?;
                     summary.groups_updated += 1;
@@ -211,9 +240,16 @@ pub async fn import(
                 .insert(&txn)
                 .await?;
                 insert_members(&txn, row.id, &g.members, &ids).await?;
-                let wanted = RecipientGroup { members: sorted_codes(g.members.iter().cloned()), ..g.clone() };
-                audit::record(&txn, AuditInput::new(actor, "group.create", "recipient_group", &g.code).after(&wanted))
-                    .await?;
+                let wanted = RecipientGroup {
+                    members: sorted_codes(g.members.iter().cloned()),
+                    ..g.clone()
+                };
+                audit::record(
+                    &txn,
+                    AuditInput::new(actor, "group.create", "recipient_group", &g.code)
+                        .after(&wanted),
+                )
+                .await?;
                 summary.groups_created += 1;
             }
         }
@@ -239,18 +275,32 @@ async fn insert_members<C: ConnectionTrait>(
         let agency_id = *ids
             .get(code)
             .ok_or_else(|| StoreError::NotFound(format!("agency {code} (member of a group)")))?;
-        group_member::ActiveModel { group_id: Set(group_id), agency_id: Set(agency_id) }.insert(conn).await?;
+        group_member::ActiveModel {
+            group_id: Set(group_id),
+            agency_id: Set(agency_id),
+        }
+        .insert(conn)
+        .await?;
     }
     Ok(())
 }
 
 /// All agencies, ordered by code.
 pub async fn agencies<C: ConnectionTrait>(conn: &C) -> Result<Vec<agency::Model>> {
-    Ok(agency::Entity::find().order_by_asc(agency::Column::Code).all(conn).await?)
+    Ok(agency::Entity::find()
+        .order_by_asc(agency::Column::Code)
+        .all(conn)
+        .await?)
 }
 
-pub async fn agency_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> Result<Option<agency::Model>> {
-    Ok(agency::Entity::find().filter(agency::Column::Code.eq(code)).one(conn).await?)
+pub async fn agency_by_code<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+) -> Result<Option<agency::Model>> {
+    Ok(agency::Entity::find()
+        .filter(agency::Column::Code.eq(code))
+        .one(conn)
+        .await?)
 }
 
 pub async fn agency_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<agency::Model>> {
@@ -259,14 +309,25 @@ pub async fn agency_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Optio
 
 /// All groups with their member codes.
 pub async fn groups<C: ConnectionTrait>(conn: &C) -> Result<Vec<RecipientGroup>> {
-    let agencies: HashMap<i32, String> =
-        agency::Entity::find().all(conn).await?.into_iter().map(|a| (a.id, a.code)).collect();
+    let agencies: HashMap<i32, String> = agency::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
     let members = group_member::Entity::find().all(conn).await?;
     let mut out = Vec::new();
-    for g in recipient_group::Entity::find().order_by_asc(recipient_group::Column::Code).all(conn).await? {
+    for g in recipient_group::Entity::find()
+        .order_by_asc(recipient_group::Column::Code)
+        .all(conn)
+        .await?
+    {
         out.push(RecipientGroup {
             members: sorted_codes(
-                members.iter().filter(|m| m.group_id == g.id).filter_map(|m| agencies.get(&m.agency_id).cloned()),
+                members
+                    .iter()
+                    .filter(|m| m.group_id == g.id)
+                    .filter_map(|m| agencies.get(&m.agency_id).cloned()),
             ),
             aliases: serde_json::from_str(&g.aliases).unwrap_or_default(),
             code: g.code,

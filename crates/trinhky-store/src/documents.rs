@@ -5,17 +5,29 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditInput};
-use crate::entities::{delegation, document, document_version, effect, transition, workflow_definition, workflow_instance};
+use crate::entities::{
+    delegation, document, document_version, effect, transition, workflow_definition,
+    workflow_instance,
+};
 use crate::{Result, StoreError};
 
 /// Records a loaded definition. The same (id, version) with different content is refused: a
 /// changed definition must get a new version so running instances keep theirs.
-pub async fn register_definition<C: ConnectionTrait>(conn: &C, id: &str, version: i32, title: &str, source: &str) -> Result<bool> {
+pub async fn register_definition<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    version: i32,
+    title: &str,
+    source: &str,
+) -> Result<bool> {
     let sha = hex::encode(Sha256::digest(source.as_bytes()));
     let existing = workflow_definition::Entity::find()
         .filter(workflow_definition::Column::DefinitionId.eq(id))
@@ -39,14 +51,27 @@ pub async fn register_definition<C: ConnectionTrait>(conn: &C, id: &str, version
             }
             .insert(conn)
             .await?;
-            audit::record(conn, AuditInput::new("system", "workflow.register", "workflow_definition", format!("{id}@{version}"))).await?;
+            audit::record(
+                conn,
+                AuditInput::new(
+                    "system",
+                    "workflow.register",
+                    "workflow_definition",
+                    format!("{id}@{version}"),
+                ),
+            )
+            .await?;
             Ok(true)
         }
     }
 }
 
 /// The source of a definition version (what a running instance follows).
-pub async fn definition_source<C: ConnectionTrait>(conn: &C, id: &str, version: i32) -> Result<Option<String>> {
+pub async fn definition_source<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    version: i32,
+) -> Result<Option<String>> {
     Ok(workflow_definition::Entity::find()
         .filter(workflow_definition::Column::DefinitionId.eq(id))
         .filter(workflow_definition::Column::Version.eq(version))
@@ -98,7 +123,16 @@ pub async fn create_document<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    insert_version(conn, doc.id, 1, d.drafter_id, &d.content, "Tạo dự thảo", now).await?;
+    insert_version(
+        conn,
+        doc.id,
+        1,
+        d.drafter_id,
+        &d.content,
+        "Tạo dự thảo",
+        now,
+    )
+    .await?;
     let inst = workflow_instance::ActiveModel {
         document_id: Set(doc.id),
         definition_id: Set(d.definition_id.clone()),
@@ -129,7 +163,15 @@ pub async fn create_document<C: ConnectionTrait>(
     Ok((doc, inst))
 }
 
-async fn insert_version<C: ConnectionTrait>(conn: &C, doc_id: i32, no: i32, author: i32, c: &Content, note: &str, now: DateTime<Utc>) -> Result<()> {
+async fn insert_version<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+    no: i32,
+    author: i32,
+    c: &Content,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     document_version::ActiveModel {
         document_id: Set(doc_id),
         version_no: Set(no),
@@ -173,9 +215,16 @@ pub async fn add_version<C: ConnectionTrait>(
             "Văn bản đã có phiên bản mới hơn phiên bản {expected} bạn đang sửa; tải lại trang để xem."
         )));
     }
-    let before = latest_version(conn, doc_id).await?.map(|v| Content { title: v.title, body: v.body, addressees: v.addressees, recipients: v.recipients });
+    let before = latest_version(conn, doc_id).await?.map(|v| Content {
+        title: v.title,
+        body: v.body,
+        addressees: v.addressees,
+        recipients: v.recipients,
+    });
     insert_version(conn, doc_id, next, author, content, note, now).await?;
-    let mut ev = AuditInput::new(actor, "document.edit", "document", doc_id).after(content).details(serde_json::json!({"version": next}));
+    let mut ev = AuditInput::new(actor, "document.edit", "document", doc_id)
+        .after(content)
+        .details(serde_json::json!({"version": next}));
     if let Some(b) = before {
         ev = ev.before(&b);
     }
@@ -183,11 +232,17 @@ pub async fn add_version<C: ConnectionTrait>(
     Ok(next)
 }
 
-pub async fn document_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<document::Model>> {
+pub async fn document_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<document::Model>> {
     Ok(document::Entity::find_by_id(id).one(conn).await?)
 }
 
-pub async fn latest_version<C: ConnectionTrait>(conn: &C, doc_id: i32) -> Result<Option<document_version::Model>> {
+pub async fn latest_version<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+) -> Result<Option<document_version::Model>> {
     Ok(document_version::Entity::find()
         .filter(document_version::Column::DocumentId.eq(doc_id))
         .order_by_desc(document_version::Column::VersionNo)
@@ -195,7 +250,10 @@ pub async fn latest_version<C: ConnectionTrait>(conn: &C, doc_id: i32) -> Result
         .await?)
 }
 
-pub async fn versions<C: ConnectionTrait>(conn: &C, doc_id: i32) -> Result<Vec<document_version::Model>> {
+pub async fn versions<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+) -> Result<Vec<document_version::Model>> {
     Ok(document_version::Entity::find()
         .filter(document_version::Column::DocumentId.eq(doc_id))
         .order_by_asc(document_version::Column::VersionNo)
@@ -203,8 +261,14 @@ pub async fn versions<C: ConnectionTrait>(conn: &C, doc_id: i32) -> Result<Vec<d
         .await?)
 }
 
-pub async fn instance_of<C: ConnectionTrait>(conn: &C, doc_id: i32) -> Result<Option<workflow_instance::Model>> {
-    Ok(workflow_instance::Entity::find().filter(workflow_instance::Column::DocumentId.eq(doc_id)).one(conn).await?)
+pub async fn instance_of<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+) -> Result<Option<workflow_instance::Model>> {
+    Ok(workflow_instance::Entity::find()
+        .filter(workflow_instance::Column::DocumentId.eq(doc_id))
+        .one(conn)
+        .await?)
 }
 
 /// One transition to record.
@@ -239,9 +303,18 @@ pub async fn record_transition<C: ConnectionTrait>(
 ) -> Result<(workflow_instance::Model, transition::Model)> {
     let mut upd = workflow_instance::Entity::update_many()
         .col_expr(workflow_instance::Column::State, Expr::value(t.to.clone()))
-        .col_expr(workflow_instance::Column::Version, Expr::col(workflow_instance::Column::Version).add(1))
-        .col_expr(workflow_instance::Column::PersonalSigned, Expr::value(t.personal_signed))
-        .col_expr(workflow_instance::Column::OrganizationSigned, Expr::value(t.organization_signed))
+        .col_expr(
+            workflow_instance::Column::Version,
+            Expr::col(workflow_instance::Column::Version).add(1),
+        )
+        .col_expr(
+            workflow_instance::Column::PersonalSigned,
+            Expr::value(t.personal_signed),
+        )
+        .col_expr(
+            workflow_instance::Column::OrganizationSigned,
+            Expr::value(t.organization_signed),
+        )
         .col_expr(workflow_instance::Column::DueDate, Expr::value(t.due_date))
         .col_expr(workflow_instance::Column::UpdatedAt, Expr::value(now));
     if t.from != t.to {
@@ -249,9 +322,18 @@ pub async fn record_transition<C: ConnectionTrait>(
     }
     if t.authority.is_some() || t.position.is_some() {
         upd = upd
-            .col_expr(workflow_instance::Column::SigningAuthority, Expr::value(t.authority.clone()))
-            .col_expr(workflow_instance::Column::SigningPosition, Expr::value(t.position.clone()))
-            .col_expr(workflow_instance::Column::SignerId, Expr::value(t.signer_id));
+            .col_expr(
+                workflow_instance::Column::SigningAuthority,
+                Expr::value(t.authority.clone()),
+            )
+            .col_expr(
+                workflow_instance::Column::SigningPosition,
+                Expr::value(t.position.clone()),
+            )
+            .col_expr(
+                workflow_instance::Column::SignerId,
+                Expr::value(t.signer_id),
+            );
     }
     let res = upd
         .filter(workflow_instance::Column::Id.eq(instance.id))
@@ -263,7 +345,11 @@ pub async fn record_transition<C: ConnectionTrait>(
             "Văn bản vừa được người khác xử lý; tải lại trang để xem trạng thái mới.".into(),
         ));
     }
-    let seq = transition::Entity::find().filter(transition::Column::InstanceId.eq(instance.id)).count(conn).await? as i64 + 1;
+    let seq = transition::Entity::find()
+        .filter(transition::Column::InstanceId.eq(instance.id))
+        .count(conn)
+        .await? as i64
+        + 1;
     let tr = transition::ActiveModel {
         instance_id: Set(instance.id),
         seq: Set(seq),
@@ -313,7 +399,10 @@ pub async fn record_transition<C: ConnectionTrait>(
     Ok((updated, tr))
 }
 
-pub async fn transitions_of<C: ConnectionTrait>(conn: &C, instance_id: i32) -> Result<Vec<transition::Model>> {
+pub async fn transitions_of<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+) -> Result<Vec<transition::Model>> {
     Ok(transition::Entity::find()
         .filter(transition::Column::InstanceId.eq(instance_id))
         .order_by_asc(transition::Column::Seq)
@@ -321,14 +410,33 @@ pub async fn transitions_of<C: ConnectionTrait>(conn: &C, instance_id: i32) -> R
         .await?)
 }
 
-pub async fn effects_of<C: ConnectionTrait>(conn: &C, instance_id: i32) -> Result<Vec<effect::Model>> {
-    Ok(effect::Entity::find().filter(effect::Column::InstanceId.eq(instance_id)).order_by_asc(effect::Column::Id).all(conn).await?)
+pub async fn effects_of<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+) -> Result<Vec<effect::Model>> {
+    Ok(effect::Entity::find()
+        .filter(effect::Column::InstanceId.eq(instance_id))
+        .order_by_asc(effect::Column::Id)
+        .all(conn)
+        .await?)
 }
 
 /// Writes an effect row unless one with the same dedup key exists (reminders are produced
 /// repeatedly by a periodic job; each is written once). Returns whether it was new.
-pub async fn add_effect_once<C: ConnectionTrait>(conn: &C, instance_id: i32, kind: &str, payload: serde_json::Value, dedup_key: &str, now: DateTime<Utc>) -> Result<bool> {
-    if effect::Entity::find().filter(effect::Column::DedupKey.eq(dedup_key)).one(conn).await?.is_some() {
+pub async fn add_effect_once<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+    kind: &str,
+    payload: serde_json::Value,
+    dedup_key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if effect::Entity::find()
+        .filter(effect::Column::DedupKey.eq(dedup_key))
+        .one(conn)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     effect::ActiveModel {
@@ -350,12 +458,21 @@ pub async fn add_effect_once<C: ConnectionTrait>(conn: &C, instance_id: i32, kin
 }
 
 /// Instances not in one of `terminal` states (for SLA and reminder scans).
-pub async fn running_instances<C: ConnectionTrait>(conn: &C) -> Result<Vec<workflow_instance::Model>> {
-    Ok(workflow_instance::Entity::find().order_by_asc(workflow_instance::Column::Id).all(conn).await?)
+pub async fn running_instances<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<workflow_instance::Model>> {
+    Ok(workflow_instance::Entity::find()
+        .order_by_asc(workflow_instance::Column::Id)
+        .all(conn)
+        .await?)
 }
 
 /// Documents of the given agencies whose instance is in one of `states`.
-pub async fn documents_in_states<C: ConnectionTrait>(conn: &C, agency_ids: &[i32], states: &[String]) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
+pub async fn documents_in_states<C: ConnectionTrait>(
+    conn: &C,
+    agency_ids: &[i32],
+    states: &[String],
+) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
     if agency_ids.is_empty() || states.is_empty() {
         return Ok(Vec::new());
     }
@@ -365,7 +482,10 @@ pub async fn documents_in_states<C: ConnectionTrait>(conn: &C, agency_ids: &[i32
         .await?;
     let mut out = Vec::new();
     for i in insts {
-        if let Some(d) = document::Entity::find_by_id(i.document_id).one(conn).await? {
+        if let Some(d) = document::Entity::find_by_id(i.document_id)
+            .one(conn)
+            .await?
+        {
             if agency_ids.contains(&d.agency_id) {
                 out.push((d, i));
             }
@@ -376,8 +496,15 @@ pub async fn documents_in_states<C: ConnectionTrait>(conn: &C, agency_ids: &[i32
 }
 
 /// Documents a user drafts.
-pub async fn documents_drafted_by<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
-    let docs = document::Entity::find().filter(document::Column::DrafterId.eq(user_id)).order_by_desc(document::Column::Id).all(conn).await?;
+pub async fn documents_drafted_by<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
+    let docs = document::Entity::find()
+        .filter(document::Column::DrafterId.eq(user_id))
+        .order_by_desc(document::Column::Id)
+        .all(conn)
+        .await?;
     let mut out = Vec::new();
     for d in docs {
         if let Some(i) = instance_of(conn, d.id).await? {
@@ -430,7 +557,10 @@ pub async fn create_delegation<C: ConnectionTrait>(
 }
 
 /// Delegations held by a user (not revoked).
-pub async fn delegations_to<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<Vec<delegation::Model>> {
+pub async fn delegations_to<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+) -> Result<Vec<delegation::Model>> {
     Ok(delegation::Entity::find()
         .filter(delegation::Column::ToUserId.eq(user_id))
         .filter(delegation::Column::RevokedAt.is_null())
@@ -439,19 +569,35 @@ pub async fn delegations_to<C: ConnectionTrait>(conn: &C, user_id: i32) -> Resul
 }
 
 /// Consultations of an instance with the consulted agency's code.
-pub async fn consultations_of<C: ConnectionTrait>(conn: &C, instance_id: i32) -> Result<Vec<(String, crate::entities::consultation::Model)>> {
+pub async fn consultations_of<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+) -> Result<Vec<(String, crate::entities::consultation::Model)>> {
     use crate::entities::{agency, consultation};
-    let rows = consultation::Entity::find().filter(consultation::Column::InstanceId.eq(instance_id)).order_by_asc(consultation::Column::Id).all(conn).await?;
+    let rows = consultation::Entity::find()
+        .filter(consultation::Column::InstanceId.eq(instance_id))
+        .order_by_asc(consultation::Column::Id)
+        .all(conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for c in rows {
-        let code = agency::Entity::find_by_id(c.agency_id).one(conn).await?.map(|a| a.code).unwrap_or_default();
+        let code = agency::Entity::find_by_id(c.agency_id)
+            .one(conn)
+            .await?
+            .map(|a| a.code)
+            .unwrap_or_default();
         out.push((code, c));
     }
     Ok(out)
 }
 
 /// Opens a consultation of an agency (once per instance and agency).
-pub async fn open_consultation<C: ConnectionTrait>(conn: &C, instance_id: i32, agency_id: i32, due: NaiveDate) -> Result<()> {
+pub async fn open_consultation<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+    agency_id: i32,
+    due: NaiveDate,
+) -> Result<()> {
     use crate::entities::consultation;
     let exists = consultation::Entity::find()
         .filter(consultation::Column::InstanceId.eq(instance_id))
@@ -475,12 +621,22 @@ pub async fn open_consultation<C: ConnectionTrait>(conn: &C, instance_id: i32, a
 }
 
 /// Records an agency's answer to a consultation.
-pub async fn answer_consultation<C: ConnectionTrait>(conn: &C, instance_id: i32, agency_id: i32, user_id: i32, answer: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn answer_consultation<C: ConnectionTrait>(
+    conn: &C,
+    instance_id: i32,
+    agency_id: i32,
+    user_id: i32,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     use crate::entities::consultation;
     consultation::Entity::update_many()
         .col_expr(consultation::Column::AnsweredAt, Expr::value(Some(now)))
         .col_expr(consultation::Column::AnsweredBy, Expr::value(Some(user_id)))
-        .col_expr(consultation::Column::Answer, Expr::value(Some(answer.to_owned())))
+        .col_expr(
+            consultation::Column::Answer,
+            Expr::value(Some(answer.to_owned())),
+        )
         .filter(consultation::Column::InstanceId.eq(instance_id))
         .filter(consultation::Column::AgencyId.eq(agency_id))
         .filter(consultation::Column::AnsweredAt.is_null())
@@ -491,7 +647,10 @@ pub async fn answer_consultation<C: ConnectionTrait>(conn: &C, instance_id: i32,
 
 /// Documents of other agencies that may concern these agencies as recipients or consulted
 /// parties (the engine decides whether the caller may act on each).
-pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(conn: &C, agency_ids: &[i32]) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
+pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(
+    conn: &C,
+    agency_ids: &[i32],
+) -> Result<Vec<(document::Model, workflow_instance::Model)>> {
     use crate::entities::consultation;
     let mut out = Vec::new();
     let consulted = consultation::Entity::find()
@@ -500,8 +659,14 @@ pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(conn: &C, agency_
         .all(conn)
         .await?;
     for c in consulted {
-        if let Some(i) = workflow_instance::Entity::find_by_id(c.instance_id).one(conn).await? {
-            if let Some(d) = document::Entity::find_by_id(i.document_id).one(conn).await? {
+        if let Some(i) = workflow_instance::Entity::find_by_id(c.instance_id)
+            .one(conn)
+            .await?
+        {
+            if let Some(d) = document::Entity::find_by_id(i.document_id)
+                .one(conn)
+                .await?
+            {
                 out.push((d, i));
             }
         }
@@ -512,7 +677,10 @@ pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(conn: &C, agency_
         .all(conn)
         .await?;
     for i in dispatched {
-        if let Some(d) = document::Entity::find_by_id(i.document_id).one(conn).await? {
+        if let Some(d) = document::Entity::find_by_id(i.document_id)
+            .one(conn)
+            .await?
+        {
             out.push((d, i));
         }
     }
@@ -520,8 +688,14 @@ pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(conn: &C, agency_
 }
 
 /// The document created for an assignment, if any.
-pub async fn document_for_assignment<C: ConnectionTrait>(conn: &C, assignment_id: i32) -> Result<Option<document::Model>> {
-    Ok(document::Entity::find().filter(document::Column::AssignmentId.eq(assignment_id)).one(conn).await?)
+pub async fn document_for_assignment<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i32,
+) -> Result<Option<document::Model>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::AssignmentId.eq(assignment_id))
+        .one(conn)
+        .await?)
 }
 
 /// Hands a document to another drafter. The change is a history entry (action `reassign`, state
@@ -575,7 +749,15 @@ pub async fn reassign_drafter<C: ConnectionTrait>(
 }
 
 /// Stores a rendered or signed PDF of a document version (content-addressed).
-pub async fn add_file<C: ConnectionTrait>(conn: &C, doc_id: i32, version_no: i32, kind: &str, pdf: &[u8], pages: usize, now: DateTime<Utc>) -> Result<String> {
+pub async fn add_file<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+    version_no: i32,
+    kind: &str,
+    pdf: &[u8],
+    pages: usize,
+    now: DateTime<Utc>,
+) -> Result<String> {
     use crate::entities::document_file;
     let sha = crate::blobs::put(conn, pdf, "application/pdf").await?;
     document_file::ActiveModel {
@@ -593,7 +775,11 @@ pub async fn add_file<C: ConnectionTrait>(conn: &C, doc_id: i32, version_no: i32
 }
 
 /// The newest file of a document (of `kind` when given).
-pub async fn latest_file<C: ConnectionTrait>(conn: &C, doc_id: i32, kind: Option<&str>) -> Result<Option<crate::entities::document_file::Model>> {
+pub async fn latest_file<C: ConnectionTrait>(
+    conn: &C,
+    doc_id: i32,
+    kind: Option<&str>,
+) -> Result<Option<crate::entities::document_file::Model>> {
     use crate::entities::document_file;
     let mut q = document_file::Entity::find().filter(document_file::Column::DocumentId.eq(doc_id));
     if let Some(k) = kind {

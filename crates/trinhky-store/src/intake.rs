@@ -2,7 +2,10 @@
 //! confirms, its assignments. Each change writes its audit event in the caller's transaction.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde::Serialize;
 
 use crate::audit::{self, AuditInput};
@@ -25,7 +28,11 @@ pub struct NewDirective {
 }
 
 /// Stores an uploaded directive in status `review`.
-pub async fn insert_directive<C: ConnectionTrait>(conn: &C, actor: &str, d: NewDirective) -> Result<directive::Model> {
+pub async fn insert_directive<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    d: NewDirective,
+) -> Result<directive::Model> {
     let m = directive::ActiveModel {
         status: Set("review".into()),
         doc_type: Set(d.doc_type.clone()),
@@ -56,13 +63,23 @@ pub async fn insert_directive<C: ConnectionTrait>(conn: &C, actor: &str, d: NewD
     Ok(m)
 }
 
-pub async fn directive_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<directive::Model>> {
+pub async fn directive_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<directive::Model>> {
     Ok(directive::Entity::find_by_id(id).one(conn).await?)
 }
 
 /// The newest directives first.
-pub async fn recent_directives<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<directive::Model>> {
-    Ok(directive::Entity::find().order_by_desc(directive::Column::Id).limit(limit).all(conn).await?)
+pub async fn recent_directives<C: ConnectionTrait>(
+    conn: &C,
+    limit: u64,
+) -> Result<Vec<directive::Model>> {
+    Ok(directive::Entity::find()
+        .order_by_desc(directive::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
 }
 
 /// One confirmed assignment to create.
@@ -96,7 +113,9 @@ pub async fn confirm_directive<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("directive {directive_id}")))?;
     if d.status != "review" {
-        return Err(StoreError::Conflict(format!("directive {directive_id} was already confirmed")));
+        return Err(StoreError::Conflict(format!(
+            "directive {directive_id} was already confirmed"
+        )));
     }
     let now = Utc::now();
     let mut out = Vec::with_capacity(items.len());
@@ -129,7 +148,11 @@ pub async fn confirm_directive<C: ConnectionTrait>(
         }
         .insert(conn)
         .await?;
-        audit::record(conn, AuditInput::new(actor, "assignment.create", "assignment", m.id).after(a)).await?;
+        audit::record(
+            conn,
+            AuditInput::new(actor, "assignment.create", "assignment", m.id).after(a),
+        )
+        .await?;
         out.push(m);
     }
     let before = d.status.clone();
@@ -169,11 +192,18 @@ pub struct AssignmentRow {
     pub source_text: String,
 }
 
-async fn rows<C: ConnectionTrait>(conn: &C, list: Vec<assignment::Model>) -> Result<Vec<AssignmentRow>> {
+async fn rows<C: ConnectionTrait>(
+    conn: &C,
+    list: Vec<assignment::Model>,
+) -> Result<Vec<AssignmentRow>> {
     let mut out = Vec::with_capacity(list.len());
     for a in list {
-        let lead = agency::Entity::find_by_id(a.lead_agency_id).one(conn).await?;
-        let d = directive::Entity::find_by_id(a.directive_id).one(conn).await?;
+        let lead = agency::Entity::find_by_id(a.lead_agency_id)
+            .one(conn)
+            .await?;
+        let d = directive::Entity::find_by_id(a.directive_id)
+            .one(conn)
+            .await?;
         out.push(AssignmentRow {
             id: a.id,
             directive_id: a.directive_id,
@@ -196,7 +226,10 @@ async fn rows<C: ConnectionTrait>(conn: &C, list: Vec<assignment::Model>) -> Res
 }
 
 /// Open assignments led by any of `agency_ids`, soonest deadline first (undated last).
-pub async fn open_assignments_for<C: ConnectionTrait>(conn: &C, agency_ids: &[i32]) -> Result<Vec<AssignmentRow>> {
+pub async fn open_assignments_for<C: ConnectionTrait>(
+    conn: &C,
+    agency_ids: &[i32],
+) -> Result<Vec<AssignmentRow>> {
     if agency_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -210,7 +243,10 @@ pub async fn open_assignments_for<C: ConnectionTrait>(conn: &C, agency_ids: &[i3
 }
 
 /// Every assignment of a directive, by task and lead.
-pub async fn assignments_of<C: ConnectionTrait>(conn: &C, directive_id: i32) -> Result<Vec<AssignmentRow>> {
+pub async fn assignments_of<C: ConnectionTrait>(
+    conn: &C,
+    directive_id: i32,
+) -> Result<Vec<AssignmentRow>> {
     let list = assignment::Entity::find()
         .filter(assignment::Column::DirectiveId.eq(directive_id))
         .order_by_asc(assignment::Column::Id)
@@ -219,6 +255,9 @@ pub async fn assignments_of<C: ConnectionTrait>(conn: &C, directive_id: i32) -> 
     rows(conn, list).await
 }
 
-pub async fn assignment_by_id<C: ConnectionTrait>(conn: &C, id: i32) -> Result<Option<assignment::Model>> {
+pub async fn assignment_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<assignment::Model>> {
     Ok(assignment::Entity::find_by_id(id).one(conn).await?)
 }

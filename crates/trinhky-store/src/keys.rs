@@ -2,7 +2,9 @@
 //! certificate. The PIN is never stored.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::Result;
 use crate::audit::{self, AuditInput};
@@ -25,7 +27,14 @@ impl Owner {
 }
 
 /// Stores a key (replacing nothing: older keys stay for verifying old documents).
-pub async fn store_key<C: ConnectionTrait>(conn: &C, actor: &str, owner: Owner, subject: &str, certificate_pem: &str, p12: &[u8]) -> Result<signing_key::Model> {
+pub async fn store_key<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    owner: Owner,
+    subject: &str,
+    certificate_pem: &str,
+    p12: &[u8],
+) -> Result<signing_key::Model> {
     let (kind, id) = owner.parts();
     let sha = crate::blobs::put(conn, p12, "application/x-pkcs12").await?;
     let m = signing_key::ActiveModel {
@@ -40,12 +49,20 @@ pub async fn store_key<C: ConnectionTrait>(conn: &C, actor: &str, owner: Owner, 
     }
     .insert(conn)
     .await?;
-    audit::record(conn, AuditInput::new(actor, "key.store", kind, id).details(serde_json::json!({"subject": subject}))).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "key.store", kind, id)
+            .details(serde_json::json!({"subject": subject})),
+    )
+    .await?;
     Ok(m)
 }
 
 /// The current (newest, not revoked) key of an owner.
-pub async fn current_key<C: ConnectionTrait>(conn: &C, owner: Owner) -> Result<Option<signing_key::Model>> {
+pub async fn current_key<C: ConnectionTrait>(
+    conn: &C,
+    owner: Owner,
+) -> Result<Option<signing_key::Model>> {
     let (kind, id) = owner.parts();
     Ok(signing_key::Entity::find()
         .filter(signing_key::Column::OwnerKind.eq(kind))

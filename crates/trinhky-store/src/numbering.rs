@@ -6,21 +6,32 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::audit::{self, AuditInput};
 use crate::entities::{number_counter, outgoing_register};
 use crate::{Result, StoreError};
 
 /// Takes the next number of a register. Call inside the issuing transaction.
-pub async fn next_number<C: ConnectionTrait>(conn: &C, agency_id: i32, year: i32, register: &str) -> Result<i32> {
+pub async fn next_number<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    year: i32,
+    register: &str,
+) -> Result<i32> {
     number_counter::Entity::insert(number_counter::ActiveModel {
         agency_id: Set(agency_id),
         year: Set(year),
         register: Set(register.to_owned()),
         last_value: Set(0),
     })
-    .on_conflict_do_nothing_on([number_counter::Column::AgencyId, number_counter::Column::Year, number_counter::Column::Register])
+    .on_conflict_do_nothing_on([
+        number_counter::Column::AgencyId,
+        number_counter::Column::Year,
+        number_counter::Column::Register,
+    ])
     .exec(conn)
     .await?;
     let filter = |q: sea_orm::UpdateMany<number_counter::Entity>| {
@@ -28,14 +39,16 @@ pub async fn next_number<C: ConnectionTrait>(conn: &C, agency_id: i32, year: i32
             .filter(number_counter::Column::Year.eq(year))
             .filter(number_counter::Column::Register.eq(register))
     };
-    let res = filter(
-        number_counter::Entity::update_many()
-            .col_expr(number_counter::Column::LastValue, Expr::col(number_counter::Column::LastValue).add(1)),
-    )
+    let res = filter(number_counter::Entity::update_many().col_expr(
+        number_counter::Column::LastValue,
+        Expr::col(number_counter::Column::LastValue).add(1),
+    ))
     .exec(conn)
     .await?;
     if res.rows_affected != 1 {
-        return Err(StoreError::Corrupt(format!("number counter {agency_id}/{year}/{register} is missing")));
+        return Err(StoreError::Corrupt(format!(
+            "number counter {agency_id}/{year}/{register} is missing"
+        )));
     }
     let row = number_counter::Entity::find()
         .filter(number_counter::Column::AgencyId.eq(agency_id))
@@ -66,7 +79,11 @@ pub struct Entry {
 }
 
 /// Writes the register entry and its audit event (same transaction as the number).
-pub async fn register_outgoing<C: ConnectionTrait>(conn: &C, actor: &str, e: &Entry) -> Result<outgoing_register::Model> {
+pub async fn register_outgoing<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    e: &Entry,
+) -> Result<outgoing_register::Model> {
     use chrono::Datelike;
     let m = outgoing_register::ActiveModel {
         agency_id: Set(e.agency_id),
@@ -87,17 +104,31 @@ pub async fn register_outgoing<C: ConnectionTrait>(conn: &C, actor: &str, e: &En
     }
     .insert(conn)
     .await?;
-    audit::record(conn, AuditInput::new(actor, "number.assign", "outgoing_register", &e.number).after(e)).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "number.assign", "outgoing_register", &e.number).after(e),
+    )
+    .await?;
     Ok(m)
 }
 
 /// The register entry of a document, if it has been numbered.
-pub async fn number_of<C: ConnectionTrait>(conn: &C, document_id: i32) -> Result<Option<outgoing_register::Model>> {
-    Ok(outgoing_register::Entity::find().filter(outgoing_register::Column::DocumentId.eq(document_id)).one(conn).await?)
+pub async fn number_of<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+) -> Result<Option<outgoing_register::Model>> {
+    Ok(outgoing_register::Entity::find()
+        .filter(outgoing_register::Column::DocumentId.eq(document_id))
+        .one(conn)
+        .await?)
 }
 
 /// An organisation's register for a year, in number order.
-pub async fn outgoing<C: ConnectionTrait>(conn: &C, agency_id: i32, year: i32) -> Result<Vec<outgoing_register::Model>> {
+pub async fn outgoing<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    year: i32,
+) -> Result<Vec<outgoing_register::Model>> {
     Ok(outgoing_register::Entity::find()
         .filter(outgoing_register::Column::AgencyId.eq(agency_id))
         .filter(outgoing_register::Column::Year.eq(year))

@@ -6,7 +6,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement,
+};
 
 use crate::audit::{self, AuditInput};
 use crate::entities::outbox_message;
@@ -25,7 +28,12 @@ pub struct NewMessage {
 }
 
 /// Queues messages (inside the issuing transaction).
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, actor: &str, msgs: &[NewMessage], now: DateTime<Utc>) -> Result<usize> {
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    msgs: &[NewMessage],
+    now: DateTime<Utc>,
+) -> Result<usize> {
     for m in msgs {
         outbox_message::ActiveModel {
             document_id: Set(m.document_id),
@@ -61,7 +69,13 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, actor: &str, msgs: &[NewMessa
 }
 
 /// Claims up to `limit` due rows for `worker` with a lease of `lease`.
-pub async fn claim(store: &Store, worker: &str, limit: u64, lease: Duration, now: DateTime<Utc>) -> Result<Vec<outbox_message::Model>> {
+pub async fn claim(
+    store: &Store,
+    worker: &str,
+    limit: u64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<outbox_message::Model>> {
     let until = now + lease;
     let txn = store.begin_write().await?;
     let db = txn.get_database_backend();
@@ -75,7 +89,9 @@ pub async fn claim(store: &Store, worker: &str, limit: u64, lease: Duration, now
                     [now.into(), (limit as i64).into()],
                 ))
                 .await?;
-            rows.iter().filter_map(|r| r.try_get::<i32>("", "id").ok()).collect()
+            rows.iter()
+                .filter_map(|r| r.try_get::<i32>("", "id").ok())
+                .collect()
         }
         _ => {
             let rows = outbox_message::Entity::find()
@@ -95,7 +111,10 @@ pub async fn claim(store: &Store, worker: &str, limit: u64, lease: Duration, now
                 .order_by_asc(outbox_message::Column::Id)
                 .all(&txn)
                 .await?;
-            rows.into_iter().take(limit as usize).map(|r| r.id).collect()
+            rows.into_iter()
+                .take(limit as usize)
+                .map(|r| r.id)
+                .collect()
         }
     };
     if ids.is_empty() {
@@ -104,38 +123,79 @@ pub async fn claim(store: &Store, worker: &str, limit: u64, lease: Duration, now
     }
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value("sending"))
-        .col_expr(outbox_message::Column::ClaimedBy, Expr::value(Some(worker.to_owned())))
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Some(until)))
-        .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
+        .col_expr(
+            outbox_message::Column::ClaimedBy,
+            Expr::value(Some(worker.to_owned())),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(Some(until)),
+        )
+        .col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).add(1),
+        )
         .filter(outbox_message::Column::Id.is_in(ids.clone()))
         .exec(&txn)
         .await?;
-    let rows = outbox_message::Entity::find().filter(outbox_message::Column::Id.is_in(ids)).order_by_asc(outbox_message::Column::Id).all(&txn).await?;
+    let rows = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Id.is_in(ids))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(&txn)
+        .await?;
     txn.commit().await?;
     Ok(rows)
 }
 
 /// Marks a claimed row sent (only if this worker still holds it and it is not sent yet).
-pub async fn mark_sent(store: &Store, id: i32, worker: &str, reply: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn mark_sent(
+    store: &Store,
+    id: i32,
+    worker: &str,
+    reply: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let txn = store.begin_write().await?;
     let res = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value("sent"))
         .col_expr(outbox_message::Column::SentAt, Expr::value(Some(now)))
-        .col_expr(outbox_message::Column::LastReply, Expr::value(Some(reply.to_owned())))
+        .col_expr(
+            outbox_message::Column::LastReply,
+            Expr::value(Some(reply.to_owned())),
+        )
         .filter(outbox_message::Column::Id.eq(id))
         .filter(outbox_message::Column::Status.eq("sending"))
         .filter(outbox_message::Column::ClaimedBy.eq(worker))
         .exec(&txn)
         .await?;
     if res.rows_affected == 1 {
-        audit::record_at(&txn, AuditInput::new(&format!("system:{worker}"), "dispatch.sent", "outbox_message", id).details(serde_json::json!({"reply": reply})), now).await?;
+        audit::record_at(
+            &txn,
+            AuditInput::new(
+                &format!("system:{worker}"),
+                "dispatch.sent",
+                "outbox_message",
+                id,
+            )
+            .details(serde_json::json!({"reply": reply})),
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(res.rows_affected == 1)
 }
 
 /// Records a failed attempt: retried with exponential backoff, `failed` after `max_attempts`.
-pub async fn mark_failed(store: &Store, id: i32, worker: &str, error: &str, permanent: bool, max_attempts: i32, now: DateTime<Utc>) -> Result<()> {
+pub async fn mark_failed(
+    store: &Store,
+    id: i32,
+    worker: &str,
+    error: &str,
+    permanent: bool,
+    max_attempts: i32,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let txn = store.begin_write().await?;
     let Some(row) = outbox_message::Entity::find_by_id(id).one(&txn).await? else {
         txn.commit().await?;
@@ -149,21 +209,41 @@ pub async fn mark_failed(store: &Store, id: i32, worker: &str, error: &str, perm
     let exp = Ord::min(u32::try_from(row.attempts).unwrap_or(10), 12);
     let backoff = Duration::seconds(2i64.saturating_pow(exp));
     let mut am: outbox_message::ActiveModel = row.into();
-    am.status = Set(if give_up { "failed".into() } else { "pending".into() });
+    am.status = Set(if give_up {
+        "failed".into()
+    } else {
+        "pending".into()
+    });
     am.last_reply = Set(Some(error.to_owned()));
     am.next_attempt_at = Set(now + backoff);
     am.claimed_by = Set(None);
     am.claimed_until = Set(None);
     am.update(&txn).await?;
     if give_up {
-        audit::record_at(&txn, AuditInput::new(&format!("system:{worker}"), "dispatch.failed", "outbox_message", id).details(serde_json::json!({"error": error})), now).await?;
+        audit::record_at(
+            &txn,
+            AuditInput::new(
+                &format!("system:{worker}"),
+                "dispatch.failed",
+                "outbox_message",
+                id,
+            )
+            .details(serde_json::json!({"error": error})),
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
 }
 
 /// Puts a failed row back in the queue (the clerk's resend button).
-pub async fn resend<C: ConnectionTrait>(conn: &C, actor: &str, id: i32, now: DateTime<Utc>) -> Result<bool> {
+pub async fn resend<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let res = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value("pending"))
         .col_expr(outbox_message::Column::Attempts, Expr::value(0))
@@ -173,12 +253,24 @@ pub async fn resend<C: ConnectionTrait>(conn: &C, actor: &str, id: i32, now: Dat
         .exec(conn)
         .await?;
     if res.rows_affected == 1 {
-        audit::record_at(conn, AuditInput::new(actor, "dispatch.resend", "outbox_message", id), now).await?;
+        audit::record_at(
+            conn,
+            AuditInput::new(actor, "dispatch.resend", "outbox_message", id),
+            now,
+        )
+        .await?;
     }
     Ok(res.rows_affected == 1)
 }
 
 /// The messages of a document (dispatch status per recipient).
-pub async fn of_document<C: ConnectionTrait>(conn: &C, document_id: i32) -> Result<Vec<outbox_message::Model>> {
-    Ok(outbox_message::Entity::find().filter(outbox_message::Column::DocumentId.eq(document_id)).order_by_asc(outbox_message::Column::Id).all(conn).await?)
+pub async fn of_document<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+) -> Result<Vec<outbox_message::Model>> {
+    Ok(outbox_message::Entity::find()
+        .filter(outbox_message::Column::DocumentId.eq(document_id))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(conn)
+        .await?)
 }

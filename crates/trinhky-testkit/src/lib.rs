@@ -43,10 +43,17 @@ pub async fn fresh_database_url() -> String {
     if backend() == "postgres" {
         let admin = std::env::var("TRINHKY_TEST_PG_ADMIN_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let conn = sea_orm::Database::connect(&admin).await.expect("connect to PostgreSQL admin database");
-        conn.execute_unprepared(&format!("CREATE DATABASE tk_test_{id}")).await.expect("create test database");
+        let conn = sea_orm::Database::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL admin database");
+        conn.execute_unprepared(&format!("CREATE DATABASE tk_test_{id}"))
+            .await
+            .expect("create test database");
         conn.close().await.ok();
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin URL has a database");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .expect("admin URL has a database");
         format!("{base}/tk_test_{id}")
     } else {
         let dir = std::env::temp_dir().join(format!("trinhky-test-{id}"));
@@ -74,19 +81,35 @@ pub struct TestApp {
 /// Starts the app on a fresh database with the demo province and demo accounts loaded.
 pub async fn spawn_app() -> TestApp {
     let (store, database_url) = fresh_store().await;
-    trinhky_app::demo::load(&store, &repo_root().join("deploy/demo")).await.expect("demo data loads");
+    trinhky_app::demo::load(&store, &repo_root().join("deploy/demo"))
+        .await
+        .expect("demo data loads");
     let settings = Settings::load(None, |k| match k {
         "TRINHKY_DATABASE_URL" => Some(database_url.clone()),
         _ => None,
     })
     .expect("settings");
-    let mut registry = trinhky_app::registry::Registry::load(&repo_root().join("workflows"), &repo_root().join("deploy/calendar/vn.toml"))
-        .expect("shipped workflows load");
-    registry.renderer = Some(Arc::new(trinhky_render::Renderer::new(repo_root().join("templates")).expect("templates load")));
+    let mut registry = trinhky_app::registry::Registry::load(
+        &repo_root().join("workflows"),
+        &repo_root().join("deploy/calendar/vn.toml"),
+    )
+    .expect("shipped workflows load");
+    registry.renderer = Some(Arc::new(
+        trinhky_render::Renderer::new(repo_root().join("templates")).expect("templates load"),
+    ));
     let registry = Arc::new(registry);
     registry.register(&store).await.expect("register workflows");
-    let router = trinhky_web::router(trinhky_web::state(Arc::new(settings), store.clone(), registry.clone()));
-    TestApp { store, database_url, router, registry }
+    let router = trinhky_web::router(trinhky_web::state(
+        Arc::new(settings),
+        store.clone(),
+        registry.clone(),
+    ));
+    TestApp {
+        store,
+        database_url,
+        router,
+        registry,
+    }
 }
 
 /// Demo password of a demo user (the users file's convention).
@@ -96,7 +119,11 @@ pub fn demo_password(username: &str) -> String {
 
 impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
-        self.router.clone().oneshot(req).await.expect("router answers")
+        self.router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers")
     }
 
     /// Logs in through the form (with its CSRF cookie) and returns the session cookie and the
@@ -121,7 +148,14 @@ impl TestApp {
             return Err(res);
         }
         let cookie = set_cookie(&res, "trinhky_session").expect("session cookie");
-        let home = self.send(Request::get("/").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+        let home = self
+            .send(
+                Request::get("/")
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         let html = body_text(home).await;
         let csrf = extract_csrf(&html).expect("csrf token on the home page");
         Ok(Session { cookie, csrf })
@@ -129,7 +163,9 @@ impl TestApp {
 
     /// GETs the login form: (cookie header value, csrf token).
     pub async fn login_form(&self) -> (String, String) {
-        let res = self.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        let res = self
+            .send(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
         let cookie = set_cookie(&res, "trinhky_login_csrf").expect("login csrf cookie");
         let html = body_text(res).await;
         (cookie, extract_csrf(&html).expect("csrf field"))
@@ -146,10 +182,16 @@ pub struct Session {
 
 /// `name=value` of a Set-Cookie header.
 pub fn set_cookie(res: &Response<Body>, name: &str) -> Option<String> {
-    res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        let first = v.split(';').next()?;
-        first.starts_with(&format!("{name}=")).then(|| first.to_owned())
-    })
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let first = v.split(';').next()?;
+            first
+                .starts_with(&format!("{name}="))
+                .then(|| first.to_owned())
+        })
 }
 
 pub fn extract_csrf(html: &str) -> Option<String> {
@@ -158,7 +200,9 @@ pub fn extract_csrf(html: &str) -> Option<String> {
 }
 
 pub async fn body_text(res: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.expect("body");
+    let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("body");
     String::from_utf8(bytes.to_vec()).expect("utf-8 body")
 }
 
@@ -166,7 +210,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -34,7 +34,15 @@ pub async fn me(ApiUser(auth): ApiUser) -> Json<Me> {
         username: p.user.username,
         full_name: p.user.full_name,
         email: p.user.email,
-        roles: p.memberships.into_iter().map(|m| MeRole { agency: m.agency_code, role: m.role, title: m.title }).collect(),
+        roles: p
+            .memberships
+            .into_iter()
+            .map(|m| MeRole {
+                agency: m.agency_code,
+                role: m.role,
+                title: m.title,
+            })
+            .collect(),
     })
 }
 
@@ -49,11 +57,21 @@ pub struct AgencyOut {
 }
 
 /// The directory is shared by every agency (it is what "Nơi nhận" resolves against).
-pub async fn agencies(State(state): State<AppState>, ApiUser(_): ApiUser) -> Result<Json<Vec<AgencyOut>>, ApiError> {
+pub async fn agencies(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> Result<Json<Vec<AgencyOut>>, ApiError> {
     let rows = directory::agencies(state.store.db()).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|a| AgencyOut { code: a.code, name: a.name, short_name: a.short_name, kind: a.kind, email: a.email, uses_trinhky: a.uses_trinhky })
+            .map(|a| AgencyOut {
+                code: a.code,
+                name: a.name,
+                short_name: a.short_name,
+                kind: a.kind,
+                email: a.email,
+                uses_trinhky: a.uses_trinhky,
+            })
             .collect(),
     ))
 }
@@ -67,20 +85,36 @@ pub struct MemberOut {
     title: String,
 }
 
-async fn own_agency(state: &AppState, auth: &crate::auth::Auth, code: &str) -> Result<trinhky_store::entities::agency::Model, ApiError> {
+async fn own_agency(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    code: &str,
+) -> Result<trinhky_store::entities::agency::Model, ApiError> {
     if !auth.principal.belongs_to(code) {
         return Err(ApiError(WebError::Forbidden(String::new())));
     }
-    directory::agency_by_code(state.store.db(), code).await?.ok_or(ApiError(WebError::Forbidden(String::new())))
+    directory::agency_by_code(state.store.db(), code)
+        .await?
+        .ok_or(ApiError(WebError::Forbidden(String::new())))
 }
 
 /// Members of an agency: only for members of that agency (403 otherwise, also for unknown codes).
-pub async fn members(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(code): Path<String>) -> Result<Json<Vec<MemberOut>>, ApiError> {
+pub async fn members(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<MemberOut>>, ApiError> {
     let agency = own_agency(&state, &auth, &code).await?;
     let rows = accounts::agency_members(state.store.db(), agency.id).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(u, role, title)| MemberOut { username: u.username, full_name: u.full_name, email: u.email, role, title })
+            .map(|(u, role, title)| MemberOut {
+                username: u.username,
+                full_name: u.full_name,
+                email: u.email,
+                role,
+                title,
+            })
             .collect(),
     ))
 }
@@ -107,9 +141,14 @@ pub async fn add_member(
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let agency = own_agency(&state, &auth, &code).await?;
     if !auth.principal.has_role(&code, Role::Admin) {
-        return Err(ApiError(WebError::Forbidden("only the agency's admin may add users".into())));
+        return Err(ApiError(WebError::Forbidden(
+            "only the agency's admin may add users".into(),
+        )));
     }
-    let title = body.title.clone().unwrap_or_else(|| body.role.label_vi().to_owned());
+    let title = body
+        .title
+        .clone()
+        .unwrap_or_else(|| body.role.label_vi().to_owned());
     let u = user_add(
         &state.store,
         &auth.principal.actor(),
@@ -122,5 +161,14 @@ pub async fn add_member(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(MemberOut { username: u.username, full_name: u.full_name, email: u.email, role: body.role, title })))
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberOut {
+            username: u.username,
+            full_name: u.full_name,
+            email: u.email,
+            role: body.role,
+            title,
+        }),
+    ))
 }

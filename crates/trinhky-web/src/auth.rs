@@ -19,7 +19,10 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub enum Via {
     /// A browser session; mutating requests must carry its CSRF token.
-    Session { token_hash: String, csrf_token: String },
+    Session {
+        token_hash: String,
+        csrf_token: String,
+    },
     /// An API bearer token (not a cookie, so CSRF does not apply).
     Bearer,
 }
@@ -53,15 +56,26 @@ impl Auth {
     }
 }
 
-async fn load_principal(state: &AppState, user: trinhky_store::entities::user::Model) -> Result<Principal, WebError> {
+async fn load_principal(
+    state: &AppState,
+    user: trinhky_store::entities::user::Model,
+) -> Result<Principal, WebError> {
     let db = state.store.db();
     let memberships = accounts::memberships(db, user.id).await?;
     let province_office = directory::settings(db).await?.map(|s| s.province_office);
-    Ok(Principal { user, memberships, province_office })
+    Ok(Principal {
+        user,
+        memberships,
+        province_office,
+    })
 }
 
 /// Middleware: resolves the caller, if any.
-pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn resolve_principal(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let now = Utc::now();
     let db = state.store.db();
     let bearer = req
@@ -73,14 +87,22 @@ pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, 
     let cookie_token = read_cookie(req.headers(), SESSION_COOKIE);
     let resolved: Result<Option<Auth>, WebError> = async {
         if let Some(token) = bearer {
-            let Some(user) = accounts::user_by_api_token(db, &token_hash(&token), now).await? else {
+            let Some(user) = accounts::user_by_api_token(db, &token_hash(&token), now).await?
+            else {
                 return Err(WebError::Unauthenticated { api: true });
             };
-            return Ok(Some(Auth { principal: load_principal(&state, user).await?, via: Via::Bearer }));
+            return Ok(Some(Auth {
+                principal: load_principal(&state, user).await?,
+                via: Via::Bearer,
+            }));
         }
-        let Some(token) = cookie_token else { return Ok(None) };
+        let Some(token) = cookie_token else {
+            return Ok(None);
+        };
         let hash = token_hash(&token);
-        let Some((session, user)) = accounts::live_session(db, &hash, now).await? else { return Ok(None) };
+        let Some((session, user)) = accounts::live_session(db, &hash, now).await? else {
+            return Ok(None);
+        };
         // Sliding expiry, written at most every five minutes.
         if now - session.last_seen_at > Duration::minutes(5) {
             let ttl = Duration::minutes(state.settings.session_ttl_minutes);
@@ -88,7 +110,10 @@ pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, 
         }
         Ok(Some(Auth {
             principal: load_principal(&state, user).await?,
-            via: Via::Session { token_hash: hash, csrf_token: session.csrf_token },
+            via: Via::Session {
+                token_hash: hash,
+                csrf_token: session.csrf_token,
+            },
         }))
     }
     .await;
@@ -113,7 +138,12 @@ pub struct User(pub Auth);
 impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Auth>().cloned().map(User).ok_or(WebError::Unauthenticated { api: false })
+        parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .map(User)
+            .ok_or(WebError::Unauthenticated { api: false })
     }
 }
 
@@ -138,7 +168,12 @@ impl<E: Into<WebError>> From<E> for ApiError {
 impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Auth>().cloned().map(ApiUser).ok_or(ApiError(WebError::Unauthenticated { api: true }))
+        parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .map(ApiUser)
+            .ok_or(ApiError(WebError::Unauthenticated { api: true }))
     }
 }
 

@@ -8,8 +8,8 @@ use axum::{Form, Json};
 use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_app::AppError;
+use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_domain::Role;
 use trinhky_domain::workflow::{self, Authority, Requirement};
 use trinhky_store::documents::Content;
@@ -32,19 +32,26 @@ fn fmt_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, String)>, status: StatusCode) -> PageResult {
+async fn page(
+    state: &AppState,
+    auth: &Auth,
+    l: Loaded,
+    message: Option<(bool, String)>,
+    status: StatusCode,
+) -> PageResult {
     let p = &auth.principal;
     let actor = uc::actor(&state.store, p).await?;
-    let actions: Vec<minijinja::Value> = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
-        .into_iter()
-        .map(|t| {
-            context! {
-                action => t.action.clone(), label => t.label.clone(),
-                needs_comment => t.requires.contains(&Requirement::Comment),
-                needs_pin => t.requires.contains(&Requirement::SigningPin),
-            }
-        })
-        .collect();
+    let actions: Vec<minijinja::Value> =
+        workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
+            .into_iter()
+            .map(|t| {
+                context! {
+                    action => t.action.clone(), label => t.label.clone(),
+                    needs_comment => t.requires.contains(&Requirement::Comment),
+                    needs_pin => t.requires.contains(&Requirement::SigningPin),
+                }
+            })
+            .collect();
     let history: Vec<minijinja::Value> = uc::history(&state.store, l.instance.id)
         .await?
         .into_iter()
@@ -64,9 +71,16 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
         .map(|v| context! { no => v.version_no, note => v.note, at => vn_time(v.created_at), title => v.title })
         .collect();
     let can_edit = l.document.drafter_id == p.user.id
-        && l.definition.state(&l.instance.state).is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
-    let state_label = l.definition.state(&l.instance.state).map(|s| s.label.clone()).unwrap_or(l.instance.state.clone());
-    let can_reassign = (p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead))
+        && l.definition
+            .state(&l.instance.state)
+            .is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    let state_label = l
+        .definition
+        .state(&l.instance.state)
+        .map(|s| s.label.clone())
+        .unwrap_or(l.instance.state.clone());
+    let can_reassign = (p.has_role(&l.agency_code, Role::AgencyHead)
+        || p.has_role(&l.agency_code, Role::UnitHead))
         && !l.definition.is_terminal(&l.instance.state);
     let drafters: Vec<minijinja::Value> = if can_reassign {
         trinhky_store::accounts::agency_members(state.store.db(), l.document.agency_id)
@@ -78,10 +92,20 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
     } else {
         Vec::new()
     };
-    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?.map(|n| n.number);
-    let has_pdf = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?.is_some();
+    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
+        .await?
+        .map(|n| n.number);
+    let has_pdf = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None)
+        .await?
+        .is_some();
     let pages = if state.registry.renderer.is_some() {
-        trinhky_app::rendering::page_count(&state.store, state.registry.renderer.as_ref().ok_or(WebError::NotFound)?, &l).await.unwrap_or(0)
+        trinhky_app::rendering::page_count(
+            &state.store,
+            state.registry.renderer.as_ref().ok_or(WebError::NotFound)?,
+            &l,
+        )
+        .await
+        .unwrap_or(0)
     } else {
         0
     };
@@ -108,7 +132,11 @@ async fn page(state: &AppState, auth: &Auth, l: Loaded, message: Option<(bool, S
     Ok((status, Html(body)).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+) -> PageResult {
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     page(&state, &auth, l, None, StatusCode::OK).await
 }
@@ -129,7 +157,13 @@ pub struct EditForm {
     note: String,
 }
 
-async fn after(state: &AppState, auth: &Auth, id: i32, result: Result<(), AppError>, ok_msg: &str) -> PageResult {
+async fn after(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+    result: Result<(), AppError>,
+    ok_msg: &str,
+) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
         Err(e) => {
@@ -146,11 +180,35 @@ async fn after(state: &AppState, auth: &Auth, id: i32, result: Result<(), AppErr
     }
 }
 
-pub async fn edit(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<EditForm>) -> PageResult {
+pub async fn edit(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(f): Form<EditForm>,
+) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let content = Content { title: f.title, body: f.body, addressees: f.addressees, recipients: f.recipients };
-    let note = if f.note.trim().is_empty() { "Chỉnh sửa dự thảo".to_owned() } else { f.note };
-    let r = uc::edit(&state.store, &state.registry, &auth.principal, id, f.expected, content, &note).await.map(|_| ());
+    let content = Content {
+        title: f.title,
+        body: f.body,
+        addressees: f.addressees,
+        recipients: f.recipients,
+    };
+    let note = if f.note.trim().is_empty() {
+        "Chỉnh sửa dự thảo".to_owned()
+    } else {
+        f.note
+    };
+    let r = uc::edit(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        f.expected,
+        content,
+        &note,
+    )
+    .await
+    .map(|_| ());
     after(&state, &auth, id, r, "Đã lưu").await
 }
 
@@ -162,10 +220,30 @@ pub struct ActForm {
     pin: Option<String>,
 }
 
-pub async fn act(State(state): State<AppState>, User(auth): User, Path((id, action)): Path<(i32, String)>, Form(f): Form<ActForm>) -> PageResult {
+pub async fn act(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path((id, action)): Path<(i32, String)>,
+    Form(f): Form<ActForm>,
+) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let req = ActRequest { comment: f.comment, pin: f.pin, attachments: 0, expected_version: f.expected };
-    let r = uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await.map(|_| ());
+    let req = ActRequest {
+        comment: f.comment,
+        pin: f.pin,
+        attachments: 0,
+        expected_version: f.expected,
+    };
+    let r = uc::act(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        &action,
+        req,
+        Utc::now(),
+    )
+    .await
+    .map(|_| ());
     after(&state, &auth, id, r, "Đã chuyển").await
 }
 
@@ -176,9 +254,22 @@ pub struct ReassignForm {
     drafter: String,
 }
 
-pub async fn reassign(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<ReassignForm>) -> PageResult {
+pub async fn reassign(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(f): Form<ReassignForm>,
+) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let r = uc::reassign(&state.store, &state.registry, &auth.principal, id, &f.drafter, f.expected).await;
+    let r = uc::reassign(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        &f.drafter,
+        f.expected,
+    )
+    .await;
     after(&state, &auth, id, r, "Đã giao lại").await
 }
 
@@ -188,22 +279,48 @@ pub struct CreateForm {
     doc_type: Option<String>,
 }
 
-pub async fn create(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(f): Form<CreateForm>) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(f): Form<CreateForm>,
+) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let doc = uc::create_from_assignment(&state.store, &state.registry, &auth.principal, id, f.doc_type.as_deref().filter(|t| !t.is_empty())).await?;
+    let doc = uc::create_from_assignment(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        f.doc_type.as_deref().filter(|t| !t.is_empty()),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/documents/{}", doc.id)).into_response())
 }
 
-async fn delegations_page(state: &AppState, auth: &Auth, message: Option<(bool, String)>, status: StatusCode) -> PageResult {
+async fn delegations_page(
+    state: &AppState,
+    auth: &Auth,
+    message: Option<(bool, String)>,
+    status: StatusCode,
+) -> PageResult {
     let p = &auth.principal;
-    let heads: Vec<(String, String)> = p.memberships.iter().filter(|m| m.role == Role::AgencyHead).map(|m| (m.agency_code.clone(), m.agency_name.clone())).collect();
+    let heads: Vec<(String, String)> = p
+        .memberships
+        .iter()
+        .filter(|m| m.role == Role::AgencyHead)
+        .map(|m| (m.agency_code.clone(), m.agency_name.clone()))
+        .collect();
     if heads.is_empty() {
-        return Err(WebError::Forbidden("Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into()));
+        return Err(WebError::Forbidden(
+            "Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into(),
+        ));
     }
     let mut deputies = Vec::new();
     for (code, name) in &heads {
         if let Some(a) = trinhky_store::directory::agency_by_code(state.store.db(), code).await? {
-            for (u, role, title) in trinhky_store::accounts::agency_members(state.store.db(), a.id).await? {
+            for (u, role, title) in
+                trinhky_store::accounts::agency_members(state.store.db(), a.id).await?
+            {
                 if role == Role::DeputyHead {
                     deputies.push(context! { agency => code.clone(), agency_name => name.clone(), username => u.username, name => u.full_name, title });
                 }
@@ -231,19 +348,60 @@ pub struct DelegateForm {
     valid_to: String,
 }
 
-pub async fn delegate(State(state): State<AppState>, User(auth): User, Form(f): Form<DelegateForm>) -> PageResult {
+pub async fn delegate(
+    State(state): State<AppState>,
+    User(auth): User,
+    Form(f): Form<DelegateForm>,
+) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
     let Some((agency, deputy)) = f.deputy.split_once('/') else {
-        return delegations_page(&state, &auth, Some((false, "Chọn cấp phó.".into())), StatusCode::BAD_REQUEST).await;
+        return delegations_page(
+            &state,
+            &auth,
+            Some((false, "Chọn cấp phó.".into())),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     let from = NaiveDate::parse_from_str(&f.valid_from, "%Y-%m-%d");
-    let to = if f.valid_to.trim().is_empty() { Ok(None) } else { NaiveDate::parse_from_str(&f.valid_to, "%Y-%m-%d").map(Some) };
-    let (Ok(from), Ok(to)) = (from, to) else {
-        return delegations_page(&state, &auth, Some((false, "Ngày không hợp lệ.".into())), StatusCode::BAD_REQUEST).await;
+    let to = if f.valid_to.trim().is_empty() {
+        Ok(None)
+    } else {
+        NaiveDate::parse_from_str(&f.valid_to, "%Y-%m-%d").map(Some)
     };
-    match uc::delegate(&state.store, &auth.principal, agency, deputy, Authority::Kt, from, to, None).await {
-        Ok(()) => delegations_page(&state, &auth, Some((true, "Đã giao quyền ký thay.".into())), StatusCode::OK).await,
-        Err(AppError::Invalid(m)) => delegations_page(&state, &auth, Some((false, m)), StatusCode::BAD_REQUEST).await,
+    let (Ok(from), Ok(to)) = (from, to) else {
+        return delegations_page(
+            &state,
+            &auth,
+            Some((false, "Ngày không hợp lệ.".into())),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    match uc::delegate(
+        &state.store,
+        &auth.principal,
+        agency,
+        deputy,
+        Authority::Kt,
+        from,
+        to,
+        None,
+    )
+    .await
+    {
+        Ok(()) => {
+            delegations_page(
+                &state,
+                &auth,
+                Some((true, "Đã giao quyền ký thay.".into())),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::Invalid(m)) => {
+            delegations_page(&state, &auth, Some((false, m)), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -286,13 +444,26 @@ pub struct HistoryOut {
 
 async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<DocumentOut, ApiError> {
     let actor = uc::actor(&state.store, &auth.principal).await?;
-    let actions = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now()).into_iter().map(|t| t.action.clone()).collect();
+    let actions = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
+        .into_iter()
+        .map(|t| t.action.clone())
+        .collect();
     let history = uc::history(&state.store, l.instance.id)
         .await?
         .into_iter()
-        .map(|(t, name)| HistoryOut { action: t.action, from: t.from_state, to: t.to_state, actor: name, comment: t.comment, authority: t.authority, at: t.at })
+        .map(|(t, name)| HistoryOut {
+            action: t.action,
+            from: t.from_state,
+            to: t.to_state,
+            actor: name,
+            comment: t.comment,
+            authority: t.authority,
+            at: t.at,
+        })
         .collect();
-    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?.map(|n| n.number);
+    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
+        .await?
+        .map(|n| n.number);
     Ok(DocumentOut {
         number,
         id: l.document.id,
@@ -315,11 +486,20 @@ async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<Docume
     })
 }
 
-pub async fn api_inbox(State(state): State<AppState>, ApiUser(auth): ApiUser) -> Result<Json<Vec<uc::WorkItem>>, ApiError> {
-    Ok(Json(uc::inbox(&state.store, &state.registry, &auth.principal).await?))
+pub async fn api_inbox(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+) -> Result<Json<Vec<uc::WorkItem>>, ApiError> {
+    Ok(Json(
+        uc::inbox(&state.store, &state.registry, &auth.principal).await?,
+    ))
 }
 
-pub async fn api_get(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>) -> Result<Json<DocumentOut>, ApiError> {
+pub async fn api_get(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DocumentOut>, ApiError> {
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
@@ -329,12 +509,28 @@ pub struct CreateIn {
     doc_type: Option<String>,
 }
 
-pub async fn api_create(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>, headers: HeaderMap, body: Option<Json<CreateIn>>) -> Result<(StatusCode, Json<DocumentOut>), ApiError> {
+pub async fn api_create(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+    headers: HeaderMap,
+    body: Option<Json<CreateIn>>,
+) -> Result<(StatusCode, Json<DocumentOut>), ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let doc_type = body.and_then(|b| b.0.doc_type);
-    let doc = uc::create_from_assignment(&state.store, &state.registry, &auth.principal, id, doc_type.as_deref()).await?;
+    let doc = uc::create_from_assignment(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        doc_type.as_deref(),
+    )
+    .await?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, doc.id).await?;
-    Ok((StatusCode::CREATED, Json(document_out(&state, &auth, l).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(document_out(&state, &auth, l).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -351,10 +547,30 @@ pub struct EditIn {
     note: Option<String>,
 }
 
-pub async fn api_edit(State(state): State<AppState>, ApiUser(auth): ApiUser, Path(id): Path<i32>, headers: HeaderMap, Json(b): Json<EditIn>) -> Result<Json<DocumentOut>, ApiError> {
+pub async fn api_edit(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+    headers: HeaderMap,
+    Json(b): Json<EditIn>,
+) -> Result<Json<DocumentOut>, ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    let content = Content { title: b.title, body: b.body, addressees: b.addressees, recipients: b.recipients };
-    uc::edit(&state.store, &state.registry, &auth.principal, id, b.expected_version, content, b.note.as_deref().unwrap_or("Chỉnh sửa qua API")).await?;
+    let content = Content {
+        title: b.title,
+        body: b.body,
+        addressees: b.addressees,
+        recipients: b.recipients,
+    };
+    uc::edit(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        b.expected_version,
+        content,
+        b.note.as_deref().unwrap_or("Chỉnh sửa qua API"),
+    )
+    .await?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
@@ -366,36 +582,90 @@ pub struct ActIn {
     pin: Option<String>,
 }
 
-pub async fn api_act(State(state): State<AppState>, ApiUser(auth): ApiUser, Path((id, action)): Path<(i32, String)>, headers: HeaderMap, Json(b): Json<ActIn>) -> Result<Json<DocumentOut>, ApiError> {
+pub async fn api_act(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path((id, action)): Path<(i32, String)>,
+    headers: HeaderMap,
+    Json(b): Json<ActIn>,
+) -> Result<Json<DocumentOut>, ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    let req = ActRequest { comment: b.comment, pin: b.pin, attachments: 0, expected_version: b.expected_version };
-    uc::act(&state.store, &state.registry, &auth.principal, id, &action, req, Utc::now()).await?;
+    let req = ActRequest {
+        comment: b.comment,
+        pin: b.pin,
+        attachments: 0,
+        expected_version: b.expected_version,
+    };
+    uc::act(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        &action,
+        req,
+        Utc::now(),
+    )
+    .await?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
 
 /// A page of the document as PNG ("1.png" …), so a head sees it before signing without a PDF
 /// plugin. Drafts carry the DỰ THẢO watermark.
-pub async fn preview(State(state): State<AppState>, auth: Option<axum::Extension<Auth>>, Path((id, page)): Path<(i32, String)>) -> Result<Response, WebError> {
+pub async fn preview(
+    State(state): State<AppState>,
+    auth: Option<axum::Extension<Auth>>,
+    Path((id, page)): Path<(i32, String)>,
+) -> Result<Response, WebError> {
     // An image: answer 401 rather than redirecting to the login form.
-    let Some(axum::Extension(auth)) = auth else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
-    let n: usize = page.trim_end_matches(".png").parse().map_err(|_| WebError::NotFound)?;
+    let Some(axum::Extension(auth)) = auth else {
+        return Ok(StatusCode::UNAUTHORIZED.into_response());
+    };
+    let n: usize = page
+        .trim_end_matches(".png")
+        .parse()
+        .map_err(|_| WebError::NotFound)?;
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
     let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
-    let png = pages.into_iter().nth(n.saturating_sub(1)).filter(|_| n > 0).ok_or(WebError::NotFound)?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "image/png"), (axum::http::header::CACHE_CONTROL, "private, no-store")], png).into_response())
+    let png = pages
+        .into_iter()
+        .nth(n.saturating_sub(1))
+        .filter(|_| n > 0)
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "private, no-store"),
+        ],
+        png,
+    )
+        .into_response())
 }
 
 /// The newest rendered or signed PDF of a document.
-pub async fn pdf(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> Result<Response, WebError> {
+pub async fn pdf(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+) -> Result<Response, WebError> {
     let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
-    let file = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?.ok_or(WebError::NotFound)?;
-    let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256).await?.ok_or(WebError::NotFound)?;
-    let name = format!("attachment; filename=\"van-ban-{}-{}.pdf\"", l.document.id, file.kind);
+    let file = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let name = format!(
+        "attachment; filename=\"van-ban-{}-{}.pdf\"",
+        l.document.id, file.kind
+    );
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
             (axum::http::header::CONTENT_DISPOSITION, name),
         ],
         blob.data,

@@ -10,7 +10,9 @@ use trinhky_app::auth::LoginError;
 #[derive(Debug)]
 pub enum WebError {
     /// Not logged in: pages redirect to the login form, the API answers 401.
-    Unauthenticated { api: bool },
+    Unauthenticated {
+        api: bool,
+    },
     /// Logged in but not allowed (also used for things outside the user's agency, so that
     /// existence is not revealed).
     Forbidden(String),
@@ -87,7 +89,15 @@ pub fn page_response(e: WebError, templates: &crate::render::Templates) -> Respo
     let status = e.status();
     let request_id = log_if_internal(&e);
     let body = templates.error_page(status.as_u16(), &e.message(), request_id.as_deref());
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], body).into_response()
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Renders an error as JSON for the API.
@@ -110,7 +120,9 @@ pub fn api_response(e: WebError) -> Response {
 
 fn log_if_internal(e: &WebError) -> Option<String> {
     if let WebError::Internal(detail) = e {
-        let id = trinhky_app::auth::random_bytes::<8>().map(hex::encode).unwrap_or_else(|_| "unknown".into());
+        let id = trinhky_app::auth::random_bytes::<8>()
+            .map(hex::encode)
+            .unwrap_or_else(|_| "unknown".into());
         tracing::error!(request_id = %id, error = %detail, "request failed");
         Some(id)
     } else {

@@ -1,10 +1,10 @@
 //! Pages of directive intake (Văn phòng UBND): upload, review side by side with the source,
 //! edit, confirm.
 
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use trinhky_app::directive_intake::{self, TaskDecision, kind_str, parse_kind, proposed_decisions};
 use trinhky_domain::Role;
@@ -20,11 +20,19 @@ type PageResult = Result<Response, WebError>;
 /// Intake is the province office's job: its clerks and drafters (chuyên viên tổng hợp).
 fn require_intake(auth: &Auth) -> Result<String, WebError> {
     let p = &auth.principal;
-    let po = p.province_office.clone().ok_or(WebError::Forbidden(String::new()))?;
-    if p.has_role(&po, Role::Clerk) || p.has_role(&po, Role::Drafter) || p.has_role(&po, Role::Admin) {
+    let po = p
+        .province_office
+        .clone()
+        .ok_or(WebError::Forbidden(String::new()))?;
+    if p.has_role(&po, Role::Clerk)
+        || p.has_role(&po, Role::Drafter)
+        || p.has_role(&po, Role::Admin)
+    {
         Ok(po)
     } else {
-        Err(WebError::Forbidden("Chỉ Văn phòng UBND tỉnh tiếp nhận văn bản chỉ đạo.".into()))
+        Err(WebError::Forbidden(
+            "Chỉ Văn phòng UBND tỉnh tiếp nhận văn bản chỉ đạo.".into(),
+        ))
     }
 }
 
@@ -36,7 +44,12 @@ const KINDS: [(&str, &str); 5] = [
     ("conditional", "Có điều kiện"),
 ];
 
-async fn list_page(state: &AppState, auth: &Auth, error: Option<String>, status: StatusCode) -> PageResult {
+async fn list_page(
+    state: &AppState,
+    auth: &Auth,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let list = intake::recent_directives(state.store.db(), 50).await?;
     let rows: Vec<minijinja::Value> = list
         .iter()
@@ -60,7 +73,11 @@ pub async fn list(State(state): State<AppState>, User(auth): User) -> PageResult
     list_page(&state, &auth, None, StatusCode::OK).await
 }
 
-pub async fn upload(State(state): State<AppState>, User(auth): User, mut multipart: Multipart) -> PageResult {
+pub async fn upload(
+    State(state): State<AppState>,
+    User(auth): User,
+    mut multipart: Multipart,
+) -> PageResult {
     require_intake(&auth)?;
     let mut csrf: Option<String> = None;
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -81,7 +98,8 @@ pub async fn upload(State(state): State<AppState>, User(auth): User, mut multipa
                     Ok(b) => file = Some((name, b.to_vec())),
                     Err(e) => {
                         let msg = format!("Không đọc được tệp tải lên: {}", e.body_text());
-                        return list_page(&state, &auth, Some(msg), StatusCode::PAYLOAD_TOO_LARGE).await;
+                        return list_page(&state, &auth, Some(msg), StatusCode::PAYLOAD_TOO_LARGE)
+                            .await;
                     }
                 }
             }
@@ -90,12 +108,34 @@ pub async fn upload(State(state): State<AppState>, User(auth): User, mut multipa
     }
     auth.check_csrf(csrf.as_deref())?;
     let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
-        return list_page(&state, &auth, Some("Chưa chọn tệp văn bản.".into()), StatusCode::BAD_REQUEST).await;
+        return list_page(
+            &state,
+            &auth,
+            Some("Chưa chọn tệp văn bản.".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
-    match directive_intake::upload(&state.store, &auth.principal.actor(), &name, &bytes, trinhky_app::today_vn()).await {
+    match directive_intake::upload(
+        &state.store,
+        &auth.principal.actor(),
+        &name,
+        &bytes,
+        trinhky_app::today_vn(),
+    )
+    .await
+    {
         Ok(d) => Ok(Redirect::to(&format!("/directives/{}", d.id)).into_response()),
         Err(e) => match WebError::from(e) {
-            WebError::BadRequest(m) => list_page(&state, &auth, Some(format!("Không tiếp nhận được văn bản. {m}")), StatusCode::UNPROCESSABLE_ENTITY).await,
+            WebError::BadRequest(m) => {
+                list_page(
+                    &state,
+                    &auth,
+                    Some(format!("Không tiếp nhận được văn bản. {m}")),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
             other => Err(other),
         },
     }
@@ -103,11 +143,18 @@ pub async fn upload(State(state): State<AppState>, User(auth): User, mut multipa
 
 /// The source text as HTML with each task's sentences highlighted (escaped piece by piece).
 fn highlighted(text: &str, spans: &[(usize, usize, usize)]) -> String {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     let mut spans: Vec<(usize, usize, usize)> = spans
         .iter()
         .copied()
-        .filter(|(s, e, _)| s < e && *e <= text.len() && text.is_char_boundary(*s) && text.is_char_boundary(*e))
+        .filter(|(s, e, _)| {
+            s < e && *e <= text.len() && text.is_char_boundary(*s) && text.is_char_boundary(*e)
+        })
         .collect();
     spans.sort();
     let mut out = String::with_capacity(text.len() + spans.len() * 40);
@@ -126,13 +173,28 @@ fn highlighted(text: &str, spans: &[(usize, usize, usize)]) -> String {
     out
 }
 
-async fn review_page(state: &AppState, auth: &Auth, id: i32, decisions: Option<Vec<TaskDecision>>, error: Option<String>, status: StatusCode) -> PageResult {
-    let p = directive_intake::proposal(&state.store, id).await.map_err(|e| match e {
-        trinhky_app::AppError::Invalid(_) => WebError::NotFound,
-        other => other.into(),
-    })?;
+async fn review_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+    decisions: Option<Vec<TaskDecision>>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let p = directive_intake::proposal(&state.store, id)
+        .await
+        .map_err(|e| match e {
+            trinhky_app::AppError::Invalid(_) => WebError::NotFound,
+            other => other.into(),
+        })?;
     let decisions = decisions.unwrap_or_else(|| proposed_decisions(&p.parsed, &p.resolved));
-    let spans: Vec<(usize, usize, usize)> = p.parsed.tasks.iter().enumerate().map(|(i, t)| (t.span.0, t.span.1, i)).collect();
+    let spans: Vec<(usize, usize, usize)> = p
+        .parsed
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.span.0, t.span.1, i))
+        .collect();
     let tasks: Vec<minijinja::Value> = decisions
         .iter()
         .filter_map(|d| {
@@ -151,7 +213,10 @@ async fn review_page(state: &AppState, auth: &Auth, id: i32, decisions: Option<V
             })
         })
         .collect();
-    let kinds: Vec<minijinja::Value> = KINDS.iter().map(|(v, l)| context! { value => *v, label => *l }).collect();
+    let kinds: Vec<minijinja::Value> = KINDS
+        .iter()
+        .map(|(v, l)| context! { value => *v, label => *l })
+        .collect();
     let confirmed = p.directive.status != "review";
     let assignments: Vec<minijinja::Value> = if confirmed {
         intake::assignments_of(state.store.db(), id)
@@ -187,20 +252,35 @@ async fn review_page(state: &AppState, auth: &Auth, id: i32, decisions: Option<V
     Ok((status, Html(body)).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+) -> PageResult {
     require_intake(&auth)?;
     review_page(&state, &auth, id, None, None, StatusCode::OK).await
 }
 
 fn split_codes(s: &str) -> Vec<String> {
-    s.split([',', ';', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    s.split([',', ';', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
-pub async fn confirm(State(state): State<AppState>, User(auth): User, Path(id): Path<i32>, Form(fields): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn confirm(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
     require_intake(&auth)?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     auth.check_csrf(get("csrf_token").as_deref())?;
-    let p = directive_intake::proposal(&state.store, id).await.map_err(|_| WebError::NotFound)?;
+    let p = directive_intake::proposal(&state.store, id)
+        .await
+        .map_err(|_| WebError::NotFound)?;
     let mut decisions = Vec::new();
     let mut problems = Vec::new();
     for (i, t) in p.parsed.tasks.iter().enumerate() {
@@ -216,7 +296,10 @@ pub async fn confirm(State(state): State<AppState>, User(auth): User, Path(id): 
             match chrono::NaiveDate::parse_from_str(last_raw.trim(), "%Y-%m-%d") {
                 Ok(d) => Some(d),
                 Err(_) => {
-                    problems.push(format!("Nhiệm vụ {}: ngày \"{last_raw}\" không hợp lệ.", t.reference));
+                    problems.push(format!(
+                        "Nhiệm vụ {}: ngày \"{last_raw}\" không hợp lệ.",
+                        t.reference
+                    ));
                     None
                 }
             }
@@ -234,13 +317,29 @@ pub async fn confirm(State(state): State<AppState>, User(auth): User, Path(id): 
         });
     }
     if !problems.is_empty() {
-        return review_page(&state, &auth, id, Some(decisions), Some(problems.join(" ")), StatusCode::BAD_REQUEST).await;
+        return review_page(
+            &state,
+            &auth,
+            id,
+            Some(decisions),
+            Some(problems.join(" ")),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     }
     match directive_intake::confirm(&state.store, &auth.principal.actor(), id, &decisions).await {
         Ok(_) => Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
         Err(e) => match WebError::from(e) {
             WebError::BadRequest(m) | WebError::Conflict(m) => {
-                review_page(&state, &auth, id, Some(decisions), Some(m), StatusCode::BAD_REQUEST).await
+                review_page(
+                    &state,
+                    &auth,
+                    id,
+                    Some(decisions),
+                    Some(m),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
             }
             other => Err(other),
         },

@@ -5,9 +5,9 @@
 
 mod api;
 mod auth;
+mod documents;
 pub mod error;
 mod intake;
-mod documents;
 mod openapi;
 mod pages;
 mod render;
@@ -30,9 +30,15 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/me", get(api::me))
         .route("/agencies", get(api::agencies))
-        .route("/agencies/{code}/members", get(api::members).post(api::add_member))
+        .route(
+            "/agencies/{code}/members",
+            get(api::members).post(api::add_member),
+        )
         .route("/documents", get(documents::api_inbox))
-        .route("/documents/{id}", get(documents::api_get).put(documents::api_edit))
+        .route(
+            "/documents/{id}",
+            get(documents::api_get).put(documents::api_edit),
+        )
         .route("/documents/{id}/actions/{action}", post(documents::api_act))
         .route("/assignments/{id}/documents", post(documents::api_create))
         .route("/openapi.json", get(openapi::document));
@@ -43,7 +49,12 @@ pub fn router(state: AppState) -> Router {
         .route("/directory", get(pages::directory))
         .route("/agencies/{code}", get(pages::agency))
         .route("/agencies/{code}/users", post(pages::agency_add_user))
-        .route("/directives", get(intake::list).post(intake::upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .route(
+            "/directives",
+            get(intake::list)
+                .post(intake::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/directives/{id}", get(intake::show))
         .route("/directives/{id}/confirm", post(intake::confirm))
         .route("/documents/{id}", get(documents::show))
@@ -53,19 +64,29 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}/preview/{page}", get(documents::preview))
         .route("/documents/{id}/pdf", get(documents::pdf))
         .route("/assignments/{id}/documents", post(documents::create))
-        .route("/delegations", get(documents::delegations).post(documents::delegate))
+        .route(
+            "/delegations",
+            get(documents::delegations).post(documents::delegate),
+        )
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::resolve_principal))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_principal,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }
 
 /// Builds the state from settings and an open store.
-pub fn state(settings: Arc<Settings>, store: Store, registry: Arc<trinhky_app::registry::Registry>) -> AppState {
+pub fn state(
+    settings: Arc<Settings>,
+    store: Store,
+    registry: Arc<trinhky_app::registry::Registry>,
+) -> AppState {
     AppState::new(settings, store, registry)
 }
 
@@ -75,7 +96,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

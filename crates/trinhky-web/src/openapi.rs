@@ -16,7 +16,8 @@ fn op(summary: &str, ok: &str, body: Option<Value>) -> Value {
         }
     });
     if let Some(b) = body {
-        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
+        o["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": b}}});
     }
     o
 }

@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
-use axum::{Extension, Form};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use chrono::{Duration, Utc};
 use minijinja::context;
 use serde::Deserialize;
@@ -16,13 +16,18 @@ use trinhky_store::{accounts, directory};
 
 use crate::auth::{Auth, User, Via};
 use crate::error::WebError;
-use crate::security::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, read_cookie, secure, tokens_match};
+use crate::security::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, read_cookie, secure, tokens_match,
+};
 use crate::state::AppState;
 
 type PageResult = Result<Response, WebError>;
 
 fn html(state: &AppState, name: &str, ctx: minijinja::Value) -> PageResult {
-    let body = state.templates.render(name, ctx).map_err(WebError::Internal)?;
+    let body = state
+        .templates
+        .render(name, ctx)
+        .map_err(WebError::Internal)?;
     Ok(Html(body).into_response())
 }
 
@@ -38,7 +43,10 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
     let role_labels: Vec<&str> = roles.iter().map(|r| r.label_vi()).collect();
     let mut links = vec![context! { href => "/", label => "Việc của tôi" }];
     if let Some(po) = p.province_office.as_deref() {
-        if p.has_role(po, Role::Clerk) || p.has_role(po, Role::Drafter) || p.has_role(po, Role::Admin) {
+        if p.has_role(po, Role::Clerk)
+            || p.has_role(po, Role::Drafter)
+            || p.has_role(po, Role::Admin)
+        {
             links.push(context! { href => "/directives", label => "Văn bản chỉ đạo" });
         }
     }
@@ -48,7 +56,9 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
     links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
     for (code, _) in p.agencies() {
         if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {
-            links.push(context! { href => format!("/agencies/{code}"), label => format!("Cán bộ {code}") });
+            links.push(
+                context! { href => format!("/agencies/{code}"), label => format!("Cán bộ {code}") },
+            );
         }
     }
     context! {
@@ -72,15 +82,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     .await;
     match ready {
-        Ok(true) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ready", "database": "ok"}))).into_response(),
+        Ok(true) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ready", "database": "ok"})),
+        )
+            .into_response(),
         Ok(false) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "not_ready", "database": "migrations pending"})),
+            axum::Json(
+                serde_json::json!({"status": "not_ready", "database": "migrations pending"}),
+            ),
         )
             .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "not_ready", "database": "unreachable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "not_ready", "database": "unreachable"})),
+            )
                 .into_response()
         }
     }
@@ -88,14 +107,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 pub async fn static_file(Path(file): Path<String>) -> Response {
     let (body, ctype): (&'static [u8], &str) = match file.as_str() {
-        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        "app.css" => (
+            include_bytes!("../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
         "logo.svg" => (include_bytes!("../static/logo.svg"), "image/svg+xml"),
         _ => return WebError::NotFound.into_response(),
     };
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_str(ctype).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(ctype)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         body,
     )
@@ -110,25 +139,46 @@ fn client_ip(conn: Option<&ConnectInfo<SocketAddr>>) -> String {
     conn.map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
 }
 
-fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<String>, username: &str) -> PageResult {
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<String>,
+    username: &str,
+) -> PageResult {
     // Reuse the token already bound to this browser: a second tab, or an image request bounced
     // to /login, must not invalidate the form the user is filling in.
-    let existing = read_cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let existing = read_cookie(headers, LOGIN_CSRF_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
     let csrf = match existing {
         Some(t) => t,
         None => new_token().map_err(|e| WebError::Internal(e.to_string()))?,
     };
     let body = state
         .templates
-        .render("login.html", context! { csrf_token => csrf.clone(), error, username, page_title => "Đăng nhập" })
+        .render(
+            "login.html",
+            context! { csrf_token => csrf.clone(), error, username, page_title => "Đăng nhập" },
+        )
         .map_err(WebError::Internal)?;
-    let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), headers);
+    let sec = secure(
+        state.settings.secure_cookies,
+        state.settings.base_url.as_deref(),
+        headers,
+    );
     let mut res = (status, Html(body)).into_response();
-    res.headers_mut().append(header::SET_COOKIE, cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, sec));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, sec),
+    );
     Ok(res)
 }
 
-pub async fn login_form(State(state): State<AppState>, auth: Option<Extension<Auth>>, headers: HeaderMap) -> PageResult {
+pub async fn login_form(
+    State(state): State<AppState>,
+    auth: Option<Extension<Auth>>,
+    headers: HeaderMap,
+) -> PageResult {
     if auth.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
@@ -158,21 +208,48 @@ pub async fn login_submit(
     }
     let ttl = Duration::minutes(state.settings.session_ttl_minutes);
     let ip = client_ip(conn.as_ref().map(|c| &c.0));
-    match login(&state.store, &form.username, &form.password, &ip, ttl, Utc::now()).await {
+    match login(
+        &state.store,
+        &form.username,
+        &form.password,
+        &ip,
+        ttl,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(session) => {
-            let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), &headers);
+            let sec = secure(
+                state.settings.secure_cookies,
+                state.settings.base_url.as_deref(),
+                &headers,
+            );
             let mut res = Redirect::to("/").into_response();
-            res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, &session.token, ttl.num_seconds(), sec));
-            res.headers_mut().append(header::SET_COOKIE, cookie(LOGIN_CSRF_COOKIE, "", 0, sec));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                cookie(SESSION_COOKIE, &session.token, ttl.num_seconds(), sec),
+            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, cookie(LOGIN_CSRF_COOKIE, "", 0, sec));
             Ok(res)
         }
         Err(e) => {
             let web: WebError = e.into();
             match web {
-                WebError::BadRequest(msg) => login_page(&state, &headers, StatusCode::UNAUTHORIZED, Some(msg), &form.username),
-                WebError::TooManyRequests(msg) => {
-                    login_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(msg), &form.username)
-                }
+                WebError::BadRequest(msg) => login_page(
+                    &state,
+                    &headers,
+                    StatusCode::UNAUTHORIZED,
+                    Some(msg),
+                    &form.username,
+                ),
+                WebError::TooManyRequests(msg) => login_page(
+                    &state,
+                    &headers,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(msg),
+                    &form.username,
+                ),
                 other => Err(other),
             }
         }
@@ -184,14 +261,24 @@ pub struct CsrfForm {
     csrf_token: Option<String>,
 }
 
-pub async fn logout(State(state): State<AppState>, User(auth): User, headers: HeaderMap, Form(form): Form<CsrfForm>) -> PageResult {
+pub async fn logout(
+    State(state): State<AppState>,
+    User(auth): User,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
     auth.check_csrf(form.csrf_token.as_deref())?;
     if let Via::Session { token_hash, .. } = &auth.via {
         end_session(&state.store, token_hash, &auth.principal.user.username).await?;
     }
-    let sec = secure(state.settings.secure_cookies, state.settings.base_url.as_deref(), &headers);
+    let sec = secure(
+        state.settings.secure_cookies,
+        state.settings.base_url.as_deref(),
+        &headers,
+    );
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, sec));
+    res.headers_mut()
+        .append(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, sec));
     Ok(res)
 }
 
@@ -202,7 +289,12 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
         .iter()
         .map(|m| context! { agency_code => m.agency_code.clone(), agency_name => m.agency_name.clone(), role => m.role.label_vi(), title => m.title.clone() })
         .collect();
-    let mut agency_ids: Vec<i32> = auth.principal.memberships.iter().map(|m| m.agency_id).collect();
+    let mut agency_ids: Vec<i32> = auth
+        .principal
+        .memberships
+        .iter()
+        .map(|m| m.agency_id)
+        .collect();
     agency_ids.sort_unstable();
     agency_ids.dedup();
     let today = trinhky_app::today_vn();
@@ -237,7 +329,11 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
             }
         })
         .collect();
-    html(&state, "home.html", context! { nav => nav(&auth), memberships, work, documents, page_title => "Việc của tôi" })
+    html(
+        &state,
+        "home.html",
+        context! { nav => nav(&auth), memberships, work, documents, page_title => "Việc của tôi" },
+    )
 }
 
 pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageResult {
@@ -252,19 +348,33 @@ pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageR
         .iter()
         .map(|g| context! { code => g.code.clone(), name => g.name.clone(), members => g.members.join(", ") })
         .collect();
-    html(&state, "directory.html", context! { nav => nav(&auth), agencies => rows, groups, page_title => "Danh bạ cơ quan" })
+    html(
+        &state,
+        "directory.html",
+        context! { nav => nav(&auth), agencies => rows, groups, page_title => "Danh bạ cơ quan" },
+    )
 }
 
 /// An agency's staff and roles: only its own members may see it. Unknown codes answer the same
 /// 403 as foreign ones, so the page does not reveal what exists.
-async fn own_agency(state: &AppState, auth: &Auth, code: &str) -> Result<trinhky_store::entities::agency::Model, WebError> {
+async fn own_agency(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+) -> Result<trinhky_store::entities::agency::Model, WebError> {
     if !auth.principal.belongs_to(code) {
         return Err(WebError::Forbidden(String::new()));
     }
-    directory::agency_by_code(state.store.db(), code).await?.ok_or(WebError::Forbidden(String::new()))
+    directory::agency_by_code(state.store.db(), code)
+        .await?
+        .ok_or(WebError::Forbidden(String::new()))
 }
 
-pub async fn agency(State(state): State<AppState>, User(auth): User, Path(code): Path<String>) -> PageResult {
+pub async fn agency(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(code): Path<String>,
+) -> PageResult {
     let agency = own_agency(&state, &auth, &code).await?;
     agency_page(&state, &auth, &agency, None, StatusCode::OK).await
 }
@@ -281,7 +391,10 @@ async fn agency_page(
         .iter()
         .map(|(u, r, t)| context! { username => u.username.clone(), full_name => u.full_name.clone(), email => u.email.clone(), role => r.label_vi(), title => t.clone(), active => u.active })
         .collect();
-    let roles: Vec<minijinja::Value> = Role::ALL.iter().map(|r| context! { value => r.as_str(), label => r.label_vi() }).collect();
+    let roles: Vec<minijinja::Value> = Role::ALL
+        .iter()
+        .map(|r| context! { value => r.as_str(), label => r.label_vi() })
+        .collect();
     let can_manage = auth.principal.has_role(&agency.code, Role::Admin);
     let (ok, msg) = message.map_or((false, None), |(ok, m)| (ok, Some(m)));
     let body = state
@@ -323,12 +436,25 @@ pub async fn agency_add_user(
     auth.check_csrf(form.csrf_token.as_deref())?;
     let agency = own_agency(&state, &auth, &code).await?;
     if !auth.principal.has_role(&code, Role::Admin) {
-        return Err(WebError::Forbidden("Chỉ quản trị hệ thống của cơ quan mới được thêm cán bộ.".into()));
+        return Err(WebError::Forbidden(
+            "Chỉ quản trị hệ thống của cơ quan mới được thêm cán bộ.".into(),
+        ));
     }
     let Ok(role) = form.role.parse::<Role>() else {
-        return agency_page(&state, &auth, &agency, Some((false, "Vai trò không hợp lệ.".into())), StatusCode::BAD_REQUEST).await;
+        return agency_page(
+            &state,
+            &auth,
+            &agency,
+            Some((false, "Vai trò không hợp lệ.".into())),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
-    let title = if form.title.trim().is_empty() { role.label_vi().to_owned() } else { form.title.clone() };
+    let title = if form.title.trim().is_empty() {
+        role.label_vi().to_owned()
+    } else {
+        form.title.clone()
+    };
     let new = NewUser {
         username: form.username.clone(),
         full_name: form.full_name.clone(),
@@ -345,11 +471,17 @@ pub async fn agency_add_user(
             let web: WebError = e.into();
             match web {
                 WebError::BadRequest(m) | WebError::Conflict(m) => {
-                    agency_page(&state, &auth, &agency, Some((false, m)), StatusCode::BAD_REQUEST).await
+                    agency_page(
+                        &state,
+                        &auth,
+                        &agency,
+                        Some((false, m)),
+                        StatusCode::BAD_REQUEST,
+                    )
+                    .await
                 }
                 other => Err(other),
             }
         }
     }
 }
-

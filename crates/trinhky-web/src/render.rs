@@ -7,12 +7,24 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("agency.html", include_str!("../templates/agency.html")),
-    ("directory.html", include_str!("../templates/directory.html")),
+    (
+        "directory.html",
+        include_str!("../templates/directory.html"),
+    ),
     ("error.html", include_str!("../templates/error.html")),
-    ("directives.html", include_str!("../templates/directives.html")),
-    ("directive.html", include_str!("../templates/directive.html")),
+    (
+        "directives.html",
+        include_str!("../templates/directives.html"),
+    ),
+    (
+        "directive.html",
+        include_str!("../templates/directive.html"),
+    ),
     ("document.html", include_str!("../templates/document.html")),
-    ("delegations.html", include_str!("../templates/delegations.html")),
+    (
+        "delegations.html",
+        include_str!("../templates/delegations.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -52,7 +64,12 @@ impl Templates {
     }
 
     pub fn error_page(&self, status: u16, message: &str, request_id: Option<&str>) -> String {
-        self.render("error.html", context! { status, message, request_id, page_title => "Lỗi" })
-            .unwrap_or_else(|_| format!("<!doctype html><meta charset=utf-8><title>Lỗi {status}</title><p>{status}"))
+        self.render(
+            "error.html",
+            context! { status, message, request_id, page_title => "Lỗi" },
+        )
+        .unwrap_or_else(|_| {
+            format!("<!doctype html><meta charset=utf-8><title>Lỗi {status}</title><p>{status}")
+        })
     }
 }

@@ -17,6 +17,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Arc<Settings>, store: Store, registry: Arc<Registry>) -> Self {
-        AppState { settings, store, registry, templates: Arc::new(Templates::new()) }
+        AppState {
+            settings,
+            store,
+            registry,
+            templates: Arc::new(Templates::new()),
+        }
     }
 }

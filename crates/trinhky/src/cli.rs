@@ -227,7 +227,9 @@ pub enum AuditCmd {
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TRINHKY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -243,7 +245,11 @@ pub async fn open_store(settings: &Settings) -> Result<Store> {
 
 /// A progress bar on a terminal, hidden otherwise.
 pub fn progress(len: u64, what: &str) -> ProgressBar {
-    let pb = if std::io::stderr().is_terminal() { ProgressBar::new(len) } else { ProgressBar::hidden() };
+    let pb = if std::io::stderr().is_terminal() {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
     pb.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -254,7 +260,9 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
 }
 
 fn cli_actor() -> String {
-    let who = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     format!("cli:{who}")
 }
 
@@ -274,14 +282,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             println!("migrations applied: {n} (database is up to date)");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Directory(DirectoryCmd::Import { file }) => directory_import(&settings, &file).await,
+        Command::Directory(DirectoryCmd::Import { file }) => {
+            directory_import(&settings, &file).await
+        }
         Command::User(UserCmd::Add(args)) => user_add(&settings, args).await,
         Command::User(UserCmd::Token { username, name }) => {
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            let token = trinhky_app::auth::create_api_token(&store, &cli_actor(), &username, &name).await?;
+            let token =
+                trinhky_app::auth::create_api_token(&store, &cli_actor(), &username, &name).await?;
             println!("{token}");
-            eprintln!("API token for {username} created. It is shown once; send it as `Authorization: Bearer <token>`.");
+            eprintln!(
+                "API token for {username} created. It is shown once; send it as `Authorization: Bearer <token>`."
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
@@ -303,17 +316,35 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             a.reason,
             a.location,
         ),
-        Command::Render { template, data, output, png } => crate::pdfcmd::render(&settings, &template, &data, &output, png.as_deref()),
-        Command::Verify { file, trust, json } => crate::pdfcmd::verify(&settings, &file, &trust, json),
+        Command::Render {
+            template,
+            data,
+            output,
+            png,
+        } => crate::pdfcmd::render(&settings, &template, &data, &output, png.as_deref()),
+        Command::Verify { file, trust, json } => {
+            crate::pdfcmd::verify(&settings, &file, &trust, json)
+        }
         Command::Workflow(WorkflowCmd::Check { paths }) => {
-            let paths = if paths.is_empty() { vec![settings.workflows_dir.clone()] } else { paths };
+            let paths = if paths.is_empty() {
+                vec![settings.workflows_dir.clone()]
+            } else {
+                paths
+            };
             let (defs, errors) = trinhky_app::registry::check_paths(&paths)?;
             for e in &errors {
                 println!("{e}");
             }
             if errors.is_empty() {
                 for d in &defs {
-                    println!("ok  {} (version {}, {} states, {} transitions) — {}", d.id, d.version, d.states.len(), d.transitions.len(), d.file);
+                    println!(
+                        "ok  {} (version {}, {} states, {} transitions) — {}",
+                        d.id,
+                        d.version,
+                        d.states.len(),
+                        d.transitions.len(),
+                        d.file
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -321,7 +352,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Command::Directive(DirectiveCmd::Parse { file, json }) => crate::directive::parse(&file, json),
+        Command::Directive(DirectiveCmd::Parse { file, json }) => {
+            crate::directive::parse(&file, json)
+        }
         Command::Directive(DirectiveCmd::Import { file, yes }) => {
             let store = open_store(&settings).await?;
             store.migrate().await?;
@@ -334,10 +367,15 @@ async fn directory_import(settings: &Settings, file: &Path) -> Result<ExitCode> 
     let store = open_store(settings).await?;
     store.migrate().await?;
     let pb = progress(0, "importing");
-    let result = trinhky_app::directory_import::directory_import(&store, file, &cli_actor(), |done, total| {
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
-    })
+    let result = trinhky_app::directory_import::directory_import(
+        &store,
+        file,
+        &cli_actor(),
+        |done, total| {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        },
+    )
     .await;
     pb.finish_and_clear();
     let (dir, s) = match result {
@@ -348,14 +386,24 @@ async fn directory_import(settings: &Settings, file: &Path) -> Result<ExitCode> 
             return Ok(ExitCode::from(1));
         }
     };
-    println!("directory \"{}\" imported from {}", dir.name, file.display());
+    println!(
+        "directory \"{}\" imported from {}",
+        dir.name,
+        file.display()
+    );
     println!(
         "  agencies: {} created, {} updated, {} unchanged",
         s.agencies_created, s.agencies_updated, s.agencies_unchanged
     );
-    println!("  groups:   {} created, {} updated, {} unchanged", s.groups_created, s.groups_updated, s.groups_unchanged);
+    println!(
+        "  groups:   {} created, {} updated, {} unchanged",
+        s.groups_created, s.groups_updated, s.groups_unchanged
+    );
     if !s.agencies_not_in_file.is_empty() {
-        println!("  kept (in the database, not in the file): {}", s.agencies_not_in_file.join(", "));
+        println!(
+            "  kept (in the database, not in the file): {}",
+            s.agencies_not_in_file.join(", ")
+        );
     }
     if !s.changed() {
         println!("  nothing changed.");
@@ -373,10 +421,16 @@ async fn user_add(settings: &Settings, args: UserAddArgs) -> Result<ExitCode> {
             .to_owned(),
         None => {
             if std::io::stdin().is_terminal() {
-                eprint!("Password for {} (input is shown; prefer --password-file): ", args.username);
+                eprint!(
+                    "Password for {} (input is shown; prefer --password-file): ",
+                    args.username
+                );
             }
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
@@ -411,7 +465,10 @@ async fn user_add(settings: &Settings, args: UserAddArgs) -> Result<ExitCode> {
 async fn audit_verify(settings: &Settings, json: bool) -> Result<ExitCode> {
     let store = open_store(settings).await?;
     if !store.is_migrated().await? {
-        bail!("the database at {} has pending migrations; run `trinhky migrate` first", settings.database_url);
+        bail!(
+            "the database at {} has pending migrations; run `trinhky migrate` first",
+            settings.database_url
+        );
     }
     let pb = progress(0, "verifying");
     let report = trinhky_store::audit::verify(store.db(), |done, total| {
@@ -433,7 +490,10 @@ async fn audit_verify(settings: &Settings, json: bool) -> Result<ExitCode> {
         Some(b) => {
             if !json {
                 println!("audit chain BROKEN: {b}");
-                println!("(checked {} events before the break)", report.events.saturating_sub(1));
+                println!(
+                    "(checked {} events before the break)",
+                    report.events.saturating_sub(1)
+                );
             }
             Ok(ExitCode::from(1))
         }

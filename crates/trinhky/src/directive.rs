@@ -18,7 +18,10 @@ fn read(file: &Path) -> Result<Vec<u8>> {
 }
 
 fn name(file: &Path) -> String {
-    file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn fmt_date(d: Option<chrono::NaiveDate>) -> String {
@@ -27,16 +30,35 @@ fn fmt_date(d: Option<chrono::NaiveDate>) -> String {
 
 fn print_table(d: &Directive) {
     let doc = &d.document;
-    println!("Văn bản: {} {}", doc.doc_type.as_deref().unwrap_or("?"), doc.number.as_deref().unwrap_or("(không số)"));
+    println!(
+        "Văn bản: {} {}",
+        doc.doc_type.as_deref().unwrap_or("?"),
+        doc.number.as_deref().unwrap_or("(không số)")
+    );
     println!("Trích yếu: {}", doc.title.as_deref().unwrap_or("—"));
-    println!("Cơ quan ban hành: {}   Ngày: {}", doc.issuer.as_deref().unwrap_or("—"), fmt_date(doc.date));
+    println!(
+        "Cơ quan ban hành: {}   Ngày: {}",
+        doc.issuer.as_deref().unwrap_or("—"),
+        fmt_date(doc.date)
+    );
     if let Some(n) = &doc.signer.name {
-        println!("Người ký: {} {} {}", doc.signer.authority.as_deref().unwrap_or(""), doc.signer.position.as_deref().unwrap_or(""), n);
+        println!(
+            "Người ký: {} {} {}",
+            doc.signer.authority.as_deref().unwrap_or(""),
+            doc.signer.position.as_deref().unwrap_or(""),
+            n
+        );
     }
     println!("\nNhiệm vụ có hạn ({}):", d.tasks.len());
-    println!("  {:<6} {:<40} {:<14} {:<11} {}", "mục", "chủ trì", "loại hạn", "hạn cuối", "sản phẩm");
+    println!(
+        "  {:<6} {:<40} {:<14} {:<11} {}",
+        "mục", "chủ trì", "loại hạn", "hạn cuối", "sản phẩm"
+    );
     for t in &d.tasks {
-        let (kind, last) = t.deadline.as_ref().map_or(("—", None), |dl| (kind_str(dl.kind), dl.last_day));
+        let (kind, last) = t
+            .deadline
+            .as_ref()
+            .map_or(("—", None), |dl| (kind_str(dl.kind), dl.last_day));
         println!(
             "  {:<6} {:<40} {:<14} {:<11} {}",
             t.reference,
@@ -96,14 +118,29 @@ pub async fn import(store: &Store, file: &Path, yes: bool, actor: &str) -> Resul
     print_table(&parsed);
     let decisions = proposed_decisions(&parsed, &resolved);
     let fan_out = |i: usize| resolved.tasks.get(i).map_or(0, |r| r.lead_agencies.len());
-    let count: usize = decisions.iter().filter(|d| d.include).map(|d| fan_out(d.task_index)).sum();
+    let count: usize = decisions
+        .iter()
+        .filter(|d| d.include)
+        .map(|d| fan_out(d.task_index))
+        .sum();
     println!("\nSẽ tạo {count} nhiệm vụ (một nhiệm vụ cho mỗi cơ quan chủ trì):");
     for d in decisions.iter().filter(|d| d.include) {
-        let Some(t) = parsed.tasks.get(d.task_index) else { continue };
-        println!("  {:<6} hạn {:<11} → {} ({} cơ quan)", t.reference, fmt_date(d.last_day), d.leads.join(", "), fan_out(d.task_index));
+        let Some(t) = parsed.tasks.get(d.task_index) else {
+            continue;
+        };
+        println!(
+            "  {:<6} hạn {:<11} → {} ({} cơ quan)",
+            t.reference,
+            fmt_date(d.last_day),
+            d.leads.join(", "),
+            fan_out(d.task_index)
+        );
     }
     if !resolved.unresolved.is_empty() {
-        println!("Chưa xác định được trong danh bạ: {}", resolved.unresolved.join("; "));
+        println!(
+            "Chưa xác định được trong danh bạ: {}",
+            resolved.unresolved.join("; ")
+        );
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -114,13 +151,20 @@ pub async fn import(store: &Store, file: &Path, yes: bool, actor: &str) -> Resul
         std::io::stdout().flush()?;
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim().to_lowercase().as_str(), "c" | "có" | "y" | "yes") {
+        if !matches!(
+            line.trim().to_lowercase().as_str(),
+            "c" | "có" | "y" | "yes"
+        ) {
             println!("Đã hủy; không lưu gì.");
             return Ok(ExitCode::from(1));
         }
     }
     let d = directive_intake::upload(store, actor, &name(file), &bytes, today()).await?;
     let created = directive_intake::confirm(store, actor, d.id, &decisions).await?;
-    println!("Đã lưu văn bản #{} và tạo {} nhiệm vụ.", d.id, created.len());
+    println!(
+        "Đã lưu văn bản #{} và tạo {} nhiệm vụ.",
+        d.id,
+        created.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -21,7 +21,8 @@ pub fn pki_dir(settings: &Settings) -> PathBuf {
 
 fn read_pin(pin_file: Option<&Path>, what: &str) -> Result<String> {
     if let Some(p) = pin_file {
-        let s = std::fs::read_to_string(p).with_context(|| format!("cannot read the PIN file {}", p.display()))?;
+        let s = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the PIN file {}", p.display()))?;
         return Ok(s.lines().next().unwrap_or_default().to_owned());
     }
     if let Ok(pin) = std::env::var("TRINHKY_PIN") {
@@ -31,20 +32,30 @@ fn read_pin(pin_file: Option<&Path>, what: &str) -> Result<String> {
         eprint!("PIN for {what}: ");
     }
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("cannot read the PIN from stdin")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the PIN from stdin")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Creates a development CA, a personal certificate for every head and deputy and an
 /// organisation certificate for every agency with a clerk, each PKCS#12 protected by `pin`, and
 /// stores the keys in the database. Prints the CA path to trust.
-pub async fn pki_init(settings: &Settings, store: &Store, dir: Option<PathBuf>, pin: &str) -> Result<ExitCode> {
+pub async fn pki_init(
+    settings: &Settings,
+    store: &Store,
+    dir: Option<PathBuf>,
+    pin: &str,
+) -> Result<ExitCode> {
     if pin.chars().count() < 4 {
         bail!("the PIN must have at least 4 characters (--pin)");
     }
     let dir = dir.unwrap_or_else(|| pki_dir(settings));
     if dir.join("ca.pem").exists() {
-        bail!("{} already holds a CA; remove it or pass --dir for a new one", dir.display());
+        bail!(
+            "{} already holds a CA; remove it or pass --dir for a new one",
+            dir.display()
+        );
     }
     let db = store.db();
     let mut people = Vec::new();
@@ -55,48 +66,100 @@ pub async fn pki_init(settings: &Settings, store: &Store, dir: Option<PathBuf>, 
             orgs.push((a.id, a.name.clone()));
         }
         for (u, r, _) in members {
-            if matches!(r, Role::AgencyHead | Role::DeputyHead) && !people.iter().any(|(id, _, _)| *id == u.id) {
+            if matches!(r, Role::AgencyHead | Role::DeputyHead)
+                && !people.iter().any(|(id, _, _)| *id == u.id)
+            {
                 people.push((u.id, u.full_name.clone(), u.username.clone()));
             }
         }
     }
     if people.is_empty() && orgs.is_empty() {
-        bail!("no signers in the database: import the directory and add users (or run `trinhky serve --demo` once)");
+        bail!(
+            "no signers in the database: import the directory and add users (or run `trinhky serve --demo` once)"
+        );
     }
     let pb = crate::cli::progress((people.len() + orgs.len()) as u64, "issuing");
     let org_ids: Vec<NewIdentity> = orgs.iter().map(|(_, n)| NewIdentity::rsa(n, pin)).collect();
-    let person_ids: Vec<NewIdentity> = people.iter().map(|(_, n, _)| NewIdentity::rsa(n, pin)).collect();
+    let person_ids: Vec<NewIdentity> = people
+        .iter()
+        .map(|(_, n, _)| NewIdentity::rsa(n, pin))
+        .collect();
     let pki = DevPki::create(&dir, &org_ids, &person_ids).context("creating the development CA")?;
     let actor = "cli:pki-init";
     let txn = store.begin_write().await?;
     for ((id, name), issued) in orgs.iter().zip(pki.issued.iter().take(orgs.len())) {
         let p12 = std::fs::read(&issued.p12_path)?;
-        store_key(&txn, actor, Owner::Agency(*id), name, &String::from_utf8_lossy(&issued.cert.to_pem()?), &p12).await?;
+        store_key(
+            &txn,
+            actor,
+            Owner::Agency(*id),
+            name,
+            &String::from_utf8_lossy(&issued.cert.to_pem()?),
+            &p12,
+        )
+        .await?;
         pb.inc(1);
     }
     for ((id, name, _), issued) in people.iter().zip(pki.issued.iter().skip(orgs.len())) {
         let p12 = std::fs::read(&issued.p12_path)?;
-        store_key(&txn, actor, Owner::User(*id), name, &String::from_utf8_lossy(&issued.cert.to_pem()?), &p12).await?;
+        store_key(
+            &txn,
+            actor,
+            Owner::User(*id),
+            name,
+            &String::from_utf8_lossy(&issued.cert.to_pem()?),
+            &p12,
+        )
+        .await?;
         pb.inc(1);
     }
     txn.commit().await?;
     pb.finish_and_clear();
     println!("development CA created in {}", dir.display());
     println!("  organisation certificates: {}", orgs.len());
-    println!("  personal certificates:     {} ({})", people.len(), people.iter().map(|p| p.2.as_str()).collect::<Vec<_>>().join(", "));
-    println!("  trust this root to verify: {}", pki.ca_pem_path().display());
+    println!(
+        "  personal certificates:     {} ({})",
+        people.len(),
+        people
+            .iter()
+            .map(|p| p.2.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  trust this root to verify: {}",
+        pki.ca_pem_path().display()
+    );
     println!("  every key is a PKCS#12 protected by the PIN you gave; the PIN is not stored.");
     Ok(ExitCode::SUCCESS)
 }
 
 fn parse_rect(s: &str) -> Result<[f64; 4]> {
-    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().context("--rect must be x1,y1,x2,y2 in points")?;
-    let [a, b, c, d] = v.as_slice() else { bail!("--rect must have four numbers: x1,y1,x2,y2") };
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .context("--rect must be x1,y1,x2,y2 in points")?;
+    let [a, b, c, d] = v.as_slice() else {
+        bail!("--rect must have four numbers: x1,y1,x2,y2")
+    };
     Ok([*a, *b, *c, *d])
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn sign(input: &Path, output: &Path, p12: &Path, pin_file: Option<&Path>, organization: bool, image: Option<&Path>, tsa: Option<String>, page: u32, rect: Option<&str>, reason: Option<String>, location: Option<String>) -> Result<ExitCode> {
+pub fn sign(
+    input: &Path,
+    output: &Path,
+    p12: &Path,
+    pin_file: Option<&Path>,
+    organization: bool,
+    image: Option<&Path>,
+    tsa: Option<String>,
+    page: u32,
+    rect: Option<&str>,
+    reason: Option<String>,
+    location: Option<String>,
+) -> Result<ExitCode> {
     let pdf = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let p12_bytes = std::fs::read(p12).with_context(|| format!("cannot read {}", p12.display()))?;
     let pin = read_pin(pin_file, &p12.display().to_string())?;
@@ -108,7 +171,9 @@ pub fn sign(input: &Path, output: &Path, p12: &Path, pin_file: Option<&Path>, or
         }
     };
     let image = match image {
-        Some(p) => Some(SignatureImage::from_png(&std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)?),
+        Some(p) => Some(SignatureImage::from_png(
+            &std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )?),
         None => None,
     };
     let rect = match rect {
@@ -116,9 +181,14 @@ pub fn sign(input: &Path, output: &Path, p12: &Path, pin_file: Option<&Path>, or
         None if image.is_some() => [330.0, 180.0, 480.0, 240.0],
         None => [0.0, 0.0, 0.0, 0.0],
     };
-    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?);
+    let now = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?);
     let opts = SignOptions {
-        kind: if organization { SignatureKind::Organization } else { SignatureKind::Personal },
+        kind: if organization {
+            SignatureKind::Organization
+        } else {
+            SignatureKind::Personal
+        },
         placement: Placement { page, rect },
         image,
         reason,
@@ -130,7 +200,8 @@ pub fn sign(input: &Path, output: &Path, p12: &Path, pin_file: Option<&Path>, or
     };
     match sign_pdf(&pdf, &signer, &opts) {
         Ok(out) => {
-            std::fs::write(output, out).with_context(|| format!("cannot write {}", output.display()))?;
+            std::fs::write(output, out)
+                .with_context(|| format!("cannot write {}", output.display()))?;
             println!("signed {} → {}", input.display(), output.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -200,7 +271,12 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
         Verdict::NoSignatures => "no_signatures",
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"file": file.display().to_string(), "verdict": verdict, "signatures": sigs}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"file": file.display().to_string(), "verdict": verdict, "signatures": sigs})
+            )?
+        );
     } else {
         println!("{}: {}", file.display(), verdict.to_uppercase());
         for (i, s) in report.signatures.iter().enumerate() {
@@ -227,8 +303,15 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
 }
 
 /// `trinhky render`.
-pub fn render(settings: &Settings, template: &str, data: &Path, output: &Path, png: Option<&Path>) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(data).with_context(|| format!("cannot read {}", data.display()))?;
+pub fn render(
+    settings: &Settings,
+    template: &str,
+    data: &Path,
+    output: &Path,
+    png: Option<&Path>,
+) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(data).with_context(|| format!("cannot read {}", data.display()))?;
     let doc: trinhky_render::DocumentData = match serde_json::from_str(&text) {
         Ok(d) => d,
         Err(e) => {
@@ -236,8 +319,12 @@ pub fn render(settings: &Settings, template: &str, data: &Path, output: &Path, p
             return Ok(ExitCode::from(1));
         }
     };
-    let renderer = trinhky_render::Renderer::new(&settings.templates_dir)
-        .with_context(|| format!("templates in {} (TRINHKY_TEMPLATES_DIR)", settings.templates_dir.display()))?;
+    let renderer = trinhky_render::Renderer::new(&settings.templates_dir).with_context(|| {
+        format!(
+            "templates in {} (TRINHKY_TEMPLATES_DIR)",
+            settings.templates_dir.display()
+        )
+    })?;
     let pdf = match renderer.render_pdf(template, &doc) {
         Ok(p) => p,
         Err(e) => {
@@ -249,7 +336,9 @@ pub fn render(settings: &Settings, template: &str, data: &Path, output: &Path, p
     println!("{} ({} bytes)", output.display(), pdf.len());
     if let Some(dir) = png {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let pages = renderer.render_png(template, &doc, 150.0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pages = renderer
+            .render_png(template, &doc, 150.0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         for (i, p) in pages.iter().enumerate() {
             let path = dir.join(format!("page-{}.png", i + 1));
             std::fs::write(&path, p).with_context(|| format!("cannot write {}", path.display()))?;

@@ -31,10 +31,15 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
-    let mut registry = trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
+    let mut registry =
+        trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;
-    let renderer = trinhky_render::Renderer::new(&settings.templates_dir)
-        .with_context(|| format!("document templates in {} (setting TRINHKY_TEMPLATES_DIR)", settings.templates_dir.display()))?;
+    let renderer = trinhky_render::Renderer::new(&settings.templates_dir).with_context(|| {
+        format!(
+            "document templates in {} (setting TRINHKY_TEMPLATES_DIR)",
+            settings.templates_dir.display()
+        )
+    })?;
     registry.renderer = Some(Arc::new(renderer));
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
@@ -52,17 +57,30 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     }
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
-        .with_context(|| format!("cannot listen on {} (setting TRINHKY_BIND): is another server running?", settings.bind))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (setting TRINHKY_BIND): is another server running?",
+                settings.bind
+            )
+        })?;
     let addr = listener.local_addr()?;
     println!("trinhky listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?).context("mail transport (TRINHKY_SMTP_*)")?;
+    let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?)
+        .context("mail transport (TRINHKY_SMTP_*)")?;
     let mut workers = spawn_workers(&store, &registry, stop_rx.clone());
-    workers.push(spawn_dispatcher(&store, mailer, settings.mail_from.clone(), stop_rx));
+    workers.push(spawn_dispatcher(
+        &store,
+        mailer,
+        settings.mail_from.clone(),
+        stop_rx,
+    ));
     let state = trinhky_web::state(Arc::new(settings), store.clone(), registry);
-    trinhky_web::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    trinhky_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("the HTTP server failed")?;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
@@ -113,7 +131,11 @@ fn spawn_dispatcher(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let store = store.clone();
-    let worker = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "trinhky".into()), std::process::id());
+    let worker = format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "trinhky".into()),
+        std::process::id()
+    );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {

@@ -84,7 +84,11 @@ impl Calendar {
     /// Working days in `(from, to]` when `to >= from`, negated working days in `(to, from]`
     /// otherwise; so `working_days_between(d, add_working_days(d, n)) == n` for `n >= 1`.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
-        let (lo, hi, sign) = if to >= from { (from, to, 1) } else { (to, from, -1) };
+        let (lo, hi, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
         let mut count = 0i64;
         let mut d = lo;
         while d < hi {
@@ -165,18 +169,34 @@ struct Src<'a> {
 
 impl Src<'_> {
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
-        let upto = self.text.get(..span.start.min(self.text.len())).unwrap_or("");
+        let upto = self
+            .text
+            .get(..span.start.min(self.text.len()))
+            .unwrap_or("");
         let line = upto.matches('\n').count() + 1;
-        let column = upto.rfind('\n').map_or(upto.chars().count(), |i| upto[i + 1..].chars().count()) + 1;
-        FileError { file: self.file.to_owned(), line, column, message: message.into() }
+        let column = upto
+            .rfind('\n')
+            .map_or(upto.chars().count(), |i| upto[i + 1..].chars().count())
+            + 1;
+        FileError {
+            file: self.file.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     fn date(&self, v: &Spanned<Datetime>) -> Result<NaiveDate, FileError> {
         let dt = v.get_ref();
         match (dt.date, dt.time, dt.offset) {
-            (Some(d), None, None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                .ok_or_else(|| self.at(v.span(), format!("invalid date {dt}"))),
-            _ => Err(self.at(v.span(), format!("expected a plain date such as 2024-02-08, found {dt}"))),
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                    .ok_or_else(|| self.at(v.span(), format!("invalid date {dt}")))
+            }
+            _ => Err(self.at(
+                v.span(),
+                format!("expected a plain date such as 2024-02-08, found {dt}"),
+            )),
         }
     }
 }
@@ -185,7 +205,8 @@ impl Src<'_> {
 /// days (a typo guard), make-up days that are not weekend days, and days that are both.
 pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
     let src = Src { file, text };
-    let raw: RawCalendar = toml::from_str(text).map_err(|e| src.at(e.span().unwrap_or(0..0), e.message().trim_end()))?;
+    let raw: RawCalendar = toml::from_str(text)
+        .map_err(|e| src.at(e.span().unwrap_or(0..0), e.message().trim_end()))?;
     let mut cal = Calendar::default();
     for h in &raw.holiday {
         let from = src.date(&h.from)?;
@@ -193,10 +214,22 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
             Some(t) => {
                 let to = src.date(t)?;
                 if to < from {
-                    return Err(src.at(t.span(), format!("holiday \"{}\" ends ({to}) before it starts ({from})", h.name)));
+                    return Err(src.at(
+                        t.span(),
+                        format!(
+                            "holiday \"{}\" ends ({to}) before it starts ({from})",
+                            h.name
+                        ),
+                    ));
                 }
                 if (to - from).num_days() > 15 {
-                    return Err(src.at(t.span(), format!("holiday \"{}\" is longer than 15 days; check the dates", h.name)));
+                    return Err(src.at(
+                        t.span(),
+                        format!(
+                            "holiday \"{}\" is longer than 15 days; check the dates",
+                            h.name
+                        ),
+                    ));
                 }
                 to
             }
@@ -214,10 +247,19 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
     for w in &raw.working_day {
         let d = src.date(&w.date)?;
         if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            return Err(src.at(w.date.span(), format!("make-up working day {d} is a {}, not a weekend day", d.weekday())));
+            return Err(src.at(
+                w.date.span(),
+                format!(
+                    "make-up working day {d} is a {}, not a weekend day",
+                    d.weekday()
+                ),
+            ));
         }
         if cal.holidays.contains_key(&d) {
-            return Err(src.at(w.date.span(), format!("{d} is listed both as a holiday and as a make-up working day")));
+            return Err(src.at(
+                w.date.span(),
+                format!("{d} is listed both as a holiday and as a make-up working day"),
+            ));
         }
         cal.working_weekends.insert(d, w.name.clone());
     }
@@ -276,15 +318,25 @@ name = "Làm bù cho thứ Hai 29/4/2024"
 
     #[test]
     fn local_date_is_utc_plus_seven() {
-        let late = DateTime::parse_from_rfc3339("2024-02-02T17:30:00Z").unwrap().with_timezone(&Utc);
+        let late = DateTime::parse_from_rfc3339("2024-02-02T17:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(local_date(late), d(2024, 2, 3));
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        let err = parse_calendar("vn.toml", "[[working_day]]\ndate = 2024-05-06\nname = \"x\"\n").unwrap_err();
+        let err = parse_calendar(
+            "vn.toml",
+            "[[working_day]]\ndate = 2024-05-06\nname = \"x\"\n",
+        )
+        .unwrap_err();
         assert_eq!((err.file.as_str(), err.line), ("vn.toml", 2), "{err}");
-        let err = parse_calendar("vn.toml", "[[holiday]]\nfrom = 2024-05-06\nto = 2024-05-01\nname = \"x\"\n").unwrap_err();
+        let err = parse_calendar(
+            "vn.toml",
+            "[[holiday]]\nfrom = 2024-05-06\nto = 2024-05-01\nname = \"x\"\n",
+        )
+        .unwrap_err();
         assert_eq!(err.line, 3, "{err}");
     }
 
@@ -292,10 +344,16 @@ name = "Làm bù cho thứ Hai 29/4/2024"
     fn reminders() {
         let cal = parse_calendar("vn.toml", TET).unwrap();
         let due = d(2024, 2, 15);
-        assert_eq!(reminders_due(&cal, due, d(2024, 2, 7)), Some(ReminderKind::BeforeDue));
+        assert_eq!(
+            reminders_due(&cal, due, d(2024, 2, 7)),
+            Some(ReminderKind::BeforeDue)
+        );
         assert_eq!(reminders_due(&cal, due, d(2024, 2, 6)), None);
         assert_eq!(reminders_due(&cal, due, d(2024, 2, 10)), None);
         assert_eq!(reminders_due(&cal, due, due), Some(ReminderKind::OnDue));
-        assert_eq!(reminders_due(&cal, due, d(2024, 2, 16)), Some(ReminderKind::Overdue));
+        assert_eq!(
+            reminders_due(&cal, due, d(2024, 2, 16)),
+            Some(ReminderKind::Overdue)
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::definition::{ActorRole, Definition, EffectKind, Guard, Requirement, StateDef, TransitionDef};
+use super::definition::{
+    ActorRole, Definition, EffectKind, Guard, Requirement, StateDef, TransitionDef,
+};
 
 /// One problem in a workflow file. `Display`:
 /// `WF003 workflows/bao-cao.toml:14: unreachable state "review" (hint: add a transition into it or remove it)`.
@@ -28,7 +30,11 @@ pub struct CheckError {
 
 impl fmt::Display for CheckError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}:{}: {}", self.code, self.file, self.line, self.message)?;
+        write!(
+            f,
+            "{} {}:{}: {}",
+            self.code, self.file, self.line, self.message
+        )?;
         if !self.hint.is_empty() {
             write!(f, " (hint: {})", self.hint)?;
         }
@@ -89,10 +95,18 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn line(&self, span: Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
-        self.text.get(..end).map_or(1, |s| s.matches('\n').count() + 1)
+        self.text
+            .get(..end)
+            .map_or(1, |s| s.matches('\n').count() + 1)
     }
 
-    fn push(&mut self, code: &'static str, line: usize, message: impl Into<String>, hint: impl Into<String>) {
+    fn push(
+        &mut self,
+        code: &'static str,
+        line: usize,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.errors.push(CheckError {
             code,
             file: self.file.to_owned(),
@@ -110,7 +124,11 @@ fn names<T: Copy>(all: &[T], f: impl Fn(T) -> &'static str) -> String {
 /// Parse and validate one workflow file. `file` is only used in messages (pass the path as the
 /// user wrote it). On error, returns every problem found, sorted by line.
 pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
-    let mut cx = Ctx { file, text, errors: Vec::new() };
+    let mut cx = Ctx {
+        file,
+        text,
+        errors: Vec::new(),
+    };
     let raw: RawDef = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -128,15 +146,30 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
     // Shape checks serde cannot express.
     if raw.id.get_ref().trim().is_empty() {
         let line = cx.line(raw.id.span());
-        cx.push("WF001", line, "empty workflow id", "set id = \"bao-cao\" or similar");
+        cx.push(
+            "WF001",
+            line,
+            "empty workflow id",
+            "set id = \"bao-cao\" or similar",
+        );
     }
     if *raw.version.get_ref() == 0 {
         let line = cx.line(raw.version.span());
-        cx.push("WF001", line, "workflow version must be at least 1", "set version = 1 and increase it on every change");
+        cx.push(
+            "WF001",
+            line,
+            "workflow version must be at least 1",
+            "set version = 1 and increase it on every change",
+        );
     }
     if raw.title.get_ref().trim().is_empty() {
         let line = cx.line(raw.title.span());
-        cx.push("WF001", line, "empty workflow title", "set a Vietnamese title, e.g. title = \"Báo cáo\"");
+        cx.push(
+            "WF001",
+            line,
+            "empty workflow title",
+            "set a Vietnamese title, e.g. title = \"Báo cáo\"",
+        );
     }
 
     // States, in file order.
@@ -154,15 +187,27 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                     cx.push(
                         "WF006",
                         l,
-                        format!("unknown role \"{}\" for state \"{}\"", r.get_ref(), name.get_ref()),
-                        format!("expected one of: {}", names(&ActorRole::ALL, ActorRole::as_str)),
+                        format!(
+                            "unknown role \"{}\" for state \"{}\"",
+                            r.get_ref(),
+                            name.get_ref()
+                        ),
+                        format!(
+                            "expected one of: {}",
+                            names(&ActorRole::ALL, ActorRole::as_str)
+                        ),
                     );
                     None
                 }
             },
         };
         if st.label.trim().is_empty() {
-            cx.push("WF001", line, format!("state \"{}\" has an empty label", name.get_ref()), "give it a Vietnamese label");
+            cx.push(
+                "WF001",
+                line,
+                format!("state \"{}\" has an empty label", name.get_ref()),
+                "give it a Vietnamese label",
+            );
         }
         states.push(StateDef {
             name: name.into_inner(),
@@ -175,12 +220,23 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
         });
     }
     let known: BTreeSet<&str> = states.iter().map(|s| s.name.as_str()).collect();
-    let known_list = || states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+    let known_list = || {
+        states
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
 
     // Initial state.
     let initial = match &raw.initial {
         None => {
-            cx.push("WF002", 1, "missing initial state", "add initial = \"drafting\" (a state defined under [states])");
+            cx.push(
+                "WF002",
+                1,
+                "missing initial state",
+                "add initial = \"drafting\" (a state defined under [states])",
+            );
             String::new()
         }
         Some(i) => {
@@ -203,7 +259,12 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
         let line = cx.line(t.action.span());
         let action = t.action.get_ref().clone();
         if action.trim().is_empty() || t.label.trim().is_empty() {
-            cx.push("WF001", line, "transition with an empty action or label", "set action = \"submit\" and a Vietnamese label");
+            cx.push(
+                "WF001",
+                line,
+                "transition with an empty action or label",
+                "set action = \"submit\" and a Vietnamese label",
+            );
         }
         for (which, s) in [("from", &t.from), ("to", &t.to)] {
             if !known.contains(s.get_ref().as_str()) {
@@ -211,7 +272,10 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                 cx.push(
                     "WF009",
                     l,
-                    format!("transition \"{action}\" names unknown state \"{}\" in `{which}`", s.get_ref()),
+                    format!(
+                        "transition \"{action}\" names unknown state \"{}\" in `{which}`",
+                        s.get_ref()
+                    ),
                     format!("define it under [states] or use one of: {}", known_list()),
                 );
             }
@@ -250,7 +314,10 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                 "WF006",
                 by_line,
                 format!("transition \"{action}\" names no role in `by`"),
-                format!("name at least one of: {}", names(&ActorRole::ALL, ActorRole::as_str)),
+                format!(
+                    "name at least one of: {}",
+                    names(&ActorRole::ALL, ActorRole::as_str)
+                ),
             );
         }
         let mut requires = Vec::new();
@@ -262,8 +329,14 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                     cx.push(
                         "WF011",
                         l,
-                        format!("unknown requirement \"{}\" in transition \"{action}\"", r.get_ref()),
-                        format!("expected one of: {}", names(&Requirement::ALL, Requirement::as_str)),
+                        format!(
+                            "unknown requirement \"{}\" in transition \"{action}\"",
+                            r.get_ref()
+                        ),
+                        format!(
+                            "expected one of: {}",
+                            names(&Requirement::ALL, Requirement::as_str)
+                        ),
                     );
                 }
             }
@@ -281,8 +354,14 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                     cx.push(
                         "WF007",
                         l,
-                        format!("unknown effect \"{}\" in transition \"{action}\"", e.get_ref()),
-                        format!("expected one of: {}", names(&EffectKind::ALL, EffectKind::as_str)),
+                        format!(
+                            "unknown effect \"{}\" in transition \"{action}\"",
+                            e.get_ref()
+                        ),
+                        format!(
+                            "expected one of: {}",
+                            names(&EffectKind::ALL, EffectKind::as_str)
+                        ),
                     );
                 }
             }
@@ -296,7 +375,10 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                     cx.push(
                         "WF001",
                         l,
-                        format!("unknown guard when = \"{}\" in transition \"{action}\"", w.get_ref()),
+                        format!(
+                            "unknown guard when = \"{}\" in transition \"{action}\"",
+                            w.get_ref()
+                        ),
                         "expected \"optional_enabled\" or \"optional_disabled\", or no `when`",
                     );
                     None
@@ -331,7 +413,8 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
     if cx.errors.is_empty() {
         Ok(def)
     } else {
-        cx.errors.sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
+        cx.errors
+            .sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
         cx.errors.dedup();
         Err(cx.errors)
     }
@@ -342,7 +425,9 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
     // WF005: the same action twice from a state, unless the guards are exclusive.
     let mut seen: HashMap<(&str, &str), Vec<&TransitionDef>> = HashMap::new();
     for t in &def.transitions {
-        let prev = seen.entry((t.from.as_str(), t.action.as_str())).or_default();
+        let prev = seen
+            .entry((t.from.as_str(), t.action.as_str()))
+            .or_default();
         if let Some(p) = prev.iter().find(|p| guards_overlap(p.when, t.when)) {
             cx.push(
                 "WF005",
@@ -360,7 +445,10 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
             cx.push(
                 "WF010",
                 t.line,
-                format!("terminal state \"{}\" has an outgoing transition \"{}\"", t.from, t.action),
+                format!(
+                    "terminal state \"{}\" has an outgoing transition \"{}\"",
+                    t.from, t.action
+                ),
                 "remove the transition, or remove terminal = true from the state",
             );
         }
@@ -368,11 +456,19 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
 
     // WF004: a non-terminal state needs a way out (a self-loop is not one).
     for s in &def.states {
-        if !s.terminal && !def.transitions.iter().any(|t| t.from == s.name && t.to != s.name) {
+        if !s.terminal
+            && !def
+                .transitions
+                .iter()
+                .any(|t| t.from == s.name && t.to != s.name)
+        {
             cx.push(
                 "WF004",
                 s.line,
-                format!("state \"{}\" is not terminal but has no transition out of it", s.name),
+                format!(
+                    "state \"{}\" is not terminal but has no transition out of it",
+                    s.name
+                ),
                 "add a transition from it, or mark it terminal = true",
             );
         }
@@ -418,7 +514,10 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
             }
             let (s, p0, o0) = node;
             for (i, t) in def.transitions.iter().enumerate() {
-                if t.from != s || !Guard::admits(t.when, skip_optional) || def.state(&t.to).is_none() {
+                if t.from != s
+                    || !Guard::admits(t.when, skip_optional)
+                    || def.state(&t.to).is_none()
+                {
                     continue;
                 }
                 let (mut p, mut o) = (p0, o0);
@@ -515,7 +614,9 @@ effects = ["sign_personal", "sign_organization", "dispatch"]
 
     #[test]
     fn reports_every_problem_not_just_the_first() {
-        let text = MINI.replace("\"drafter\"\n", "\"boss\"\n").replace("\"dispatch\"]", "\"fax\"]");
+        let text = MINI
+            .replace("\"drafter\"\n", "\"boss\"\n")
+            .replace("\"dispatch\"]", "\"fax\"]");
         let errs = load("mini.toml", &text).unwrap_err();
         let codes: Vec<_> = errs.iter().map(|e| e.code).collect();
         assert_eq!(codes, ["WF006", "WF007"], "{errs:?}");
@@ -539,7 +640,10 @@ effects = ["sign_personal", "sign_organization", "dispatch"]
 
     #[test]
     fn organisation_signature_before_personal_is_wf008() {
-        let text = MINI.replace(r#"["sign_personal", "sign_organization", "dispatch"]"#, r#"["sign_organization", "sign_personal", "dispatch"]"#);
+        let text = MINI.replace(
+            r#"["sign_personal", "sign_organization", "dispatch"]"#,
+            r#"["sign_organization", "sign_personal", "dispatch"]"#,
+        );
         let errs = load("mini.toml", &text).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].code, "WF008");

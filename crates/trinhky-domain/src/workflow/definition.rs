@@ -54,7 +54,10 @@ impl Definition {
 
     /// Every transition leaving `state`, in file order (both guard variants included).
     pub fn actions_from(&self, state: &str) -> Vec<&TransitionDef> {
-        self.transitions.iter().filter(|t| t.from == state).collect()
+        self.transitions
+            .iter()
+            .filter(|t| t.from == state)
+            .collect()
     }
 
     pub fn is_terminal(&self, state: &str) -> bool {
@@ -169,8 +172,12 @@ pub enum Requirement {
 }
 
 impl Requirement {
-    pub const ALL: [Requirement; 4] =
-        [Requirement::Comment, Requirement::SigningPin, Requirement::Attachment, Requirement::ConsultationsClosed];
+    pub const ALL: [Requirement; 4] = [
+        Requirement::Comment,
+        Requirement::SigningPin,
+        Requirement::Attachment,
+        Requirement::ConsultationsClosed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -256,7 +263,9 @@ impl Guard {
     }
 
     pub fn parse(s: &str) -> Option<Guard> {
-        [Guard::OptionalEnabled, Guard::OptionalDisabled].into_iter().find(|g| g.as_str() == s)
+        [Guard::OptionalEnabled, Guard::OptionalDisabled]
+            .into_iter()
+            .find(|g| g.as_str() == s)
     }
 
     /// Whether a transition with this guard applies to an instance with `skip_optional`.

@@ -61,7 +61,11 @@ impl Actor {
 
     /// An actor for transitions `by = ["system"]`.
     pub fn system() -> Actor {
-        Actor { username: "system".into(), system: true, ..Actor::default() }
+        Actor {
+            username: "system".into(),
+            system: true,
+            ..Actor::default()
+        }
     }
 }
 
@@ -161,12 +165,17 @@ pub struct SigningBlock {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
     Render,
-    SignPersonal { signer: String },
+    SignPersonal {
+        signer: String,
+    },
     AssignNumber,
     SignOrganization,
     Dispatch,
     /// Tell whoever holds `role` (relative to the document) that it waits in `state`.
-    Notify { role: ActorRole, state: String },
+    Notify {
+        role: ActorRole,
+        state: String,
+    },
     OpenConsultations,
 }
 
@@ -176,23 +185,34 @@ pub enum Effect {
 pub enum Denied {
     #[error("Thao tác \"{action}\" không có trong quy trình này.")]
     UnknownAction { action: String },
-    #[error("Không thể thực hiện thao tác \"{action}\" khi văn bản đang ở bước \"{state}\"; tải lại trang để xem trạng thái mới nhất.")]
+    #[error(
+        "Không thể thực hiện thao tác \"{action}\" khi văn bản đang ở bước \"{state}\"; tải lại trang để xem trạng thái mới nhất."
+    )]
     WrongState { state: String, action: String },
-    #[error("Văn bản đã kết thúc quy trình (bước \"{state}\"); không thể thực hiện thêm thao tác nào.")]
+    #[error(
+        "Văn bản đã kết thúc quy trình (bước \"{state}\"); không thể thực hiện thêm thao tác nào."
+    )]
     Terminal { state: String },
     #[error("Bạn không có quyền thực hiện thao tác \"{action}\"; thao tác này dành cho: {}.", role_labels(.allowed))]
-    WrongRole { action: String, allowed: Vec<ActorRole> },
+    WrongRole {
+        action: String,
+        allowed: Vec<ActorRole>,
+    },
     #[error("Văn bản thuộc cơ quan {agency}; bạn không có vai trò phù hợp trong cơ quan này.")]
     WrongAgency { agency: String },
     #[error("{}", requirement_message(*.0))]
     MissingRequirement(Requirement),
-    #[error("Văn bản đã được cập nhật bởi người khác (phiên bản {actual}, bạn đang xem {expected}); tải lại trang.")]
+    #[error(
+        "Văn bản đã được cập nhật bởi người khác (phiên bản {actual}, bạn đang xem {expected}); tải lại trang."
+    )]
     StaleVersion { expected: i64, actual: i64 },
     #[error("Văn bản đã được ký; không thể ký lại.")]
     AlreadySigned,
     #[error("Chưa thể kết thúc lấy ý kiến: các cơ quan sau chưa góp ý và chưa hết hạn: {}.", .pending.join(", "))]
     ConsultationsOpen { pending: Vec<String> },
-    #[error("Bạn chưa được ủy quyền ký văn bản của cơ quan {agency} vào ngày hôm nay; đề nghị thủ trưởng cơ quan giao quyền ký.")]
+    #[error(
+        "Bạn chưa được ủy quyền ký văn bản của cơ quan {agency} vào ngày hôm nay; đề nghị thủ trưởng cơ quan giao quyền ký."
+    )]
     NoDelegation { agency: String },
     #[error("Văn bản chưa có chữ ký của người có thẩm quyền; không thể ký số của cơ quan.")]
     PersonalSignatureMissing,
@@ -218,7 +238,11 @@ impl Denied {
 }
 
 fn role_labels(roles: &[ActorRole]) -> String {
-    roles.iter().map(|r| r.label_vi()).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| r.label_vi())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn requirement_message(r: Requirement) -> &'static str {
@@ -232,14 +256,32 @@ fn requirement_message(r: Requirement) -> &'static str {
 
 /// How an actor holds a role for a document, if at all.
 enum Holds {
-    Yes { agency: String, delegation: Option<Delegation> },
+    Yes {
+        agency: String,
+        delegation: Option<Delegation>,
+    },
     /// A deputy of the right agency without a valid delegation.
     NeedsDelegation,
     No,
 }
 
-fn holds(def: &Definition, inst: &Instance, actor: &Actor, role: ActorRole, today: NaiveDate) -> Holds {
-    let here = |ok: bool| if ok { Holds::Yes { agency: inst.agency.clone(), delegation: None } } else { Holds::No };
+fn holds(
+    def: &Definition,
+    inst: &Instance,
+    actor: &Actor,
+    role: ActorRole,
+    today: NaiveDate,
+) -> Holds {
+    let here = |ok: bool| {
+        if ok {
+            Holds::Yes {
+                agency: inst.agency.clone(),
+                delegation: None,
+            }
+        } else {
+            Holds::No
+        }
+    };
     if actor.system {
         return here(role == ActorRole::System);
     }
@@ -263,7 +305,10 @@ fn holds(def: &Definition, inst: &Instance, actor: &Actor, role: ActorRole, toda
                     }
             });
             match valid {
-                Some(d) => Holds::Yes { agency: inst.agency.clone(), delegation: Some(d.clone()) },
+                Some(d) => Holds::Yes {
+                    agency: inst.agency.clone(),
+                    delegation: Some(d.clone()),
+                },
                 None if actor.has(&inst.agency, Role::DeputyHead) => Holds::NeedsDelegation,
                 None => Holds::No,
             }
@@ -272,13 +317,21 @@ fn holds(def: &Definition, inst: &Instance, actor: &Actor, role: ActorRole, toda
             .recipients
             .iter()
             .find(|a| actor.has(a, Role::Clerk))
-            .map_or(Holds::No, |a| Holds::Yes { agency: a.clone(), delegation: None }),
+            .map_or(Holds::No, |a| Holds::Yes {
+                agency: a.clone(),
+                delegation: None,
+            }),
         ActorRole::Consulted => inst
             .consultations
             .iter()
             .filter(|c| !c.answered)
-            .find(|c| actor.has(&c.agency, Role::AgencyHead) || actor.has(&c.agency, Role::DeputyHead))
-            .map_or(Holds::No, |c| Holds::Yes { agency: c.agency.clone(), delegation: None }),
+            .find(|c| {
+                actor.has(&c.agency, Role::AgencyHead) || actor.has(&c.agency, Role::DeputyHead)
+            })
+            .map_or(Holds::No, |c| Holds::Yes {
+                agency: c.agency.clone(),
+                delegation: None,
+            }),
     }
 }
 
@@ -290,7 +343,10 @@ fn holds_elsewhere(actor: &Actor, role: ActorRole) -> bool {
         ActorRole::AgencyHead => any(Role::AgencyHead),
         ActorRole::Signer => any(Role::AgencyHead),
         ActorRole::Clerk => any(Role::Clerk),
-        ActorRole::Drafter | ActorRole::RecipientClerk | ActorRole::Consulted | ActorRole::System => false,
+        ActorRole::Drafter
+        | ActorRole::RecipientClerk
+        | ActorRole::Consulted
+        | ActorRole::System => false,
     }
 }
 
@@ -308,20 +364,28 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<Outcome, Denied> {
     if !def.transitions.iter().any(|t| t.action == action) {
-        return Err(Denied::UnknownAction { action: action.to_owned() });
+        return Err(Denied::UnknownAction {
+            action: action.to_owned(),
+        });
     }
     if input.expected_version != inst.version {
-        return Err(Denied::StaleVersion { expected: input.expected_version, actual: inst.version });
+        return Err(Denied::StaleVersion {
+            expected: input.expected_version,
+            actual: inst.version,
+        });
     }
     if def.is_terminal(&inst.state) {
-        return Err(Denied::Terminal { state: inst.state.clone() });
+        return Err(Denied::Terminal {
+            state: inst.state.clone(),
+        });
     }
-    let Some(t) = def
-        .transitions
-        .iter()
-        .find(|t| t.from == inst.state && t.action == action && Guard::admits(t.when, inst.skip_optional))
-    else {
-        return Err(Denied::WrongState { state: inst.state.clone(), action: action.to_owned() });
+    let Some(t) = def.transitions.iter().find(|t| {
+        t.from == inst.state && t.action == action && Guard::admits(t.when, inst.skip_optional)
+    }) else {
+        return Err(Denied::WrongState {
+            state: inst.state.clone(),
+            action: action.to_owned(),
+        });
     };
     let today = local_date(now);
 
@@ -340,21 +404,39 @@ pub fn apply(
     }
     let Some((acted_as, acting_agency, delegation)) = acted else {
         if needs_delegation {
-            return Err(Denied::NoDelegation { agency: inst.agency.clone() });
+            return Err(Denied::NoDelegation {
+                agency: inst.agency.clone(),
+            });
         }
         if t.by.iter().any(|r| holds_elsewhere(actor, *r)) {
-            return Err(Denied::WrongAgency { agency: inst.agency.clone() });
+            return Err(Denied::WrongAgency {
+                agency: inst.agency.clone(),
+            });
         }
-        return Err(Denied::WrongRole { action: action.to_owned(), allowed: t.by.clone() });
+        return Err(Denied::WrongRole {
+            action: action.to_owned(),
+            allowed: t.by.clone(),
+        });
     };
 
     // Requirements, in declared order.
-    let comment = input.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+    let comment = input
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
     for r in &t.requires {
         match r {
-            Requirement::Comment if comment.is_none() => return Err(Denied::MissingRequirement(*r)),
-            Requirement::SigningPin if !input.pin_provided => return Err(Denied::MissingRequirement(*r)),
-            Requirement::Attachment if input.attachments == 0 => return Err(Denied::MissingRequirement(*r)),
+            Requirement::Comment if comment.is_none() => {
+                return Err(Denied::MissingRequirement(*r));
+            }
+            Requirement::SigningPin if !input.pin_provided => {
+                return Err(Denied::MissingRequirement(*r));
+            }
+            Requirement::Attachment if input.attachments == 0 => {
+                return Err(Denied::MissingRequirement(*r));
+            }
             Requirement::ConsultationsClosed => {
                 let pending: Vec<String> = inst
                     .consultations
@@ -384,7 +466,9 @@ pub fn apply(
                 }
                 personal = true;
                 signing = Some(signing_block(inst, actor, delegation.as_ref()));
-                Effect::SignPersonal { signer: actor.username.clone() }
+                Effect::SignPersonal {
+                    signer: actor.username.clone(),
+                }
             }
             EffectKind::AssignNumber => Effect::AssignNumber,
             EffectKind::SignOrganization => {
@@ -400,13 +484,23 @@ pub fn apply(
             EffectKind::Dispatch => Effect::Dispatch,
             // An explicit `notify` tells the drafter (e.g. "an agency answered"); entering a
             // state notifies its responsible role on its own, below.
-            EffectKind::Notify => Effect::Notify { role: ActorRole::Drafter, state: t.to.clone() },
+            EffectKind::Notify => Effect::Notify {
+                role: ActorRole::Drafter,
+                state: t.to.clone(),
+            },
             EffectKind::OpenConsultations => Effect::OpenConsultations,
         });
     }
     // Entering a state tells its responsible role (not on self-loops, nor twice).
-    if let Some(role) = def.state(&t.to).and_then(|s| s.role).filter(|_| t.to != t.from) {
-        let n = Effect::Notify { role, state: t.to.clone() };
+    if let Some(role) = def
+        .state(&t.to)
+        .and_then(|s| s.role)
+        .filter(|_| t.to != t.from)
+    {
+        let n = Effect::Notify {
+            role,
+            state: t.to.clone(),
+        };
         if !effects.contains(&n) {
             effects.push(n);
         }
@@ -428,13 +522,25 @@ pub fn apply(
 fn signing_block(inst: &Instance, actor: &Actor, delegation: Option<&Delegation>) -> SigningBlock {
     match delegation {
         Some(d) => SigningBlock {
-            authority: Some(format!("{} {}", d.authority.prefix(), d.head_title.trim().to_uppercase())),
+            authority: Some(format!(
+                "{} {}",
+                d.authority.prefix(),
+                d.head_title.trim().to_uppercase()
+            )),
             position: d.deputy_title.trim().to_uppercase(),
             signer: actor.username.clone(),
         },
         None => {
-            let title = if inst.head_title.trim().is_empty() { "Thủ trưởng cơ quan" } else { inst.head_title.trim() };
-            SigningBlock { authority: None, position: title.to_uppercase(), signer: actor.username.clone() }
+            let title = if inst.head_title.trim().is_empty() {
+                "Thủ trưởng cơ quan"
+            } else {
+                inst.head_title.trim()
+            };
+            SigningBlock {
+                authority: None,
+                position: title.to_uppercase(),
+                signer: actor.username.clone(),
+            }
         }
     }
 }
@@ -454,7 +560,11 @@ pub fn available_actions<'d>(
         expected_version: inst.version,
     };
     let mut out: Vec<&TransitionDef> = Vec::new();
-    for t in def.transitions.iter().filter(|t| t.from == inst.state && Guard::admits(t.when, inst.skip_optional)) {
+    for t in def
+        .transitions
+        .iter()
+        .filter(|t| t.from == inst.state && Guard::admits(t.when, inst.skip_optional))
+    {
         if out.iter().any(|o| o.action == t.action) {
             continue;
         }

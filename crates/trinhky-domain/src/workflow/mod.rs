@@ -24,10 +24,12 @@ pub mod check;
 pub mod definition;
 pub mod engine;
 
-pub use calendar::{local_date, parse_calendar, reminders_due, sla_due, Calendar, ReminderKind};
-pub use check::{load, CheckError};
-pub use definition::{ActorRole, Definition, EffectKind, Guard, Requirement, StateDef, TransitionDef};
+pub use calendar::{Calendar, ReminderKind, local_date, parse_calendar, reminders_due, sla_due};
+pub use check::{CheckError, load};
+pub use definition::{
+    ActorRole, Definition, EffectKind, Guard, Requirement, StateDef, TransitionDef,
+};
 pub use engine::{
-    apply, available_actions, ActionInput, Actor, Authority, Consultation, Delegation, Denied, Effect, Instance,
-    Outcome, SigningBlock,
+    ActionInput, Actor, Authority, Consultation, Delegation, Denied, Effect, Instance, Outcome,
+    SigningBlock, apply, available_actions,
 };

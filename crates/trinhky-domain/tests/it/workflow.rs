@@ -6,9 +6,9 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use proptest::prelude::*;
 use trinhky_domain::Role;
 use trinhky_domain::workflow::{
-    apply, available_actions, load, local_date, parse_calendar, reminders_due, sla_due, ActionInput, Actor,
-    ActorRole, Authority, Calendar, Consultation, Definition, Delegation, Denied, Effect, Guard, Instance,
-    Outcome, ReminderKind, Requirement,
+    ActionInput, Actor, ActorRole, Authority, Calendar, Consultation, Definition, Delegation,
+    Denied, Effect, Guard, Instance, Outcome, ReminderKind, Requirement, apply, available_actions,
+    load, local_date, parse_calendar, reminders_due, sla_due,
 };
 
 fn repo_root() -> PathBuf {
@@ -20,7 +20,13 @@ fn shipped(name: &str) -> Definition {
     let text = std::fs::read_to_string(&path).unwrap();
     match load(&format!("workflows/{name}.toml"), &text) {
         Ok(d) => d,
-        Err(errs) => panic!("{}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
+        Err(errs) => panic!(
+            "{}",
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     }
 }
 
@@ -41,7 +47,11 @@ fn at(s: &str) -> DateTime<Utc> {
 
 #[test]
 fn shipped_definitions_load_without_errors() {
-    for (name, types) in [("bao-cao", &["BC", "KH"][..]), ("to-trinh", &["TTr"][..]), ("cong-van", &["CV"][..])] {
+    for (name, types) in [
+        ("bao-cao", &["BC", "KH"][..]),
+        ("to-trinh", &["TTr"][..]),
+        ("cong-van", &["CV"][..]),
+    ] {
         let def = shipped(name);
         assert_eq!(def.id, name);
         assert_eq!(def.doc_types, types);
@@ -61,10 +71,17 @@ fn bao_cao_has_the_documented_shape() {
     let def = shipped("bao-cao");
     let unit = def.state("unit_review").unwrap();
     assert!(unit.optional);
-    assert_eq!((unit.role, unit.sla_working_days), (Some(ActorRole::UnitHead), Some(1)));
+    assert_eq!(
+        (unit.role, unit.sla_working_days),
+        (Some(ActorRole::UnitHead), Some(1))
+    );
     assert_eq!(def.state("approval").unwrap().role, Some(ActorRole::Signer));
     assert_eq!(def.state("drafting").unwrap().label, "Dự thảo");
-    let submits: Vec<_> = def.actions_from("drafting").into_iter().filter(|t| t.action == "submit").collect();
+    let submits: Vec<_> = def
+        .actions_from("drafting")
+        .into_iter()
+        .filter(|t| t.action == "submit")
+        .collect();
     assert_eq!(submits.len(), 2);
     assert_eq!(submits[0].when, Some(Guard::OptionalEnabled));
     assert_eq!(submits[1].when, Some(Guard::OptionalDisabled));
@@ -74,13 +91,19 @@ fn bao_cao_has_the_documented_shape() {
 
 /// The line of the fixture marked `# ERROR`.
 fn marked_line(text: &str) -> usize {
-    text.lines().position(|l| l.trim_end().ends_with("# ERROR")).map(|i| i + 1).unwrap()
+    text.lines()
+        .position(|l| l.trim_end().ends_with("# ERROR"))
+        .map(|i| i + 1)
+        .unwrap()
 }
 
 #[test]
 fn every_broken_fixture_reports_its_code_file_and_line() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workflows/broken");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let mut codes_seen = Vec::new();
     for path in files {
@@ -90,10 +113,19 @@ fn every_broken_fixture_reports_its_code_file_and_line() {
         let shown = format!("broken/{name}");
         let errs = load(&shown, &text).expect_err(&name);
         let line = marked_line(&text);
-        assert!(errs.iter().all(|e| e.code == code), "{name}: expected only {code}, got {errs:#?}");
-        let hit = errs.iter().find(|e| e.line == line).unwrap_or_else(|| panic!("{name}: no error on line {line}: {errs:#?}"));
+        assert!(
+            errs.iter().all(|e| e.code == code),
+            "{name}: expected only {code}, got {errs:#?}"
+        );
+        let hit = errs
+            .iter()
+            .find(|e| e.line == line)
+            .unwrap_or_else(|| panic!("{name}: no error on line {line}: {errs:#?}"));
         let msg = hit.to_string();
-        assert!(msg.starts_with(&format!("{code} {shown}:{line}: ")), "{msg}");
+        assert!(
+            msg.starts_with(&format!("{code} {shown}:{line}: ")),
+            "{msg}"
+        );
         assert!(msg.contains("(hint: "), "{msg}");
         codes_seen.push(code);
     }
@@ -125,7 +157,12 @@ fn actor(username: &str, roles: &[(&str, Role)]) -> Actor {
     }
 }
 
-fn delegation(to: &str, from: NaiveDate, until: Option<NaiveDate>, workflow: Option<&str>) -> Delegation {
+fn delegation(
+    to: &str,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    workflow: Option<&str>,
+) -> Delegation {
     Delegation {
         agency: A.into(),
         from_username: "gd".into(),
@@ -143,9 +180,16 @@ fn delegation(to: &str, from: NaiveDate, until: Option<NaiveDate>, workflow: Opt
 /// recipient clerk, consulted head.
 fn cast() -> Vec<Actor> {
     let mut deputy = actor("pgd1", &[(A, Role::DeputyHead)]);
-    deputy.delegations.push(delegation("pgd1", d(2024, 1, 1), None, None));
+    deputy
+        .delegations
+        .push(delegation("pgd1", d(2024, 1, 1), None, None));
     let mut expired = actor("pgd2", &[(A, Role::DeputyHead)]);
-    expired.delegations.push(delegation("pgd2", d(2020, 1, 1), Some(d(2020, 12, 31)), None));
+    expired.delegations.push(delegation(
+        "pgd2",
+        d(2020, 1, 1),
+        Some(d(2020, 12, 31)),
+        None,
+    ));
     vec![
         actor("cv1", &[(A, Role::Drafter)]),
         actor("tp1", &[(A, Role::UnitHead)]),
@@ -153,7 +197,14 @@ fn cast() -> Vec<Actor> {
         deputy,
         expired,
         actor("vt1", &[(A, Role::Clerk)]),
-        actor("x", &[(OTHER, Role::AgencyHead), (OTHER, Role::Clerk), (OTHER, Role::Drafter)]),
+        actor(
+            "x",
+            &[
+                (OTHER, Role::AgencyHead),
+                (OTHER, Role::Clerk),
+                (OTHER, Role::Drafter),
+            ],
+        ),
         actor("vtn", &[(RECIPIENT, Role::Clerk)]),
         actor("gdtp", &[(CONSULTED, Role::AgencyHead)]),
     ]
@@ -175,7 +226,12 @@ fn instance(def: &Definition, skip_optional: bool) -> Instance {
 }
 
 fn input(inst: &Instance) -> ActionInput {
-    ActionInput { comment: Some("Đề nghị sửa lại số liệu".into()), pin_provided: true, attachments: 1, expected_version: inst.version }
+    ActionInput {
+        comment: Some("Đề nghị sửa lại số liệu".into()),
+        pin_provided: true,
+        attachments: 1,
+        expected_version: inst.version,
+    }
 }
 
 /// Apply an outcome the way the store would.
@@ -188,13 +244,21 @@ fn commit(inst: &mut Instance, o: &Outcome, now: DateTime<Utc>) {
             Effect::SignOrganization => inst.organization_signed = true,
             Effect::OpenConsultations => {
                 let due = local_date(now).checked_add_days(Days::new(2)).unwrap();
-                inst.consultations = vec![Consultation { agency: CONSULTED.into(), answered: false, due }];
+                inst.consultations = vec![Consultation {
+                    agency: CONSULTED.into(),
+                    answered: false,
+                    due,
+                }];
             }
             _ => {}
         }
     }
     if o.acted_as == ActorRole::Consulted {
-        for c in inst.consultations.iter_mut().filter(|c| c.agency == o.acting_agency) {
+        for c in inst
+            .consultations
+            .iter_mut()
+            .filter(|c| c.agency == o.acting_agency)
+        {
             c.answered = true;
         }
     }
@@ -203,7 +267,8 @@ fn commit(inst: &mut Instance, o: &Outcome, now: DateTime<Utc>) {
 const NOW: &str = "2024-03-04T03:00:00Z"; // Monday 10:00 in Hà Nội
 
 fn run(def: &Definition, inst: &mut Instance, who: &Actor, action: &str) -> Outcome {
-    let o = apply(def, inst, who, action, &input(inst), at(NOW)).unwrap_or_else(|e| panic!("{action}: {e}"));
+    let o = apply(def, inst, who, action, &input(inst), at(NOW))
+        .unwrap_or_else(|e| panic!("{action}: {e}"));
     commit(inst, &o, at(NOW));
     o
 }
@@ -215,13 +280,33 @@ fn bao_cao_happy_path_with_unit_review_and_head_signing() {
     let mut inst = instance(&def, false);
     let o = run(&def, &mut inst, &c[0], "submit");
     assert_eq!(o.to, "unit_review");
-    assert_eq!(o.effects, vec![Effect::Render, Effect::Notify { role: ActorRole::UnitHead, state: "unit_review".into() }]);
+    assert_eq!(
+        o.effects,
+        vec![
+            Effect::Render,
+            Effect::Notify {
+                role: ActorRole::UnitHead,
+                state: "unit_review".into()
+            }
+        ]
+    );
     assert_eq!(run(&def, &mut inst, &c[1], "forward").to, "approval");
     let o = run(&def, &mut inst, &c[2], "approve");
     assert_eq!(o.acted_as, ActorRole::Signer);
-    assert_eq!(o.effects[..2], [Effect::Render, Effect::SignPersonal { signer: "gd".into() }]);
+    assert_eq!(
+        o.effects[..2],
+        [
+            Effect::Render,
+            Effect::SignPersonal {
+                signer: "gd".into()
+            }
+        ]
+    );
     let block = o.signing.unwrap();
-    assert_eq!((block.authority, block.position.as_str()), (None, "GIÁM ĐỐC"));
+    assert_eq!(
+        (block.authority, block.position.as_str()),
+        (None, "GIÁM ĐỐC")
+    );
     let o = run(&def, &mut inst, &c[5], "issue");
     assert_eq!(
         o.effects,
@@ -230,7 +315,10 @@ fn bao_cao_happy_path_with_unit_review_and_head_signing() {
             Effect::Render,
             Effect::SignOrganization,
             Effect::Dispatch,
-            Effect::Notify { role: ActorRole::RecipientClerk, state: "dispatched".into() }
+            Effect::Notify {
+                role: ActorRole::RecipientClerk,
+                state: "dispatched".into()
+            }
         ]
     );
     let o = run(&def, &mut inst, &c[7], "receive");
@@ -241,7 +329,9 @@ fn bao_cao_happy_path_with_unit_review_and_head_signing() {
         for t in &def.transitions {
             assert_eq!(
                 apply(&def, &inst, who, &t.action, &input(&inst), at(NOW)),
-                Err(Denied::Terminal { state: "archived".into() })
+                Err(Denied::Terminal {
+                    state: "archived".into()
+                })
             );
         }
         assert!(available_actions(&def, &inst, who, at(NOW)).is_empty());
@@ -265,7 +355,10 @@ fn a_delegated_deputy_signs_kt_and_an_undelegated_one_is_refused() {
     let denied = apply(&def, &inst, &c[4], "approve", &input(&inst), at(NOW)).unwrap_err();
     assert_eq!(denied, Denied::NoDelegation { agency: A.into() });
     assert!(available_actions(&def, &inst, &c[4], at(NOW)).is_empty());
-    let names: Vec<_> = available_actions(&def, &inst, &c[3], at(NOW)).iter().map(|t| t.action.as_str()).collect();
+    let names: Vec<_> = available_actions(&def, &inst, &c[3], at(NOW))
+        .iter()
+        .map(|t| t.action.as_str())
+        .collect();
     assert_eq!(names, ["approve", "return"]);
     let o = run(&def, &mut inst, &c[3], "approve");
     let block = o.signing.unwrap();
@@ -278,15 +371,60 @@ fn a_delegated_deputy_signs_kt_and_an_undelegated_one_is_refused() {
 fn delegation_validity_is_judged_on_the_vietnamese_date_and_workflow() {
     let def = shipped("cong-van");
     let mut deputy = actor("pgd", &[(A, Role::DeputyHead)]);
-    deputy.delegations.push(delegation("pgd", d(2024, 3, 5), Some(d(2024, 3, 5)), Some("cong-van")));
+    deputy.delegations.push(delegation(
+        "pgd",
+        d(2024, 3, 5),
+        Some(d(2024, 3, 5)),
+        Some("cong-van"),
+    ));
     let mut inst = instance(&def, false);
     inst.state = "approval".into();
     // 2024-03-04T17:30Z is already 5/3 00:30 in Hà Nội.
-    assert!(apply(&def, &inst, &deputy, "approve", &input(&inst), at("2024-03-04T16:30:00Z")).is_err());
-    assert!(apply(&def, &inst, &deputy, "approve", &input(&inst), at("2024-03-04T17:30:00Z")).is_ok());
-    assert!(apply(&def, &inst, &deputy, "approve", &input(&inst), at("2024-03-05T17:30:00Z")).is_err());
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &deputy,
+            "approve",
+            &input(&inst),
+            at("2024-03-04T16:30:00Z")
+        )
+        .is_err()
+    );
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &deputy,
+            "approve",
+            &input(&inst),
+            at("2024-03-04T17:30:00Z")
+        )
+        .is_ok()
+    );
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &deputy,
+            "approve",
+            &input(&inst),
+            at("2024-03-05T17:30:00Z")
+        )
+        .is_err()
+    );
     deputy.delegations[0].workflow = Some("bao-cao".into());
-    assert!(apply(&def, &inst, &deputy, "approve", &input(&inst), at("2024-03-04T17:30:00Z")).is_err());
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &deputy,
+            "approve",
+            &input(&inst),
+            at("2024-03-04T17:30:00Z")
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -295,35 +433,59 @@ fn denials_have_codes_and_vietnamese_messages() {
     let c = cast();
     let mut inst = instance(&def, false);
     inst.version = 4;
-    let stale = ActionInput { expected_version: 3, ..input(&inst) };
+    let stale = ActionInput {
+        expected_version: 3,
+        ..input(&inst)
+    };
     let e = apply(&def, &inst, &c[0], "submit", &stale, at(NOW)).unwrap_err();
     assert_eq!(e.code(), "WFD007");
-    assert_eq!(e.to_string(), "Văn bản đã được cập nhật bởi người khác (phiên bản 4, bạn đang xem 3); tải lại trang.");
+    assert_eq!(
+        e.to_string(),
+        "Văn bản đã được cập nhật bởi người khác (phiên bản 4, bạn đang xem 3); tải lại trang."
+    );
 
     let e = apply(&def, &inst, &c[0], "fly", &input(&inst), at(NOW)).unwrap_err();
     assert_eq!(e.code(), "WFD001");
     let e = apply(&def, &inst, &c[0], "approve", &input(&inst), at(NOW)).unwrap_err();
     assert!(matches!(e, Denied::WrongState { .. }), "{e:?}");
     let e = apply(&def, &inst, &c[5], "submit", &input(&inst), at(NOW)).unwrap_err();
-    assert_eq!(e, Denied::WrongRole { action: "submit".into(), allowed: vec![ActorRole::Drafter] });
+    assert_eq!(
+        e,
+        Denied::WrongRole {
+            action: "submit".into(),
+            allowed: vec![ActorRole::Drafter]
+        }
+    );
     assert!(e.to_string().contains("Chuyên viên soạn thảo"), "{e}");
 
     inst.state = "approval".into();
     let e = apply(&def, &inst, &c[6], "approve", &input(&inst), at(NOW)).unwrap_err();
     assert_eq!(e, Denied::WrongAgency { agency: A.into() });
-    let no_pin = ActionInput { pin_provided: false, ..input(&inst) };
+    let no_pin = ActionInput {
+        pin_provided: false,
+        ..input(&inst)
+    };
     let e = apply(&def, &inst, &c[2], "approve", &no_pin, at(NOW)).unwrap_err();
     assert_eq!(e, Denied::MissingRequirement(Requirement::SigningPin));
-    let blank = ActionInput { comment: Some("   ".into()), ..input(&inst) };
+    let blank = ActionInput {
+        comment: Some("   ".into()),
+        ..input(&inst)
+    };
     let e = apply(&def, &inst, &c[2], "return", &blank, at(NOW)).unwrap_err();
     assert_eq!(e, Denied::MissingRequirement(Requirement::Comment));
     assert_eq!(e.to_string(), "Cần nhập ý kiến (lý do) cho thao tác này.");
 
     inst.personal_signed = true;
-    assert_eq!(apply(&def, &inst, &c[2], "approve", &input(&inst), at(NOW)), Err(Denied::AlreadySigned));
+    assert_eq!(
+        apply(&def, &inst, &c[2], "approve", &input(&inst), at(NOW)),
+        Err(Denied::AlreadySigned)
+    );
     inst.personal_signed = false;
     inst.state = "issuing".into();
-    assert_eq!(apply(&def, &inst, &c[5], "issue", &input(&inst), at(NOW)), Err(Denied::PersonalSignatureMissing));
+    assert_eq!(
+        apply(&def, &inst, &c[5], "issue", &input(&inst), at(NOW)),
+        Err(Denied::PersonalSignatureMissing)
+    );
 }
 
 #[test]
@@ -333,18 +495,69 @@ fn to_trinh_consultation_closes_when_answered_or_overdue() {
     let mut inst = instance(&def, false);
     let o = run(&def, &mut inst, &c[0], "consult");
     assert!(o.effects.contains(&Effect::OpenConsultations));
-    assert!(o.effects.contains(&Effect::Notify { role: ActorRole::Consulted, state: "consultation".into() }));
-    let e = apply(&def, &inst, &c[0], "close_consultation", &input(&inst), at(NOW)).unwrap_err();
-    assert_eq!(e, Denied::ConsultationsOpen { pending: vec![CONSULTED.into()] });
+    assert!(o.effects.contains(&Effect::Notify {
+        role: ActorRole::Consulted,
+        state: "consultation".into()
+    }));
+    let e = apply(
+        &def,
+        &inst,
+        &c[0],
+        "close_consultation",
+        &input(&inst),
+        at(NOW),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Denied::ConsultationsOpen {
+            pending: vec![CONSULTED.into()]
+        }
+    );
     // Due on 6/3 (Hà Nội): still open on 6/3, closed from 7/3.
-    assert!(apply(&def, &inst, &c[0], "close_consultation", &input(&inst), at("2024-03-06T16:00:00Z")).is_err());
-    assert!(apply(&def, &inst, &c[0], "close_consultation", &input(&inst), at("2024-03-06T17:00:00Z")).is_ok());
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &c[0],
+            "close_consultation",
+            &input(&inst),
+            at("2024-03-06T16:00:00Z")
+        )
+        .is_err()
+    );
+    assert!(
+        apply(
+            &def,
+            &inst,
+            &c[0],
+            "close_consultation",
+            &input(&inst),
+            at("2024-03-06T17:00:00Z")
+        )
+        .is_ok()
+    );
     // Or answered: the self-loop keeps the state, tells the drafter, bumps the version.
     let o = run(&def, &mut inst, &c[8], "answer");
-    assert_eq!((o.from.as_str(), o.to.as_str(), o.acting_agency.as_str()), ("consultation", "consultation", CONSULTED));
-    assert_eq!(o.effects, vec![Effect::Notify { role: ActorRole::Drafter, state: "consultation".into() }]);
-    assert!(apply(&def, &inst, &c[8], "answer", &input(&inst), at(NOW)).is_err(), "answers once");
-    assert_eq!(run(&def, &mut inst, &c[0], "close_consultation").to, "approval");
+    assert_eq!(
+        (o.from.as_str(), o.to.as_str(), o.acting_agency.as_str()),
+        ("consultation", "consultation", CONSULTED)
+    );
+    assert_eq!(
+        o.effects,
+        vec![Effect::Notify {
+            role: ActorRole::Drafter,
+            state: "consultation".into()
+        }]
+    );
+    assert!(
+        apply(&def, &inst, &c[8], "answer", &input(&inst), at(NOW)).is_err(),
+        "answers once"
+    );
+    assert_eq!(
+        run(&def, &mut inst, &c[0], "close_consultation").to,
+        "approval"
+    );
     run(&def, &mut inst, &c[2], "approve");
     run(&def, &mut inst, &c[5], "issue");
     assert_eq!(run(&def, &mut inst, &c[7], "receive").to, "received");
@@ -353,9 +566,19 @@ fn to_trinh_consultation_closes_when_answered_or_overdue() {
 
 #[test]
 fn effects_serialize_with_a_kind_tag() {
-    let json = serde_json::to_value(Effect::Notify { role: ActorRole::RecipientClerk, state: "dispatched".into() }).unwrap();
-    assert_eq!(json, serde_json::json!({"kind": "notify", "role": "recipient_clerk", "state": "dispatched"}));
-    assert_eq!(serde_json::to_value(Effect::SignOrganization).unwrap(), serde_json::json!({"kind": "sign_organization"}));
+    let json = serde_json::to_value(Effect::Notify {
+        role: ActorRole::RecipientClerk,
+        state: "dispatched".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"kind": "notify", "role": "recipient_clerk", "state": "dispatched"})
+    );
+    assert_eq!(
+        serde_json::to_value(Effect::SignOrganization).unwrap(),
+        serde_json::json!({"kind": "sign_organization"})
+    );
 }
 
 // ---- engine: properties -------------------------------------------------------------------------
@@ -369,7 +592,9 @@ fn really_holds(who: &Actor, role: ActorRole, inst: &Instance) -> bool {
         ActorRole::Signer => who.username == "gd" || who.username == "pgd1",
         ActorRole::Clerk => who.username == "vt1",
         ActorRole::RecipientClerk => who.username == "vtn",
-        ActorRole::Consulted => who.username == "gdtp" && inst.consultations.iter().any(|c| !c.answered),
+        ActorRole::Consulted => {
+            who.username == "gdtp" && inst.consultations.iter().any(|c| !c.answered)
+        }
         ActorRole::System => false,
     }
 }
@@ -387,8 +612,24 @@ struct Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (0usize..9, 0usize..16, prop::bool::weighted(0.8), prop::bool::weighted(0.8), prop::bool::weighted(0.1), 0u64..3, prop::bool::weighted(0.7))
-        .prop_map(|(actor, action, comment, pin, stale, days, guided)| Step { actor, action, comment, pin, stale, days, guided })
+    (
+        0usize..9,
+        0usize..16,
+        prop::bool::weighted(0.8),
+        prop::bool::weighted(0.8),
+        prop::bool::weighted(0.1),
+        0u64..3,
+        prop::bool::weighted(0.7),
+    )
+        .prop_map(|(actor, action, comment, pin, stale, days, guided)| Step {
+            actor,
+            action,
+            comment,
+            pin,
+            stale,
+            days,
+            guided,
+        })
 }
 
 fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
@@ -403,9 +644,15 @@ fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
     for s in steps {
         now += chrono::Duration::days(s.days as i64);
         let who = &cast[s.actor];
-        let offers: Vec<String> = available_actions(def, &inst, who, now).iter().map(|t| t.action.clone()).collect();
+        let offers: Vec<String> = available_actions(def, &inst, who, now)
+            .iter()
+            .map(|t| t.action.clone())
+            .collect();
         // Cancelling ends most runs early: take it rarely when guided.
-        let picks: Vec<&String> = offers.iter().filter(|a| *a != "cancel" || s.action == 0).collect();
+        let picks: Vec<&String> = offers
+            .iter()
+            .filter(|a| *a != "cancel" || s.action == 0)
+            .collect();
         let action = if s.guided && !picks.is_empty() {
             picks[s.action % picks.len()]
         } else {
@@ -415,7 +662,11 @@ fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
             comment: s.comment.then(|| "Ý kiến".to_owned()),
             pin_provided: s.pin,
             attachments: 0,
-            expected_version: if s.stale { inst.version - 1 } else { inst.version },
+            expected_version: if s.stale {
+                inst.version - 1
+            } else {
+                inst.version
+            },
         };
         let offered = offers.contains(action);
         match apply(def, &inst, who, action, &inp, now) {
@@ -425,11 +676,23 @@ fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
                 let t = def
                     .transitions
                     .iter()
-                    .find(|t| t.from == inst.state && &t.action == action && Guard::admits(t.when, inst.skip_optional))
+                    .find(|t| {
+                        t.from == inst.state
+                            && &t.action == action
+                            && Guard::admits(t.when, inst.skip_optional)
+                    })
                     .unwrap();
-                assert_eq!((o.from.as_str(), o.to.as_str()), (t.from.as_str(), t.to.as_str()));
+                assert_eq!(
+                    (o.from.as_str(), o.to.as_str()),
+                    (t.from.as_str(), t.to.as_str())
+                );
                 assert!(t.by.contains(&o.acted_as), "{o:?}");
-                assert!(really_holds(who, o.acted_as, &inst), "{} acted as {:?}", who.username, o.acted_as);
+                assert!(
+                    really_holds(who, o.acted_as, &inst),
+                    "{} acted as {:?}",
+                    who.username,
+                    o.acted_as
+                );
                 assert_eq!(o.new_version, inst.version + 1);
                 let before = history.len();
                 commit(&mut inst, &o, now);
@@ -440,7 +703,12 @@ fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
                 if s.stale && action != "bogus" {
                     assert!(matches!(e, Denied::StaleVersion { .. }), "{e:?}");
                 } else if def.is_terminal(&inst.state) && action != "bogus" {
-                    assert_eq!(e, Denied::Terminal { state: inst.state.clone() });
+                    assert_eq!(
+                        e,
+                        Denied::Terminal {
+                            state: inst.state.clone()
+                        }
+                    );
                 }
             }
         }
@@ -451,11 +719,20 @@ fn check_run(def: &Definition, skip_optional: bool, steps: &[Step]) {
     let personal = pos(&|e| matches!(e, Effect::SignPersonal { .. }));
     let org = pos(&|e| matches!(e, Effect::SignOrganization));
     let dispatch = pos(&|e| matches!(e, Effect::Dispatch));
-    if history.iter().any(|o| o.to == "dispatched" || o.to == "submitted") {
+    if history
+        .iter()
+        .any(|o| o.to == "dispatched" || o.to == "submitted")
+    {
         let (p, o, d) = (personal.unwrap(), org.unwrap(), dispatch.unwrap());
         assert!(p < o && o < d, "{effects:?}");
     }
-    assert_eq!(effects.iter().filter(|e| matches!(e, Effect::SignPersonal { .. })).count(), personal.map_or(0, |_| 1));
+    assert_eq!(
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::SignPersonal { .. }))
+            .count(),
+        personal.map_or(0, |_| 1)
+    );
     assert_eq!(inst.version, 1 + history.len() as i64);
 }
 
@@ -490,17 +767,36 @@ fn shipped_calendar_covers_2023_to_2027() {
     let cal = calendar();
     for y in 2023..=2027 {
         assert!(!cal.is_working_day(d(y, 1, 1)), "{y}-01-01");
-        assert!(!cal.is_working_day(d(y, 4, 30)) && !cal.is_working_day(d(y, 5, 1)), "{y} 30/4, 1/5");
+        assert!(
+            !cal.is_working_day(d(y, 4, 30)) && !cal.is_working_day(d(y, 5, 1)),
+            "{y} 30/4, 1/5"
+        );
         assert!(!cal.is_working_day(d(y, 9, 2)), "{y}-09-02");
-        let days_off_around_2_9 = (1..=4).filter(|&x| cal.holiday(d(y, 9, x)).is_some()).count()
-            + (30..=31).filter(|&x| cal.holiday(d(y, 8, x)).is_some()).count();
+        let days_off_around_2_9 = (1..=4)
+            .filter(|&x| cal.holiday(d(y, 9, x)).is_some())
+            .count()
+            + (30..=31)
+                .filter(|&x| cal.holiday(d(y, 8, x)).is_some())
+                .count();
         assert!(days_off_around_2_9 >= 2, "{y}: 2/9 plus an adjacent day");
-        let tet = cal.holidays.iter().filter(|(k, v)| k.year() == y && v.contains("Tết Nguyên đán")).count();
+        let tet = cal
+            .holidays
+            .iter()
+            .filter(|(k, v)| k.year() == y && v.contains("Tết Nguyên đán"))
+            .count();
         assert!(tet >= 5, "{y}: {tet} days of Tết");
-        assert!(cal.holidays.iter().any(|(k, v)| k.year() == y && v.contains("Giỗ Tổ")), "{y}: Giỗ Tổ");
+        assert!(
+            cal.holidays
+                .iter()
+                .any(|(k, v)| k.year() == y && v.contains("Giỗ Tổ")),
+            "{y}: Giỗ Tổ"
+        );
     }
     for make_up in [d(2024, 5, 4), d(2025, 4, 26)] {
-        assert!(cal.is_working_day(make_up), "{make_up} is a make-up Saturday");
+        assert!(
+            cal.is_working_day(make_up),
+            "{make_up} is a make-up Saturday"
+        );
     }
     assert_eq!(cal.holiday(d(2024, 4, 18)), Some("Giỗ Tổ Hùng Vương"));
 }
@@ -543,10 +839,19 @@ fn sla_counts_make_up_saturdays() {
 fn reminders_before_on_and_after_the_due_date() {
     let cal = calendar();
     let due = d(2024, 2, 16);
-    assert_eq!(reminders_due(&cal, due, d(2024, 2, 15)), Some(ReminderKind::BeforeDue));
+    assert_eq!(
+        reminders_due(&cal, due, d(2024, 2, 15)),
+        Some(ReminderKind::BeforeDue)
+    );
     assert_eq!(reminders_due(&cal, due, d(2024, 2, 14)), None);
     assert_eq!(reminders_due(&cal, due, due), Some(ReminderKind::OnDue));
-    assert_eq!(reminders_due(&cal, due, d(2024, 2, 19)), Some(ReminderKind::Overdue));
+    assert_eq!(
+        reminders_due(&cal, due, d(2024, 2, 19)),
+        Some(ReminderKind::Overdue)
+    );
     // Due on Monday 15/2 after Tết: the reminder goes out on 7/2, the last working day before.
-    assert_eq!(reminders_due(&cal, d(2024, 2, 15), d(2024, 2, 7)), Some(ReminderKind::BeforeDue));
+    assert_eq!(
+        reminders_due(&cal, d(2024, 2, 15), d(2024, 2, 7)),
+        Some(ReminderKind::BeforeDue)
+    );
 }

@@ -15,17 +15,44 @@ fn form_post(uri: &str, cookie: &str, body: String) -> Request<Body> {
 #[tokio::test]
 async fn pages_of_another_agency_are_forbidden() {
     let app = spawn_app().await;
-    let s = app.login("snv.giamdoc", &demo_password("snv.giamdoc")).await.unwrap();
-    let own = app.send(Request::get("/agencies/SNV").header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await;
+    let s = app
+        .login("snv.giamdoc", &demo_password("snv.giamdoc"))
+        .await
+        .unwrap();
+    let own = app
+        .send(
+            Request::get("/agencies/SNV")
+                .header(header::COOKIE, &s.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(own.status(), StatusCode::OK);
-    assert!(body_text(own).await.contains("snv.chuyenvien"), "own staff list is visible");
+    assert!(
+        body_text(own).await.contains("snv.chuyenvien"),
+        "own staff list is visible"
+    );
 
-    for uri in ["/agencies/SKH%C4%90T", "/agencies/VPUBND", "/agencies/KHONGCO"] {
-        let res = app.send(Request::get(uri).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await;
+    for uri in [
+        "/agencies/SKH%C4%90T",
+        "/agencies/VPUBND",
+        "/agencies/KHONGCO",
+    ] {
+        let res = app
+            .send(
+                Request::get(uri)
+                    .header(header::COOKIE, &s.cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{uri}");
         let html = body_text(res).await;
         assert!(html.contains("Bạn không có quyền"), "{uri}: {html}");
-        assert!(!html.contains("skhdt.chuyenvien"), "no data leaks into the error page");
+        assert!(
+            !html.contains("skhdt.chuyenvien"),
+            "no data leaks into the error page"
+        );
     }
 }
 
@@ -33,36 +60,63 @@ async fn pages_of_another_agency_are_forbidden() {
 async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
     let app = spawn_app().await;
     // quantri is admin of VPUBND only.
-    let s = app.login("quantri", &demo_password("quantri")).await.unwrap();
+    let s = app
+        .login("quantri", &demo_password("quantri"))
+        .await
+        .unwrap();
     let body = format!(
         "csrf_token={}&username=ke.gian&full_name={}&email=kg%40daknong.example&password=mat-khau-rat-dai&role=agency_head&title=x",
         s.csrf,
         urlencode("Kẻ Gian")
     );
-    let res = app.send(form_post("/agencies/SNV/users", &s.cookie, body.clone())).await;
+    let res = app
+        .send(form_post("/agencies/SNV/users", &s.cookie, body.clone()))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(trinhky_store::accounts::user_by_username(app.store.db(), "ke.gian").await.unwrap().is_none());
+    assert!(
+        trinhky_store::accounts::user_by_username(app.store.db(), "ke.gian")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // A member who is not admin cannot add users to their own agency either.
-    let d = app.login("snv.chuyenvien", &demo_password("snv.chuyenvien")).await.unwrap();
+    let d = app
+        .login("snv.chuyenvien", &demo_password("snv.chuyenvien"))
+        .await
+        .unwrap();
     let body_d = body.replace(&s.csrf, &d.csrf);
-    let res = app.send(form_post("/agencies/SNV/users", &d.cookie, body_d)).await;
+    let res = app
+        .send(form_post("/agencies/SNV/users", &d.cookie, body_d))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // The admin can, in their own agency.
     let ok = body.replace("ke.gian", "vp.moi");
-    let res = app.send(form_post("/agencies/VPUBND/users", &s.cookie, ok)).await;
+    let res = app
+        .send(form_post("/agencies/VPUBND/users", &s.cookie, ok))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(body_text(res).await.contains("Đã thêm tài khoản vp.moi"));
-    assert!(trinhky_store::accounts::user_by_username(app.store.db(), "vp.moi").await.unwrap().is_some());
+    assert!(
+        trinhky_store::accounts::user_by_username(app.store.db(), "vp.moi")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
 async fn api_tokens_are_scoped_to_the_agency() {
     let app = spawn_app().await;
-    let token = trinhky_app::auth::create_api_token(&app.store, "test", "snv.vanthu", "tích hợp").await.unwrap();
+    let token = trinhky_app::auth::create_api_token(&app.store, "test", "snv.vanthu", "tích hợp")
+        .await
+        .unwrap();
     let get = |uri: &str, token: &str| {
-        Request::get(uri).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap()
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
     };
     let me = app.send(get("/api/v1/me", &token)).await;
     assert_eq!(me.status(), StatusCode::OK);
@@ -70,11 +124,15 @@ async fn api_tokens_are_scoped_to_the_agency() {
 
     let own = app.send(get("/api/v1/agencies/SNV/members", &token)).await;
     assert_eq!(own.status(), StatusCode::OK);
-    let foreign = app.send(get("/api/v1/agencies/STTTT/members", &token)).await;
+    let foreign = app
+        .send(get("/api/v1/agencies/STTTT/members", &token))
+        .await;
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
     let json = body_text(foreign).await;
     assert!(json.contains("\"code\":\"forbidden\""), "{json}");
-    let unknown = app.send(get("/api/v1/agencies/KHONGCO/members", &token)).await;
+    let unknown = app
+        .send(get("/api/v1/agencies/KHONGCO/members", &token))
+        .await;
     assert_eq!(unknown.status(), StatusCode::FORBIDDEN);
 
     let post = Request::post("/api/v1/agencies/STTTT/members")
@@ -86,6 +144,8 @@ async fn api_tokens_are_scoped_to_the_agency() {
 
     let bad = app.send(get("/api/v1/me", "tk_not-a-real-token")).await;
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    let none = app.send(Request::get("/api/v1/me").body(Body::empty()).unwrap()).await;
+    let none = app
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
 }

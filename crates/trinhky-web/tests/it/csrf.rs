@@ -16,27 +16,59 @@ fn form(uri: &str, cookie: &str, body: &str) -> Request<Body> {
 async fn login_without_or_with_wrong_csrf_is_refused() {
     let app = spawn_app().await;
     let pw = demo_password("snv.vanthu");
-    let res = app.send(form("/login", "", &format!("username=snv.vanthu&password={pw}"))).await;
+    let res = app
+        .send(form(
+            "/login",
+            "",
+            &format!("username=snv.vanthu&password={pw}"),
+        ))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(body_text(res).await.contains("CSRF"));
     let (cookie, _) = app.login_form().await;
-    let res = app.send(form("/login", &cookie, &format!("csrf_token=deadbeef&username=snv.vanthu&password={pw}"))).await;
+    let res = app
+        .send(form(
+            "/login",
+            &cookie,
+            &format!("csrf_token=deadbeef&username=snv.vanthu&password={pw}"),
+        ))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn logged_in_forms_need_the_session_token() {
     let app = spawn_app().await;
-    let s = app.login("quantri", &demo_password("quantri")).await.unwrap();
+    let s = app
+        .login("quantri", &demo_password("quantri"))
+        .await
+        .unwrap();
     let body = "username=khong.csrf&full_name=A&email=a%40daknong.example&password=mat-khau-rat-dai&role=drafter";
-    let res = app.send(form("/agencies/VPUBND/users", &s.cookie, body)).await;
+    let res = app
+        .send(form("/agencies/VPUBND/users", &s.cookie, body))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = app.send(form("/agencies/VPUBND/users", &s.cookie, &format!("csrf_token=00{}&{body}", &s.csrf[2..]))).await;
+    let res = app
+        .send(form(
+            "/agencies/VPUBND/users",
+            &s.cookie,
+            &format!("csrf_token=00{}&{body}", &s.csrf[2..]),
+        ))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(trinhky_store::accounts::user_by_username(app.store.db(), "khong.csrf").await.unwrap().is_none());
+    assert!(
+        trinhky_store::accounts::user_by_username(app.store.db(), "khong.csrf")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let res = app.send(form("/logout", &s.cookie, "")).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN, "logout needs the token too");
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "logout needs the token too"
+    );
 
     // JSON API with the browser session needs the X-CSRF-Token header.
     let json = r#"{"username":"api.csrf","full_name":"A","email":"a@daknong.example","password":"mat-khau-rat-dai","role":"drafter"}"#;
@@ -50,5 +82,8 @@ async fn logged_in_forms_need_the_session_token() {
         b.body(Body::from(json)).unwrap()
     };
     assert_eq!(app.send(req(None)).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.send(req(Some(&s.csrf))).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.send(req(Some(&s.csrf))).await.status(),
+        StatusCode::CREATED
+    );
 }

@@ -16,12 +16,31 @@ fn top_level_help_lists_every_command() {
 #[test]
 fn each_subcommand_has_accurate_help() {
     let cases: &[(&[&str], &[&str])] = &[
-        (&["serve", "--help"], &["--demo", "--demo-dir", "--bind", "SIGTERM"]),
+        (
+            &["serve", "--help"],
+            &["--demo", "--demo-dir", "--bind", "SIGTERM"],
+        ),
         (&["migrate", "--help"], &["migrations"]),
-        (&["directory", "import", "--help"], &["FILE", "imports nothing"]),
-        (&["user", "add", "--help"], &["--username", "--full-name", "--email", "--role", "--password-file", "drafter, unit_head, agency_head, deputy_head, clerk, admin"]),
+        (
+            &["directory", "import", "--help"],
+            &["FILE", "imports nothing"],
+        ),
+        (
+            &["user", "add", "--help"],
+            &[
+                "--username",
+                "--full-name",
+                "--email",
+                "--role",
+                "--password-file",
+                "drafter, unit_head, agency_head, deputy_head, clerk, admin",
+            ],
+        ),
         (&["user", "token", "--help"], &["--name", "USERNAME"]),
-        (&["audit", "verify", "--help"], &["--json", "first broken event"]),
+        (
+            &["audit", "verify", "--help"],
+            &["--json", "first broken event"],
+        ),
     ];
     for (args, needles) in cases {
         let o = trinhky("sqlite::memory:", args);
@@ -65,13 +84,23 @@ fn workflow_check_passes_the_shipped_files_and_names_file_and_line_of_errors() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let code = name[..5].to_uppercase();
-        let marked = std::fs::read_to_string(&path).unwrap().lines().position(|l| l.trim_end().ends_with("# ERROR")).map(|i| i + 1);
-        let o = trinhky("sqlite::memory:", &["workflow", "check", &path.display().to_string()]);
+        let marked = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .position(|l| l.trim_end().ends_with("# ERROR"))
+            .map(|i| i + 1);
+        let o = trinhky(
+            "sqlite::memory:",
+            &["workflow", "check", &path.display().to_string()],
+        );
         assert_eq!(o.status.code(), Some(1), "{name}: {}", text(&o));
         let t = text(&o);
         assert!(t.contains(&code), "{name}: {t}");
         if let Some(line) = marked {
-            assert!(t.contains(&format!("{name}:{line}:")), "{name} names line {line}: {t}");
+            assert!(
+                t.contains(&format!("{name}:{line}:")),
+                "{name} names line {line}: {t}"
+            );
         }
     }
 }
@@ -81,8 +110,15 @@ fn serve_refuses_to_start_with_an_invalid_definition() {
     let root = trinhky_testkit::repo_root();
     let dir = std::env::temp_dir().join(format!("trinhky-badwf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(root.join("workflows/bao-cao.toml"), dir.join("bao-cao.toml")).unwrap();
-    let broken = std::fs::read_to_string(root.join("workflows/cong-van.toml")).unwrap().replacen("by = \"clerk\"", "by = \"janitor\"", 1).replacen("by = [\"clerk\"]", "by = [\"janitor\"]", 1);
+    std::fs::copy(
+        root.join("workflows/bao-cao.toml"),
+        dir.join("bao-cao.toml"),
+    )
+    .unwrap();
+    let broken = std::fs::read_to_string(root.join("workflows/cong-van.toml"))
+        .unwrap()
+        .replacen("by = \"clerk\"", "by = \"janitor\"", 1)
+        .replacen("by = [\"clerk\"]", "by = [\"janitor\"]", 1);
     std::fs::write(dir.join("cong-van.toml"), broken).unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_trinhky"))
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -93,5 +129,8 @@ fn serve_refuses_to_start_with_an_invalid_definition() {
         .unwrap();
     assert!(!o.status.success());
     let t = text(&o);
-    assert!(t.contains("WF006") && t.contains("cong-van.toml:") && t.contains("janitor"), "{t}");
+    assert!(
+        t.contains("WF006") && t.contains("cong-van.toml:") && t.contains("janitor"),
+        "{t}"
+    );
 }

@@ -29,16 +29,29 @@ pub fn trinhky_with_stdin(database_url: &str, args: &[&str], stdin: &str) -> Out
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("binary starts");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 pub fn demo_file(name: &str) -> String {
-    trinhky_testkit::repo_root().join("deploy/demo").join(name).display().to_string()
+    trinhky_testkit::repo_root()
+        .join("deploy/demo")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 pub fn write_temp(name: &str, content: &str) -> String {

@@ -20,20 +20,57 @@ async fn pki_init_sign_personal_then_organisation_and_verify() {
     let url = trinhky_testkit::fresh_database_url().await;
     let data = std::env::temp_dir().join(format!("trinhky-pki-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    assert!(trinhky(&url, &["directory", "import", &demo_file("directory.toml")]).status.success());
+    assert!(
+        trinhky(&url, &["directory", "import", &demo_file("directory.toml")])
+            .status
+            .success()
+    );
     // Demo accounts: a clerk and the heads exist once `serve --demo` ran; load them the same way.
     let store = trinhky_store::Store::connect(&url).await.unwrap();
-    trinhky_app::demo::load(&store, &trinhky_testkit::repo_root().join("deploy/demo")).await.unwrap();
+    trinhky_app::demo::load(&store, &trinhky_testkit::repo_root().join("deploy/demo"))
+        .await
+        .unwrap();
     let o = run(&url, &data, &["pki", "init", "--pin", "246810"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("snv.giamdoc"), "{}", text(&o));
-    let snv = trinhky_store::directory::agency_by_code(store.db(), "SNV").await.unwrap().unwrap();
-    assert!(trinhky_store::keys::current_key(store.db(), trinhky_store::keys::Owner::Agency(snv.id)).await.unwrap().is_some(), "keys are in the database");
+    let snv = trinhky_store::directory::agency_by_code(store.db(), "SNV")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        trinhky_store::keys::current_key(store.db(), trinhky_store::keys::Owner::Agency(snv.id))
+            .await
+            .unwrap()
+            .is_some(),
+        "keys are in the database"
+    );
 
     let pki = data.join("pki");
-    let p12s: Vec<std::path::PathBuf> = std::fs::read_dir(&pki).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "p12")).collect();
-    let org = p12s.iter().find(|p| p.file_name().unwrap().to_string_lossy().starts_with("so-no")).unwrap();
-    let person = p12s.iter().find(|p| !p.file_name().unwrap().to_string_lossy().starts_with("so-") && !p.file_name().unwrap().to_string_lossy().starts_with("va-n-pho")).unwrap();
+    let p12s: Vec<std::path::PathBuf> = std::fs::read_dir(&pki)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "p12"))
+        .collect();
+    let org = p12s
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("so-no")
+        })
+        .unwrap();
+    let person = p12s
+        .iter()
+        .find(|p| {
+            !p.file_name().unwrap().to_string_lossy().starts_with("so-")
+                && !p
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("va-n-pho")
+        })
+        .unwrap();
     std::fs::write(data.join("pin"), "246810\n").unwrap();
     std::fs::write(data.join("bad"), "000000\n").unwrap();
     let input = trinhky_testkit::repo_root().join("crates/trinhky-pdf/tests/fixtures/seed.pdf");
@@ -42,15 +79,71 @@ async fn pki_init_sign_personal_then_organisation_and_verify() {
     let p = |x: &std::path::Path| x.display().to_string();
 
     // The organisation cannot sign first.
-    let o = run(&url, &data, &["sign", &p(&input), "-o", &p(&s2), "--p12", &p(org), "--pin-file", &p(&data.join("pin")), "--organization"]);
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&input),
+            "-o",
+            &p(&s2),
+            "--p12",
+            &p(org),
+            "--pin-file",
+            &p(&data.join("pin")),
+            "--organization",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // A wrong PIN is refused.
-    let o = run(&url, &data, &["sign", &p(&input), "-o", &p(&s1), "--p12", &p(person), "--pin-file", &p(&data.join("bad"))]);
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&input),
+            "-o",
+            &p(&s1),
+            "--p12",
+            &p(person),
+            "--pin-file",
+            &p(&data.join("bad")),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
-    let o = run(&url, &data, &["sign", &p(&input), "-o", &p(&s1), "--p12", &p(person), "--pin-file", &p(&data.join("pin")), "--reason", "Ký duyệt"]);
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&input),
+            "-o",
+            &p(&s1),
+            "--p12",
+            &p(person),
+            "--pin-file",
+            &p(&data.join("pin")),
+            "--reason",
+            "Ký duyệt",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let o = run(&url, &data, &["sign", &p(&s1), "-o", &p(&s2), "--p12", &p(org), "--pin-file", &p(&data.join("pin")), "--organization"]);
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&s1),
+            "-o",
+            &p(&s2),
+            "--p12",
+            &p(org),
+            "--pin-file",
+            &p(&data.join("pin")),
+            "--organization",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
 
     let o = run(&url, &data, &["verify", &p(&s2), "--json"]);

@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 fn http_get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -40,18 +44,27 @@ async fn serve_demo_answers_and_stops_on_sigterm() {
         assert!(started.elapsed() < Duration::from_secs(60));
     };
     let out = printed.join("\n");
-    assert!(out.contains("snv.chuyenvien") && out.contains("demo-snv-chuyenvien"), "demo accounts printed: {out}");
+    assert!(
+        out.contains("snv.chuyenvien") && out.contains("demo-snv-chuyenvien"),
+        "demo accounts printed: {out}"
+    );
     assert!(http_get(&addr, "/healthz").ends_with("ok"));
     assert!(http_get(&addr, "/readyz").contains("\"database\":\"ok\""));
 
-    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "serve did not stop within 20 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
