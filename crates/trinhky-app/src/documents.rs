@@ -18,6 +18,7 @@ use trinhky_store::entities::{document, document_version, transition, workflow_i
 use trinhky_store::{Store, StoreError, accounts, directory, intake};
 
 use crate::registry::Registry;
+use crate::signing;
 use crate::{AppError, Principal, Result};
 
 fn store_err(e: StoreError) -> AppError {
@@ -423,16 +424,68 @@ pub async fn act(
         signer_id: signing.as_ref().map(|_| p.user.id),
         due_date: due,
     };
+    // Keys first: a wrong PIN stops the action before anything is rendered or written.
+    let sign_personal = outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SignPersonal { .. }));
+    let sign_org = outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SignOrganization));
+    let pin = req.pin.as_deref().map(str::trim).unwrap_or_default();
+    let signing_cfg = if sign_personal || sign_org {
+        Some(registry.signing.clone().ok_or_else(|| {
+            AppError::Internal("signing is not configured (no trust roots or images)".into())
+        })?)
+    } else {
+        None
+    };
+    let personal_key = if sign_personal {
+        Some(
+            signing::unlock(
+                store,
+                signing::KeyOf::Person {
+                    user_id: p.user.id,
+                    username: &p.user.username,
+                },
+                pin,
+                now,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let org_key = if sign_org {
+        Some(
+            signing::unlock(
+                store,
+                signing::KeyOf::Agency {
+                    agency_id: l.document.agency_id,
+                    code: &l.agency_code,
+                    clerk: &p.user.username,
+                },
+                pin,
+                now,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let place = directory::settings(store.db())
+        .await?
+        .map(|s| s.place)
+        .unwrap_or_default();
     // Render: the version laid out per the decree, stored with the transition. A draft (submit)
-    // carries the DỰ THẢO watermark; the text the head approves does not.
+    // carries the DỰ THẢO watermark; the text the head approves does not, and is signed at once
+    // (with empty number and date fields the clerk's issuing fills in).
     let mut rendered: Option<(&'static str, Vec<u8>, usize)> = None;
+    let mut personal_signature: Option<signing::Signed> = None;
     if outcome.effects.iter().any(|e| matches!(e, Effect::Render)) {
         if let Some(renderer) = &registry.renderer {
-            let signing = outcome
-                .effects
-                .iter()
-                .any(|e| matches!(e, Effect::SignPersonal { .. }));
-            let signer = match (&outcome.signing, signing) {
+            let signer = match (&outcome.signing, sign_personal) {
                 (Some(s), true) => trinhky_render::Signer {
                     authority: s.authority.clone().into_iter().collect(),
                     position: s.position.clone(),
@@ -441,10 +494,33 @@ pub async fn act(
                 _ => crate::rendering::signer_block(store, &l).await?,
             };
             let data =
-                crate::rendering::document_data(store, &l, signer, None, None, !signing).await?;
-            let (pdf, pages) = crate::rendering::render(renderer, &l.document.doc_type, &data)?;
-            rendered = Some((if signing { "approved" } else { "draft" }, pdf, pages));
+                crate::rendering::document_data(store, &l, signer, None, None, !sign_personal)
+                    .await?;
+            let (pdf, pages, slots) =
+                crate::rendering::render_with_slots(renderer, &l.document.doc_type, &data)?;
+            match (&personal_key, &signing_cfg) {
+                (Some(key), Some(cfg)) => {
+                    let signed = signing::sign_personal(
+                        cfg,
+                        key,
+                        &pdf,
+                        &slots,
+                        &p.user.username,
+                        &p.user.full_name,
+                        &place,
+                        now,
+                    )?;
+                    rendered = Some(("signed", signed.pdf.clone(), pages));
+                    personal_signature = Some(signed);
+                }
+                _ => rendered = Some(("draft", pdf.clone(), pages)),
+            }
         }
+    }
+    if sign_personal && personal_signature.is_none() {
+        return Err(AppError::Internal(
+            "sign_personal needs the render effect before it and a renderer".into(),
+        ));
     }
     // Dispatch needs every Nơi nhận line resolved: an unresolved line blocks issuing.
     let dispatch_to = if outcome
@@ -528,7 +604,55 @@ pub async fn act(
                 payload["number"] = serde_json::Value::String(number.clone());
             }
         }
+        // The organisation's signature: the number and date written into the head's signed
+        // file, then the seal. Inside this transaction, so the number and the file go together.
+        if let (Some(key), Some(cfg)) = (&org_key, &signing_cfg) {
+            let file = repo::latest_file(&txn, l.document.id, Some("signed"))
+                .await?
+                .ok_or_else(|| {
+                    AppError::Conflict(
+                        "Văn bản chưa có bản đã ký số của người có thẩm quyền: không thể phát hành."
+                            .into(),
+                    )
+                })?;
+            let blob = trinhky_store::blobs::get(&txn, &file.blob_sha256)
+                .await?
+                .ok_or_else(|| AppError::Internal("signed file blob is missing".into()))?;
+            let signed = signing::sign_organization(
+                cfg,
+                key,
+                &blob.data,
+                &format!("Số: {number}"),
+                &trinhky_render::format_place_date(&place, today),
+                &l.agency_code,
+                &l.agency_name,
+                now,
+            )?;
+            let sha = repo::add_file(
+                &txn,
+                l.document.id,
+                l.version.version_no,
+                "issued",
+                &signed.pdf,
+                usize::try_from(file.pages).unwrap_or(0),
+                now,
+            )
+            .await?;
+            for (kind, payload) in effects.iter_mut() {
+                if kind == "sign_organization" {
+                    payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
+                    payload["certificate"] = serde_json::Value::String(signed.subject.clone());
+                    payload["serial"] = serde_json::Value::String(signed.serial.clone());
+                    payload["signed_at"] = serde_json::Value::String(signed.time.clone());
+                }
+            }
+        }
         issued_number = Some(number);
+    }
+    if sign_org && issued_number.is_none() {
+        return Err(AppError::Internal(
+            "sign_organization needs assign_number before it".into(),
+        ));
     }
     if let Some(recipients) = &dispatch_to {
         let number = issued_number
@@ -572,6 +696,12 @@ pub async fn act(
             if k == "render" {
                 payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
                 payload["pages"] = serde_json::Value::from(*pages);
+            }
+            if let (true, Some(s)) = (k == "sign_personal", &personal_signature) {
+                payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
+                payload["certificate"] = serde_json::Value::String(s.subject.clone());
+                payload["serial"] = serde_json::Value::String(s.serial.clone());
+                payload["signed_at"] = serde_json::Value::String(s.time.clone());
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod principal;
 pub mod registry;
 pub mod rendering;
 pub mod settings;
+pub mod signing;
 pub mod user_add;
 
 pub use principal::Principal;
@@ -34,6 +35,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// Too many failed attempts (PIN): try again later.
+    #[error("{0}")]
+    Throttled(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

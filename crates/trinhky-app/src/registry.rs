@@ -71,6 +71,8 @@ pub struct Registry {
     pub numbering_per_type: bool,
     /// The document renderer (typst templates); the `render` effect needs it.
     pub renderer: Option<Arc<trinhky_render::Renderer>>,
+    /// Trust roots, signature images and TSA; the `sign_*` effects need it.
+    pub signing: Option<Arc<crate::signing::Signing>>,
 }
 
 impl Registry {
@@ -110,6 +112,7 @@ impl Registry {
             calendar,
             numbering_per_type: false,
             renderer: None,
+            signing: None,
         })
     }
 

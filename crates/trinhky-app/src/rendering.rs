@@ -104,15 +104,25 @@ pub fn render(
     doc_type: &str,
     data: &DocumentData,
 ) -> Result<(Vec<u8>, usize)> {
+    let (pdf, pages, _) = render_with_slots(renderer, doc_type, data)?;
+    Ok((pdf, pages))
+}
+
+/// [`render`], and where the number, date and signature boxes are on the pages.
+pub fn render_with_slots(
+    renderer: &Renderer,
+    doc_type: &str,
+    data: &DocumentData,
+) -> Result<(Vec<u8>, usize, trinhky_render::Slots)> {
     let template = template_for(doc_type);
-    let pdf = renderer
-        .render_pdf(template, data)
+    let (pdf, slots) = renderer
+        .render_pdf_with_slots(template, data)
         .map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))?;
     let pages = trinhky_pdf::extract::extract_text(&pdf, Some("document.pdf"))
         .ok()
         .and_then(|x| x.pages)
         .unwrap_or(0);
-    Ok((pdf, pages))
+    Ok((pdf, pages, slots))
 }
 
 /// The number of pages of the current version's layout (no rasterising).

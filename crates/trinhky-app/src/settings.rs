@@ -87,6 +87,8 @@ pub struct Settings {
     pub numbering_per_type: bool,
     /// Document templates (`*.typ`) and their fonts (`fonts/`).
     pub templates_dir: PathBuf,
+    /// RFC 3161 time-stamping service: signatures become PAdES B-T when set.
+    pub tsa_url: Option<String>,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
 }
@@ -123,6 +125,7 @@ struct FileSettings {
     calendar_file: Option<PathBuf>,
     numbering: Option<String>,
     templates_dir: Option<PathBuf>,
+    tsa_url: Option<String>,
     smtp: Option<FileSmtp>,
 }
 
@@ -349,6 +352,16 @@ impl Settings {
         )
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("templates"));
+        let tsa_url = pick("TRINHKY_TSA_URL", file.tsa_url).filter(|u| !u.trim().is_empty());
+        if let Some(u) = &tsa_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(err(
+                    "TRINHKY_TSA_URL",
+                    format!("\"{u}\" is not an http(s) URL"),
+                    "give the time-stamping service's URL, e.g. http://tsa.example.vn/tsr, or leave it unset",
+                ));
+            }
+        }
         let numbering_per_type = match pick("TRINHKY_NUMBERING", file.numbering).as_deref() {
             None | Some("single") => false,
             Some("per_type") => true,
@@ -374,6 +387,7 @@ impl Settings {
             calendar_file,
             numbering_per_type,
             templates_dir,
+            tsa_url,
             source: path,
         })
     }

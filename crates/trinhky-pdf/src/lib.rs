@@ -21,6 +21,7 @@
 //! what is wrong with the file and how the uploader can fix it.
 
 pub mod extract;
+pub mod form;
 pub mod incremental;
 pub mod pki;
 pub mod sign;

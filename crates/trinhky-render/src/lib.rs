@@ -59,6 +59,76 @@ pub const TEMPLATES: [&str; 6] = [
 /// while each document's own layout goes. A server rendering thousands of documents keeps a flat heap.
 pub const EVICT_EVERY: usize = 32;
 
+/// A rectangle on a page: 1-based page number and `[x1, y1, x2, y2]` in PDF points, origin at the
+/// bottom left (what a PDF widget annotation's `/Rect` takes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slot {
+    pub page: u32,
+    pub rect: [f64; 4],
+}
+
+/// Where the template put the decree's boxes that are filled after rendering: "Số:" (box 3), the
+/// place and date (box 4) and the space between the signer's position and name (box 7c). `None` when
+/// the template has no such box.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Slots {
+    pub number: Option<Slot>,
+    pub date: Option<Slot>,
+    pub signature: Option<Slot>,
+}
+
+impl Slots {
+    /// Reads the `tk-*` markers of `nd30.typ`.
+    fn of(doc: &PagedDocument) -> Slots {
+        use typst::foundations::Label;
+        use typst::introspection::Introspector;
+        use typst::utils::PicoStr;
+        let intro = doc.introspector();
+        let at = |name: &str| {
+            let label = Label::new(PicoStr::intern(name))?;
+            let loc = intro.query_label(label).ok()?.location()?;
+            let pos = intro.position(loc)?;
+            let page = doc.pages().get(pos.page.get() - 1)?;
+            let width = page.frame.width().to_pt();
+            let height = page.frame.height().to_pt();
+            let page_no = u32::try_from(pos.page.get()).ok()?;
+            Some((
+                page_no,
+                pos.point.x.to_pt(),
+                pos.point.y.to_pt(),
+                width,
+                height,
+            ))
+        };
+        // The header's columns (nd30.typ): left column 6.2 cm from the 30 mm margin, right column
+        // to the 15 mm margin. A 13 pt line: the marker sits on the line's top.
+        const MM: f64 = 72.0 / 25.4;
+        let (left, right_margin) = (30.0 * MM, 15.0 * MM);
+        let line = |(page, _x, y, _w, h): (u32, f64, f64, f64, f64), x1: f64, x2: f64| Slot {
+            page,
+            rect: [x1, h - y - 17.0, x2, h - y + 3.0],
+        };
+        let number = at("tk-number").map(|p| line(p, left, left + 62.0 * MM));
+        let date = at("tk-date").map(|p| line(p, left + 62.0 * MM + 4.0, p.3 - right_margin));
+        // The signature box: the `signature-space` (3.2 cm) of blank lines right above the signer's
+        // name, across the signature column (after the 6.3 cm Nơi nhận column and its 4 pt gutter).
+        let signature = at("tk-name").map(|(page, _, name_top, w, h)| Slot {
+            page,
+            rect: [
+                left + 63.0 * MM + 4.0,
+                h - name_top,
+                w - right_margin,
+                h - name_top + 32.0 * MM,
+            ],
+        });
+        Slots {
+            number,
+            date,
+            signature,
+        }
+    }
+}
+
 /// Why a render failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -203,8 +273,19 @@ impl Renderer {
     /// Renders `data` with `template` (e.g. "bao-cao") to a PDF/A-2b file with the trích yếu as title,
     /// the issuing body as author, and all fonts embedded as subsets.
     pub fn render_pdf(&self, template: &str, data: &DocumentData) -> Result<Vec<u8>, RenderError> {
+        Ok(self.render_pdf_with_slots(template, data)?.0)
+    }
+
+    /// [`Renderer::render_pdf`], and where the number, the date and the signature go on the pages
+    /// (so the signature images and the clerk's number can be placed on the decree's boxes).
+    pub fn render_pdf_with_slots(
+        &self,
+        template: &str,
+        data: &DocumentData,
+    ) -> Result<(Vec<u8>, Slots), RenderError> {
         let data = normalize(data)?;
         let doc = self.layout(template, &data)?;
+        let slots = Slots::of(&doc);
         let now = data
             .timestamp
             .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
@@ -230,7 +311,9 @@ impl Renderer {
             standards,
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&doc, &options).map_err(|d| RenderError::Export(diagnostics(&d)))
+        let pdf =
+            typst_pdf::pdf(&doc, &options).map_err(|d| RenderError::Export(diagnostics(&d)))?;
+        Ok((pdf, slots))
     }
 
     /// Renders `data` with `template` to one PNG per page at `dpi` (18–600; 96 suits a screen).

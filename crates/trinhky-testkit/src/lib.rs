@@ -76,6 +76,8 @@ pub struct TestApp {
     pub store: Store,
     pub database_url: String,
     pub router: axum::Router,
+    /// The development CA of the test keys (`ca.pem` there is the trust root).
+    pub pki: TestPki,
 }
 
 /// Starts the app on a fresh database with the demo province and demo accounts loaded.
@@ -97,6 +99,12 @@ pub async fn spawn_app() -> TestApp {
     registry.renderer = Some(Arc::new(
         trinhky_render::Renderer::new(repo_root().join("templates")).expect("templates load"),
     ));
+    let pki = install_demo_keys(&store).await;
+    registry.signing = Some(Arc::new(trinhky_app::signing::Signing {
+        trust: vec![pki.ca.clone()],
+        images_dir: repo_root().join("templates/signatures"),
+        tsa_url: None,
+    }));
     let registry = Arc::new(registry);
     registry.register(&store).await.expect("register workflows");
     let router = trinhky_web::router(trinhky_web::state(
@@ -109,7 +117,88 @@ pub async fn spawn_app() -> TestApp {
         database_url,
         router,
         registry,
+        pki,
     }
+}
+
+/// The development CA the test keys come from.
+pub struct TestPki {
+    pub dir: PathBuf,
+    pub ca: openssl::x509::X509,
+}
+
+/// Signing keys for every head, deputy and organisation of the demo (ECDSA P-256, PIN
+/// [`trinhky_app::demo::DEMO_PIN`]). Issuing them per test would cost seconds, so one CA and key set
+/// per version of the demo files is created once per machine under the temp folder (atomically:
+/// built aside, then renamed) and each test database gets copies of the same keys.
+pub async fn install_demo_keys(store: &Store) -> TestPki {
+    use sha2::{Digest, Sha256};
+    use trinhky_pdf::pki::{DevPki, IdentityKind, NewIdentity};
+    let holders = trinhky_app::signing::holders_without_keys(store)
+        .await
+        .expect("holders");
+    let mut h = Sha256::new();
+    for f in ["deploy/demo/directory.toml", "deploy/demo/users.toml"] {
+        h.update(std::fs::read(repo_root().join(f)).expect("demo file"));
+    }
+    h.update(b"pki-v1");
+    let tag = hex::encode(&h.finalize()[..8]);
+    let dir = std::env::temp_dir().join(format!("trinhky-test-pki-{tag}"));
+    if !dir.join("manifest.json").exists() {
+        let tmp = std::env::temp_dir().join(format!("trinhky-test-pki-{tag}-{}", random_suffix()));
+        let mut pki = DevPki::create(&tmp, &[], &[]).expect("test CA");
+        let mut manifest = Vec::new();
+        for holder in &holders {
+            let kind = if holder.organization {
+                IdentityKind::Organization
+            } else {
+                IdentityKind::Person
+            };
+            pki.issue(
+                &NewIdentity::p256(&holder.name, trinhky_app::demo::DEMO_PIN),
+                kind,
+            )
+            .expect("issue test key");
+            let last = pki.issued.last().expect("issued");
+            manifest.push(serde_json::json!({
+                "handle": holder.handle,
+                "p12": last.p12_path.file_name().unwrap().to_string_lossy(),
+                "pem": String::from_utf8_lossy(&last.cert.to_pem().unwrap()),
+            }));
+        }
+        std::fs::write(
+            tmp.join("manifest.json"),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        if std::fs::rename(&tmp, &dir).is_err() {
+            // Another test process won the race; use its keys.
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+    let manifest: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let txn = store.begin_write().await.unwrap();
+    for holder in &holders {
+        let entry = manifest
+            .iter()
+            .find(|e| e["handle"] == holder.handle.as_str())
+            .unwrap_or_else(|| panic!("no cached test key for {}", holder.handle));
+        let p12 = std::fs::read(dir.join(entry["p12"].as_str().unwrap())).unwrap();
+        trinhky_store::keys::store_key(
+            &txn,
+            "system:test",
+            holder.owner,
+            &holder.name,
+            entry["pem"].as_str().unwrap(),
+            &p12,
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+    let ca = openssl::x509::X509::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    TestPki { dir, ca }
 }
 
 /// Demo password of a demo user (the users file's convention).

@@ -95,9 +95,19 @@ async fn page(
     let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
         .await?
         .map(|n| n.number);
-    let has_pdf = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None)
-        .await?
-        .is_some();
+    let latest =
+        trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?;
+    let has_pdf = latest.is_some();
+    // The signatures of the newest file, verified now against the configured roots.
+    let signatures = match (&latest, &state.registry.signing) {
+        (Some(f), Some(signing)) if f.kind == "signed" || f.kind == "issued" => {
+            match trinhky_store::blobs::get(state.store.db(), &f.blob_sha256).await? {
+                Some(b) => trinhky_app::signing::verify_for_display(signing, &b.data),
+                None => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
     let pages = if state.registry.renderer.is_some() {
         trinhky_app::rendering::page_count(
             &state.store,
@@ -125,7 +135,7 @@ async fn page(
                     due => l.instance.due_date.map(fmt_date),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
                 },
-                actions, history, versions, can_edit, drafters, number, has_pdf, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, number, has_pdf, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;
@@ -169,6 +179,7 @@ async fn after(
         Err(e) => {
             let status = match &e {
                 AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Forbidden(_) => return Err(e.into()),
                 AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),

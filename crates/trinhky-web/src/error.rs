@@ -31,6 +31,7 @@ impl From<AppError> for WebError {
             AppError::File(f) => WebError::BadRequest(f.to_string()),
             AppError::Forbidden(m) => WebError::Forbidden(m),
             AppError::Conflict(m) => WebError::Conflict(m),
+            AppError::Throttled(m) => WebError::TooManyRequests(m),
             other => WebError::Internal(other.to_string()),
         }
     }

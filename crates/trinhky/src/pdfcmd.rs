@@ -7,12 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use openssl::x509::X509;
 use trinhky_app::Settings;
-use trinhky_domain::Role;
-use trinhky_pdf::pki::{DevPki, NewIdentity, load_p12};
+use trinhky_pdf::pki::load_p12;
 use trinhky_pdf::sign::{Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf};
 use trinhky_pdf::verify::{Coverage, Revocation, Verdict, verify_pdf};
 use trinhky_store::Store;
-use trinhky_store::keys::{Owner, store_key};
 
 /// Where the dev PKI lives by default.
 pub fn pki_dir(settings: &Settings) -> PathBuf {
@@ -51,84 +49,49 @@ pub async fn pki_init(
         bail!("the PIN must have at least 4 characters (--pin)");
     }
     let dir = dir.unwrap_or_else(|| pki_dir(settings));
-    if dir.join("ca.pem").exists() {
-        bail!(
-            "{} already holds a CA; remove it or pass --dir for a new one",
-            dir.display()
-        );
-    }
-    let db = store.db();
-    let mut people = Vec::new();
-    let mut orgs = Vec::new();
-    for a in trinhky_store::directory::agencies(db).await? {
-        let members = trinhky_store::accounts::agency_members(db, a.id).await?;
-        if members.iter().any(|(_, r, _)| *r == Role::Clerk) {
-            orgs.push((a.id, a.name.clone()));
+    let holders = trinhky_app::signing::holders_without_keys(store).await?;
+    if holders.is_empty() {
+        let users = trinhky_store::accounts::user_count(store.db()).await?;
+        if users == 0 {
+            bail!(
+                "no signers in the database: import the directory and add users (or run `trinhky serve --demo` once)"
+            );
         }
-        for (u, r, _) in members {
-            if matches!(r, Role::AgencyHead | Role::DeputyHead)
-                && !people.iter().any(|(id, _, _)| *id == u.id)
-            {
-                people.push((u.id, u.full_name.clone(), u.username.clone()));
-            }
-        }
+        println!("every head, deputy and organisation already has a key; nothing to issue");
+        return Ok(ExitCode::SUCCESS);
     }
-    if people.is_empty() && orgs.is_empty() {
-        bail!(
-            "no signers in the database: import the directory and add users (or run `trinhky serve --demo` once)"
-        );
-    }
-    let pb = crate::cli::progress((people.len() + orgs.len()) as u64, "issuing");
-    let org_ids: Vec<NewIdentity> = orgs.iter().map(|(_, n)| NewIdentity::rsa(n, pin)).collect();
-    let person_ids: Vec<NewIdentity> = people
-        .iter()
-        .map(|(_, n, _)| NewIdentity::rsa(n, pin))
-        .collect();
-    let pki = DevPki::create(&dir, &org_ids, &person_ids).context("creating the development CA")?;
-    let actor = "cli:pki-init";
-    let txn = store.begin_write().await?;
-    for ((id, name), issued) in orgs.iter().zip(pki.issued.iter().take(orgs.len())) {
-        let p12 = std::fs::read(&issued.p12_path)?;
-        store_key(
-            &txn,
-            actor,
-            Owner::Agency(*id),
-            name,
-            &String::from_utf8_lossy(&issued.cert.to_pem()?),
-            &p12,
-        )
-        .await?;
-        pb.inc(1);
-    }
-    for ((id, name, _), issued) in people.iter().zip(pki.issued.iter().skip(orgs.len())) {
-        let p12 = std::fs::read(&issued.p12_path)?;
-        store_key(
-            &txn,
-            actor,
-            Owner::User(*id),
-            name,
-            &String::from_utf8_lossy(&issued.cert.to_pem()?),
-            &p12,
-        )
-        .await?;
-        pb.inc(1);
-    }
-    txn.commit().await?;
+    let existed = dir.join("ca.pem").exists();
+    let pb = crate::cli::progress(holders.len() as u64, "issuing");
+    let issued = trinhky_app::signing::issue_dev_keys(
+        store,
+        &dir,
+        pin,
+        trinhky_pdf::sign::KeyAlgorithm::Rsa,
+        "cli:pki-init",
+        |_| pb.inc(1),
+    )
+    .await
+    .context("issuing development keys")?;
     pb.finish_and_clear();
-    println!("development CA created in {}", dir.display());
+    let (orgs, people): (Vec<_>, Vec<_>) = issued.iter().partition(|h| h.organization);
+    println!(
+        "development CA {} {}",
+        if existed { "reused in" } else { "created in" },
+        dir.display()
+    );
     println!("  organisation certificates: {}", orgs.len());
     println!(
         "  personal certificates:     {} ({})",
         people.len(),
         people
             .iter()
-            .map(|p| p.2.as_str())
+            .map(|p| p.handle.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     );
     println!(
         "  trust this root to verify: {}",
-        pki.ca_pem_path().display()
+        dir.join("ca.pem").display()
     );
     println!("  every key is a PKCS#12 protected by the PIN you gave; the PIN is not stored.");
     Ok(ExitCode::SUCCESS)

@@ -44,17 +44,35 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
     registry.register(&store).await?;
-    let registry = Arc::new(registry);
     tracing::info!(migrations = ran, "database ready");
     if args.demo {
         let dir = trinhky_app::demo::find_demo_dir(args.demo_dir.as_deref())?;
         let accounts = trinhky_app::demo::load(&store, &dir).await?;
+        let keys = trinhky_app::demo::install_keys(&store, &settings.data_dir).await?;
         println!("Demo accounts (from {}):", dir.join("users.toml").display());
         println!("  {:<28} {:<28} {}", "username", "password", "roles");
         for a in &accounts {
             println!("  {:<28} {:<28} {}", a.username, a.password, a.roles);
         }
+        println!(
+            "Signing PIN of every demo key (heads, deputies, organisations): {}{}",
+            trinhky_app::demo::DEMO_PIN,
+            if keys > 0 {
+                format!(" ({keys} keys issued by the development CA now)")
+            } else {
+                String::new()
+            }
+        );
     }
+    registry.signing = Some(Arc::new(
+        trinhky_app::signing::Signing::load(
+            &settings.data_dir,
+            &settings.templates_dir,
+            settings.tsa_url.clone(),
+        )
+        .context("signing trust roots")?,
+    ));
+    let registry = Arc::new(registry);
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| {

@@ -15,12 +15,13 @@ use super::definition::{
 /// `WF003 workflows/bao-cao.toml:14: unreachable state "review" (hint: add a transition into it or remove it)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckError {
-    /// Stable code, `WF001`…`WF011`:
+    /// Stable code, `WF001`…`WF013`:
     /// WF001 TOML syntax or shape; WF002 missing or unknown initial state; WF003 unreachable state;
     /// WF004 non-terminal state with no exit; WF005 duplicate action from a state; WF006 unknown role;
     /// WF007 unknown effect; WF008 organisation signature not preceded by the personal signature on
     /// every path (or dispatch before the organisation signature); WF009 transition names an
-    /// unknown state; WF010 terminal state with outgoing transitions; WF011 unknown requirement.
+    /// unknown state; WF010 terminal state with outgoing transitions; WF011 unknown requirement;
+    /// WF012 duplicate id and version; WF013 a signing transition without `signing_pin`.
     pub code: &'static str,
     pub file: String,
     pub line: usize,
@@ -366,6 +367,18 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
                 }
             }
         }
+        if effects
+            .iter()
+            .any(|e| matches!(e, EffectKind::SignPersonal | EffectKind::SignOrganization))
+            && !requires.contains(&Requirement::SigningPin)
+        {
+            cx.push(
+                "WF013",
+                line,
+                format!("transition \"{action}\" signs but does not ask for the signing PIN"),
+                "add requires = [\"signing_pin\"]: a private key is unlocked only by its holder's PIN",
+            );
+        }
         let when = match &t.when {
             None => None,
             Some(w) => match Guard::parse(w.get_ref()) {
@@ -537,6 +550,17 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
                                 );
                             }
                             o = true;
+                        }
+                        EffectKind::Render if p && flagged.insert((i, "render")) => {
+                            cx.push(
+                                "WF008",
+                                t.line,
+                                format!(
+                                    "transition \"{}\" ({} → {}) renders the document again after the personal signature",
+                                    t.action, t.from, t.to
+                                ),
+                                "a new rendering would not carry the signature (and changing the signed page invalidates it): the number and date are filled into the signed file at issuing, so remove render here",
+                            );
                         }
                         EffectKind::Dispatch if !o && flagged.insert((i, "dispatch")) => {
                             cx.push(

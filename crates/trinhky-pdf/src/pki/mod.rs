@@ -323,7 +323,8 @@ impl DevPki {
         self.issued.iter().find(|i| i.name == name)
     }
 
-    fn issue(&mut self, id: &NewIdentity, kind: IdentityKind) -> Result<(), PkiError> {
+    /// Issue one more certificate (kept in [`DevPki::issued`]).
+    pub fn issue(&mut self, id: &NewIdentity, kind: IdentityKind) -> Result<(), PkiError> {
         let key = new_key(id.key)?;
         let mut name = X509NameBuilder::new().map_err(crypto)?;
         name.append_entry_by_nid(Nid::COUNTRYNAME, "VN")

@@ -16,6 +16,29 @@ use super::SignError;
 
 static LIBERATION_SERIF: &[u8] =
     include_bytes!("../../../../templates/fonts/LiberationSerif-Regular.ttf");
+static LIBERATION_SERIF_ITALIC: &[u8] =
+    include_bytes!("../../../../templates/fonts/LiberationSerif-Italic.ttf");
+
+/// The faces an appearance can write with (both metric-compatible with Times New Roman, which the
+/// decree names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Face {
+    Regular,
+    Italic,
+}
+
+impl Face {
+    fn data(self) -> (&'static [u8], &'static str, i64) {
+        match self {
+            Face::Regular => (LIBERATION_SERIF, "TRNKSG+LiberationSerif", 0),
+            Face::Italic => (
+                LIBERATION_SERIF_ITALIC,
+                "TRNKSI+LiberationSerif-Italic",
+                -12,
+            ),
+        }
+    }
+}
 
 /// A decoded transparent PNG, compressed once for PDF (so repeated signing
 /// does not pay for PNG decoding and deflate each time).
@@ -127,13 +150,38 @@ struct TextBlock<'a> {
 }
 
 /// (character, glyph id in the subset = CID, advance in 1/1000 em)
-type GlyphMap = Vec<(char, u16, u16)>;
+pub(crate) type GlyphMap = Vec<(char, u16, u16)>;
+
+/// `text` as a hex string of CIDs for `Tj`, and its width in points at `size`.
+pub(crate) fn encode(map: &GlyphMap, text: &str, size: f64) -> (String, f64) {
+    let mut hex = String::with_capacity(text.len() * 4);
+    let mut width = 0.0;
+    for c in text.chars() {
+        let (gid, w) = map
+            .iter()
+            .find(|m| m.0 == c)
+            .map(|m| (m.1, m.2))
+            .unwrap_or((0, 0));
+        hex.push_str(&format!("{gid:04X}"));
+        width += f64::from(w) * size / 1000.0;
+    }
+    (hex, width)
+}
 
 /// Embed a subset of Liberation Serif covering `text`; returns the Type0 font
 /// object and the character → CID map.
 fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), SignError> {
-    let face =
-        ttf_parser::Face::parse(LIBERATION_SERIF, 0).map_err(|e| SignError::Font(e.to_string()))?;
+    embed_face(doc, Face::Regular, text)
+}
+
+/// [`embed_font`] with a chosen face.
+pub(crate) fn embed_face(
+    doc: &mut Document,
+    which: Face,
+    text: &str,
+) -> Result<(ObjectId, GlyphMap), SignError> {
+    let (font_data, base_font, italic_angle) = which.data();
+    let face = ttf_parser::Face::parse(font_data, 0).map_err(|e| SignError::Font(e.to_string()))?;
     let upem = f64::from(face.units_per_em());
     let scale = |v: f64| (v * 1000.0 / upem).round() as i64;
     let mut chars: Vec<char> = text.chars().collect();
@@ -150,7 +198,7 @@ fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), Si
             .unwrap_or(0);
         map.push((c, new, scale(f64::from(adv)) as u16));
     }
-    let subset = subsetter::subset(LIBERATION_SERIF, 0, &remapper)
+    let subset = subsetter::subset(font_data, 0, &remapper)
         .map_err(|e| SignError::Font(format!("{e:?}")))?;
     let font_file = doc.add_object(Stream::new(
         dictionary! { "Length1" => subset.len() as i64, "Filter" => "FlateDecode" },
@@ -159,11 +207,11 @@ fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), Si
     let bbox = face.global_bounding_box();
     let descriptor = doc.add_object(dictionary! {
         "Type" => "FontDescriptor",
-        "FontName" => "TRNKSG+LiberationSerif",
-        "Flags" => 6,
+        "FontName" => base_font,
+        "Flags" => if italic_angle == 0 { 6 } else { 6 + 64 },
         "FontBBox" => vec![scale(f64::from(bbox.x_min)).into(), scale(f64::from(bbox.y_min)).into(),
                            scale(f64::from(bbox.x_max)).into(), scale(f64::from(bbox.y_max)).into()],
-        "ItalicAngle" => 0,
+        "ItalicAngle" => italic_angle,
         "Ascent" => scale(f64::from(face.ascender())),
         "Descent" => scale(f64::from(face.descender())),
         "CapHeight" => scale(f64::from(face.capital_height().unwrap_or(face.ascender()))),
@@ -179,7 +227,7 @@ fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), Si
     }
     let cid_font = doc.add_object(dictionary! {
         "Type" => "Font", "Subtype" => "CIDFontType2",
-        "BaseFont" => "TRNKSG+LiberationSerif",
+        "BaseFont" => base_font,
         "CIDSystemInfo" => dictionary! {
             "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("Identity"), "Supplement" => 0,
         },
@@ -208,7 +256,7 @@ fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), Si
     let to_unicode = doc.add_object(Stream::new(Dictionary::new(), cmap.into_bytes()));
     let font = doc.add_object(dictionary! {
         "Type" => "Font", "Subtype" => "Type0",
-        "BaseFont" => "TRNKSG+LiberationSerif",
+        "BaseFont" => base_font,
         "Encoding" => "Identity-H",
         "DescendantFonts" => vec![Object::Reference(cid_font)],
         "ToUnicode" => to_unicode,
@@ -216,7 +264,7 @@ fn embed_font(doc: &mut Document, text: &str) -> Result<(ObjectId, GlyphMap), Si
     Ok((font, map))
 }
 
-fn fmt(v: f64) -> String {
+pub(crate) fn fmt(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-0" {

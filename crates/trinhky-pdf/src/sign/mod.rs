@@ -115,6 +115,19 @@ pub struct SignOptions {
     pub trust: Vec<X509>,
 }
 
+/// Decodes a PDF text string (UTF-16BE with BOM, else PDFDocEncoding read as Latin-1).
+pub(crate) fn decode_text(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        b.iter().map(|&c| char::from(c)).collect()
+    }
+}
+
 /// A PDF text string: PDFDocEncoding-compatible ASCII as is, else UTF-16BE with BOM.
 pub(crate) fn text_string(s: &str) -> Object {
     if s.is_ascii() {

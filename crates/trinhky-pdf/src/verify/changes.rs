@@ -1,5 +1,6 @@
 //! What changed after a signed revision: only signature machinery (new
-//! signature fields and widgets, their appearances, `/AcroForm`, `/DSS`), or
+//! signature fields and widgets, their appearances, `/AcroForm`, `/DSS`) and
+//! values of existing text fields (form filling), or
 //! anything else (page content, annotations, metadata…).
 
 use std::collections::BTreeSet;
@@ -119,6 +120,10 @@ fn disallowed(
                 && !o.has(b"V")
             {
                 &[b"V", b"AP", b"Lock"]
+            } else if o.get(b"FT").ok().and_then(|f| f.as_name().ok()) == Some(b"Tx") {
+                // Form filling: the clerk's number and date written into fields that existed
+                // when the signature was made.
+                &[b"V", b"AP"]
             } else {
                 &[]
             };

@@ -339,3 +339,63 @@ fn templates_are_listed_and_unknown_ones_refused() {
         );
     }
 }
+
+/// The `tk-*` markers put the number, date and signature boxes where the text is: "Số:" inside
+/// the number box, the date inside the date box, and the signature box between the signer's
+/// position and name (which it must not overlap), on every template.
+#[test]
+fn slots_cover_the_number_date_and_signature_boxes() {
+    for t in ALL {
+        let data = sample(t);
+        let (pdf, slots) = renderer()
+            .render_pdf_with_slots(t, &data)
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        let l = bbox(&pdf);
+        // pdftotext boxes have their origin at the top left; slots at the bottom left.
+        let inside = |w: &crate::poppler::Word, s: trinhky_render::Slot| {
+            let [x1, y1, x2, y2] = s.rect;
+            w.page as u32 == s.page
+                && w.x0 >= x1 - 0.5
+                && w.x1 <= x2 + 0.5
+                && l.height - w.y1 >= y1 - 0.5
+                && l.height - w.y0 <= y2 + 0.5
+        };
+        let number = slots
+            .number
+            .unwrap_or_else(|| panic!("{t}: no number slot"));
+        let so = l.first("Số:");
+        assert!(inside(so, number), "{t}: Số: {so:?} outside {number:?}");
+        let date = slots.date.unwrap_or_else(|| panic!("{t}: no date slot"));
+        let ngay = l.first("ngày");
+        assert!(inside(ngay, date), "{t}: ngày {ngay:?} outside {date:?}");
+        let sig = slots
+            .signature
+            .unwrap_or_else(|| panic!("{t}: no signature slot"));
+        let [_, y1, _, y2] = sig.rect;
+        assert!(y2 - y1 > 70.0, "{t}: signature space {sig:?} is too small");
+        let name = l
+            .find("Nguyễn")
+            .into_iter()
+            .last()
+            .unwrap_or_else(|| panic!("{t}: signer name missing"));
+        let position = l
+            .find("GIÁM")
+            .into_iter()
+            .filter(|w| w.page as u32 == sig.page)
+            .last()
+            .unwrap_or_else(|| panic!("{t}: position missing"));
+        assert_eq!(name.page as u32, sig.page, "{t}");
+        assert!(
+            l.height - name.y0 <= y1 + 1.0,
+            "{t}: the name {name:?} reaches into the signature box {sig:?}"
+        );
+        assert!(
+            l.height - position.y1 >= y2 - 1.0,
+            "{t}: the position {position:?} reaches into the signature box {sig:?}"
+        );
+        assert!(
+            name.x0 >= sig.rect[0] && name.x1 <= sig.rect[2],
+            "{t}: the name is outside the signature column"
+        );
+    }
+}

@@ -81,7 +81,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn principal(app: &TestApp, username: &str) -> Principal {
+pub async fn principal(app: &TestApp, username: &str) -> Principal {
     let user = trinhky_store::accounts::user_by_username(app.store.db(), username)
         .await
         .unwrap()
@@ -97,7 +97,28 @@ async fn principal(app: &TestApp, username: &str) -> Principal {
 }
 
 /// Takes Sở Nội vụ's plan (task 6.1) to the clerk and returns its id, with the Nơi nhận given.
-async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
+pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
+    let doc = document_at_approval(app, recipients).await;
+    uc::act(
+        &app.store,
+        &app.registry,
+        &principal(app, "snv.giamdoc").await,
+        doc,
+        "approve",
+        ActRequest {
+            expected_version: 2,
+            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    doc
+}
+
+/// Sở Nội vụ's plan (task 6.1), drafted and forwarded: waiting for the director's signature.
+pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
     let bytes = std::fs::read(
         repo_root().join("crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt"),
     )
@@ -148,7 +169,7 @@ async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
     let now = Utc::now();
     let req = |v: i64| ActRequest {
         expected_version: v,
-        pin: Some("1234".into()),
+        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     };
     uc::act(
@@ -169,17 +190,6 @@ async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
         doc.id,
         "forward",
         req(1),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.giamdoc").await,
-        doc.id,
-        "approve",
-        req(2),
         now,
     )
     .await
@@ -211,6 +221,7 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
         "issue",
         ActRequest {
             expected_version: 3,
+            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
             ..Default::default()
         },
         Utc::now(),
@@ -316,6 +327,7 @@ async fn an_unresolved_recipient_blocks_issuing_and_changes_nothing() {
         "issue",
         ActRequest {
             expected_version: 3,
+            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
             ..Default::default()
         },
         Utc::now(),

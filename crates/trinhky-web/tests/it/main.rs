@@ -8,4 +8,6 @@ mod dispatch;
 mod intake;
 mod login;
 mod shell;
+mod signing;
+mod validators;
 mod workflow;

@@ -333,7 +333,7 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
     let now = Utc::now();
     let req = |v: i64| ActRequest {
         expected_version: v,
-        pin: Some("1234".into()),
+        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     };
     uc::act(
@@ -422,21 +422,23 @@ async fn running_instances_keep_their_definition_version() {
     let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
+    let v = app.registry.latest("bao-cao").unwrap().version;
     // A changed file that keeps its version number is refused.
     let changed = std::fs::read_to_string(repo_root().join("workflows/bao-cao.toml"))
         .unwrap()
         .replace("Dự thảo", "Bản nháp");
     let txn = app.store.begin_write().await.unwrap();
-    let err = trinhky_store::documents::register_definition(&txn, "bao-cao", 1, "x", &changed)
-        .await
-        .unwrap_err();
+    let err =
+        trinhky_store::documents::register_definition(&txn, "bao-cao", v as i32, "x", &changed)
+            .await
+            .unwrap_err();
     assert!(err.to_string().contains("raise `version`"), "{err}");
     drop(txn);
-    // A new version is accepted; the running document still follows version 1.
-    let v2 = changed.replace("version = 1", "version = 2");
+    // A new version is accepted; the running document still follows its version.
+    let v2 = changed.replace(&format!("version = {v}"), &format!("version = {}", v + 1));
     let txn = app.store.begin_write().await.unwrap();
     assert!(
-        trinhky_store::documents::register_definition(&txn, "bao-cao", 2, "x", &v2)
+        trinhky_store::documents::register_definition(&txn, "bao-cao", v as i32 + 1, "x", &v2)
             .await
             .unwrap()
     );
@@ -445,11 +447,11 @@ async fn running_instances_keep_their_definition_version() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(inst.definition_version, 1);
+    assert_eq!(inst.definition_version, i32::try_from(v).unwrap());
     let l = uc::load(&app.store, &app.registry, &drafter, doc.id)
         .await
         .unwrap();
-    assert_eq!(l.definition.version, 1);
+    assert_eq!(l.definition.version, v);
     assert_eq!(l.definition.state("drafting").unwrap().label, "Dự thảo");
 }
 
@@ -723,7 +725,7 @@ async fn the_clerk_issues_with_the_next_number_in_the_outgoing_register() {
     let now = Utc::now();
     let req = |v: i64| ActRequest {
         expected_version: v,
-        pin: Some("1234".into()),
+        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     };
     uc::act(

@@ -1,0 +1,615 @@
+//! Digital signatures inside the workflow (chữ ký số).
+//!
+//! - At approval (`sign_personal`) the head's PKCS#12 is unlocked with the PIN typed into the
+//!   approval form, empty read-only fields are put over "Số:" and the date line, and the rendered
+//!   PDF is signed with the head's signature image centred between position and name.
+//! - At issuing (`sign_organization`) the clerk unlocks the organisation's key, the number and date
+//!   are written into those fields (form filling, which the head's signature permits) and the
+//!   organisation signs with its seal over the left third of the head's signature.
+//!
+//! Keys live in `signing_keys` (PKCS#12 blobs, encrypted with the holder's PIN; the PIN is never
+//! stored). A wrong PIN changes nothing and counts as a failed attempt: after
+//! [`PIN_MAX_FAILURES`] within [`PIN_WINDOW_MINUTES`] the key is locked for the rest of the window.
+//!
+//! Glossary: chữ ký số = digital signature; ký duyệt = approve and sign; dấu = seal;
+//! văn thư = clerk; số, ký hiệu = number and code; chứng thư số = certificate.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use openssl::x509::X509;
+use trinhky_pdf::form::{self, Fill, TextField};
+use trinhky_pdf::pki::{self, PkiError};
+use trinhky_pdf::sign::{
+    LocalSigner, Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf,
+};
+use trinhky_render::Slots;
+use trinhky_store::{Store, accounts, keys};
+
+use crate::{AppError, Result};
+
+/// Failed PIN entries per key holder and window before signing is locked.
+pub const PIN_MAX_FAILURES: u64 = 5;
+pub const PIN_WINDOW_MINUTES: i64 = 15;
+
+/// Name of the text field over "Số:" (box 3) and over the place and date (box 4).
+pub const NUMBER_FIELD: &str = "so_ky_hieu";
+pub const DATE_FIELD: &str = "ngay_ban_hanh";
+
+/// What signing needs besides keys: the roots signatures must chain to, the images, and the
+/// optional time-stamping service.
+#[derive(Clone, Debug, Default)]
+pub struct Signing {
+    /// Trust roots: the dev CA (`<data>/pki/ca.pem`) and every PEM in `<data>/trust/`.
+    pub trust: Vec<X509>,
+    /// `templates/signatures`: `<username>.png` signature images, `seal-<agency code>.png` seals,
+    /// with `demo-signature.png` / `demo-seal.png` as the fallback.
+    pub images_dir: PathBuf,
+    /// RFC 3161 service for PAdES B-T.
+    pub tsa_url: Option<String>,
+}
+
+fn read_pems(path: &Path, out: &mut Vec<X509>) -> Result<()> {
+    let pem = std::fs::read(path).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let certs = X509::stack_from_pem(&pem).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
+        reason: format!("not a PEM certificate file: {e}"),
+    })?;
+    out.extend(certs);
+    Ok(())
+}
+
+impl Signing {
+    /// Loads the trust roots under `data_dir` and points at the images under `templates_dir`.
+    pub fn load(data_dir: &Path, templates_dir: &Path, tsa_url: Option<String>) -> Result<Self> {
+        let mut trust = Vec::new();
+        let ca = data_dir.join("pki").join("ca.pem");
+        if ca.exists() {
+            read_pems(&ca, &mut trust)?;
+        }
+        let dir = data_dir.join("trust");
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            let mut files: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pem" || x == "crt"))
+                .collect();
+            files.sort();
+            for f in files {
+                read_pems(&f, &mut trust)?;
+            }
+        }
+        Ok(Signing {
+            trust,
+            images_dir: templates_dir.join("signatures"),
+            tsa_url,
+        })
+    }
+
+    fn image(&self, own: &str, fallback: &str) -> Result<SignatureImage> {
+        let own = self.images_dir.join(own);
+        let path = if own.exists() {
+            own
+        } else {
+            self.images_dir.join(fallback)
+        };
+        let bytes = std::fs::read(&path).map_err(|e| AppError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        SignatureImage::from_png(&bytes).map_err(|e| AppError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Whose key to unlock.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyOf<'a> {
+    /// The person with authority (chữ ký số cá nhân).
+    Person { user_id: i32, username: &'a str },
+    /// The organisation (chữ ký số cơ quan), unlocked by its clerk.
+    Agency {
+        agency_id: i32,
+        code: &'a str,
+        clerk: &'a str,
+    },
+}
+
+impl KeyOf<'_> {
+    /// The throttling key in `login_attempts` (never a real username: those have no colon).
+    fn attempts_key(&self) -> String {
+        match self {
+            KeyOf::Person { username, .. } => format!("pin:user:{username}"),
+            KeyOf::Agency { code, .. } => format!("pin:agency:{code}"),
+        }
+    }
+}
+
+/// Unlocks a signing key with `pin`. A wrong PIN is recorded (committed at once, outside any
+/// action) and answered with the attempts left; too many lock the key for the window.
+pub async fn unlock(
+    store: &Store,
+    who: KeyOf<'_>,
+    pin: &str,
+    now: DateTime<Utc>,
+) -> Result<LocalSigner> {
+    let db = store.db();
+    let key = match who {
+        KeyOf::Person { user_id, .. } => keys::current_key(db, keys::Owner::User(user_id)).await?,
+        KeyOf::Agency { agency_id, .. } => {
+            keys::current_key(db, keys::Owner::Agency(agency_id)).await?
+        }
+    };
+    let Some(key) = key else {
+        return Err(AppError::Invalid(match who {
+            KeyOf::Person { .. } => "Bạn chưa có chứng thư số để ký: đề nghị quản trị viên cấp (trinhky pki init) hoặc nhập tệp PKCS#12 của bạn.".into(),
+            KeyOf::Agency { code, .. } => format!("Cơ quan {code} chưa có chứng thư số tổ chức: đề nghị quản trị viên cấp (trinhky pki init) hoặc nhập tệp PKCS#12 của cơ quan."),
+        }));
+    };
+    let attempts = who.attempts_key();
+    let since = now - chrono::Duration::minutes(PIN_WINDOW_MINUTES);
+    let failures = accounts::recent_failures(db, &attempts, since).await?;
+    if failures >= PIN_MAX_FAILURES {
+        return Err(AppError::Throttled(format!(
+            "Đã nhập sai mã PIN {failures} lần: khóa ký số tạm khóa, thử lại sau {PIN_WINDOW_MINUTES} phút."
+        )));
+    }
+    let blob = trinhky_store::blobs::get(db, &key.p12_sha256)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
+    let actor = match who {
+        KeyOf::Person { username, .. } => username.to_owned(),
+        KeyOf::Agency { clerk, .. } => clerk.to_owned(),
+    };
+    match pki::load_p12(&blob.data, pin) {
+        Ok(signer) => {
+            if failures > 0 {
+                accounts::record_login_attempt(db, &attempts, &actor, true, now).await?;
+            }
+            Ok(signer)
+        }
+        Err(PkiError::WrongPin) => {
+            accounts::record_login_attempt(db, &attempts, &actor, false, now).await?;
+            let left = PIN_MAX_FAILURES.saturating_sub(failures + 1);
+            Err(if left == 0 {
+                AppError::Throttled(format!(
+                    "Mã PIN không đúng. Đã sai {PIN_MAX_FAILURES} lần: khóa ký số tạm khóa {PIN_WINDOW_MINUTES} phút."
+                ))
+            } else {
+                AppError::Invalid(format!(
+                    "Mã PIN không đúng; văn bản chưa được ký (còn {left} lần thử)."
+                ))
+            })
+        }
+        Err(e) => Err(AppError::Internal(format!(
+            "the stored key cannot be read: {e}"
+        ))),
+    }
+}
+
+fn vn_time(now: DateTime<Utc>) -> DateTime<FixedOffset> {
+    match FixedOffset::east_opt(7 * 3600) {
+        Some(tz) => now.with_timezone(&tz),
+        None => now.fixed_offset(),
+    }
+}
+
+fn sign_failed(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("signing failed: {e}"))
+}
+
+/// What the personal signature was made with (stored with the `sign_personal` effect).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Signed {
+    pub pdf: Vec<u8>,
+    pub subject: String,
+    pub serial: String,
+    pub time: String,
+}
+
+fn describe(signer: &LocalSigner) -> (String, String) {
+    let cert = signer.certificate();
+    let subject = cert
+        .subject_name()
+        .entries()
+        .map(|e| e.data().to_string().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let serial = cert
+        .serial_number()
+        .to_bn()
+        .and_then(|b| b.to_hex_str().map(|s| s.to_string()))
+        .unwrap_or_default();
+    (subject, serial)
+}
+
+/// The head's signature on the freshly rendered PDF: number/date fields first, then the signature
+/// with the head's image on the signature box of the layout.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_personal(
+    signing: &Signing,
+    signer: &LocalSigner,
+    rendered: &[u8],
+    slots: &Slots,
+    username: &str,
+    full_name: &str,
+    place: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed> {
+    let mut fields = Vec::new();
+    if let Some(s) = slots.number {
+        fields.push(TextField {
+            name: NUMBER_FIELD.into(),
+            page: s.page,
+            rect: s.rect,
+        });
+    }
+    if let Some(s) = slots.date {
+        fields.push(TextField {
+            name: DATE_FIELD.into(),
+            page: s.page,
+            rect: s.rect,
+        });
+    }
+    let with_fields = form::add_text_fields(rendered, &fields).map_err(sign_failed)?;
+    let slot = slots.signature.ok_or_else(|| {
+        AppError::Internal("the template has no signature box (tk-signature marker)".into())
+    })?;
+    // The image: about 4 cm wide, centred in the signature column's free space.
+    let [x1, y1, x2, y2] = slot.rect;
+    let (cx, w, h) = ((x1 + x2) / 2.0, 120.0_f64.min(x2 - x1), (y2 - y1).max(20.0));
+    let placement = Placement {
+        page: slot.page,
+        rect: [cx - w / 2.0, y1 + 2.0, cx + w / 2.0, y1 + h - 2.0],
+    };
+    let image = signing.image(&format!("{username}.png"), "demo-signature.png")?;
+    let time = vn_time(now);
+    let opts = SignOptions {
+        kind: SignatureKind::Personal,
+        placement,
+        image: Some(image),
+        reason: Some("Ký duyệt văn bản".into()),
+        location: Some(place.to_owned()).filter(|p| !p.is_empty()),
+        name: Some(full_name.to_owned()),
+        time,
+        tsa_url: signing.tsa_url.clone(),
+        trust: Vec::new(),
+    };
+    let pdf = sign_pdf(&with_fields, signer, &opts).map_err(sign_failed)?;
+    let (subject, serial) = describe(signer);
+    Ok(Signed {
+        pdf,
+        subject,
+        serial,
+        time: time.to_rfc3339(),
+    })
+}
+
+/// The organisation's signature at issuing: the number and date written into their fields, then
+/// the seal over the left third of the head's signature. Refused unless the head's signature is
+/// intact and (when roots are configured) trusted.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_organization(
+    signing: &Signing,
+    signer: &LocalSigner,
+    signed: &[u8],
+    number_line: &str,
+    date_line: &str,
+    agency_code: &str,
+    agency_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed> {
+    let present: Vec<String> = form::text_fields(signed)
+        .map_err(sign_failed)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut fills = Vec::new();
+    if present.iter().any(|n| n == NUMBER_FIELD) {
+        fills.push(Fill {
+            name: NUMBER_FIELD.into(),
+            value: number_line.to_owned(),
+            size: 13.0,
+            italic: false,
+        });
+    }
+    if present.iter().any(|n| n == DATE_FIELD) {
+        fills.push(Fill {
+            name: DATE_FIELD.into(),
+            value: date_line.to_owned(),
+            size: 13.0,
+            italic: true,
+        });
+    }
+    let filled = if fills.is_empty() {
+        signed.to_vec()
+    } else {
+        form::fill_text_fields(signed, &fills).map_err(sign_failed)?
+    };
+    let widgets = form::signature_widgets(signed).map_err(sign_failed)?;
+    let Some((_, page, rect)) = widgets.first() else {
+        return Err(AppError::Conflict(
+            "Văn bản chưa có chữ ký số của người có thẩm quyền: không thể ký số của cơ quan."
+                .into(),
+        ));
+    };
+    // A 36 mm seal (≈ 102 pt) with a band of two 7 pt lines for the name and time.
+    let placement = Placement::seal_over(
+        Placement {
+            page: *page,
+            rect: *rect,
+        },
+        102.0,
+        20.0,
+    );
+    let image = signing.image(&format!("seal-{agency_code}.png"), "demo-seal.png")?;
+    let opts = SignOptions {
+        kind: SignatureKind::Organization,
+        placement,
+        image: Some(image),
+        reason: Some(format!("Phát hành văn bản {number_line}")),
+        location: None,
+        name: Some(agency_name.to_owned()),
+        time: vn_time(now),
+        tsa_url: signing.tsa_url.clone(),
+        trust: signing.trust.clone(),
+    };
+    let pdf = sign_pdf(&filled, signer, &opts).map_err(|e| match e {
+        trinhky_pdf::sign::SignError::NoPersonalSignature(why) => AppError::Conflict(format!(
+            "Chữ ký số của người có thẩm quyền không hợp lệ ({why}): không thể ký số của cơ quan."
+        )),
+        other => sign_failed(other),
+    })?;
+    let (subject, serial) = describe(signer);
+    Ok(Signed {
+        pdf,
+        subject,
+        serial,
+        time: opts.time.to_rfc3339(),
+    })
+}
+
+/// Someone who signs and has no key yet: an organisation with a clerk, or a head or deputy.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub owner: keys::Owner,
+    /// Certificate subject (the organisation's or person's name).
+    pub name: String,
+    /// Stable key of the holder: the agency code or the username.
+    pub handle: String,
+    pub organization: bool,
+}
+
+/// Holders in the directory without a current key.
+pub async fn holders_without_keys(store: &Store) -> Result<Vec<Holder>> {
+    use trinhky_domain::Role;
+    let db = store.db();
+    let mut out: Vec<Holder> = Vec::new();
+    let mut people: Vec<Holder> = Vec::new();
+    for a in trinhky_store::directory::agencies(db).await? {
+        let members = accounts::agency_members(db, a.id).await?;
+        if members.iter().any(|(_, r, _)| *r == Role::Clerk)
+            && keys::current_key(db, keys::Owner::Agency(a.id))
+                .await?
+                .is_none()
+        {
+            out.push(Holder {
+                owner: keys::Owner::Agency(a.id),
+                name: a.name.clone(),
+                handle: a.code.clone(),
+                organization: true,
+            });
+        }
+        for (u, r, _) in members {
+            if matches!(r, Role::AgencyHead | Role::DeputyHead)
+                && !people.iter().any(|h| h.handle == u.username)
+                && keys::current_key(db, keys::Owner::User(u.id))
+                    .await?
+                    .is_none()
+            {
+                people.push(Holder {
+                    owner: keys::Owner::User(u.id),
+                    name: u.full_name.clone(),
+                    handle: u.username.clone(),
+                    organization: false,
+                });
+            }
+        }
+    }
+    out.extend(people);
+    Ok(out)
+}
+
+/// Issues a certificate from the development CA in `dir` (created when absent, its key encrypted
+/// with `pin`) to every holder without a key, each PKCS#12 protected by `pin`, and stores the keys.
+/// Returns the holders served. For demos and tests: production imports real PKCS#12 files.
+pub async fn issue_dev_keys(
+    store: &Store,
+    dir: &Path,
+    pin: &str,
+    alg: trinhky_pdf::sign::KeyAlgorithm,
+    actor: &str,
+    mut progress: impl FnMut(&Holder),
+) -> Result<Vec<Holder>> {
+    use trinhky_pdf::pki::{DevPki, IdentityKind, NewIdentity};
+    if pin.chars().count() < 4 {
+        return Err(AppError::Invalid(
+            "the PIN must have at least 4 characters".into(),
+        ));
+    }
+    let holders = holders_without_keys(store).await?;
+    if holders.is_empty() {
+        return Ok(holders);
+    }
+    let pki_err =
+        |e: PkiError| AppError::Internal(format!("development CA in {}: {e}", dir.display()));
+    let mut pki = if dir.join("ca.pem").exists() {
+        DevPki::open(dir).map_err(pki_err)?
+    } else {
+        DevPki::create(dir, &[], &[]).map_err(pki_err)?
+    };
+    let mut issued = Vec::with_capacity(holders.len());
+    for h in &holders {
+        let id = NewIdentity {
+            name: h.name.clone(),
+            pin: pin.to_owned(),
+            key: alg,
+        };
+        let kind = if h.organization {
+            IdentityKind::Organization
+        } else {
+            IdentityKind::Person
+        };
+        pki.issue(&id, kind).map_err(pki_err)?;
+        let Some(last) = pki.issued.last() else {
+            return Err(AppError::Internal("the CA issued nothing".into()));
+        };
+        let p12 = std::fs::read(&last.p12_path).map_err(|e| AppError::Io {
+            path: last.p12_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let pem = last
+            .cert
+            .to_pem()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        issued.push((h, String::from_utf8_lossy(&pem).into_owned(), p12));
+        progress(h);
+    }
+    let txn = store.begin_write().await?;
+    for (h, pem, p12) in &issued {
+        keys::store_key(&txn, actor, h.owner, &h.name, pem, p12).await?;
+    }
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(holders)
+}
+
+/// One signature as shown to users: who, when, and a verdict with its reason in Vietnamese.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SignatureView {
+    pub signer: String,
+    pub time: String,
+    /// "valid", "invalid" or "untrusted" (intact, but the certificate chains to no trusted root).
+    pub status: &'static str,
+    pub label: String,
+    pub detail: String,
+}
+
+fn pdf_time(m: &str) -> String {
+    // D:YYYYMMDDHHmmSS+07'00' → dd/mm/yyyy HH:mm:ss +07:00
+    let d = m.trim_start_matches("D:");
+    if d.len() >= 14 && d[..14].bytes().all(|b| b.is_ascii_digit()) {
+        let tz = d[14..].replace('\'', "");
+        let tz = if tz.len() == 5 {
+            format!(" {}:{}", &tz[..3], &tz[3..])
+        } else {
+            String::new()
+        };
+        format!(
+            "{}/{}/{} {}:{}:{}{tz}",
+            &d[6..8],
+            &d[4..6],
+            &d[..4],
+            &d[8..10],
+            &d[10..12],
+            &d[12..14]
+        )
+    } else {
+        m.to_owned()
+    }
+}
+
+/// Verifies every signature of `pdf` against the configured roots (and the CRLs embedded or
+/// beside the dev CA), for display. An unreadable file gives one "invalid" entry saying why.
+pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
+    use trinhky_pdf::verify::{Coverage, Revocation, VerifyOptions, verify_pdf_with};
+    let report = match verify_pdf_with(
+        pdf,
+        &VerifyOptions {
+            trust: &signing.trust,
+            crls: &[],
+            local_crl_dp: true,
+        },
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![SignatureView {
+                signer: String::new(),
+                time: String::new(),
+                status: "invalid",
+                label: "Không kiểm tra được".into(),
+                detail: e.to_string(),
+            }];
+        }
+    };
+    report
+        .signatures
+        .iter()
+        .map(|s| {
+            let signer = s
+                .signer
+                .as_deref()
+                .and_then(|x| {
+                    x.split(", ")
+                        .find_map(|p| p.strip_prefix("CN="))
+                        .map(str::to_owned)
+                })
+                .or_else(|| s.signer.clone())
+                .unwrap_or_else(|| s.field.clone());
+            let (status, label, detail) = if s.valid() {
+                let cover = match &s.coverage {
+                    Coverage::WholeFile => "phủ toàn bộ tệp".to_owned(),
+                    Coverage::RevisionThenAllowed { .. } => {
+                        "sau chữ ký chỉ có các thay đổi được phép (điền số, ngày; ký tiếp)".to_owned()
+                    }
+                    Coverage::OtherChanges { changes } => changes.join("; "),
+                };
+                let rev = match s.revocation {
+                    Revocation::Good => "chứng thư chưa bị thu hồi",
+                    Revocation::Unknown => "chưa có danh sách thu hồi (CRL)",
+                    Revocation::Revoked { .. } => "",
+                };
+                ("valid", "Hợp lệ".to_owned(), format!("Toàn vẹn, chứng thư tin cậy, {rev}; {cover}."))
+            } else if s.intact
+                && !s.trusted
+                && !s.revoked()
+                && !matches!(s.coverage, Coverage::OtherChanges { .. })
+            {
+                (
+                    "untrusted",
+                    "Chưa xác thực được chứng thư".to_owned(),
+                    format!(
+                        "Nội dung toàn vẹn, nhưng chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình: {}",
+                        s.problems.join("; ")
+                    ),
+                )
+            } else {
+                let mut why: Vec<String> = Vec::new();
+                if !s.intact {
+                    why.push("nội dung đã bị thay đổi sau khi ký".into());
+                }
+                if let Revocation::Revoked { at } = &s.revocation {
+                    why.push(format!("chứng thư đã bị thu hồi ({at})"));
+                }
+                if let Coverage::OtherChanges { changes } = &s.coverage {
+                    why.push(format!("có thay đổi không được phép sau chữ ký: {}", changes.join("; ")));
+                }
+                if !s.trusted {
+                    why.push("chứng thư không tin cậy".into());
+                }
+                why.extend(s.problems.iter().cloned());
+                ("invalid", "Không hợp lệ".to_owned(), why.join("; "))
+            };
+            SignatureView {
+                signer,
+                time: s.signing_time.as_deref().map(pdf_time).unwrap_or_default(),
+                status,
+                label,
+                detail,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,231 @@
+//! Issue 6 in the workflow: the head signs at approval with their own key and PIN, the clerk
+//! numbers the signed file and applies the organisation's signature; pyHanko, pdfsig, qpdf and
+//! trinhky's verifier all accept the result. Wrong PINs change nothing and are throttled.
+
+use chrono::Utc;
+use trinhky_app::AppError;
+use trinhky_app::documents::{self as uc, ActRequest};
+use trinhky_testkit::{TestApp, spawn_app};
+
+use crate::dispatch::{approved_document, document_at_approval, principal};
+use crate::validators::{assert_issued_pdf_valid, scratch};
+
+const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Lưu: VT, SNV.";
+
+fn with_pin(version: i64, pin: &str) -> ActRequest {
+    ActRequest {
+        expected_version: version,
+        pin: Some(pin.into()),
+        ..Default::default()
+    }
+}
+
+async fn file_of(app: &TestApp, doc: i32, kind: &str) -> Option<Vec<u8>> {
+    let f = trinhky_store::documents::latest_file(app.store.db(), doc, Some(kind))
+        .await
+        .unwrap()?;
+    Some(
+        trinhky_store::blobs::get(app.store.db(), &f.blob_sha256)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+}
+
+#[tokio::test]
+async fn issued_document_carries_both_signatures_and_validates_everywhere() {
+    let app = spawn_app().await;
+    let doc = approved_document(&app, RECIPIENTS).await;
+    let signed = file_of(&app, doc, "signed")
+        .await
+        .expect("approval stores the signed PDF");
+    let fields = trinhky_pdf::form::text_fields(&signed).unwrap();
+    assert_eq!(
+        fields,
+        vec![
+            ("so_ky_hieu".to_owned(), String::new()),
+            ("ngay_ban_hanh".to_owned(), String::new())
+        ],
+        "number and date stay empty until issuing"
+    );
+    let report = trinhky_pdf::verify::verify_pdf(&signed, &[app.pki.ca.clone()]).unwrap();
+    assert_eq!(report.signatures.len(), 1);
+    assert!(report.signatures[0].valid(), "{report:?}");
+    assert!(
+        report.signatures[0]
+            .signer
+            .as_deref()
+            .is_some_and(|s| s.contains("CN=")),
+        "{report:?}"
+    );
+
+    let clerk = principal(&app, "snv.vanthu").await;
+    uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        doc,
+        "issue",
+        with_pin(3, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let issued = file_of(&app, doc, "issued")
+        .await
+        .expect("issuing stores the sealed PDF");
+    assert_eq!(
+        &issued[..signed.len()],
+        &signed[..],
+        "the head's signed revision is kept byte for byte"
+    );
+    let fields = trinhky_pdf::form::text_fields(&issued).unwrap();
+    assert_eq!(
+        fields[0],
+        ("so_ky_hieu".to_owned(), "Số: 01/KH-SNV".to_owned())
+    );
+    assert!(
+        fields[1].1.contains(", ngày ") && fields[1].1.contains(" năm 20"),
+        "{fields:?}"
+    );
+    let report = trinhky_pdf::verify::verify_pdf(&issued, &[app.pki.ca.clone()]).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    assert!(report.signatures.iter().all(|s| s.valid()), "{report:?}");
+    assert_eq!(report.verdict, trinhky_pdf::verify::Verdict::Valid);
+
+    let dir = scratch("issued");
+    let path = dir.join("issued.pdf");
+    std::fs::write(&path, &issued).unwrap();
+    assert_issued_pdf_valid(&app.pki.dir.join("ca.pem"), &dir, &path);
+
+    // The effect rows say who signed with which certificate.
+    let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
+        .await
+        .unwrap()
+        .unwrap();
+    let effects = trinhky_store::documents::effects_of(app.store.db(), inst.id)
+        .await
+        .unwrap();
+    for kind in ["sign_personal", "sign_organization"] {
+        let e = effects.iter().find(|e| e.kind == kind).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+        let text = payload.to_string();
+        assert!(
+            text.contains("pdf_sha256") && text.contains("certificate"),
+            "{kind}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_pin_changes_nothing_and_too_many_lock_signing() {
+    let app = spawn_app().await;
+    let doc = document_at_approval(&app, RECIPIENTS).await;
+    let head = principal(&app, "snv.giamdoc").await;
+    let before = trinhky_store::documents::instance_of(app.store.db(), doc)
+        .await
+        .unwrap()
+        .unwrap();
+    for attempt in 1..=5 {
+        let err = uc::act(
+            &app.store,
+            &app.registry,
+            &head,
+            doc,
+            "approve",
+            with_pin(2, "000000"),
+            Utc::now(),
+        )
+        .await
+        .unwrap_err();
+        if attempt < 5 {
+            assert!(
+                matches!(&err, AppError::Invalid(m) if m.contains("Mã PIN không đúng") && m.contains(&format!("còn {} lần", 5 - attempt))),
+                "attempt {attempt}: {err:?}"
+            );
+        } else {
+            assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
+        }
+    }
+    // Locked now, even with the right PIN.
+    let err = uc::act(
+        &app.store,
+        &app.registry,
+        &head,
+        doc,
+        "approve",
+        with_pin(2, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
+    let after = trinhky_store::documents::instance_of(app.store.db(), doc)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.version, before.version, "nothing moved");
+    assert_eq!(after.state, "approval");
+    assert!(
+        file_of(&app, doc, "signed").await.is_none(),
+        "nothing signed"
+    );
+    // After the window the right PIN works.
+    uc::act(
+        &app.store,
+        &app.registry,
+        &head,
+        doc,
+        "approve",
+        with_pin(2, trinhky_app::demo::DEMO_PIN),
+        Utc::now() + chrono::Duration::minutes(16),
+    )
+    .await
+    .unwrap();
+    assert!(file_of(&app, doc, "signed").await.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_organisation_pin_takes_no_number() {
+    let app = spawn_app().await;
+    let doc = approved_document(&app, RECIPIENTS).await;
+    let clerk = principal(&app, "snv.vanthu").await;
+    let err = uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        doc,
+        "issue",
+        with_pin(3, "999999"),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(m) if m.contains("Mã PIN")),
+        "{err:?}"
+    );
+    assert!(
+        trinhky_store::numbering::number_of(app.store.db(), doc)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        doc,
+        "issue",
+        with_pin(3, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let n = trinhky_store::numbering::number_of(app.store.db(), doc)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.number, "01/KH-SNV", "the failed attempt used no number");
+}
