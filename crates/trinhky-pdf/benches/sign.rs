@@ -24,6 +24,7 @@ fn bench(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
     let pki = DevPki::create(
         &dir.join("pki"),
+        "bench-ca",
         &[NewIdentity::rsa("Ủy ban nhân dân tỉnh Mẫu", "1111")],
         &[NewIdentity::rsa("Nguyễn Văn An", "2468")],
     )
@@ -123,7 +124,7 @@ fn parts(c: &mut Criterion) {
     });
     let dir = std::env::temp_dir().join("trinhky-sign-bench-parts");
     let _ = std::fs::remove_dir_all(&dir);
-    let pki = DevPki::create(&dir, &[], &[NewIdentity::rsa("A", "1")]).unwrap();
+    let pki = DevPki::create(&dir, "bench-ca", &[], &[NewIdentity::rsa("A", "1")]).unwrap();
     let signer = load_p12(
         &std::fs::read(&pki.get("A").unwrap().p12_path).unwrap(),
         "1",

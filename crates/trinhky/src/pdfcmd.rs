@@ -84,7 +84,9 @@ pub async fn pki_init(
         .iter()
         .map(|(_, n, _)| NewIdentity::rsa(n, pin))
         .collect();
-    let pki = DevPki::create(&dir, &org_ids, &person_ids).context("creating the development CA")?;
+    // The CA key is stored encrypted with the same PIN (demo CA).
+    let pki =
+        DevPki::create(&dir, pin, &org_ids, &person_ids).context("creating the development CA")?;
     let actor = "cli:pki-init";
     let txn = store.begin_write().await?;
     for ((id, name), issued) in orgs.iter().zip(pki.issued.iter().take(orgs.len())) {
@@ -130,7 +132,10 @@ pub async fn pki_init(
         "  trust this root to verify: {}",
         pki.ca_pem_path().display()
     );
-    println!("  every key is a PKCS#12 protected by the PIN you gave; the PIN is not stored.");
+    println!(
+        "  every key is a PKCS#12 protected by the PIN you gave, and the CA key (ca.key.pem) is"
+    );
+    println!("  encrypted PKCS#8 under the same PIN; the PIN is not stored.");
     Ok(ExitCode::SUCCESS)
 }
 

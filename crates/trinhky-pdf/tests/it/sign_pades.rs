@@ -14,8 +14,9 @@ use trinhky_pdf::verify::{Coverage, Revocation, Verdict, VerifyOptions, verify_p
 
 use crate::fixture;
 
-const ORG: &str = "Ủy ban nhân dân tỉnh Mẫu";
-const HEAD: &str = "Nguyễn Văn An";
+pub const ORG: &str = "Ủy ban nhân dân tỉnh Mẫu";
+pub const HEAD: &str = "Nguyễn Văn An";
+pub const CA_PASSPHRASE: &str = "dev-ca-passphrase";
 
 pub struct Env {
     pub dir: PathBuf,
@@ -90,6 +91,7 @@ pub fn env_with(tag: &str, head: NewIdentity) -> Env {
     let pki = DevPki::create_with_crl_url(
         &dir.join("pki"),
         Some(&url),
+        CA_PASSPHRASE,
         &[NewIdentity::rsa(ORG, "1111")],
         &[head],
     )
@@ -121,7 +123,7 @@ pub fn env_with(tag: &str, head: NewIdentity) -> Env {
     }
 }
 
-fn run(cmd: &str, args: &[&str]) -> (i32, String) {
+pub fn run(cmd: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(cmd)
         .args(args)
         .output()
@@ -206,14 +208,14 @@ pub fn sign_both(env: &Env) -> (Vec<u8>, Vec<u8>) {
     (personal, both)
 }
 
-fn save(env: &Env, name: &str, pdf: &[u8]) -> String {
+pub fn save(env: &Env, name: &str, pdf: &[u8]) -> String {
     let p = env.dir.join(name);
     std::fs::write(&p, pdf).unwrap();
     p.to_str().unwrap().to_string()
 }
 
 /// pyHanko's status line per signature, in file order (e.g. `INTACT:TRUSTED,UNTOUCHED`).
-fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
+pub fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
     let ca = env.pki.ca_pem_path();
     let (rc, out) = run(
         "pyhanko",
@@ -235,7 +237,7 @@ fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
     (rc, statuses, out)
 }
 
-fn pdfsig(env: &Env, file: &str) -> String {
+pub fn pdfsig(env: &Env, file: &str) -> String {
     run("pdfsig", &["-nssdir", &env.nssdb, file]).1
 }
 
