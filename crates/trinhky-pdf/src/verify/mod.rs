@@ -6,6 +6,7 @@
 //! error; [`VerifyError`] means verification could not run at all.
 
 mod changes;
+mod timestamp;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -30,6 +31,7 @@ use crate::incremental::resolve;
 use crate::sign::cms::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
 
 pub use changes::Coverage;
+pub use timestamp::TimestampReport;
 
 /// Verification could not run (the input is not a readable PDF).
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +74,8 @@ pub struct SignatureReport {
     pub revocation: Revocation,
     pub coverage: Coverage,
     pub byte_range: Vec<i64>,
+    /// The signature time-stamp (PAdES B-T), when the CMS carries one.
+    pub timestamp: Option<TimestampReport>,
     /// Why the signature is not valid (empty when it is).
     pub problems: Vec<String>,
 }
@@ -80,13 +84,14 @@ impl SignatureReport {
     pub fn revoked(&self) -> bool {
         matches!(self.revocation, Revocation::Revoked { .. })
     }
-    /// Intact, trusted, not revoked, and nothing but signature-related
-    /// changes after it.
+    /// Intact, trusted, not revoked, nothing but signature-related changes
+    /// after it, and its time-stamp (if any) valid.
     pub fn valid(&self) -> bool {
         self.intact
             && self.trusted
             && !self.revoked()
             && !matches!(self.coverage, Coverage::OtherChanges { .. })
+            && self.timestamp.as_ref().is_none_or(TimestampReport::valid)
     }
 }
 
@@ -221,6 +226,7 @@ impl Verifier {
                 revocation: Revocation::Unknown,
                 coverage: Coverage::WholeFile,
                 byte_range: Vec::new(),
+                timestamp: None,
                 problems: Vec::new(),
             };
             self.check_signature(pdf, &doc, v, &dss_certs, &dss_crls, &mut r);
@@ -573,6 +579,15 @@ impl Verifier {
         }
         r.intact = intact;
 
+        // Signature time-stamp (PAdES B-T).
+        if let Some(token) = timestamp::token_of(si) {
+            let chain = |leaf: &[u8], others: &[Vec<u8>]| self.chain_ok(leaf, others, dss_certs);
+            let ts = timestamp::check(token, si.signature.as_bytes(), &chain);
+            r.problems
+                .extend(ts.problems.iter().map(|p| format!("time-stamp: {p}")));
+            r.timestamp = Some(ts);
+        }
+
         // Chain and trust (OpenSSL's path validation).
         let Some(signer_x509) = self.x509(&cert_der) else {
             r.problems
@@ -655,6 +670,34 @@ impl Verifier {
                 _ => r.revocation = Revocation::Good,
             }
         }
+    }
+}
+
+impl Verifier {
+    /// Does `leaf` chain to a trust root (with `others` and the DSS as
+    /// intermediates)? The reason when not.
+    fn chain_ok(&self, leaf: &[u8], others: &[Vec<u8>], dss_certs: &[X509]) -> Result<(), String> {
+        let leaf = self.x509(leaf).ok_or("the certificate is not valid DER")?;
+        let mut untrusted = Stack::new().map_err(|e| e.to_string())?;
+        for d in others {
+            if self.trust_der.contains(d) {
+                continue;
+            }
+            if let Some(x) = self.x509(d) {
+                untrusted.push(x).map_err(|e| e.to_string())?;
+            }
+        }
+        for c in dss_certs {
+            untrusted.push(c.clone()).map_err(|e| e.to_string())?;
+        }
+        let (ok, why) = X509StoreContext::new()
+            .and_then(|mut ctx| {
+                ctx.init(&self.store, &leaf, &untrusted, |ctx| {
+                    Ok((ctx.verify_cert()?, ctx.error().error_string().to_string()))
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        if ok { Ok(()) } else { Err(why) }
     }
 }
 
