@@ -105,6 +105,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("verify 2 signatures", |b| {
         b.iter(|| verify_pdf_with(black_box(&signed2), &vopts).unwrap())
     });
+    g.bench_function("verify 2 signatures, first sight (caches cleared)", |b| {
+        b.iter(|| {
+            trinhky_pdf::verify::clear_caches();
+            verify_pdf_with(black_box(&signed2), &vopts).unwrap()
+        })
+    });
+    g.bench_function(
+        "verify 2 signatures (full lopdf parse, reused Verifier)",
+        |b| {
+            let v = Verifier::new(&vopts).unwrap();
+            b.iter(|| v.verify_parsed(black_box(&signed2)).unwrap())
+        },
+    );
     g.bench_function("lopdf load_mem (2 signatures)", |b| {
         b.iter(|| lopdf::Document::load_mem(black_box(&signed2)).unwrap())
     });

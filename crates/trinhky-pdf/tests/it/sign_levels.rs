@@ -134,15 +134,14 @@ pub fn tsa(env: &Env) -> Tsa {
 /// come from the document's DSS only.
 fn verify_offline(env: &Env, pdf: &[u8]) -> Report {
     let trust = [env.pki.ca_cert().clone()];
-    verify_pdf_with(
-        pdf,
-        &VerifyOptions {
-            trust: &trust,
-            crls: &[],
-            local_crl_dp: false,
-        },
-    )
-    .unwrap()
+    let opts = VerifyOptions {
+        trust: &trust,
+        crls: &[],
+        local_crl_dp: false,
+    };
+    let report = verify_pdf_with(pdf, &opts).unwrap();
+    crate::sign_pades::assert_same_as_full_parse(&opts, pdf, &report);
+    report
 }
 
 /// Personal then organisation signature, both time-stamped.

@@ -36,15 +36,27 @@ impl Drop for Env {
 pub fn verify(env: &Env, pdf: &[u8]) -> trinhky_pdf::verify::Report {
     let crl = std::fs::read(env.pki.crl_path()).unwrap();
     let trust = [env.pki.ca_cert().clone()];
-    trinhky_pdf::verify::verify_pdf_with(
-        pdf,
-        &VerifyOptions {
-            trust: &trust,
-            crls: &[crl],
-            local_crl_dp: false,
-        },
-    )
-    .unwrap()
+    let opts = VerifyOptions {
+        trust: &trust,
+        crls: &[crl],
+        local_crl_dp: false,
+    };
+    let report = trinhky_pdf::verify::verify_pdf_with(pdf, &opts).unwrap();
+    assert_same_as_full_parse(&opts, pdf, &report);
+    report
+}
+
+/// The lazy reader gives exactly the report of lopdf's full parse.
+pub fn assert_same_as_full_parse(
+    opts: &VerifyOptions<'_>,
+    pdf: &[u8],
+    report: &trinhky_pdf::verify::Report,
+) {
+    let full = trinhky_pdf::verify::Verifier::new(opts)
+        .unwrap()
+        .verify_parsed(pdf)
+        .unwrap();
+    assert_eq!(format!("{report:#?}"), format!("{full:#?}"));
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
