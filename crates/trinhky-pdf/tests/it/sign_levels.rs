@@ -354,3 +354,62 @@ fn r6_b_lt_dss_gives_offline_revocation() {
     assert_eq!(dss.get(b"CRLs").unwrap().as_array().unwrap().len(), 2);
     assert!(dss.get(b"Certs").unwrap().as_array().unwrap().len() >= 4);
 }
+
+/// `https://` goes through OpenSSL with the system trust store and host name
+/// checks: a TSA with a certificate nobody trusts is refused, naming the URL.
+#[test]
+fn r6_b_t_https_tsa_needs_a_trusted_certificate() {
+    let env = env("b-t-tls");
+    let dir = env.dir.join("tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &p("key.pem"),
+            "-out",
+            &p("cert.pem"),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    let server = "import http.server, ssl, sys\n\
+        s = http.server.HTTPServer(('127.0.0.1', 0), http.server.BaseHTTPRequestHandler)\n\
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[1], sys.argv[2])\n\
+        s.socket = c.wrap_socket(s.socket, server_side=True)\n\
+        print(s.server_address[1], flush=True)\n\
+        s.serve_forever()\n";
+    let mut child = Command::new("python3")
+        .args(["-c", server, &p("cert.pem"), &p("key.pem")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!("https://127.0.0.1:{}/tsa", line.trim());
+    let mut o = opts(SignatureKind::Personal);
+    o.tsa_url = Some(url.clone());
+    let err = sign_pdf(
+        &fixture("sign/two-page.pdf"),
+        &signer(&env, HEAD, "2468"),
+        &o,
+    )
+    .unwrap_err();
+    let _ = child.kill();
+    let _ = child.wait();
+    let msg = err.to_string();
+    assert!(msg.contains(&url), "{msg}");
+    assert!(msg.contains("TLS handshake failed"), "{msg}");
+    assert!(msg.contains("certificate verify failed"), "{msg}");
+}
