@@ -263,8 +263,9 @@ impl Verifier {
     ///
     /// Files with classic cross-reference tables are read lazily (only the
     /// form, the signature dictionaries and the DSS are parsed, and only the
-    /// objects that later revisions replaced are compared); anything else is
-    /// parsed whole with lopdf. Both give the same report.
+    /// objects that later revisions replaced are compared); anything else —
+    /// or a file where some object the report needs cannot be read that way —
+    /// is parsed whole with lopdf. Both give the same report.
     pub fn verify(&self, pdf: &[u8]) -> Result<Report, VerifyError> {
         if let Some(xref) = scan::xref_chain(pdf) {
             let objs = scan::Objects::new(pdf, xref);
@@ -280,7 +281,10 @@ impl Verifier {
                         }
                     })
                 };
-                return Ok(self.report(pdf, &objs, &cov));
+                let report = self.report(pdf, &objs, &cov);
+                if !objs.failed() {
+                    return Ok(report);
+                }
             }
         }
         self.verify_parsed(pdf)
@@ -939,6 +943,7 @@ mod tests {
             revisions::coverage(&two, &objs, two.len()),
             Some(Coverage::WholeFile)
         );
+        assert!(!objs.failed(), "every object was read lazily");
         let v = Verifier::new(&VerifyOptions {
             trust: &[pki.ca_cert().clone()],
             crls: &[],

@@ -9,7 +9,7 @@
 //! streams, object streams, encryption, a damaged table — makes it give up
 //! (`None`), and the caller uses the full lopdf parse instead.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
@@ -131,6 +131,9 @@ pub(crate) struct Objects<'a> {
     pdf: &'a [u8],
     pub xref: Xref,
     cache: RefCell<HashMap<ObjectId, Option<Object>>>,
+    /// Some object could not be read: the caller should not trust a report
+    /// built from this reader and use the full parse (which may repair).
+    failed: Cell<bool>,
 }
 
 impl<'a> Objects<'a> {
@@ -139,7 +142,13 @@ impl<'a> Objects<'a> {
             pdf,
             xref,
             cache: RefCell::new(HashMap::new()),
+            failed: Cell::new(false),
         }
+    }
+
+    /// Whether any object asked for was missing or unreadable.
+    pub fn failed(&self) -> bool {
+        self.failed.get()
     }
 
     /// Offset of object `id` in this revision.
@@ -155,6 +164,9 @@ impl<'a> Objects<'a> {
         // Mark it first: a /Length that refers back (1 → 2 → 1) reads as missing.
         self.cache.borrow_mut().insert(id, None);
         let o = self.parse(id);
+        if o.is_none() {
+            self.failed.set(true);
+        }
         self.cache.borrow_mut().insert(id, o.clone());
         o
     }
