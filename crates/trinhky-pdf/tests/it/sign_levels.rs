@@ -37,9 +37,39 @@ fn ok(cmd: &str, args: &[&str]) {
 }
 
 pub fn tsa(env: &Env) -> Tsa {
+    tsa_with_extra_certs(env, 0)
+}
+
+/// A TSA whose tokens also carry `extra` unrelated certificates (to make
+/// them bigger than the space reserved at first).
+pub fn tsa_with_extra_certs(env: &Env, extra: usize) -> Tsa {
     let dir = env.dir.join("tsa");
     std::fs::create_dir_all(&dir).unwrap();
     let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let mut bundle = std::fs::read(env.pki.ca_pem_path()).unwrap();
+    for i in 0..extra {
+        let (k, c) = (p(&format!("x{i}.key")), p(&format!("x{i}.pem")));
+        ok(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &k,
+                "-out",
+                &c,
+                "-days",
+                "1",
+                "-subj",
+                &format!("/CN=extra certificate {i}"),
+            ],
+        );
+        bundle.extend(std::fs::read(&c).unwrap());
+    }
+    std::fs::write(dir.join("bundle.pem"), bundle).unwrap();
     let head_cert = env.pki.get(HEAD).unwrap().cert.to_der().unwrap();
     let crl_url = crl_urls(&head_cert).remove(0);
     ok(
@@ -105,7 +135,7 @@ pub fn tsa(env: &Env) -> Tsa {
              ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
             serial = p("serial"),
             cert = p("tsa.pem"),
-            ca = env.pki.ca_pem_path().display(),
+            ca = p("bundle.pem"),
             key = p("tsa.key"),
         ),
     )
@@ -412,4 +442,33 @@ fn r6_b_t_https_tsa_needs_a_trusted_certificate() {
     assert!(msg.contains(&url), "{msg}");
     assert!(msg.contains("TLS handshake failed"), "{msg}");
     assert!(msg.contains("certificate verify failed"), "{msg}");
+}
+
+/// A token bigger than the room reserved for it: the document is signed once
+/// more with the exact size, and the result is valid.
+#[test]
+fn r6_b_t_large_token_is_retried_with_room() {
+    let env = env("b-t-big");
+    let tsa = tsa_with_extra_certs(&env, 6);
+    let mut o = opts(SignatureKind::Personal);
+    o.tsa_url = Some(tsa.url.clone());
+    let signed = sign_pdf(
+        &fixture("sign/two-page.pdf"),
+        &signer(&env, HEAD, "2468"),
+        &o,
+    )
+    .unwrap();
+    let certs = embedded_certificates(&signed).unwrap();
+    // Two time-stamps were issued (openssl ts counts them in its serial file).
+    let serial = std::fs::read_to_string(env.dir.join("tsa/serial")).unwrap();
+    assert_eq!(serial.trim(), "03", "one retry");
+    // signer + CA + TSA + 6 extra certificates, all in the signature's CMS.
+    assert!(certs.len() >= 9, "{}", certs.len());
+    let report = crate::sign_pades::verify(&env, &signed);
+    assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
+    assert!(report.signatures[0].timestamp.as_ref().unwrap().valid());
+    let file = save(&env, "b-t-big.pdf", &signed);
+    let (rc, statuses, out) = pyhanko(&env, &file);
+    assert_eq!((rc, statuses.len()), (0, 1), "{out}");
+    assert!(statuses[0].starts_with("INTACT:TRUSTED"), "{out}");
 }
