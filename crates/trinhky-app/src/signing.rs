@@ -289,6 +289,37 @@ pub fn sign_personal(
     })
 }
 
+/// Appends a DSS with the chains of the signatures already in `pdf` plus `signer`'s, and their
+/// CRLs. When a CRL cannot be fetched the file goes on without a DSS (a warning is logged):
+/// issuing never fails because a distribution point is down.
+fn with_validation_data(pdf: &[u8], signer: &LocalSigner) -> Vec<u8> {
+    use trinhky_pdf::sign::{Signer as _, add_dss, embedded_certificates, fetch_crls};
+    let mut certs = match embedded_certificates(pdf) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "no validation data: the signatures cannot be read");
+            return pdf.to_vec();
+        }
+    };
+    certs.push(signer.certificate_der().to_vec());
+    certs.extend(signer.chain_der().iter().cloned());
+    let crls = match fetch_crls(&certs) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "no validation data: a CRL could not be fetched");
+            return pdf.to_vec();
+        }
+    };
+    let extra = vec![signer.certificate_der().to_vec()];
+    match add_dss(pdf, &extra, &crls) {
+        Ok(out) => out,
+        Err(e) => {
+            tracing::warn!(error = %e, "no validation data: the DSS could not be written");
+            pdf.to_vec()
+        }
+    }
+}
+
 /// The organisation's signature at issuing: the number and date written into their fields, then
 /// the seal over the left third of the head's signature. Refused unless the head's signature is
 /// intact and (when roots are configured) trusted.
@@ -330,6 +361,9 @@ pub fn sign_organization(
     } else {
         form::fill_text_fields(signed, &fills).map_err(sign_failed)?
     };
+    // Validation data (PAdES B-LT): the certificate chains and the current CRLs, embedded before
+    // the organisation signs so its signature covers them and the file verifies offline later.
+    let filled = with_validation_data(&filled, signer);
     let widgets = form::signature_widgets(signed).map_err(sign_failed)?;
     let Some((_, page, rect)) = widgets.first() else {
         return Err(AppError::Conflict(
@@ -448,9 +482,9 @@ pub async fn issue_dev_keys(
     let pki_err =
         |e: PkiError| AppError::Internal(format!("development CA in {}: {e}", dir.display()));
     let mut pki = if dir.join("ca.pem").exists() {
-        DevPki::open(dir).map_err(pki_err)?
+        DevPki::open(dir, pin).map_err(pki_err)?
     } else {
-        DevPki::create(dir, &[], &[]).map_err(pki_err)?
+        DevPki::create(dir, pin, &[], &[]).map_err(pki_err)?
     };
     let mut issued = Vec::with_capacity(holders.len());
     for h in &holders {

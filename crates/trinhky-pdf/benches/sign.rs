@@ -24,6 +24,7 @@ fn bench(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
     let pki = DevPki::create(
         &dir.join("pki"),
+        "bench-ca",
         &[NewIdentity::rsa("Ủy ban nhân dân tỉnh Mẫu", "1111")],
         &[NewIdentity::rsa("Nguyễn Văn An", "2468")],
     )
@@ -104,6 +105,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("verify 2 signatures", |b| {
         b.iter(|| verify_pdf_with(black_box(&signed2), &vopts).unwrap())
     });
+    g.bench_function("verify 2 signatures, first sight (caches cleared)", |b| {
+        b.iter(|| {
+            trinhky_pdf::verify::clear_caches();
+            verify_pdf_with(black_box(&signed2), &vopts).unwrap()
+        })
+    });
+    g.bench_function(
+        "verify 2 signatures (full lopdf parse, reused Verifier)",
+        |b| {
+            let v = Verifier::new(&vopts).unwrap();
+            b.iter(|| v.verify_parsed(black_box(&signed2)).unwrap())
+        },
+    );
     g.bench_function("lopdf load_mem (2 signatures)", |b| {
         b.iter(|| lopdf::Document::load_mem(black_box(&signed2)).unwrap())
     });
@@ -123,7 +137,7 @@ fn parts(c: &mut Criterion) {
     });
     let dir = std::env::temp_dir().join("trinhky-sign-bench-parts");
     let _ = std::fs::remove_dir_all(&dir);
-    let pki = DevPki::create(&dir, &[], &[NewIdentity::rsa("A", "1")]).unwrap();
+    let pki = DevPki::create(&dir, "bench-ca", &[], &[NewIdentity::rsa("A", "1")]).unwrap();
     let signer = load_p12(
         &std::fs::read(&pki.get("A").unwrap().p12_path).unwrap(),
         "1",

@@ -16,12 +16,18 @@
 //!   by whatever holds the key) and visible signature / seal appearances;
 //! - `verify/` — validating signatures and reporting what changed after them.
 //!
-//! What it must not do: know about workflow states, users or HTTP. Callers map
+//! Network access happens only where a signature level asks for it: an RFC
+//! 3161 time-stamp (PAdES B-T, `SignOptions::tsa_url`) and CRLs fetched for a
+//! DSS (PAdES B-LT, `sign::fetch_crls`), through the small blocking client in
+//! `http`. Verification never touches the network.
+//!
+//! What it must not do: know about workflow states, users or serving HTTP. Callers map
 //! [`extract::ExtractError`] to their own responses; every message already says
 //! what is wrong with the file and how the uploader can fix it.
 
 pub mod extract;
 pub mod form;
+pub(crate) mod http;
 pub mod incremental;
 pub mod pki;
 pub mod sign;

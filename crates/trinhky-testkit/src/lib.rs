@@ -127,6 +127,40 @@ pub struct TestPki {
     pub ca: openssl::x509::X509,
 }
 
+impl TestPki {
+    /// Runs `cmd args…` while the CA's folder is served over HTTP on the port its certificates
+    /// name as CRL distribution point. Test processes share the CA, so the server runs under an
+    /// exclusive `flock` on the folder; returns the exit code and the combined output.
+    pub fn with_crl_server(&self, cmd: &str, args: &[&str]) -> (i32, String) {
+        let port = std::fs::read_to_string(self.dir.join("crl-port")).expect("crl-port");
+        let quoted: Vec<String> = std::iter::once(cmd)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect();
+        let script = format!(
+            "python3 -m http.server {port} --bind 127.0.0.1 --directory '{dir}' >/dev/null 2>&1 & srv=$!; \
+             for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.05; done; \
+             {cmd}; rc=$?; kill $srv; wait $srv 2>/dev/null; exit $rc",
+            port = port.trim(),
+            dir = self.dir.display(),
+            cmd = quoted.join(" "),
+        );
+        let out = std::process::Command::new("flock")
+            .arg(self.dir.join(".crl-server.lock"))
+            .args(["bash", "-c", &script])
+            .output()
+            .expect("flock (util-linux) and bash");
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+}
+
 /// Signing keys for every head, deputy and organisation of the demo (ECDSA P-256, PIN
 /// [`trinhky_app::demo::DEMO_PIN`]). Issuing them per test would cost seconds, so one CA and key set
 /// per version of the demo files is created once per machine under the temp folder (atomically:
@@ -141,12 +175,28 @@ pub async fn install_demo_keys(store: &Store) -> TestPki {
     for f in ["deploy/demo/directory.toml", "deploy/demo/users.toml"] {
         h.update(std::fs::read(repo_root().join(f)).expect("demo file"));
     }
-    h.update(b"pki-v1");
+    h.update(b"pki-v4");
     let tag = hex::encode(&h.finalize()[..8]);
     let dir = std::env::temp_dir().join(format!("trinhky-test-pki-{tag}"));
     if !dir.join("manifest.json").exists() {
         let tmp = std::env::temp_dir().join(format!("trinhky-test-pki-{tag}-{}", random_suffix()));
-        let mut pki = DevPki::create(&tmp, &[], &[]).expect("test CA");
+        // Certificates name their CRL over HTTP on a loopback port picked now (pyHanko fetches
+        // CRLs over HTTP only); `TestPki::with_crl_server` serves the folder there while an
+        // external validator runs.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let crl_url = format!("http://127.0.0.1:{port}/ca.crl");
+        let mut pki = DevPki::create_with_crl_url(
+            &tmp,
+            Some(&crl_url),
+            trinhky_app::demo::DEMO_PIN,
+            &[],
+            &[],
+        )
+        .expect("test CA");
         let mut manifest = Vec::new();
         for holder in &holders {
             let kind = if holder.organization {
@@ -166,6 +216,7 @@ pub async fn install_demo_keys(store: &Store) -> TestPki {
                 "pem": String::from_utf8_lossy(&last.cert.to_pem().unwrap()),
             }));
         }
+        std::fs::write(tmp.join("crl-port"), port.to_string()).unwrap();
         std::fs::write(
             tmp.join("manifest.json"),
             serde_json::to_vec(&manifest).unwrap(),

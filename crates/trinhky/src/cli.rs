@@ -111,9 +111,17 @@ pub struct SignArgs {
     /// Signature or seal image (transparent PNG) for the visible appearance.
     #[arg(long, value_name = "PNG")]
     pub image: Option<PathBuf>,
-    /// RFC 3161 time-stamping service (PAdES B-T).
+    /// RFC 3161 time-stamping service, http:// or https:// (PAdES B-T).
     #[arg(long, value_name = "URL")]
     pub tsa: Option<String>,
+    /// Long-term validation (PAdES B-LT): append a DSS with the certificates of every signature
+    /// and time-stamp and current CRLs (fetched from the distribution points unless --crl is
+    /// given), so the file verifies offline.
+    #[arg(long)]
+    pub lt: bool,
+    /// CRL (DER or PEM) to put in the DSS instead of fetching; repeatable. Implies --lt.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
     /// Page of the visible signature (1-based).
     #[arg(long, default_value_t = 1)]
     pub page: u32,
@@ -311,6 +319,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             a.organization,
             a.image.as_deref(),
             a.tsa,
+            a.lt || !a.crl.is_empty(),
+            &a.crl,
             a.page,
             a.rect.as_deref(),
             a.reason,

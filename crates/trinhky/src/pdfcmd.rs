@@ -8,7 +8,10 @@ use anyhow::{Context, Result, bail};
 use openssl::x509::X509;
 use trinhky_app::Settings;
 use trinhky_pdf::pki::load_p12;
-use trinhky_pdf::sign::{Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf};
+use trinhky_pdf::sign::{
+    Placement, SignOptions, SignatureImage, SignatureKind, add_dss, embedded_certificates,
+    fetch_crls, sign_pdf,
+};
 use trinhky_pdf::verify::{Coverage, Revocation, Verdict, verify_pdf};
 use trinhky_store::Store;
 
@@ -93,7 +96,10 @@ pub async fn pki_init(
         "  trust this root to verify: {}",
         dir.join("ca.pem").display()
     );
-    println!("  every key is a PKCS#12 protected by the PIN you gave; the PIN is not stored.");
+    println!(
+        "  every key is a PKCS#12 protected by the PIN you gave, and the CA key (ca.key.pem) is"
+    );
+    println!("  encrypted PKCS#8 under the same PIN; the PIN is not stored.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,6 +124,8 @@ pub fn sign(
     organization: bool,
     image: Option<&Path>,
     tsa: Option<String>,
+    lt: bool,
+    crl_files: &[PathBuf],
     page: u32,
     rect: Option<&str>,
     reason: Option<String>,
@@ -161,18 +169,52 @@ pub fn sign(
         tsa_url: tsa,
         trust: Vec::new(),
     };
-    match sign_pdf(&pdf, &signer, &opts) {
-        Ok(out) => {
-            std::fs::write(output, out)
-                .with_context(|| format!("cannot write {}", output.display()))?;
-            println!("signed {} → {}", input.display(), output.display());
-            Ok(ExitCode::SUCCESS)
-        }
+    let timestamped = opts.tsa_url.is_some();
+    let mut out = match sign_pdf(&pdf, &signer, &opts) {
+        Ok(out) => out,
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut level = if timestamped { "B-T" } else { "B-B" }.to_owned();
+    if lt {
+        let mut crls = Vec::new();
+        for f in crl_files {
+            crls.push(std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?);
+        }
+        let with_dss = embedded_certificates(&out).and_then(|certs| {
+            if crls.is_empty() {
+                crls = fetch_crls(&certs)?;
+            }
+            add_dss(&out, &[], &crls).map(|pdf| (pdf, certs.len()))
+        });
+        match with_dss {
+            Ok((pdf, certs)) => {
+                out = pdf;
+                level = format!(
+                    "{}; DSS with {certs} certificate(s) and {} CRL(s)",
+                    if timestamped {
+                        "B-LT"
+                    } else {
+                        "B-B with a DSS: B-LT also needs --tsa"
+                    },
+                    crls.len()
+                );
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(1));
+            }
         }
     }
+    std::fs::write(output, out).with_context(|| format!("cannot write {}", output.display()))?;
+    println!(
+        "signed {} → {} (PAdES {level})",
+        input.display(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Exit 0 valid, 1 invalid, 2 could not verify.
@@ -224,6 +266,10 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
                 "signing_time": s.signing_time, "intact": s.intact, "trusted": s.trusted,
                 "revocation": match &s.revocation { Revocation::Good => "good".to_owned(), Revocation::Revoked { at } => format!("revoked at {at}"), Revocation::Unknown => "unknown".to_owned() },
                 "coverage": match &s.coverage { Coverage::WholeFile => "whole_file".to_owned(), Coverage::RevisionThenAllowed { revisions_after } => format!("revision followed by {revisions_after} allowed update(s)"), Coverage::OtherChanges { changes } => format!("followed by other changes: {}", changes.join("; ")) },
+                "timestamp": s.timestamp.as_ref().map(|t| serde_json::json!({
+                    "time": t.time, "tsa": t.tsa, "imprint_matches": t.imprint_matches,
+                    "signature_verifies": t.signature_verifies, "trusted": t.trusted, "valid": t.valid(),
+                })),
                 "valid": s.valid(), "problems": s.problems,
             })
         })
@@ -251,6 +297,14 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
                 if s.trusted { "trusted" } else { "NOT trusted" },
                 sigs[i]["coverage"].as_str().unwrap_or_default()
             );
+            if let Some(t) = &s.timestamp {
+                println!(
+                    "      time-stamp: {} by {} — {}",
+                    t.time.as_deref().unwrap_or("?"),
+                    t.tsa.as_deref().unwrap_or("?"),
+                    if t.valid() { "valid" } else { "NOT valid" }
+                );
+            }
             for p in &s.problems {
                 println!("      problem: {p}");
             }

@@ -2,9 +2,9 @@
 //! certificate per organisation and per signer, a CRL), and unlocking a
 //! PKCS#12 file with its PIN into a [`LocalSigner`].
 //!
-//! The dev CA key is stored unencrypted in its directory (it is a demo CA);
-//! every signer's key is stored only inside its PKCS#12, encrypted with the
-//! signer's PIN.
+//! The dev CA key is stored in its directory as encrypted PKCS#8
+//! (AES-256-CBC, key derived from the caller's passphrase); every signer's key
+//! is stored only inside its PKCS#12, encrypted with the signer's PIN.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -51,6 +51,10 @@ pub enum PkiError {
     Signer(#[from] SignError),
     #[error("{0} is not a certificate issued by this CA")]
     UnknownCertificate(String),
+    #[error("wrong passphrase for the CA key {0}")]
+    WrongPassphrase(PathBuf),
+    #[error("the CA key needs a non-empty passphrase")]
+    EmptyPassphrase,
 }
 
 fn crypto(e: impl std::fmt::Display) -> PkiError {
@@ -199,12 +203,16 @@ impl DevPki {
     /// Create a fresh CA in `dir` and issue one certificate per organisation
     /// and per signer (10 years, keyUsage digitalSignature + nonRepudiation,
     /// CRL distribution point `file://<dir>/ca.crl`), then publish an empty CRL.
+    ///
+    /// The CA key is written as `ca.key.pem`, encrypted PKCS#8 protected by
+    /// `ca_passphrase` (needed again by [`DevPki::open`]).
     pub fn create(
         dir: &Path,
+        ca_passphrase: &str,
         orgs: &[NewIdentity],
         signers: &[NewIdentity],
     ) -> Result<Self, PkiError> {
-        Self::create_with_crl_url(dir, None, orgs, signers)
+        Self::create_with_crl_url(dir, None, ca_passphrase, orgs, signers)
     }
 
     /// [`DevPki::create`] with the CRL published at `crl_url` (for example
@@ -214,9 +222,13 @@ impl DevPki {
     pub fn create_with_crl_url(
         dir: &Path,
         crl_url: Option<&str>,
+        ca_passphrase: &str,
         orgs: &[NewIdentity],
         signers: &[NewIdentity],
     ) -> Result<Self, PkiError> {
+        if ca_passphrase.is_empty() {
+            return Err(PkiError::EmptyPassphrase);
+        }
         std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
             path: dir.to_path_buf(),
             source,
@@ -275,7 +287,12 @@ impl DevPki {
         write(&dir.join("ca.pem"), &ca_cert.to_pem().map_err(crypto)?)?;
         write(
             &dir.join("ca.key.pem"),
-            &ca_key.private_key_to_pem_pkcs8().map_err(crypto)?,
+            &ca_key
+                .private_key_to_pem_pkcs8_passphrase(
+                    openssl::symm::Cipher::aes_256_cbc(),
+                    ca_passphrase.as_bytes(),
+                )
+                .map_err(crypto)?,
         )?;
         write(&dir.join("revoked.txt"), b"")?;
         let mut pki = Self {
@@ -295,10 +312,21 @@ impl DevPki {
         Ok(pki)
     }
 
-    /// Open an existing dev CA (for revocation).
-    pub fn open(dir: &Path) -> Result<Self, PkiError> {
+    /// Open an existing dev CA (for revocation) with the passphrase given to
+    /// [`DevPki::create`].
+    pub fn open(dir: &Path, ca_passphrase: &str) -> Result<Self, PkiError> {
         let ca_cert = X509::from_pem(&read(&dir.join("ca.pem"))?).map_err(crypto)?;
-        let ca_key = PKey::private_key_from_pem(&read(&dir.join("ca.key.pem"))?).map_err(crypto)?;
+        let key_path = dir.join("ca.key.pem");
+        let key_pem = read(&key_path)?;
+        if !key_pem.starts_with(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            // Never fall back to reading an unencrypted key silently.
+            return Err(PkiError::Crypto(format!(
+                "{} is not an encrypted PKCS#8 key",
+                key_path.display()
+            )));
+        }
+        let ca_key = PKey::private_key_from_pem_passphrase(&key_pem, ca_passphrase.as_bytes())
+            .map_err(|_| PkiError::WrongPassphrase(key_path.clone()))?;
         let crl_url = format!("file://{}", dir.join("ca.crl").display());
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -493,7 +521,8 @@ impl DevPki {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::slug;
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn slugs_drop_vietnamese_diacritics() {
@@ -502,5 +531,57 @@ mod tests {
             slug("Ủy ban nhân dân tỉnh Đồng Nai"),
             "uy-ban-nhan-dan-tinh-dong-nai"
         );
+        for (name, want) in [
+            ("Nguyễn Văn Đức", "nguyen-van-duc"),
+            (
+                "Ủy ban nhân dân tỉnh Đắk Nông",
+                "uy-ban-nhan-dan-tinh-dak-nong",
+            ),
+        ] {
+            // Precomposed (NFC) and decomposed (NFD) input give the same slug.
+            assert_eq!(slug(name), want, "{name}");
+            let nfd: String = name.nfd().collect();
+            assert_eq!(slug(&nfd), want, "NFD {name}");
+        }
+        assert_eq!(slug("  Sở Tư pháp / Phòng 2 "), "so-tu-phap-phong-2");
+    }
+
+    #[test]
+    fn the_ca_key_is_encrypted_at_rest() {
+        let dir = std::env::temp_dir().join(format!("trinhky-pki-enc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pki = DevPki::create(&dir, "ca-secret", &[], &[]).unwrap();
+        let pem = std::fs::read_to_string(dir.join("ca.key.pem")).unwrap();
+        assert!(
+            pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+            "{pem}"
+        );
+        assert!(!pem.contains("BEGIN PRIVATE KEY"));
+        // PBES2 with AES-256-CBC.
+        let der = openssl::base64::decode_block(
+            &pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+        let aes256cbc = [
+            0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A,
+        ];
+        assert!(der.windows(aes256cbc.len()).any(|w| w == aes256cbc));
+        assert!(matches!(
+            DevPki::open(&dir, "wrong"),
+            Err(PkiError::WrongPassphrase(_))
+        ));
+        let opened = DevPki::open(&dir, "ca-secret").unwrap();
+        assert_eq!(
+            opened.ca_cert().to_der().unwrap(),
+            pki.ca_cert().to_der().unwrap()
+        );
+        opened.publish_crl().unwrap();
+        assert!(matches!(
+            DevPki::create(&dir.join("x"), "", &[], &[]),
+            Err(PkiError::EmptyPassphrase)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

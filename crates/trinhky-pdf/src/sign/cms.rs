@@ -121,12 +121,39 @@ fn signed_attributes(
 /// Build the DER of a detached CMS ContentInfo(SignedData) over `digest`
 /// (SHA-256 of the PDF's byte ranges).
 pub fn build_signed_data(digest: &[u8], signer: &dyn Signer) -> Result<Vec<u8>, SignError> {
+    build_signed_data_with(digest, signer, None)
+}
+
+/// Obtains an RFC 3161 time-stamp token (DER ContentInfo) for the signature value.
+pub type Timestamper<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, SignError>;
+
+/// [`build_signed_data`], optionally adding the time-stamp token that
+/// `timestamper` returns for the signature value as the unsigned attribute
+/// id-aa-signatureTimeStampToken (PAdES B-T).
+pub fn build_signed_data_with(
+    digest: &[u8],
+    signer: &dyn Signer,
+    timestamper: Option<Timestamper<'_>>,
+) -> Result<Vec<u8>, SignError> {
     let cert_der = signer.certificate_der();
     let cert = Certificate::from_der(cert_der).map_err(cms_err)?;
     let attrs = signed_attributes(digest, &cert, cert_der)?;
     // The signature covers the attributes as a SET (tag 0x31), per RFC 5652 5.4.
     let to_sign = attrs.to_der().map_err(cms_err)?;
     let signature = signer.sign(&to_sign)?;
+    let unsigned_attrs = match timestamper {
+        Some(ts) => {
+            let token = ts(&signature)?;
+            let mut set = SetOfVec::new();
+            set.insert(attribute(
+                ID_AA_TIME_STAMP_TOKEN,
+                Any::from_der(&token).map_err(cms_err)?,
+            )?)
+            .map_err(cms_err)?;
+            Some(set)
+        }
+        None => None,
+    };
 
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -138,7 +165,7 @@ pub fn build_signed_data(digest: &[u8], signer: &dyn Signer) -> Result<Vec<u8>, 
         signed_attrs: Some(attrs),
         signature_algorithm: signature_alg(signer.key_algorithm())?,
         signature: OctetString::new(signature).map_err(cms_err)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certs = SetOfVec::new();
     certs

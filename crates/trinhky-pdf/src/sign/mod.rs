@@ -9,13 +9,16 @@
 
 pub mod appearance;
 pub mod cms;
+pub mod dss;
 pub mod signer;
+pub mod tsa;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use lopdf::{Object, StringFormat, dictionary};
 use openssl::x509::X509;
 
 pub use appearance::SignatureImage;
+pub use dss::{add_dss, embedded_certificates, fetch_crls};
 pub use signer::{KeyAlgorithm, LocalSigner, Signer};
 
 use crate::incremental::{self, Placeholders};
@@ -48,6 +51,10 @@ pub enum SignError {
     Unsupported(&'static str),
     #[error("the private-key operation failed: {0}")]
     Crypto(String),
+    #[error("time-stamping failed: {0}")]
+    Timestamp(String),
+    #[error("revocation data could not be fetched: {0}")]
+    Revocation(String),
 }
 
 impl SignError {
@@ -108,7 +115,8 @@ pub struct SignOptions {
     pub name: Option<String>,
     /// Signing time (`/M`, and the organisation's visible ISO 8601 time).
     pub time: DateTime<FixedOffset>,
-    /// RFC 3161 time-stamping service for PAdES B-T (not implemented yet).
+    /// RFC 3161 time-stamping service (`http://` or `https://`): when set,
+    /// the signature gets a signature time-stamp (PAdES B-T).
     pub tsa_url: Option<String>,
     /// Roots the existing personal signature must chain to before an
     /// organisation signature is applied (empty: only integrity is checked).
@@ -154,14 +162,39 @@ pub(crate) fn pdf_date(t: &DateTime<FixedOffset>) -> String {
     )
 }
 
+/// Room reserved for a time-stamp token at first: TSTInfo, the TSA's
+/// signature and one or two certificates. A bigger token costs one retry.
+const TIMESTAMP_RESERVE: usize = 4096;
+
 /// Sign `pdf`, returning the original bytes followed by one incremental update.
+///
+/// With `tsa_url`, the TSA is asked for a signature time-stamp (PAdES B-T);
+/// if its token does not fit the space reserved for it, the document is
+/// signed once more with the exact size (a second request to the TSA).
 pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
-    if opts.tsa_url.is_some() {
-        return Err(SignError::Unsupported("PAdES B-T (RFC 3161 time-stamp)"));
-    }
     if opts.kind == SignatureKind::Organization {
         require_personal_signature(pdf, &opts.trust)?;
     }
+    let reserve = estimate_cms_size(signer)
+        + if opts.tsa_url.is_some() {
+            TIMESTAMP_RESERVE
+        } else {
+            0
+        };
+    match sign_reserving(pdf, signer, opts, reserve) {
+        Err(SignError::TooLarge { need, .. }) if opts.tsa_url.is_some() => {
+            sign_reserving(pdf, signer, opts, (need + 512).div_ceil(256) * 256)
+        }
+        other => other,
+    }
+}
+
+fn sign_reserving(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    reserve: usize,
+) -> Result<Vec<u8>, SignError> {
     let mut inc = incremental::open(pdf).map_err(|e| SignError::Pdf(e.to_string()))?;
     let prev = inc.get_prev_documents();
     if prev.is_encrypted() || prev.trailer.has(b"Encrypt") {
@@ -176,7 +209,6 @@ pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<V
         })?;
     let existing = incremental::signature_field_count(prev);
 
-    let reserve = estimate_cms_size(signer);
     let mut v = dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",
@@ -238,7 +270,13 @@ pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<V
     let ph = Placeholders::find(&out, pdf.len()).map_err(|e| SignError::Pdf(e.to_string()))?;
     ph.write_byte_range(&mut out);
     let digest = ph.digest(&out);
-    let cms = cms::build_signed_data(&digest, signer)?;
+    let cms = match &opts.tsa_url {
+        Some(url) => {
+            let stamp = |signature: &[u8]| tsa::timestamp(url, signature);
+            cms::build_signed_data_with(&digest, signer, Some(&stamp))?
+        }
+        None => cms::build_signed_data(&digest, signer)?,
+    };
     ph.write_contents(&mut out, &cms)
         .map_err(|have| SignError::TooLarge {
             need: cms.len(),

@@ -6,9 +6,13 @@
 //! error; [`VerifyError`] means verification could not run at all.
 
 mod changes;
+mod revisions;
+mod scan;
+mod timestamp;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -30,6 +34,7 @@ use crate::incremental::resolve;
 use crate::sign::cms::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
 
 pub use changes::Coverage;
+pub use timestamp::TimestampReport;
 
 /// Verification could not run (the input is not a readable PDF).
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +77,8 @@ pub struct SignatureReport {
     pub revocation: Revocation,
     pub coverage: Coverage,
     pub byte_range: Vec<i64>,
+    /// The signature time-stamp (PAdES B-T), when the CMS carries one.
+    pub timestamp: Option<TimestampReport>,
     /// Why the signature is not valid (empty when it is).
     pub problems: Vec<String>,
 }
@@ -80,13 +87,14 @@ impl SignatureReport {
     pub fn revoked(&self) -> bool {
         matches!(self.revocation, Revocation::Revoked { .. })
     }
-    /// Intact, trusted, not revoked, and nothing but signature-related
-    /// changes after it.
+    /// Intact, trusted, not revoked, nothing but signature-related changes
+    /// after it, and its time-stamp (if any) valid.
     pub fn valid(&self) -> bool {
         self.intact
             && self.trusted
             && !self.revoked()
             && !matches!(self.coverage, Coverage::OtherChanges { .. })
+            && self.timestamp.as_ref().is_none_or(TimestampReport::valid)
     }
 }
 
@@ -133,17 +141,87 @@ pub fn verify_pdf_with(pdf: &[u8], opts: &VerifyOptions<'_>) -> Result<Report, V
     Verifier::new(opts)?.verify(pdf)
 }
 
-/// A reusable verifier: the trust store and CRLs are built once, and parsed
-/// certificates are kept (OpenSSL 3 takes about 0.2 ms to decode a public key,
-/// more than everything else a verification does). Hold one per trust
-/// configuration in a long-running process.
+/// A reusable verifier: the trust store and CRLs are built once. Hold one per
+/// trust configuration in a long-running process.
+///
+/// Parsed certificates and CRLs, and CRL signature checks, are kept in
+/// process-wide caches keyed by the SHA-256 of their DER (OpenSSL 3.0 takes
+/// about 0.1–0.3 ms to decode a certificate's public key, more than
+/// everything else a verification does), so a fresh `Verifier` — or
+/// [`verify_pdf_with`] — does not decode the same certificate twice.
 pub struct Verifier {
     store: X509Store,
     trust_der: Vec<Vec<u8>>,
     trust: Vec<X509>,
-    crls: Vec<X509Crl>,
+    crls: Vec<Crl>,
     local_crl_dp: bool,
-    cache: Mutex<HashMap<[u8; 32], X509>>,
+}
+
+/// A parsed CRL and the SHA-256 of its DER.
+#[derive(Clone)]
+struct Crl {
+    hash: [u8; 32],
+    crl: Arc<X509Crl>,
+}
+
+fn certificate_cache() -> &'static Mutex<HashMap<[u8; 32], X509>> {
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], X509>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn crl_cache() -> &'static Mutex<HashMap<[u8; 32], Arc<X509Crl>>> {
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Arc<X509Crl>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// (CRL hash, issuer certificate hash) → the CRL's signature verifies.
+type CrlSignatures = Mutex<HashMap<([u8; 32], [u8; 32]), bool>>;
+
+fn crl_signature_cache() -> &'static CrlSignatures {
+    static CACHE: OnceLock<CrlSignatures> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Empty the process-wide caches of parsed certificates and CRLs (to measure
+/// a first verification, or to bound memory by hand).
+pub fn clear_caches() {
+    if let Ok(mut c) = certificate_cache().lock() {
+        c.clear();
+    }
+    if let Ok(mut c) = crl_cache().lock() {
+        c.clear();
+    }
+    if let Ok(mut c) = crl_signature_cache().lock() {
+        c.clear();
+    }
+}
+
+fn cached<V: Clone>(
+    cache: &Mutex<HashMap<[u8; 32], V>>,
+    der: &[u8],
+    parse: impl FnOnce(&[u8]) -> Option<V>,
+) -> Option<([u8; 32], V)> {
+    let key = openssl::sha::sha256(der);
+    if let Ok(cache) = cache.lock()
+        && let Some(c) = cache.get(&key)
+    {
+        return Some((key, c.clone()));
+    }
+    let v = parse(der)?;
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, v.clone());
+    }
+    Some((key, v))
+}
+
+fn parse_crl(der: &[u8]) -> Option<Crl> {
+    cached(crl_cache(), der, |d| {
+        X509Crl::from_der(d).ok().map(Arc::new)
+    })
+    .map(|(hash, crl)| Crl { hash, crl })
 }
 
 impl std::fmt::Debug for Verifier {
@@ -166,51 +244,71 @@ impl Verifier {
                 .map_err(|e| VerifyError::Trust(e.to_string()))?;
         }
         let trust_der = opts.trust.iter().filter_map(|c| c.to_der().ok()).collect();
-        let crls = opts
-            .crls
-            .iter()
-            .filter_map(|d| X509Crl::from_der(d).ok())
-            .collect();
+        let crls = opts.crls.iter().filter_map(|d| parse_crl(d)).collect();
         Ok(Self {
             store: store.build(),
             trust_der,
             trust: opts.trust.to_vec(),
             crls,
             local_crl_dp: opts.local_crl_dp,
-            cache: Mutex::new(HashMap::new()),
         })
     }
 
     /// Parse (or reuse) an OpenSSL certificate.
     fn x509(&self, der: &[u8]) -> Option<X509> {
-        let key = openssl::sha::sha256(der);
-        if let Ok(cache) = self.cache.lock()
-            && let Some(c) = cache.get(&key)
-        {
-            return Some(c.clone());
-        }
-        let cert = X509::from_der(der).ok()?;
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
-            }
-            cache.insert(key, cert.clone());
-        }
-        Some(cert)
+        cached(certificate_cache(), der, |d| X509::from_der(d).ok()).map(|(_, c)| c)
     }
 
     /// Verify every signature in `pdf`.
+    ///
+    /// Files with classic cross-reference tables are read lazily (only the
+    /// form, the signature dictionaries and the DSS are parsed, and only the
+    /// objects that later revisions replaced are compared); anything else —
+    /// or a file where some object the report needs cannot be read that way —
+    /// is parsed whole with lopdf. Both give the same report.
     pub fn verify(&self, pdf: &[u8]) -> Result<Report, VerifyError> {
+        if let Some(xref) = scan::xref_chain(pdf) {
+            let objs = scan::Objects::new(pdf, xref);
+            if objs.catalog().is_some() {
+                let whole: OnceCell<Option<Document>> = OnceCell::new();
+                let cov = |end: usize| {
+                    revisions::coverage(pdf, &objs, end).unwrap_or_else(|| {
+                        match whole.get_or_init(|| Document::load_mem(pdf).ok()) {
+                            Some(doc) => changes::coverage(pdf, doc, end),
+                            None => Coverage::OtherChanges {
+                                changes: vec!["the document cannot be read as a whole".into()],
+                            },
+                        }
+                    })
+                };
+                let report = self.report(pdf, &objs, &cov);
+                if !objs.failed() {
+                    return Ok(report);
+                }
+            }
+        }
+        self.verify_parsed(pdf)
+    }
+
+    /// [`Verifier::verify`] always through lopdf's full parse (the reference
+    /// the lazy reader is tested against).
+    #[doc(hidden)]
+    pub fn verify_parsed(&self, pdf: &[u8]) -> Result<Report, VerifyError> {
         let doc = Document::load_mem(pdf).map_err(|e| VerifyError::Pdf(e.to_string()))?;
-        let (dss_certs, dss_crls) = dss(&doc);
+        let cov = |end: usize| changes::coverage(pdf, &doc, end);
+        Ok(self.report(pdf, &Full(&doc), &cov))
+    }
+
+    fn report(&self, pdf: &[u8], l: &dyn Lookup, cov: &dyn Fn(usize) -> Coverage) -> Report {
+        let (dss_certs, dss_crls) = dss(l);
         let dss_certs: Vec<X509> = dss_certs.iter().filter_map(|d| self.x509(d)).collect();
         let mut signatures = Vec::new();
-        for (field, v) in signature_fields(&doc) {
+        for (field, v) in signature_fields(l) {
             let mut r = SignatureReport {
                 field,
                 signer: None,
                 serial: None,
-                sub_filter: name(&doc, v.get(b"SubFilter").ok()).unwrap_or_default(),
+                sub_filter: name(l, v.get(b"SubFilter").ok()).unwrap_or_default(),
                 signing_time: v
                     .get(b"M")
                     .ok()
@@ -221,9 +319,10 @@ impl Verifier {
                 revocation: Revocation::Unknown,
                 coverage: Coverage::WholeFile,
                 byte_range: Vec::new(),
+                timestamp: None,
                 problems: Vec::new(),
             };
-            self.check_signature(pdf, &doc, v, &dss_certs, &dss_crls, &mut r);
+            self.check_signature(pdf, l, cov, &v, &dss_certs, &dss_crls, &mut r);
             signatures.push(r);
         }
         // Earliest signature first.
@@ -237,17 +336,50 @@ impl Verifier {
         } else {
             Verdict::Invalid
         };
-        Ok(Report {
+        Report {
             signatures,
             verdict,
-        })
+        }
     }
 }
 
-fn name(doc: &Document, o: Option<&Object>) -> Option<String> {
-    o.map(|o| resolve(doc, o))
-        .and_then(|o| o.as_name().ok())
-        .map(|n| String::from_utf8_lossy(n).into_owned())
+/// Object access for the report: the full lopdf parse or the lazy reader.
+trait Lookup {
+    /// `o`, or the object it references.
+    fn resolve(&self, o: &Object) -> Object;
+    fn catalog(&self) -> Option<lopdf::Dictionary>;
+}
+
+struct Full<'a>(&'a Document);
+
+impl Lookup for Full<'_> {
+    fn resolve(&self, o: &Object) -> Object {
+        resolve(self.0, o).clone()
+    }
+    fn catalog(&self) -> Option<lopdf::Dictionary> {
+        self.0.catalog().ok().cloned()
+    }
+}
+
+impl Lookup for scan::Objects<'_> {
+    fn resolve(&self, o: &Object) -> Object {
+        scan::Objects::resolve(self, o)
+    }
+    fn catalog(&self) -> Option<lopdf::Dictionary> {
+        let root = self.xref.trailer.get(b"Root").ok()?.as_reference().ok()?;
+        match self.get(root)? {
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+fn name(l: &dyn Lookup, o: Option<&Object>) -> Option<String> {
+    o.map(|o| l.resolve(o)).and_then(|o| {
+        o.as_name()
+            .ok()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+    })
 }
 
 fn pdf_text(b: &[u8]) -> String {
@@ -263,26 +395,31 @@ fn pdf_text(b: &[u8]) -> String {
 }
 
 /// (field name, signature dictionary) for every signed signature field.
-fn signature_fields(doc: &Document) -> Vec<(String, &lopdf::Dictionary)> {
+fn signature_fields(l: &dyn Lookup) -> Vec<(String, lopdf::Dictionary)> {
     let mut out = Vec::new();
-    let Ok(cat) = doc.catalog() else { return out };
+    let Some(cat) = l.catalog() else { return out };
     let Some(form) = cat
         .get(b"AcroForm")
         .ok()
-        .and_then(|f| resolve(doc, f).as_dict().ok())
+        .and_then(|f| l.resolve(f).as_dict().ok().cloned())
     else {
         return out;
     };
     let Some(fields) = form
         .get(b"Fields")
         .ok()
-        .and_then(|f| resolve(doc, f).as_array().ok())
+        .and_then(|f| l.resolve(f).as_array().ok().cloned())
     else {
         return out;
     };
-    let mut stack: Vec<(&Object, String)> = fields.iter().map(|f| (f, String::new())).collect();
+    let mut stack: Vec<(Object, String)> = fields.into_iter().map(|f| (f, String::new())).collect();
+    let mut visited = 0usize;
     while let Some((f, parent)) = stack.pop() {
-        let Ok(d) = resolve(doc, f).as_dict() else {
+        visited += 1;
+        if visited > 100_000 {
+            break; // a /Kids cycle
+        }
+        let Ok(d) = l.resolve(&f).as_dict().cloned() else {
             continue;
         };
         let t = d
@@ -296,18 +433,20 @@ fn signature_fields(doc: &Document) -> Vec<(String, &lopdf::Dictionary)> {
         } else {
             format!("{parent}.{t}")
         };
-        if let Ok(kids) = d.get(b"Kids").and_then(|k| resolve(doc, k).as_array()) {
+        if let Ok(kids) = d.get(b"Kids").map(|k| l.resolve(k))
+            && let Ok(kids) = kids.as_array()
+        {
             for k in kids {
-                stack.push((k, full.clone()));
+                stack.push((k.clone(), full.clone()));
             }
         }
-        if name(doc, d.get(b"FT").ok()).as_deref() != Some("Sig") {
+        if name(l, d.get(b"FT").ok()).as_deref() != Some("Sig") {
             continue;
         }
         if let Some(v) = d
             .get(b"V")
             .ok()
-            .and_then(|v| resolve(doc, v).as_dict().ok())
+            .and_then(|v| l.resolve(v).as_dict().ok().cloned())
         {
             out.push((full, v));
         }
@@ -316,39 +455,34 @@ fn signature_fields(doc: &Document) -> Vec<(String, &lopdf::Dictionary)> {
 }
 
 /// Certificates and CRLs in the document security store (`/DSS`).
-fn dss(doc: &Document) -> (Vec<Vec<u8>>, Vec<X509Crl>) {
+fn dss(l: &dyn Lookup) -> (Vec<Vec<u8>>, Vec<Crl>) {
     let mut certs = Vec::new();
     let mut crls = Vec::new();
-    let Some(d) = doc
+    let Some(d) = l
         .catalog()
-        .ok()
-        .and_then(|c| c.get(b"DSS").ok())
-        .and_then(|d| resolve(doc, d).as_dict().ok())
+        .and_then(|c| c.get(b"DSS").ok().map(|d| l.resolve(d)))
+        .and_then(|d| d.as_dict().ok().cloned())
     else {
         return (certs, crls);
     };
     let streams = |key: &[u8]| -> Vec<Vec<u8>> {
         d.get(key)
             .ok()
-            .and_then(|a| resolve(doc, a).as_array().ok())
+            .map(|a| l.resolve(a))
+            .and_then(|a| a.as_array().ok().cloned())
             .map(|a| {
                 a.iter()
-                    .filter_map(|o| resolve(doc, o).as_stream().ok())
-                    .filter_map(|s| {
-                        s.decompressed_content()
-                            .ok()
-                            .or_else(|| Some(s.content.clone()))
+                    .filter_map(|o| match l.resolve(o) {
+                        Object::Stream(s) => Some(s),
+                        _ => None,
                     })
+                    .map(|s| s.decompressed_content().unwrap_or(s.content))
                     .collect()
             })
             .unwrap_or_default()
     };
     certs.extend(streams(b"Certs"));
-    crls.extend(
-        streams(b"CRLs")
-            .iter()
-            .filter_map(|b| X509Crl::from_der(b).ok()),
-    );
+    crls.extend(streams(b"CRLs").iter().filter_map(|b| parse_crl(b)));
     (certs, crls)
 }
 
@@ -406,21 +540,27 @@ fn public_key(cert: &Certificate) -> Result<PKey<Public>, String> {
 }
 
 impl Verifier {
+    #[allow(clippy::too_many_arguments)]
     fn check_signature(
         &self,
         pdf: &[u8],
-        doc: &Document,
+        l: &dyn Lookup,
+        cov: &dyn Fn(usize) -> Coverage,
         v: &lopdf::Dictionary,
         dss_certs: &[X509],
-        dss_crls: &[X509Crl],
+        dss_crls: &[Crl],
         r: &mut SignatureReport,
     ) {
         // Byte range.
         let range: Vec<i64> = v
             .get(b"ByteRange")
             .ok()
-            .and_then(|a| resolve(doc, a).as_array().ok())
-            .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
+            .map(|a| l.resolve(a))
+            .and_then(|a| {
+                a.as_array()
+                    .ok()
+                    .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
+            })
             .unwrap_or_default();
         r.byte_range = range.clone();
         let len = pdf.len() as i64;
@@ -437,7 +577,7 @@ impl Verifier {
             return;
         }
         let (b, c, d) = (range[1] as usize, range[2] as usize, range[3] as usize);
-        r.coverage = changes::coverage(pdf, doc, c + d);
+        r.coverage = cov(c + d);
         if let Coverage::OtherChanges { changes } = &r.coverage {
             r.problems.push(format!(
                 "the document was changed after signing: {}",
@@ -573,6 +713,15 @@ impl Verifier {
         }
         r.intact = intact;
 
+        // Signature time-stamp (PAdES B-T).
+        if let Some(token) = timestamp::token_of(si) {
+            let chain = |leaf: &[u8], others: &[Vec<u8>]| self.chain_ok(leaf, others, dss_certs);
+            let ts = timestamp::check(token, si.signature.as_bytes(), &chain);
+            r.problems
+                .extend(ts.problems.iter().map(|p| format!("time-stamp: {p}")));
+            r.timestamp = Some(ts);
+        }
+
         // Chain and trust (OpenSSL's path validation).
         let Some(signer_x509) = self.x509(&cert_der) else {
             r.problems
@@ -635,13 +784,32 @@ impl Verifier {
         let Ok(issuer_key) = issuer.public_key() else {
             return;
         };
-        for crl in self.crls.iter().chain(dss_crls).chain(local.iter()) {
+        let issuer_hash = issuer
+            .to_der()
+            .map(|d| openssl::sha::sha256(&d))
+            .unwrap_or_default();
+        for Crl { hash, crl } in self.crls.iter().chain(dss_crls).chain(local.iter()) {
             if crl.issuer_name().try_cmp(issuer.subject_name()).ok()
                 != Some(std::cmp::Ordering::Equal)
             {
                 continue;
             }
-            if !crl.verify(&issuer_key).unwrap_or(false) {
+            let key = (*hash, issuer_hash);
+            let known = crl_signature_cache()
+                .lock()
+                .ok()
+                .and_then(|c| c.get(&key).copied());
+            let signed = known.unwrap_or_else(|| {
+                let ok = crl.verify(&issuer_key).unwrap_or(false);
+                if let Ok(mut c) = crl_signature_cache().lock() {
+                    if c.len() >= CACHE_LIMIT {
+                        c.clear();
+                    }
+                    c.insert(key, ok);
+                }
+                ok
+            });
+            if !signed {
                 continue;
             }
             match crl.get_by_cert(&signer_x509) {
@@ -658,13 +826,41 @@ impl Verifier {
     }
 }
 
+impl Verifier {
+    /// Does `leaf` chain to a trust root (with `others` and the DSS as
+    /// intermediates)? The reason when not.
+    fn chain_ok(&self, leaf: &[u8], others: &[Vec<u8>], dss_certs: &[X509]) -> Result<(), String> {
+        let leaf = self.x509(leaf).ok_or("the certificate is not valid DER")?;
+        let mut untrusted = Stack::new().map_err(|e| e.to_string())?;
+        for d in others {
+            if self.trust_der.contains(d) {
+                continue;
+            }
+            if let Some(x) = self.x509(d) {
+                untrusted.push(x).map_err(|e| e.to_string())?;
+            }
+        }
+        for c in dss_certs {
+            untrusted.push(c.clone()).map_err(|e| e.to_string())?;
+        }
+        let (ok, why) = X509StoreContext::new()
+            .and_then(|mut ctx| {
+                ctx.init(&self.store, &leaf, &untrusted, |ctx| {
+                    Ok((ctx.verify_cert()?, ctx.error().error_string().to_string()))
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        if ok { Ok(()) } else { Err(why) }
+    }
+}
+
 fn strip_zero(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|&&x| x == 0).count();
     &b[n.min(b.len().saturating_sub(1))..]
 }
 
 /// CRLs at `file://` distribution points of `cert` (dev PKI, offline use).
-fn local_crls(cert: &X509) -> Vec<X509Crl> {
+fn local_crls(cert: &X509) -> Vec<Crl> {
     let mut out = Vec::new();
     let Some(dps) = cert.crl_distribution_points() else {
         return out;
@@ -676,11 +872,105 @@ fn local_crls(cert: &X509) -> Vec<X509Crl> {
         for gn in names {
             if let Some(path) = gn.uri().and_then(|u| u.strip_prefix("file://"))
                 && let Ok(bytes) = std::fs::read(path)
-                && let Ok(crl) = X509Crl::from_der(&bytes).or_else(|_| X509Crl::from_pem(&bytes))
             {
-                out.push(crl);
+                let der = X509Crl::from_pem(&bytes)
+                    .and_then(|c| c.to_der())
+                    .unwrap_or(bytes);
+                if let Some(crl) = parse_crl(&der) {
+                    out.push(crl);
+                }
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::pki::{DevPki, NewIdentity, load_p12};
+    use crate::sign::{Placement, SignOptions, SignatureKind, sign_pdf};
+
+    /// Our own signed files take the lazy path all the way: classic xref
+    /// tables, and the earlier signature's coverage decided without lopdf.
+    #[test]
+    fn signed_files_are_read_lazily() {
+        let dir = std::env::temp_dir().join(format!("trinhky-verify-lazy-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pki = DevPki::create(
+            &dir,
+            "pass",
+            &[NewIdentity::rsa("Org", "1")],
+            &[NewIdentity::rsa("Person", "1")],
+        )
+        .unwrap();
+        let load = |n: &str| {
+            load_p12(&std::fs::read(&pki.get(n).unwrap().p12_path).unwrap(), "1").unwrap()
+        };
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sign/two-page.pdf"
+        ))
+        .unwrap();
+        let mut o = SignOptions {
+            kind: SignatureKind::Personal,
+            placement: Placement {
+                page: 2,
+                rect: [365.0, 591.0, 485.0, 639.0],
+            },
+            image: None,
+            reason: None,
+            location: None,
+            name: None,
+            time: chrono::DateTime::parse_from_rfc3339("2025-03-14T09:30:00+07:00").unwrap(),
+            tsa_url: None,
+            trust: Vec::new(),
+        };
+        let one = sign_pdf(&pdf, &load("Person"), &o).unwrap();
+        o.kind = SignatureKind::Organization;
+        o.trust = vec![pki.ca_cert().clone()];
+        let two = sign_pdf(&one, &load("Org"), &o).unwrap();
+
+        let objs = scan::Objects::new(&two, scan::xref_chain(&two).unwrap());
+        assert!(objs.catalog().is_some());
+        assert_eq!(signature_fields(&objs).len(), 2);
+        assert_eq!(
+            revisions::coverage(&two, &objs, one.len()),
+            Some(Coverage::RevisionThenAllowed { revisions_after: 1 })
+        );
+        assert_eq!(
+            revisions::coverage(&two, &objs, two.len()),
+            Some(Coverage::WholeFile)
+        );
+        assert!(!objs.failed(), "every object was read lazily");
+        let v = Verifier::new(&VerifyOptions {
+            trust: &[pki.ca_cert().clone()],
+            crls: &[],
+            local_crl_dp: true,
+        })
+        .unwrap();
+        let (lazy, full) = (v.verify(&two).unwrap(), v.verify_parsed(&two).unwrap());
+        assert_eq!(lazy.verdict, Verdict::Valid, "{lazy:#?}");
+        assert_eq!(format!("{lazy:?}"), format!("{full:?}"));
+
+        // Damaged files never panic, whichever path reads them.
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for round in 0..300 {
+            let mut bad = two.clone();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            if round % 10 == 0 {
+                bad.truncate(usize::try_from(seed % two.len() as u64).unwrap());
+            } else {
+                for k in 0..4 {
+                    let at = usize::try_from((seed >> (k * 8)) % two.len() as u64).unwrap();
+                    bad[at] = (seed >> (k * 3)) as u8;
+                }
+            }
+            let _ = v.verify(&bad);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -5,6 +5,7 @@
 mod extract_errors;
 mod extract_props;
 mod extract_seed;
+mod sign_levels;
 mod sign_pades;
 
 use std::path::PathBuf;

@@ -14,8 +14,9 @@ use trinhky_pdf::verify::{Coverage, Revocation, Verdict, VerifyOptions, verify_p
 
 use crate::fixture;
 
-const ORG: &str = "Ủy ban nhân dân tỉnh Mẫu";
-const HEAD: &str = "Nguyễn Văn An";
+pub const ORG: &str = "Ủy ban nhân dân tỉnh Mẫu";
+pub const HEAD: &str = "Nguyễn Văn An";
+pub const CA_PASSPHRASE: &str = "dev-ca-passphrase";
 
 pub struct Env {
     pub dir: PathBuf,
@@ -35,15 +36,27 @@ impl Drop for Env {
 pub fn verify(env: &Env, pdf: &[u8]) -> trinhky_pdf::verify::Report {
     let crl = std::fs::read(env.pki.crl_path()).unwrap();
     let trust = [env.pki.ca_cert().clone()];
-    trinhky_pdf::verify::verify_pdf_with(
-        pdf,
-        &VerifyOptions {
-            trust: &trust,
-            crls: &[crl],
-            local_crl_dp: false,
-        },
-    )
-    .unwrap()
+    let opts = VerifyOptions {
+        trust: &trust,
+        crls: &[crl],
+        local_crl_dp: false,
+    };
+    let report = trinhky_pdf::verify::verify_pdf_with(pdf, &opts).unwrap();
+    assert_same_as_full_parse(&opts, pdf, &report);
+    report
+}
+
+/// The lazy reader gives exactly the report of lopdf's full parse.
+pub fn assert_same_as_full_parse(
+    opts: &VerifyOptions<'_>,
+    pdf: &[u8],
+    report: &trinhky_pdf::verify::Report,
+) {
+    let full = trinhky_pdf::verify::Verifier::new(opts)
+        .unwrap()
+        .verify_parsed(pdf)
+        .unwrap();
+    assert_eq!(format!("{report:#?}"), format!("{full:#?}"));
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
@@ -90,6 +103,7 @@ pub fn env_with(tag: &str, head: NewIdentity) -> Env {
     let pki = DevPki::create_with_crl_url(
         &dir.join("pki"),
         Some(&url),
+        CA_PASSPHRASE,
         &[NewIdentity::rsa(ORG, "1111")],
         &[head],
     )
@@ -121,7 +135,7 @@ pub fn env_with(tag: &str, head: NewIdentity) -> Env {
     }
 }
 
-fn run(cmd: &str, args: &[&str]) -> (i32, String) {
+pub fn run(cmd: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(cmd)
         .args(args)
         .output()
@@ -206,14 +220,14 @@ pub fn sign_both(env: &Env) -> (Vec<u8>, Vec<u8>) {
     (personal, both)
 }
 
-fn save(env: &Env, name: &str, pdf: &[u8]) -> String {
+pub fn save(env: &Env, name: &str, pdf: &[u8]) -> String {
     let p = env.dir.join(name);
     std::fs::write(&p, pdf).unwrap();
     p.to_str().unwrap().to_string()
 }
 
 /// pyHanko's status line per signature, in file order (e.g. `INTACT:TRUSTED,UNTOUCHED`).
-fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
+pub fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
     let ca = env.pki.ca_pem_path();
     let (rc, out) = run(
         "pyhanko",
@@ -235,7 +249,7 @@ fn pyhanko(env: &Env, file: &str) -> (i32, Vec<String>, String) {
     (rc, statuses, out)
 }
 
-fn pdfsig(env: &Env, file: &str) -> String {
+pub fn pdfsig(env: &Env, file: &str) -> String {
     run("pdfsig", &["-nssdir", &env.nssdb, file]).1
 }
 

@@ -97,7 +97,7 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
     let dir = scratch("issued");
     let path = dir.join("issued.pdf");
     std::fs::write(&path, &issued).unwrap();
-    assert_issued_pdf_valid(&app.pki.dir.join("ca.pem"), &dir, &path);
+    assert_issued_pdf_valid(&app.pki, &dir, &path);
 
     // The effect rows say who signed with which certificate.
     let inst = trinhky_store::documents::instance_of(app.store.db(), doc)

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use trinhky_testkit::TestPki;
+
 fn run(cmd: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(cmd)
         .args(args)
@@ -28,9 +30,10 @@ pub fn scratch(tag: &str) -> PathBuf {
 }
 
 /// pyHanko's status per signature in file order (e.g. `INTACT:TRUSTED,UNTOUCHED`), its exit
-/// code and full output.
-pub fn pyhanko(ca: &Path, file: &Path) -> (i32, Vec<String>, String) {
-    let (rc, out) = run(
+/// code and full output. The test CA's CRL is served while it runs.
+pub fn pyhanko(pki: &TestPki, file: &Path) -> (i32, Vec<String>, String) {
+    let ca = pki.dir.join("ca.pem");
+    let (rc, out) = pki.with_crl_server(
         "pyhanko",
         &[
             "sign",
@@ -49,9 +52,10 @@ pub fn pyhanko(ca: &Path, file: &Path) -> (i32, Vec<String>, String) {
     (rc, statuses, out)
 }
 
-/// pdfsig's report with an NSS database trusting `ca` (pdfsig exits 0 even on failure: the
-/// caller parses the text).
-pub fn pdfsig(ca: &Path, dir: &Path, file: &Path) -> String {
+/// pdfsig's report with an NSS database trusting the test CA (pdfsig exits 0 even on failure:
+/// the caller parses the text). The CRL is served while it runs.
+pub fn pdfsig(pki: &TestPki, dir: &Path, file: &Path) -> String {
+    let ca = pki.dir.join("ca.pem");
     let db = dir.join("nssdb");
     if !db.exists() {
         std::fs::create_dir_all(&db).unwrap();
@@ -94,8 +98,8 @@ pub fn qpdf_ok(file: &Path) -> (bool, String) {
 /// Asserts what issue 6 asks of an issued document: pyHanko rates the organisation's signature
 /// (last) INTACT:TRUSTED,UNTOUCHED and the head's (first) INTACT:TRUSTED with acceptable
 /// modifications; pdfsig calls both valid and trusted; qpdf finds the file sound.
-pub fn assert_issued_pdf_valid(ca: &Path, dir: &Path, file: &Path) {
-    let (rc, statuses, out) = pyhanko(ca, file);
+pub fn assert_issued_pdf_valid(pki: &TestPki, dir: &Path, file: &Path) {
+    let (rc, statuses, out) = pyhanko(pki, file);
     assert_eq!(rc, 0, "pyHanko: {out}");
     assert_eq!(statuses.len(), 2, "two signatures: {out}");
     assert!(
@@ -107,7 +111,7 @@ pub fn assert_issued_pdf_valid(ca: &Path, dir: &Path, file: &Path) {
         statuses[1], "INTACT:TRUSTED,UNTOUCHED",
         "organisation's signature: {out}"
     );
-    let sig = pdfsig(ca, dir, file);
+    let sig = pdfsig(pki, dir, file);
     assert_eq!(
         sig.matches("Signature is Valid").count(),
         2,

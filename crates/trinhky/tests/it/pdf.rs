@@ -164,4 +164,36 @@ async fn pki_init_sign_personal_then_organisation_and_verify() {
     // Not a PDF: could not verify, exit 2.
     let o = run(&url, &data, &["verify", &demo_file("directory.toml")]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // --lt: a DSS with the chain and the CA's CRL (read from its file:// distribution point).
+    let lt = data.join("lt.pdf");
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&input),
+            "-o",
+            &p(&lt),
+            "--p12",
+            &p(person),
+            "--pin-file",
+            &p(&data.join("pin")),
+            "--lt",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("DSS with"), "{}", text(&o));
+    let o = run(&url, &data, &["verify", &p(&lt), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signatures"][0]["revocation"], "good");
+    assert_eq!(
+        v["signatures"][0]["coverage"],
+        "revision followed by 1 allowed update(s)"
+    );
+
+    // The dev CA key is encrypted at rest.
+    let key = std::fs::read_to_string(pki.join("ca.key.pem")).unwrap();
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
 }

@@ -1,0 +1,131 @@
+//! Fast path for "what changed after this signed revision": compare only the
+//! objects whose cross-reference entry differs between the signed revision
+//! and the whole file, parsing nothing else.
+//!
+//! It answers only when every such change is plainly one that
+//! [`super::changes::coverage`] allows (a new object; the catalog changing
+//! only `/AcroForm` or `/DSS`; the form only `/Fields`, `/SigFlags`, `/DR`,
+//! `/DA`; a page only `/Annots`, by appending signature widgets; a field
+//! array growing by signature widgets; an unsigned signature field getting
+//! `/V`, `/AP`, `/Lock`). Anything else returns `None` and the caller runs the
+//! full comparison, which also describes what changed.
+
+use lopdf::{Dictionary, Object, ObjectId};
+
+use super::changes::Coverage;
+use super::scan::{Objects, xref_chain};
+
+fn name<'o>(d: &'o Dictionary, key: &[u8]) -> Option<&'o [u8]> {
+    d.get(key).ok().and_then(|o| o.as_name().ok())
+}
+
+fn changed_keys(old: &Dictionary, new: &Dictionary) -> Vec<Vec<u8>> {
+    let mut keys = Vec::new();
+    for (k, v) in old.iter() {
+        if new.get(k).ok() != Some(v) {
+            keys.push(k.clone());
+        }
+    }
+    for (k, _) in new.iter() {
+        if !old.has(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+fn is_sig_widget(full: &Objects<'_>, o: &Object) -> bool {
+    full.resolve(o)
+        .as_dict()
+        .ok()
+        .is_some_and(|d| name(d, b"FT") == Some(b"Sig"))
+}
+
+fn appended_sig_widgets(full: &Objects<'_>, before: &[Object], after: &[Object]) -> bool {
+    after.len() >= before.len()
+        && after[..before.len()] == *before
+        && after[before.len()..].iter().all(|o| is_sig_widget(full, o))
+}
+
+/// Coverage of the revision ending at `end`, when the answer is plain.
+pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Coverage> {
+    let tail = pdf.get(end..)?;
+    if tail.iter().all(|b| b.is_ascii_whitespace()) {
+        return Some(Coverage::WholeFile);
+    }
+    let revisions_after = tail.windows(5).filter(|w| w == b"%%EOF").count();
+    let signed = pdf.get(..end)?;
+    if !signed.trim_ascii_end().ends_with(b"%%EOF") {
+        return None; // the signed range does not end a revision
+    }
+    let old = Objects::new(pdf, xref_chain(signed)?);
+    let root = old.xref.trailer.get(b"Root").ok()?.as_reference().ok()?;
+    if full.xref.trailer.get(b"Root").ok()?.as_reference().ok()? != root {
+        return None;
+    }
+    let acroform: Option<ObjectId> = old
+        .get(root)?
+        .as_dict()
+        .ok()?
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| o.as_reference().ok());
+    // Deleted objects: let the full comparison describe them.
+    for (&num, &(_, gen_)) in &old.xref.used {
+        full.offset((num, gen_))?;
+    }
+    for (&num, &(off, gen_)) in &full.xref.used {
+        let id = (num, gen_);
+        match old.offset(id) {
+            None => continue, // new object
+            Some(o) if o == off => continue,
+            Some(_) => {}
+        }
+        let (old_obj, new_obj) = (old.get(id)?, full.get(id)?);
+        if old_obj == new_obj {
+            continue;
+        }
+        let ok = match (&old_obj, &new_obj) {
+            (Object::Dictionary(o), Object::Dictionary(n)) => {
+                let keys = changed_keys(o, n);
+                let allowed: &[&[u8]] = if id == root {
+                    &[b"AcroForm", b"DSS"]
+                } else if Some(id) == acroform {
+                    &[b"Fields", b"SigFlags", b"DR", b"DA"]
+                } else if name(o, b"Type") == Some(b"Page") {
+                    &[b"Annots"]
+                } else if name(o, b"FT") == Some(b"Sig") && !o.has(b"V") {
+                    &[b"V", b"AP", b"Lock"]
+                } else {
+                    &[]
+                };
+                keys.iter().all(|k| allowed.contains(&k.as_slice()))
+                    && (name(o, b"Type") != Some(b"Page")
+                        || !keys.iter().any(|k| k == b"Annots")
+                        || {
+                            let before = o
+                                .get(b"Annots")
+                                .ok()
+                                .map(|a| old.resolve(a))
+                                .and_then(|a| a.as_array().ok().cloned())
+                                .unwrap_or_default();
+                            let after = n
+                                .get(b"Annots")
+                                .ok()
+                                .map(|a| full.resolve(a))
+                                .and_then(|a| a.as_array().ok().cloned())
+                                .unwrap_or_default();
+                            appended_sig_widgets(full, &before, &after)
+                        })
+            }
+            (Object::Array(before), Object::Array(after)) => {
+                appended_sig_widgets(full, before, after)
+            }
+            _ => false,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some(Coverage::RevisionThenAllowed { revisions_after })
+}

@@ -1,0 +1,230 @@
+//! Signature time-stamps (PAdES B-T): the RFC 3161 token in the SignerInfo's
+//! unsigned attribute id-aa-signatureTimeStampToken.
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use const_oid::ObjectIdentifier;
+use const_oid::db::{rfc5911, rfc5912};
+use der::{Any, Encode};
+use openssl::hash::MessageDigest;
+use x509_cert::Certificate;
+
+use crate::sign::tsa::{ID_CT_TST_INFO, ID_KP_TIME_STAMPING, tst_info_of};
+
+/// What a signature time-stamp says and whether it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampReport {
+    /// `genTime`, RFC 3339 UTC (`2025-03-14T02:30:00Z`).
+    pub time: Option<String>,
+    /// The TSA certificate's subject (`CN=…, O=…`), else the token's TSA name.
+    pub tsa: Option<String>,
+    /// The token's message imprint is the hash of this signature's value.
+    pub imprint_matches: bool,
+    /// The TSA's signature over the token verifies with its certificate.
+    pub signature_verifies: bool,
+    /// The TSA certificate chains to a trust root and is for time-stamping.
+    pub trusted: bool,
+    /// Why the time-stamp is not valid (empty when it is).
+    pub problems: Vec<String>,
+}
+
+impl TimestampReport {
+    /// Imprint matches, signature verifies, TSA trusted.
+    pub fn valid(&self) -> bool {
+        self.imprint_matches && self.signature_verifies && self.trusted
+    }
+}
+
+pub(crate) fn digest_for(oid: ObjectIdentifier) -> Option<MessageDigest> {
+    match oid {
+        o if o == rfc5912::ID_SHA_256 => Some(MessageDigest::sha256()),
+        o if o == rfc5912::ID_SHA_384 => Some(MessageDigest::sha384()),
+        o if o == rfc5912::ID_SHA_512 => Some(MessageDigest::sha512()),
+        o if o == rfc5912::ID_SHA_1 => Some(MessageDigest::sha1()),
+        _ => None,
+    }
+}
+
+fn hash(md: MessageDigest, data: &[u8]) -> Option<Vec<u8>> {
+    openssl::hash::hash(md, data).ok().map(|d| d.to_vec())
+}
+
+/// The token DER of `si`'s signature time-stamp, if it has one.
+pub(crate) fn token_of(si: &SignerInfo) -> Option<&Any> {
+    si.unsigned_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == crate::sign::cms::ID_AA_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.iter().next())
+}
+
+/// Checks a certificate chain: (leaf DER, other certificates' DER) → Ok or why not.
+pub(crate) type ChainCheck<'a> = &'a dyn Fn(&[u8], &[Vec<u8>]) -> Result<(), String>;
+
+/// Check `token` against the signature value it time-stamps. The chain of
+/// the TSA certificate is checked by `chain`, which gets its DER, the DER of
+/// the other certificates in the token and says whether it is trusted (or why
+/// not).
+pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) -> TimestampReport {
+    let mut r = TimestampReport {
+        time: None,
+        tsa: None,
+        imprint_matches: false,
+        signature_verifies: false,
+        trusted: false,
+        problems: Vec::new(),
+    };
+    let sd = match token
+        .decode_as::<ContentInfo>()
+        .and_then(|ci| ci.content.decode_as::<SignedData>())
+    {
+        Ok(sd) => sd,
+        Err(e) => {
+            r.problems
+                .push(format!("the time-stamp token cannot be parsed: {e}"));
+            return r;
+        }
+    };
+    let tst = match tst_info_of(&sd) {
+        Ok(t) => t,
+        Err(e) => {
+            r.problems.push(e);
+            return r;
+        }
+    };
+    r.time = tst.time();
+    if r.time.is_none() {
+        r.problems
+            .push("the time-stamp's genTime is not a valid GeneralizedTime".into());
+    }
+    if let Some(x509_cert::ext::pkix::name::GeneralName::DirectoryName(n)) = &tst.tsa {
+        r.tsa = Some(n.to_string());
+    }
+    match digest_for(tst.message_imprint.hash_algorithm.oid) {
+        Some(md)
+            if hash(md, signature_value).as_deref()
+                == Some(tst.message_imprint.hashed_message.as_bytes()) =>
+        {
+            r.imprint_matches = true;
+        }
+        Some(_) => r
+            .problems
+            .push("the time-stamp is for other data (its imprint is not this signature's)".into()),
+        None => r.problems.push(format!(
+            "the time-stamp's hash algorithm {} is not supported",
+            tst.message_imprint.hash_algorithm.oid
+        )),
+    }
+
+    let Some(si) = sd.signer_infos.0.iter().next() else {
+        r.problems
+            .push("the time-stamp token has no SignerInfo".into());
+        return r;
+    };
+    let certs: Vec<&Certificate> = sd
+        .certificates
+        .iter()
+        .flat_map(|s| s.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let Some(tsa_cert) = certs.iter().copied().find(|c| match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            c.tbs_certificate.serial_number == ias.serial_number
+                && c.tbs_certificate.issuer == ias.issuer
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => c
+            .tbs_certificate
+            .get::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, k)| k.0 == ski.0),
+    }) else {
+        r.problems.push(
+            "the TSA's certificate is not in the time-stamp token (requested with certReq)".into(),
+        );
+        return r;
+    };
+    r.tsa = Some(tsa_cert.tbs_certificate.subject.to_string());
+
+    // Signed attributes: content type TSTInfo, message digest of the TSTInfo.
+    let verified = (|| -> Result<(), String> {
+        let attrs = si
+            .signed_attrs
+            .as_ref()
+            .ok_or("the time-stamp token has no signed attributes")?;
+        let attr = |oid| {
+            attrs
+                .iter()
+                .find(|a| a.oid == oid)
+                .and_then(|a| a.values.iter().next())
+        };
+        if attr(rfc5911::ID_CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
+            != Some(ID_CT_TST_INFO)
+        {
+            return Err("the time-stamp token's content type is not TSTInfo".into());
+        }
+        let md = digest_for(si.digest_alg.oid).ok_or_else(|| {
+            format!(
+                "the time-stamp's digest algorithm {} is not supported",
+                si.digest_alg.oid
+            )
+        })?;
+        let content = sd
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .and_then(|c| c.decode_as::<der::asn1::OctetString>().ok())
+            .ok_or("the time-stamp token has no TSTInfo")?;
+        let digest = attr(rfc5911::ID_MESSAGE_DIGEST)
+            .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
+            .ok_or("the time-stamp token has no messageDigest")?;
+        if hash(md, content.as_bytes()).as_deref() != Some(digest.as_bytes()) {
+            return Err("the time-stamp's TSTInfo was modified (digest mismatch)".into());
+        }
+        let key = super::public_key(tsa_cert)?;
+        let signed = attrs.to_der().map_err(|e| e.to_string())?;
+        let mut v = openssl::sign::Verifier::new(md, &key).map_err(|e| e.to_string())?;
+        if v.verify_oneshot(si.signature.as_bytes(), &signed)
+            .map_err(|e| e.to_string())?
+        {
+            Ok(())
+        } else {
+            Err("the TSA's signature on the time-stamp does not verify".into())
+        }
+    })();
+    match verified {
+        Ok(()) => r.signature_verifies = true,
+        Err(e) => r.problems.push(e),
+    }
+
+    // The TSA certificate: time-stamping EKU and a trusted chain.
+    let eku_ok = tsa_cert
+        .tbs_certificate
+        .get::<x509_cert::ext::pkix::ExtendedKeyUsage>()
+        .ok()
+        .flatten()
+        .is_some_and(|(critical, eku)| critical && eku.0.contains(&ID_KP_TIME_STAMPING));
+    if !eku_ok {
+        r.problems
+            .push("the TSA certificate lacks the critical extended key usage timeStamping".into());
+    }
+    let Ok(tsa_der) = tsa_cert.to_der() else {
+        return r;
+    };
+    let others: Vec<Vec<u8>> = certs
+        .iter()
+        .filter_map(|c| c.to_der().ok())
+        .filter(|d| *d != tsa_der)
+        .collect();
+    match chain(&tsa_der, &others) {
+        Ok(()) => r.trusted = eku_ok,
+        Err(why) => r
+            .problems
+            .push(format!("the TSA certificate is not trusted: {why}")),
+    }
+    r
+}
