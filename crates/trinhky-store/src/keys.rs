@@ -72,3 +72,25 @@ pub async fn current_key<C: ConnectionTrait>(
         .one(conn)
         .await?)
 }
+
+/// Marks the owner's current key revoked (it stays for verifying old documents); returns it.
+pub async fn revoke_current<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    owner: Owner,
+) -> Result<Option<signing_key::Model>> {
+    let Some(key) = current_key(conn, owner).await? else {
+        return Ok(None);
+    };
+    let mut m: signing_key::ActiveModel = key.clone().into();
+    m.revoked_at = Set(Some(Utc::now()));
+    let m = m.update(conn).await?;
+    let (kind, id) = owner.parts();
+    audit::record(
+        conn,
+        AuditInput::new(actor, "key.revoke", kind, id)
+            .details(serde_json::json!({"subject": key.subject, "key_id": key.id})),
+    )
+    .await?;
+    Ok(Some(m))
+}

@@ -90,6 +90,41 @@ pub enum PkiCmd {
         #[arg(long, default_value = "123456")]
         pin: String,
     },
+    /// Import a real PKCS#12 (from a licensed CA) as the signing key of a person or an
+    /// organisation; it replaces their current key for new signatures. The PIN is checked now
+    /// (from --pin-file, $TRINHKY_PIN or stdin) and never stored.
+    Import {
+        /// The .p12 / .pfx file.
+        file: PathBuf,
+        /// The person (username) who signs with it.
+        #[arg(long, conflicts_with = "agency", required_unless_present = "agency")]
+        user: Option<String>,
+        /// The organisation (agency code) whose seal it is.
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+    },
+    /// Trust a root certificate (PEM) for verifying signatures: copied to $TRINHKY_DATA_DIR/trust.
+    Trust {
+        /// PEM file with one or more CA certificates.
+        file: PathBuf,
+    },
+    /// Revoke the current key of a person or an organisation: no new signatures with it; when the
+    /// development CA issued it, the CA lists it in a new CRL.
+    Revoke {
+        #[arg(long, conflicts_with = "agency", required_unless_present = "agency")]
+        user: Option<String>,
+        #[arg(long)]
+        agency: Option<String>,
+        /// Folder of the development CA. Default: $TRINHKY_DATA_DIR/pki.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// File holding the development CA's passphrase (the PIN given to `pki init`);
+        /// else $TRINHKY_PIN or stdin.
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +345,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open_store(&settings).await?;
             store.migrate().await?;
             crate::pdfcmd::pki_init(&settings, &store, dir, &pin).await
+        }
+        Command::Pki(PkiCmd::Import {
+            file,
+            user,
+            agency,
+            pin_file,
+        }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            crate::pdfcmd::pki_import(&store, &file, user, agency, pin_file.as_deref()).await
+        }
+        Command::Pki(PkiCmd::Trust { file }) => crate::pdfcmd::pki_trust(&settings, &file),
+        Command::Pki(PkiCmd::Revoke {
+            user,
+            agency,
+            dir,
+            pin_file,
+        }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            crate::pdfcmd::pki_revoke(&settings, &store, user, agency, dir, pin_file.as_deref())
+                .await
         }
         Command::Sign(a) => crate::pdfcmd::sign(
             &a.input,

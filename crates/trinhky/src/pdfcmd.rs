@@ -103,6 +103,154 @@ pub async fn pki_init(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Who a key belongs to, from `--user` / `--agency`.
+async fn key_owner(
+    store: &Store,
+    user: Option<String>,
+    agency: Option<String>,
+) -> Result<(trinhky_store::keys::Owner, String)> {
+    use trinhky_store::keys::Owner;
+    match (user, agency) {
+        (Some(u), _) => {
+            let m = trinhky_store::accounts::user_by_username(store.db(), &u)
+                .await?
+                .with_context(|| {
+                    format!("no user {u:?}: check the username (`trinhky user add` creates one)")
+                })?;
+            Ok((Owner::User(m.id), m.full_name))
+        }
+        (None, Some(code)) => {
+            let a = trinhky_store::directory::agency_by_code(store.db(), &code)
+                .await?
+                .with_context(|| format!("no agency with code {code:?} in the directory"))?;
+            Ok((Owner::Agency(a.id), a.name))
+        }
+        (None, None) => bail!("name the key's holder with --user USERNAME or --agency CODE"),
+    }
+}
+
+/// `trinhky pki import FILE.p12 --user U | --agency CODE`.
+pub async fn pki_import(
+    store: &Store,
+    file: &Path,
+    user: Option<String>,
+    agency: Option<String>,
+    pin_file: Option<&Path>,
+) -> Result<ExitCode> {
+    use trinhky_pdf::sign::Signer as _;
+    let (owner, holder) = key_owner(store, user, agency).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let pin = read_pin(pin_file, &file.display().to_string())?;
+    let signer = match load_p12(&bytes, &pin) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let cert = signer.certificate();
+    let subject = cert
+        .subject_name()
+        .entries()
+        .map(|e| e.data().to_string().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if cert.not_after() < openssl::asn1::Asn1Time::days_from_now(0)?.as_ref() {
+        eprintln!(
+            "error: the certificate of {} expired on {}: ask the CA for a new one",
+            file.display(),
+            cert.not_after()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let pem = String::from_utf8_lossy(&cert.to_pem()?).into_owned();
+    let txn = store.begin_write().await?;
+    trinhky_store::keys::store_key(&txn, "cli:pki-import", owner, &subject, &pem, &bytes).await?;
+    txn.commit().await?;
+    println!("imported the signing key of {holder}");
+    println!("  certificate: {subject}");
+    println!("  valid until: {}", cert.not_after());
+    println!(
+        "  chain:       {} certificate(s) embedded with each signature",
+        signer.chain_der().len()
+    );
+    println!("  the PKCS#12 stays encrypted with its PIN; the PIN is not stored.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trinhky pki trust CA.pem`: copies the roots into `<data>/trust/`.
+pub fn pki_trust(settings: &Settings, file: &Path) -> Result<ExitCode> {
+    let pem = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let certs = match X509::stack_from_pem(&pem) {
+        Ok(c) if !c.is_empty() => c,
+        _ => {
+            eprintln!(
+                "error: {} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)",
+                file.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let dir = settings.data_dir.join("trust");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for c in &certs {
+        let digest = c.digest(openssl::hash::MessageDigest::sha256())?;
+        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let path = dir.join(format!("{name}.pem"));
+        std::fs::write(&path, c.to_pem()?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let subject = c
+            .subject_name()
+            .entries()
+            .map(|e| e.data().to_string().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!("trusted: {subject} → {}", path.display());
+    }
+    println!("restart `trinhky serve` to use the new roots for verification and signing checks.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trinhky pki revoke --user U | --agency CODE`.
+pub async fn pki_revoke(
+    settings: &Settings,
+    store: &Store,
+    user: Option<String>,
+    agency: Option<String>,
+    dir: Option<PathBuf>,
+    pin_file: Option<&Path>,
+) -> Result<ExitCode> {
+    let (owner, holder) = key_owner(store, user, agency).await?;
+    let Some(key) = trinhky_store::keys::current_key(store.db(), owner).await? else {
+        eprintln!("error: {holder} has no current signing key");
+        return Ok(ExitCode::from(1));
+    };
+    let cert = X509::from_pem(key.certificate_pem.as_bytes())?;
+    let dir = dir.unwrap_or_else(|| pki_dir(settings));
+    // Issued by the development CA: list it in the CA's CRL first, so a failure changes nothing.
+    let mut crl = None;
+    if dir.join("ca.pem").exists() {
+        let ca = X509::from_pem(&std::fs::read(dir.join("ca.pem"))?)?;
+        if cert.issuer_name().try_cmp(ca.subject_name()).ok() == Some(std::cmp::Ordering::Equal) {
+            let pin = read_pin(pin_file, "the development CA")?;
+            let mut pki = trinhky_pdf::pki::DevPki::open(&dir, &pin)
+                .with_context(|| format!("opening the development CA in {}", dir.display()))?;
+            crl = Some(pki.revoke(&cert)?);
+        }
+    }
+    let txn = store.begin_write().await?;
+    trinhky_store::keys::revoke_current(&txn, "cli:pki-revoke", owner).await?;
+    txn.commit().await?;
+    println!("revoked the signing key of {holder} ({})", key.subject);
+    match crl {
+        Some(p) => println!("  the development CA published a new CRL: {}", p.display()),
+        None => println!(
+            "  the certificate was not issued by the development CA: ask its CA to revoke it too"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn parse_rect(s: &str) -> Result<[f64; 4]> {
     let v: Vec<f64> = s
         .split(',')
