@@ -45,6 +45,9 @@ pub enum Command {
     /// Development certificates (dev CA, personal and organisation certificates).
     #[command(subcommand)]
     Pki(PkiCmd),
+    /// The demo province: play the seed scenario end to end.
+    #[command(subcommand)]
+    Demo(DemoCmd),
     /// Sign a PDF (PAdES, incremental update): personally, or as the organisation after a personal signature.
     Sign(SignArgs),
     /// Render a document from JSON data with a template, laid out per Nghị định 30/2020 (PDF/A-2b).
@@ -76,6 +79,19 @@ pub enum Command {
     /// Read directives (thông báo kết luận, công văn …) and turn them into assignments.
     #[command(subcommand)]
     Directive(DirectiveCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Import the seed directive, draft, sign (one "KT."), issue, dispatch, receive and archive
+    /// every dated report of the demo agencies on the configured database and mail transport,
+    /// then print one line per document. Exit 1 if a signature, a message or a step failed.
+    Run {
+        /// Play the scenario on this day (YYYY-MM-DD), e.g. 2023-06-12 for the 2023 seed's
+        /// deadlines. Default: today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -419,6 +435,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
+        Command::Demo(DemoCmd::Run { date }) => crate::demo_run::run(settings, date).await,
         Command::Directive(DirectiveCmd::Parse { file, json }) => {
             crate::directive::parse(&file, json)
         }

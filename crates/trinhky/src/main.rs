@@ -2,6 +2,7 @@
 //! the work happens in the library crates.
 
 mod cli;
+mod demo_run;
 mod directive;
 mod pdfcmd;
 mod serve;

@@ -183,6 +183,10 @@ fn slug(s: &str) -> String {
     }
 }
 
+/// Development certificates are valid from 1 January 2020 (Unix time), so a demo can replay a
+/// past directive (the 2023 seed) with signing times in its own year.
+const DEV_NOT_BEFORE: i64 = 1_577_836_800;
+
 fn new_key(alg: KeyAlgorithm) -> Result<PKey<Private>, PkiError> {
     match alg {
         KeyAlgorithm::Rsa => PKey::from_rsa(Rsa::generate(2048).map_err(crypto)?).map_err(crypto),
@@ -257,7 +261,7 @@ impl DevPki {
         b.set_subject_name(&name).map_err(crypto)?;
         b.set_issuer_name(&name).map_err(crypto)?;
         b.set_pubkey(&ca_key).map_err(crypto)?;
-        let t = Asn1Time::days_from_now(0).map_err(crypto)?;
+        let t = Asn1Time::from_unix(DEV_NOT_BEFORE).map_err(crypto)?;
         b.set_not_before(&t).map_err(crypto)?;
         let t = Asn1Time::days_from_now(3650 * 2).map_err(crypto)?;
         b.set_not_after(&t).map_err(crypto)?;
@@ -372,7 +376,7 @@ impl DevPki {
         b.set_issuer_name(self.ca_cert.subject_name())
             .map_err(crypto)?;
         b.set_pubkey(&key).map_err(crypto)?;
-        let t = Asn1Time::days_from_now(0).map_err(crypto)?;
+        let t = Asn1Time::from_unix(DEV_NOT_BEFORE).map_err(crypto)?;
         b.set_not_before(&t).map_err(crypto)?;
         let t = Asn1Time::days_from_now(3650).map_err(crypto)?;
         b.set_not_after(&t).map_err(crypto)?;
