@@ -319,6 +319,44 @@ pub async fn edit(
     Ok(no)
 }
 
+/// Sets the document's độ mật: the drafter while drafting, or the agency head before issuing.
+/// A classified document is numbered in its own register and is never e-mailed.
+pub async fn classify(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    doc_id: i32,
+    classification: Option<trinhky_domain::numbering::Classification>,
+) -> Result<()> {
+    let l = load(store, registry, p, doc_id).await?;
+    let drafter_state = l
+        .definition
+        .state(&l.instance.state)
+        .is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    let numbered = trinhky_store::numbering::number_of(store.db(), doc_id)
+        .await?
+        .is_some();
+    let allowed = (l.document.drafter_id == p.user.id && drafter_state)
+        || (p.has_role(&l.agency_code, Role::AgencyHead) && !numbered);
+    if !allowed {
+        return Err(AppError::Forbidden(
+            "Chỉ chuyên viên soạn thảo (khi dự thảo) hoặc thủ trưởng cơ quan (trước khi phát hành) được xác định độ mật.".into(),
+        ));
+    }
+    let txn = store.begin_write().await?;
+    repo::set_classification(
+        &txn,
+        &p.actor(),
+        doc_id,
+        classification.map(|c| c.as_str()),
+        Utc::now(),
+    )
+    .await
+    .map_err(store_err)?;
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    Ok(())
+}
+
 /// What the caller sends with an action.
 #[derive(Debug, Clone, Default)]
 pub struct ActRequest {
@@ -539,6 +577,30 @@ pub async fn act(
     } else {
         None
     };
+    // A classified document (văn bản mật) never leaves by e-mail: it goes only to agencies that
+    // receive inside trinhky (they have a clerk account), and every other line blocks issuing.
+    let classified = l.document.classification.is_some();
+    if let (true, Some(recipients)) = (classified, &dispatch_to) {
+        let mut outside = Vec::new();
+        for r in recipients {
+            let internal = match r.agency_id {
+                Some(id) => accounts::agency_members(store.db(), id)
+                    .await?
+                    .iter()
+                    .any(|(_, role, _)| *role == Role::Clerk),
+                None => false,
+            };
+            if !internal {
+                outside.push(r.text.clone());
+            }
+        }
+        if !outside.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "Văn bản mật không được gửi qua thư điện tử: {} không nhận văn bản trên trinhky. Bỏ các dòng này khỏi Nơi nhận và gửi bản giấy theo quy định bảo vệ bí mật nhà nước.",
+                outside.join("; ")
+            )));
+        }
+    }
     let txn = store.begin_write().await?;
     let mut effects = effects;
     let mut issued_number: Option<String> = None;
@@ -552,6 +614,7 @@ pub async fn act(
         let register = trinhky_domain::numbering::register_for(
             registry.numbering_per_type,
             &l.document.doc_type,
+            l.document.classification.is_some(),
         );
         let seq = trinhky_store::numbering::next_number(
             &txn,
@@ -679,7 +742,9 @@ pub async fn act(
             recipients,
             &domain,
         );
-        trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
+        if !classified {
+            trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
+        }
     }
     if let Some((kind, pdf, pages)) = &rendered {
         let sha = repo::add_file(

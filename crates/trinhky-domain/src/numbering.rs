@@ -21,9 +21,12 @@ pub fn format_number(
     format!("{seq:02}/{code}")
 }
 
-/// The register a document is numbered in: one shared counter, or one per document type.
-pub fn register_for(per_type: bool, doc_type: &str) -> String {
-    if per_type {
+/// The register a document is numbered in: one shared counter, or one per document type;
+/// classified documents (văn bản mật) always in their own register.
+pub fn register_for(per_type: bool, doc_type: &str, classified: bool) -> String {
+    if classified {
+        "mat".to_owned()
+    } else if per_type {
         doc_type.to_owned()
     } else {
         "chung".to_owned()
@@ -41,7 +44,42 @@ mod tests {
         assert_eq!(format_number(123, None, "UBND", Some("TH")), "123/UBND-TH");
         assert_eq!(format_number(7, Some("CV"), "SNV", Some("VP")), "07/SNV-VP");
         assert_eq!(format_number(10, Some("KH"), "SKHĐT", None), "10/KH-SKHĐT");
-        assert_eq!(register_for(false, "BC"), "chung");
-        assert_eq!(register_for(true, "BC"), "BC");
+        assert_eq!(register_for(false, "BC", false), "chung");
+        assert_eq!(register_for(true, "BC", false), "BC");
+        assert_eq!(register_for(true, "BC", true), "mat");
+        assert_eq!(register_for(false, "CV", true), "mat");
+    }
+}
+
+/// Độ mật of a document (Luật Bảo vệ bí mật nhà nước 2018): the stored value and its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Classification {
+    Mat,
+    ToiMat,
+    TuyetMat,
+}
+
+impl Classification {
+    pub const ALL: [Classification; 3] = [Self::Mat, Self::ToiMat, Self::TuyetMat];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mat => "mat",
+            Self::ToiMat => "toi-mat",
+            Self::TuyetMat => "tuyet-mat",
+        }
+    }
+
+    /// The mark printed and shown: "MẬT", "TỐI MẬT", "TUYỆT MẬT".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Mat => "MẬT",
+            Self::ToiMat => "TỐI MẬT",
+            Self::TuyetMat => "TUYỆT MẬT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }

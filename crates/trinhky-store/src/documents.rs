@@ -787,3 +787,28 @@ pub async fn latest_file<C: ConnectionTrait>(
     }
     Ok(q.order_by_desc(document_file::Column::Id).one(conn).await?)
 }
+
+/// Sets a document's độ mật (`None` for an ordinary document), with its audit event.
+pub async fn set_classification<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    doc_id: i32,
+    classification: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(doc) = document::Entity::find_by_id(doc_id).one(conn).await? else {
+        return Err(crate::StoreError::NotFound(format!("document {doc_id}")));
+    };
+    let before = doc.classification.clone();
+    let mut m: document::ActiveModel = doc.into();
+    m.classification = Set(classification.map(str::to_owned));
+    m.updated_at = Set(now);
+    m.update(conn).await?;
+    crate::audit::record(
+        conn,
+        crate::audit::AuditInput::new(actor, "document.classify", "document", doc_id)
+            .details(serde_json::json!({"from": before, "to": classification})),
+    )
+    .await?;
+    Ok(())
+}

@@ -95,6 +95,8 @@ async fn page(
     let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
         .await?
         .map(|n| n.number);
+    let can_classify =
+        can_edit || (p.has_role(&l.agency_code, Role::AgencyHead) && number.is_none());
     let latest =
         trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?;
     let has_pdf = latest.is_some();
@@ -134,7 +136,10 @@ async fn page(
                     state => state_label, instance_version => l.instance.version,
                     due => l.instance.due_date.map(fmt_date),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
+                    classification => l.document.classification.clone(),
+                    classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
+                can_classify,
                 actions, history, versions, can_edit, drafters, number, has_pdf, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
@@ -282,6 +287,63 @@ pub async fn reassign(
     )
     .await;
     after(&state, &auth, id, r, "Đã giao lại").await
+}
+
+#[derive(Deserialize)]
+pub struct ClassifyForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    classification: String,
+}
+
+fn parse_classification(
+    s: &str,
+) -> Result<Option<trinhky_domain::numbering::Classification>, AppError> {
+    match s.trim() {
+        "" | "thuong" => Ok(None),
+        other => trinhky_domain::numbering::Classification::parse(other)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "Độ mật \"{other}\" không hợp lệ: chọn mat, toi-mat, tuyet-mat hoặc để trống."
+                ))
+            }),
+    }
+}
+
+/// Độ mật of a document (form on the document page).
+pub async fn classify(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(f): Form<ClassifyForm>,
+) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let r = match parse_classification(&f.classification) {
+        Ok(c) => uc::classify(&state.store, &state.registry, &auth.principal, id, c).await,
+        Err(e) => Err(e),
+    };
+    after(&state, &auth, id, r, "Đã cập nhật độ mật").await
+}
+
+#[derive(Deserialize)]
+pub struct ClassifyIn {
+    classification: Option<String>,
+}
+
+/// `POST /api/v1/documents/{id}/classification` `{"classification": "mat" | null}`.
+pub async fn api_classify(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+    headers: HeaderMap,
+    Json(b): Json<ClassifyIn>,
+) -> Result<Json<DocumentOut>, ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let c = parse_classification(b.classification.as_deref().unwrap_or_default())?;
+    uc::classify(&state.store, &state.registry, &auth.principal, id, c).await?;
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    Ok(Json(document_out(&state, &auth, l).await?))
 }
 
 #[derive(Deserialize)]

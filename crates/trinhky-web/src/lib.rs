@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
             get(documents::api_get).put(documents::api_edit),
         )
         .route("/documents/{id}/actions/{action}", post(documents::api_act))
+        .route(
+            "/documents/{id}/classification",
+            post(documents::api_classify),
+        )
         .route("/assignments/{id}/documents", post(documents::api_create))
         .route("/openapi.json", get(openapi::document));
     Router::new()
@@ -61,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}/edit", post(documents::edit))
         .route("/documents/{id}/act/{action}", post(documents::act))
         .route("/documents/{id}/reassign", post(documents::reassign))
+        .route("/documents/{id}/classification", post(documents::classify))
         .route("/documents/{id}/preview/{page}", get(documents::preview))
         .route("/documents/{id}/pdf", get(documents::pdf))
         .route("/assignments/{id}/documents", post(documents::create))

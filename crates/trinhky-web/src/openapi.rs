@@ -52,6 +52,11 @@ pub async fn document() -> Json<Value> {
                 "post": op("Perform a workflow action (submit, return, approve, issue …)", "200", Some(json!({"type": "object", "required": ["expected_version"],
                     "properties": {"expected_version": {"type": "integer"}, "comment": str_, "pin": str_}})))
             },
+            "/api/v1/documents/{id}/classification": {
+                "parameters": [id_param("id")],
+                "post": op("Set the độ mật (classified documents: own register, never e-mailed)", "200", Some(json!({"type": "object",
+                    "properties": {"classification": {"enum": ["mat", "toi-mat", "tuyet-mat", null]}}})))
+            },
             "/api/v1/assignments/{id}/documents": {
                 "parameters": [id_param("id")],
                 "post": op("Create a report from an assignment of one's agency", "201", Some(json!({"type": "object", "properties": {"doc_type": str_}})))

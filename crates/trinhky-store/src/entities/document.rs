@@ -14,6 +14,8 @@ pub struct Model {
     pub current_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Độ mật: `mat`, `toi-mat` or `tuyet-mat`; `None` for ordinary documents.
+    pub classification: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

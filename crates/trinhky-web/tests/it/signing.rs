@@ -229,3 +229,150 @@ async fn a_wrong_organisation_pin_takes_no_number() {
         .unwrap();
     assert_eq!(n.number, "01/KH-SNV", "the failed attempt used no number");
 }
+
+/// Văn bản mật: numbered in their own register (so ordinary documents keep their own sequence)
+/// and never e-mailed: a recipient outside trinhky blocks issuing, naming the line.
+#[tokio::test]
+async fn classified_documents_have_their_own_register_and_no_email() {
+    use trinhky_domain::numbering::Classification;
+    let app = spawn_app().await;
+    let head = principal(&app, "snv.giamdoc").await;
+    let clerk = principal(&app, "snv.vanthu").await;
+    let drafter = principal(&app, "snv.chuyenvien").await;
+
+    // A recipient with only an e-mail address: refused for a classified document.
+    let doc = document_at_approval(
+        &app,
+        "- Sở Kế hoạch và Đầu tư;\n- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT, SNV.",
+    )
+    .await;
+    let err = uc::classify(
+        &app.store,
+        &app.registry,
+        &drafter,
+        doc,
+        Some(Classification::Mat),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(_)),
+        "the drafter no longer can: {err:?}"
+    );
+    uc::classify(
+        &app.store,
+        &app.registry,
+        &head,
+        doc,
+        Some(Classification::Mat),
+    )
+    .await
+    .unwrap();
+    uc::act(
+        &app.store,
+        &app.registry,
+        &head,
+        doc,
+        "approve",
+        with_pin(2, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let err = uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        doc,
+        "issue",
+        with_pin(3, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(m) if m.contains("Công ty Tư vấn A") && m.contains("Văn bản mật")),
+        "{err:?}"
+    );
+    assert!(
+        trinhky_store::numbering::number_of(app.store.db(), doc)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Only agencies that receive in trinhky: issued, in the "mat" register, nothing e-mailed.
+    let secret = approved_document_classified(&app, &head).await;
+    uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        secret,
+        "issue",
+        with_pin(3, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let n = trinhky_store::numbering::number_of(app.store.db(), secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (n.number.as_str(), n.register.as_str()),
+        ("01/KH-SNV", "mat")
+    );
+    assert!(
+        trinhky_store::outbox::of_document(app.store.db(), secret)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a classified document is never e-mailed"
+    );
+    // An ordinary document keeps its own sequence.
+    let plain = approved_document(&app, RECIPIENTS).await;
+    uc::act(
+        &app.store,
+        &app.registry,
+        &clerk,
+        plain,
+        "issue",
+        with_pin(3, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let n = trinhky_store::numbering::number_of(app.store.db(), plain)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (n.number.as_str(), n.register.as_str()),
+        ("01/KH-SNV", "chung")
+    );
+}
+
+async fn approved_document_classified(app: &TestApp, head: &trinhky_app::Principal) -> i32 {
+    let doc = document_at_approval(app, "- Sở Kế hoạch và Đầu tư;\n- Lưu: VT, SNV.").await;
+    uc::classify(
+        &app.store,
+        &app.registry,
+        head,
+        doc,
+        Some(trinhky_domain::numbering::Classification::Mat),
+    )
+    .await
+    .unwrap();
+    uc::act(
+        &app.store,
+        &app.registry,
+        head,
+        doc,
+        "approve",
+        with_pin(2, trinhky_app::demo::DEMO_PIN),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    doc
+}
