@@ -5,6 +5,7 @@
 //! (`trinhky_domain::workflow::apply`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -89,14 +90,36 @@ async fn domain_instance(
     drafter: &str,
     recipients_text: &str,
 ) -> Result<Instance> {
-    // Recipient agencies: the version's Nơi nhận lines resolved against the directory.
     let index = crate::directive_intake::directory_index(store).await?;
+    let consultations = consultations(store, inst.id).await?;
+    Ok(build_instance(
+        &index,
+        inst,
+        agency,
+        drafter,
+        recipients_text,
+        consultations,
+    ))
+}
+
+async fn consultations(store: &Store, instance_id: i32) -> Result<Vec<Consultation>> {
+    Ok(
+        trinhky_store::documents::consultations_of(store.db(), instance_id)
+            .await?
+            .into_iter()
+            .map(|(code, c)| Consultation {
+                agency: code,
+                answered: c.answered_at.is_some(),
+                due: c.due,
+            })
+            .collect(),
+    )
+}
+
+/// Recipient agencies of a Nơi nhận text: each line resolved against the directory.
+fn recipient_codes(index: &trinhky_domain::resolve::DirectoryIndex, text: &str) -> Vec<String> {
     let mut recipients: Vec<String> = Vec::new();
-    for line in recipients_text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let line = line
             .trim_start_matches(['-', '+', '•'])
             .trim()
@@ -110,16 +133,18 @@ async fn domain_instance(
             }
         }
     }
-    let consultations = trinhky_store::documents::consultations_of(store.db(), inst.id)
-        .await?
-        .into_iter()
-        .map(|(code, c)| Consultation {
-            agency: code,
-            answered: c.answered_at.is_some(),
-            due: c.due,
-        })
-        .collect();
-    Ok(Instance {
+    recipients
+}
+
+fn build_instance(
+    index: &trinhky_domain::resolve::DirectoryIndex,
+    inst: &workflow_instance::Model,
+    agency: &trinhky_store::entities::agency::Model,
+    drafter: &str,
+    recipients_text: &str,
+    consultations: Vec<Consultation>,
+) -> Instance {
+    Instance {
         definition_id: inst.definition_id.clone(),
         definition_version: u32::try_from(inst.definition_version).unwrap_or(0),
         state: inst.state.clone(),
@@ -129,10 +154,10 @@ async fn domain_instance(
         drafter: drafter.to_owned(),
         personal_signed: inst.personal_signed,
         organization_signed: inst.organization_signed,
-        recipients,
+        recipients: recipient_codes(index, recipients_text),
         consultations,
         skip_optional: inst.skip_optional,
-    })
+    }
 }
 
 /// Loads a document for `p`, refusing (403) anyone with no business with it: members of its
@@ -845,31 +870,102 @@ pub struct WorkItem {
 /// Documents waiting for `p`: every document of their agencies whose current state asks for a
 /// role they hold (the drafter sees only their own drafts).
 pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<Vec<WorkItem>> {
+    use workflow::ActorRole;
     let db = store.db();
     let actor = actor(store, p).await?;
     let now = Utc::now();
-    let mut out: Vec<WorkItem> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut agency_ids: Vec<i32> = p.memberships.iter().map(|m| m.agency_id).collect();
-    agency_ids.dedup();
-    let mut states: Vec<String> = Vec::new();
+    // Which states each of the user's roles acts in, over every definition in use: the query
+    // then reads only documents that can possibly be waiting for this user.
+    let mut defs: Vec<Arc<Definition>> = Vec::new();
     for id in registry.ids() {
         if let Some(d) = registry.latest(&id) {
-            for s in &d.states {
-                if !s.terminal && !states.contains(&s.name) {
-                    states.push(s.name.clone());
-                }
+            defs.push(d);
+        }
+    }
+    for (id, version) in repo::definitions_in_use(db).await? {
+        if !defs.iter().any(|d| d.id == id && d.version == version) {
+            if let Ok(d) = registry.get(store, &id, version).await {
+                defs.push(d);
             }
         }
     }
-    let mut candidates = repo::documents_in_states(db, &agency_ids, &states).await?;
-    candidates.extend(repo::documents_drafted_by(db, p.user.id).await?);
-    candidates.extend(repo::documents_for_recipient_clerk(db, &agency_ids).await?);
-    let mut agencies: HashMap<i32, trinhky_store::entities::agency::Model> = HashMap::new();
-    for (doc, inst) in candidates {
-        if !seen.insert(doc.id) {
-            continue;
+    let states_for = |roles: &[ActorRole]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for d in &defs {
+            for s in &d.states {
+                if !s.terminal
+                    && s.role.is_some_and(|r| roles.contains(&r))
+                    && !out.contains(&s.name)
+                {
+                    out.push(s.name.clone());
+                }
+            }
         }
+        out
+    };
+    let mut q = repo::InboxQuery::default();
+    let mut drafter_agency = false;
+    for m in &p.memberships {
+        let roles: &[ActorRole] = match m.role {
+            Role::Drafter => {
+                drafter_agency = true;
+                &[]
+            }
+            Role::UnitHead => &[ActorRole::UnitHead],
+            Role::AgencyHead => &[ActorRole::AgencyHead, ActorRole::Signer],
+            Role::DeputyHead => &[ActorRole::Signer],
+            Role::Clerk => &[ActorRole::Clerk],
+            Role::Admin => &[],
+        };
+        let states = states_for(roles);
+        if !states.is_empty() {
+            match q.agency_states.iter_mut().find(|(a, _)| *a == m.agency_id) {
+                Some((_, s)) => s.extend(states),
+                None => q.agency_states.push((m.agency_id, states)),
+            }
+        }
+        if m.role == Role::Clerk && !q.recipient_agencies.contains(&m.agency_id) {
+            q.recipient_agencies.push(m.agency_id);
+        }
+        if matches!(m.role, Role::AgencyHead | Role::DeputyHead)
+            && !q.consulted_agencies.contains(&m.agency_id)
+        {
+            q.consulted_agencies.push(m.agency_id);
+        }
+    }
+    if drafter_agency {
+        q.drafter = Some((p.user.id, states_for(&[ActorRole::Drafter])));
+    }
+    q.recipient_states = states_for(&[ActorRole::RecipientClerk]);
+    let candidates = repo::inbox_candidates(db, &q).await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Everything the engine needs, loaded in bulk.
+    let index = crate::directive_intake::directory_index(store).await?;
+    let agencies: HashMap<i32, trinhky_store::entities::agency::Model> = directory::agencies(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut drafter_ids: Vec<i32> = candidates.iter().map(|(d, _)| d.drafter_id).collect();
+    drafter_ids.sort_unstable();
+    drafter_ids.dedup();
+    let drafters = accounts::usernames(db, &drafter_ids).await?;
+    let need_recipients: Vec<(i32, i32)> = candidates
+        .iter()
+        .filter(|(_, i)| {
+            defs.iter().any(|d| {
+                d.id == i.definition_id
+                    && d.state(&i.state)
+                        .is_some_and(|s| s.role == Some(ActorRole::RecipientClerk))
+            })
+        })
+        .map(|(d, _)| (d.id, d.current_version))
+        .collect();
+    let versions = repo::latest_versions(db, &need_recipients).await?;
+    let mut out: Vec<WorkItem> = Vec::new();
+    for (doc, inst) in candidates {
         let Ok(def) = registry
             .get(
                 store,
@@ -880,32 +976,28 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
         else {
             continue;
         };
-        let agency = match agencies.get(&doc.agency_id) {
-            Some(a) => a.clone(),
-            None => {
-                let Some(a) = directory::agency_by_id(db, doc.agency_id).await? else {
-                    continue;
-                };
-                agencies.insert(doc.agency_id, a.clone());
-                a
-            }
+        let Some(agency) = agencies.get(&doc.agency_id) else {
+            continue;
         };
-        let version = repo::latest_version(db, doc.id).await?;
-        let drafter = accounts::user_by_id(db, doc.drafter_id)
-            .await?
-            .map(|u| u.username)
-            .unwrap_or_default();
-        let dom = domain_instance(
-            store,
+        let consulted = def
+            .state(&inst.state)
+            .is_some_and(|s| s.role == Some(ActorRole::Consulted));
+        let consults = if consulted {
+            consultations(store, inst.id).await?
+        } else {
+            Vec::new()
+        };
+        let dom = build_instance(
+            &index,
             &inst,
-            &agency,
-            &drafter,
-            version
-                .as_ref()
+            agency,
+            drafters.get(&doc.drafter_id).map_or("", String::as_str),
+            versions
+                .get(&doc.id)
                 .map(|v| v.recipients.as_str())
                 .unwrap_or(""),
-        )
-        .await?;
+            consults,
+        );
         if workflow::available_actions(&def, &dom, &actor, now).is_empty() {
             continue;
         }

@@ -370,3 +370,24 @@ pub async fn user_by_api_token<C: ConnectionTrait>(
 pub async fn user_count<C: ConnectionTrait>(conn: &C) -> Result<u64> {
     Ok(user::Entity::find().count(conn).await?)
 }
+
+/// Usernames of several users, by id.
+pub async fn usernames<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        use sea_orm::QuerySelect;
+        let rows: Vec<(i32, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Username)
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
