@@ -18,7 +18,7 @@ pub mod numbering;
 pub mod outbox;
 
 pub use db::{Backend, Store};
-pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
 /// Errors of the store. Messages say what failed; database details stay in the source.
 #[derive(Debug, thiserror::Error)]

@@ -559,13 +559,16 @@ async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<Docume
     })
 }
 
+/// `GET /api/v1/documents?page=&per_page=`: one page of the caller's work, with
+/// `X-Total-Count` and `Link` headers.
 pub async fn api_inbox(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
-) -> Result<Json<Vec<uc::WorkItem>>, ApiError> {
-    Ok(Json(
-        uc::inbox(&state.store, &state.registry, &auth.principal).await?,
-    ))
+    axum::extract::Query(q): axum::extract::Query<crate::paging::PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<uc::WorkItem>>), ApiError> {
+    let all = uc::inbox(&state.store, &state.registry, &auth.principal).await?;
+    let paging = crate::paging::Paging::new(&q, all.len());
+    Ok((paging.headers("/api/v1/documents"), Json(paging.slice(all))))
 }
 
 pub async fn api_get(

@@ -10,6 +10,7 @@ pub mod error;
 mod intake;
 mod openapi;
 mod pages;
+pub mod paging;
 mod render;
 mod security;
 mod state;

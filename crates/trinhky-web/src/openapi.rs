@@ -40,7 +40,13 @@ pub async fn document() -> Json<Value> {
                 "post": op("Add a member (agency admin)", "201", Some(json!({"type": "object", "required": ["username", "full_name", "email", "password", "role"],
                     "properties": {"username": str_, "full_name": str_, "email": str_, "password": str_, "role": {"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]}, "title": str_}})))
             },
-            "/api/v1/documents": {"get": op("My work: documents waiting for an action of mine", "200", None)},
+            "/api/v1/documents": {
+                "parameters": [
+                    {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
+                ],
+                "get": op("My work: documents waiting for an action of mine, by due date; one page, with X-Total-Count and Link (rel=next/prev) headers", "200", None)
+            },
             "/api/v1/documents/{id}": {
                 "parameters": [id_param("id")],
                 "get": op("A document with its state, available actions and history", "200", None),

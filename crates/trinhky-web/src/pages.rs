@@ -282,7 +282,11 @@ pub async fn logout(
     Ok(res)
 }
 
-pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult {
+pub async fn home(
+    State(state): State<AppState>,
+    User(auth): User,
+    axum::extract::Query(q): axum::extract::Query<crate::paging::PageQuery>,
+) -> PageResult {
     let memberships: Vec<minijinja::Value> = auth
         .principal
         .memberships
@@ -318,8 +322,10 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
             }
         })
         .collect();
-    let documents: Vec<minijinja::Value> = trinhky_app::documents::inbox(&state.store, &state.registry, &auth.principal)
-        .await?
+    let all = trinhky_app::documents::inbox(&state.store, &state.registry, &auth.principal).await?;
+    let paging = crate::paging::Paging::new(&q, all.len());
+    let documents: Vec<minijinja::Value> = paging
+        .slice(all)
         .into_iter()
         .map(|w| {
             let days_left = w.due_date.map(|d| (d - today).num_days());
@@ -332,7 +338,7 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
     html(
         &state,
         "home.html",
-        context! { nav => nav(&auth), memberships, work, documents, page_title => "Việc của tôi" },
+        context! { nav => nav(&auth), memberships, work, documents, pager => paging.pager("/"), page_title => "Việc của tôi" },
     )
 }
 

@@ -92,6 +92,12 @@ pub enum DemoCmd {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<chrono::NaiveDate>,
     },
+    /// Add N synthetic reports across the demo agencies in every workflow state (for load tests:
+    /// scripts/bench-inbox).
+    Fill {
+        #[arg(long, default_value_t = 10_000)]
+        documents: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -436,6 +442,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Demo(DemoCmd::Run { date }) => crate::demo_run::run(settings, date).await,
+        Command::Demo(DemoCmd::Fill { documents }) => {
+            crate::demo_run::fill(settings, documents).await
+        }
         Command::Directive(DirectiveCmd::Parse { file, json }) => {
             crate::directive::parse(&file, json)
         }

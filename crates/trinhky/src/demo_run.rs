@@ -439,3 +439,79 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
         ExitCode::from(1)
     })
 }
+
+/// `trinhky demo fill --documents N`: N reports spread over the demo agencies and their drafters,
+/// a fifth each waiting for approval, issuing, dispatched, archived, and the rest in drafting,
+/// with due dates over the next weeks. For load tests of the inbox (scripts/bench-inbox); the
+/// states are set in bulk, not played through the engine.
+pub async fn fill(settings: Settings, documents: usize) -> Result<ExitCode> {
+    use trinhky_store::ConnectionTrait;
+    let store = open_store(&settings).await?;
+    store.migrate().await.context("migrations failed")?;
+    let registry =
+        trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
+    registry.register(&store).await?;
+    let demo_dir = trinhky_app::demo::find_demo_dir(None)?;
+    trinhky_app::demo::load(&store, &demo_dir).await?;
+    let def = registry.latest("bao-cao").context("workflow bao-cao")?;
+    // (agency id, drafter id) pairs of the demo.
+    let mut drafters = Vec::new();
+    for a in directory::agencies(store.db()).await? {
+        for (u, r, _) in accounts::agency_members(store.db(), a.id).await? {
+            if r == Role::Drafter {
+                drafters.push((a.id, u.id));
+            }
+        }
+    }
+    if drafters.is_empty() {
+        bail!("the demo has no drafters");
+    }
+    let pb = crate::cli::progress(documents as u64, "documents");
+    let today = trinhky_app::today_vn();
+    let mut made = 0usize;
+    while made < documents {
+        let txn = store.begin_write().await?;
+        let batch = (documents - made).min(500);
+        for k in 0..batch {
+            let n = made + k;
+            let (agency_id, drafter_id) = drafters[n % drafters.len()];
+            trinhky_store::documents::create_document(
+                &txn,
+                "cli:demo-fill",
+                trinhky_store::documents::NewDocument {
+                    agency_id,
+                    assignment_id: None,
+                    doc_type: "BC".into(),
+                    drafter_id,
+                    content: trinhky_store::documents::Content {
+                        title: format!("Báo cáo kết quả thực hiện nhiệm vụ số {n}"),
+                        body: "I. KẾT QUẢ\nNội dung báo cáo./.".into(),
+                        addressees: "Ủy ban nhân dân tỉnh".into(),
+                        recipients: "- Như trên;\n- Lưu: VT.".into(),
+                    },
+                    definition_id: def.id.clone(),
+                    definition_version: i32::try_from(def.version).unwrap_or(1),
+                    initial_state: def.initial.clone(),
+                    skip_optional: true,
+                    due_date: Some(today + chrono::Duration::days((n % 40) as i64 - 5)),
+                },
+                Utc::now(),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        made += batch;
+        pb.inc(batch as u64);
+    }
+    pb.finish_and_clear();
+    store
+        .db()
+        .execute_unprepared(
+            "UPDATE workflow_instances SET state = CASE id % 5 \
+             WHEN 0 THEN 'approval' WHEN 1 THEN 'issuing' WHEN 2 THEN 'dispatched' \
+             WHEN 3 THEN 'archived' ELSE state END",
+        )
+        .await?;
+    println!("{made} documents added");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,143 @@
+//! Pagination for every list: `?page=N` (from 1) and, for the API, `&per_page=M` (1–200).
+//! Pages show [`PER_PAGE`] rows with a pager; the API answers the page as a JSON array with
+//! `X-Total-Count` and a `Link` header (`rel="next"` / `rel="prev"`).
+
+use axum::http::{HeaderMap, HeaderValue};
+use minijinja::context;
+use serde::Deserialize;
+
+/// Rows per page on HTML pages and the API's default.
+pub const PER_PAGE: usize = 50;
+pub const MAX_PER_PAGE: usize = 200;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+/// One page of `total` rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: usize,
+    pub per_page: usize,
+    pub total: usize,
+}
+
+impl Paging {
+    pub fn new(q: &PageQuery, total: usize) -> Paging {
+        let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
+        let pages = total.div_ceil(per_page).max(1);
+        Paging {
+            page: q.page.unwrap_or(1).clamp(1, pages),
+            per_page,
+            total,
+        }
+    }
+
+    pub fn pages(&self) -> usize {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+
+    /// The rows of this page.
+    pub fn slice<T>(&self, mut rows: Vec<T>) -> Vec<T> {
+        let start = (self.page - 1) * self.per_page;
+        if start >= rows.len() {
+            return Vec::new();
+        }
+        rows.truncate(start + self.per_page);
+        rows.split_off(start)
+    }
+
+    /// The pager a template shows (`{% include "pager.html" %}` reads `pager`).
+    pub fn pager(&self, base: &str) -> minijinja::Value {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let link = |p: usize| format!("{base}{sep}page={p}");
+        context! {
+            page => self.page, pages => self.pages(), total => self.total,
+            first => (self.page - 1) * self.per_page + usize::from(self.total > 0),
+            last => (self.page * self.per_page).min(self.total),
+            prev => (self.page > 1).then(|| link(self.page - 1)),
+            next => (self.page < self.pages()).then(|| link(self.page + 1)),
+        }
+    }
+
+    /// `X-Total-Count` and `Link` for the API.
+    pub fn headers(&self, path: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&self.total.to_string()) {
+            h.insert("x-total-count", v);
+        }
+        let mut links = Vec::new();
+        if self.page < self.pages() {
+            links.push(format!(
+                "<{path}?page={}&per_page={}>; rel=\"next\"",
+                self.page + 1,
+                self.per_page
+            ));
+        }
+        if self.page > 1 {
+            links.push(format!(
+                "<{path}?page={}&per_page={}>; rel=\"prev\"",
+                self.page - 1,
+                self.per_page
+            ));
+        }
+        if !links.is_empty() {
+            if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
+                h.insert("link", v);
+            }
+        }
+        h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn pages_slice_and_clamp() {
+        let q = PageQuery {
+            page: Some(3),
+            per_page: Some(2),
+        };
+        let p = Paging::new(&q, 5);
+        assert_eq!(p.pages(), 3);
+        assert_eq!(p.slice(vec![1, 2, 3, 4, 5]), vec![5]);
+        let p = Paging::new(
+            &PageQuery {
+                page: Some(99),
+                per_page: None,
+            },
+            120,
+        );
+        assert_eq!((p.page, p.pages()), (3, 3));
+        assert_eq!(p.slice((0..120).collect()).len(), 20);
+        let p = Paging::new(
+            &PageQuery {
+                page: Some(0),
+                per_page: Some(0),
+            },
+            0,
+        );
+        assert_eq!((p.page, p.per_page, p.pages()), (1, 1, 1));
+        assert!(p.slice(Vec::<u8>::new()).is_empty());
+        let h = Paging::new(
+            &PageQuery {
+                page: Some(2),
+                per_page: Some(10),
+            },
+            35,
+        )
+        .headers("/api/v1/documents");
+        assert_eq!(h.get("x-total-count").unwrap(), "35");
+        let link = h.get("link").unwrap().to_str().unwrap();
+        assert!(
+            link.contains("page=3&per_page=10>; rel=\"next\"")
+                && link.contains("page=1&per_page=10>; rel=\"prev\""),
+            "{link}"
+        );
+    }
+}
