@@ -2,6 +2,7 @@
 //! approved document (dispatch, issuing over HTTP, servers as processes).
 
 use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use trinhky_app::Principal;
 use trinhky_app::documents::{self as uc, ActRequest};
 
@@ -45,6 +46,68 @@ pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
 
 /// Sở Nội vụ's plan (task 6.1), drafted and forwarded: waiting for the director's signature.
 pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
+    let a = seed_assignment(app).await;
+    forwarded_from(app, a, recipients).await
+}
+
+/// `n` approved documents (all from task 6.1, drafted `concurrency` at a time), waiting for the
+/// clerk to issue them.
+pub async fn approved_documents(
+    app: &TestApp,
+    n: usize,
+    concurrency: usize,
+    recipients: &str,
+) -> Vec<i32> {
+    // One report per assignment: copies of task 6.1's assignment, one per document.
+    let first = seed_assignment(app).await;
+    let model = trinhky_store::entities::assignment::Entity::find_by_id(first)
+        .one(app.store.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut assignments = vec![first];
+    for k in 1..n {
+        let mut am: trinhky_store::entities::assignment::ActiveModel = model.clone().into();
+        am.id = sea_orm::ActiveValue::NotSet;
+        am.task_ref = sea_orm::ActiveValue::Set(format!("{}.{k}", model.task_ref));
+        assignments.push(am.insert(app.store.db()).await.unwrap().id);
+    }
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for a in assignments {
+        let permit = sem.clone().acquire_owned().await.unwrap();
+        let (store, registry) = (app.store.clone(), app.registry.clone());
+        let head = principal(app, "snv.giamdoc").await;
+        let doc = forwarded_from(app, a, recipients).await;
+        tasks.push(tokio::spawn(async move {
+            uc::act(
+                &store,
+                &registry,
+                &head,
+                doc,
+                "approve",
+                ActRequest {
+                    expected_version: 2,
+                    pin: Some(trinhky_app::demo::DEMO_PIN.into()),
+                    ..Default::default()
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+            drop(permit);
+            doc
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// Uploads and confirms the seed directive; returns Sở Nội vụ's assignment of task 6.1.
+pub async fn seed_assignment(app: &TestApp) -> i32 {
     let bytes = std::fs::read(
         repo_root().join("crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt"),
     )
@@ -79,8 +142,12 @@ pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
         .into_iter()
         .find(|a| a.task_ref == "6.1")
         .unwrap();
+    a.id
+}
+
+async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str) -> i32 {
     let drafter = principal(app, "snv.chuyenvien").await;
-    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, a.id, None)
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
     let content = trinhky_store::documents::Content {
