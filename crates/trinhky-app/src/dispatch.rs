@@ -158,17 +158,41 @@ pub struct Pass {
 pub const MAX_ATTEMPTS: i32 = 6;
 
 /// Claims due messages and sends them once each. Safe to run in several processes at once.
+///
+/// Delivery guarantee. Each message is claimed on its own, just before its SMTP exchange: the
+/// claim commits `sending` with a lease of `lease`, the exchange runs (abandoned after half the
+/// lease, so it never outlives the claim), then `mark_sent` commits the server's reply. A worker
+/// killed at any point leaves at most ONE row in `sending`; no other worker touches it while its
+/// lease is live, and after the lease another worker sends it again. If the kill landed after the
+/// server had accepted the message (the data was complete, the 250 on its way) but before
+/// `mark_sent` committed, the recipient gets that message twice, with the same stable Message-ID
+/// ([`message_id`]) so it is recognisably the same. Exactly-once is impossible across that gap
+/// with SMTP (there is no two-phase commit with a mail server); the window is one message per
+/// crash, a few milliseconds wide (the time from the 250 to the commit).
 pub async fn dispatch_once(
     store: &Store,
     mailer: &Mailer,
     from: &str,
     worker: &str,
     limit: u64,
+    lease: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<Pass> {
-    let rows = outbox::claim(store, worker, limit, chrono::Duration::minutes(5), now).await?;
     let mut pass = Pass::default();
-    for row in rows {
+    let bound = lease
+        .to_std()
+        .map(|d| d / 2)
+        .unwrap_or(std::time::Duration::from_secs(60));
+    for i in 0..limit {
+        // `now` for the first claim (tests drive time through it); real time moves on after.
+        let at = if i == 0 { now } else { now.max(Utc::now()) };
+        let Some(row) = outbox::claim(store, worker, 1, lease, at)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            break;
+        };
         let attachment =
             match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
                 Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
@@ -193,7 +217,17 @@ pub async fn dispatch_once(
                 .map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)])
                 .unwrap_or_default(),
         };
-        match mailer.send(&msg).await {
+        let sent = match tokio::time::timeout(bound, mailer.send(&msg)).await {
+            Ok(r) => r,
+            Err(_) => Err(MailError::Send {
+                message: format!(
+                    "no answer from the mail server within {} s",
+                    bound.as_secs()
+                ),
+                permanent: false,
+            }),
+        };
+        match sent {
             Ok(reply) => {
                 if outbox::mark_sent(store, row.id, worker, &reply, Utc::now()).await? {
                     pass.sent += 1;

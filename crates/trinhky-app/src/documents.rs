@@ -655,7 +655,7 @@ pub async fn act(
             None,
         );
         let signer = match l.instance.signer_id {
-            Some(id) => accounts::user_by_id(store.db(), id)
+            Some(id) => accounts::user_by_id(&txn, id)
                 .await?
                 .map(|u| u.full_name)
                 .unwrap_or_default(),
@@ -746,12 +746,12 @@ pub async fn act(
         let number = issued_number
             .clone()
             .unwrap_or_else(|| format!("dự thảo {}", l.document.id));
-        let domain = directory::settings(store.db())
+        let domain = directory::settings(&txn)
             .await?
             .map(|s| s.email_domain)
             .unwrap_or_else(|| "trinhky.invalid".into());
         let signer = match l.instance.signer_id {
-            Some(id) => accounts::user_by_id(store.db(), id)
+            Some(id) => accounts::user_by_id(&txn, id)
                 .await?
                 .map(|u| u.full_name)
                 .unwrap_or_default(),

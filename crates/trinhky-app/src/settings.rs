@@ -58,6 +58,9 @@ pub struct SmtpSettings {
     pub password: Option<Secret>,
     /// Extra CA certificate (PEM) to trust for the SMTP server, e.g. a private relay's.
     pub ca_file: Option<PathBuf>,
+    /// Bound in seconds on each network operation of an SMTP exchange (TRINHKY_SMTP_TIMEOUT_SECS,
+    /// default 30). The dispatcher's lease on a message is derived from it.
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -323,6 +326,19 @@ impl Settings {
                     fsmtp.ca_file.map(|p| p.display().to_string()),
                 )
                 .map(PathBuf::from);
+                let timeout_secs = match pick("TRINHKY_SMTP_TIMEOUT_SECS", None) {
+                    None => 30,
+                    Some(v) => match v.trim().parse::<u64>() {
+                        Ok(n) if (1..=600).contains(&n) => n,
+                        _ => {
+                            return Err(err(
+                                "TRINHKY_SMTP_TIMEOUT_SECS",
+                                format!("\"{v}\" is not a number of seconds between 1 and 600"),
+                                "give a whole number of seconds, e.g. 30",
+                            ));
+                        }
+                    },
+                };
                 Some(SmtpSettings {
                     host,
                     port,
@@ -330,6 +346,7 @@ impl Settings {
                     username,
                     password,
                     ca_file,
+                    timeout_secs,
                 })
             }
         };
@@ -508,7 +525,16 @@ impl Settings {
                     _ => None,
                 },
                 ca_pem,
+                timeout: std::time::Duration::from_secs(s.timeout_secs),
             },
         ))
+    }
+
+    /// How long the dispatcher holds a claimed message before another worker may take it over
+    /// (after a crash): longer than any SMTP exchange can take, because the dispatcher abandons
+    /// an exchange after half of it ([`crate::dispatch::dispatch_once`]).
+    pub fn dispatch_lease(&self) -> chrono::Duration {
+        let secs = self.smtp.as_ref().map_or(30, |s| s.timeout_secs);
+        chrono::Duration::seconds(i64::try_from(secs).unwrap_or(30) * 4 + 10)
     }
 }

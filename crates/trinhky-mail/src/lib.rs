@@ -37,7 +37,12 @@ pub struct SmtpConfig {
     pub credentials: Option<(String, String)>,
     /// Extra CA certificate (PEM) to trust, e.g. for a private relay.
     pub ca_pem: Option<Vec<u8>>,
+    /// Bound on each network operation of an SMTP exchange (connect, each command, the data).
+    pub timeout: Duration,
 }
+
+/// The default [`SmtpConfig::timeout`].
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for SmtpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,7 +142,7 @@ impl Mailer {
                 let tls = tls.build().map_err(|e| MailError::Setup(e.to_string()))?;
                 let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone())
                     .port(c.port)
-                    .timeout(Some(Duration::from_secs(30)))
+                    .timeout(Some(c.timeout))
                     .tls(match c.security {
                         Security::Starttls => Tls::Required(tls),
                         Security::ImplicitTls => Tls::Wrapper(tls),
@@ -169,12 +174,20 @@ impl Mailer {
                     resp.message().collect::<Vec<_>>().join(" ")
                 )),
                 Err(e) => Err(MailError::Send {
-                    permanent: e.is_permanent(),
+                    permanent: e.is_permanent() && !is_auth_failure(&e),
                     message: e.to_string(),
                 }),
             },
         }
     }
+}
+
+/// 530/534/535 (authentication required, mechanism too weak, credentials invalid) are permanent
+/// replies, but they say nothing about the message: the settings are wrong, and once an
+/// administrator fixes them the queued messages should go out. So they are retried.
+fn is_auth_failure(e: &lettre::transport::smtp::Error) -> bool {
+    e.status()
+        .is_some_and(|c| matches!(c.to_string().as_str(), "530" | "534" | "535"))
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ use tower::ServiceExt;
 use trinhky_app::Settings;
 use trinhky_store::Store;
 
+pub mod flows;
+pub mod mail;
+
 /// The repository root (tests run with the crate as working directory).
 pub fn repo_root() -> PathBuf {
     let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -303,6 +303,7 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
             &settings.mail_from,
             "demo-run",
             500,
+            settings.dispatch_lease(),
             Utc::now(),
         )
         .await?;

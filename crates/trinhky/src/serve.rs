@@ -93,6 +93,7 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
         &store,
         mailer,
         settings.mail_from.clone(),
+        settings.dispatch_lease(),
         stop_rx,
     ));
     let state = trinhky_web::state(Arc::new(settings), store.clone(), registry);
@@ -146,6 +147,7 @@ fn spawn_dispatcher(
     store: &trinhky_store::Store,
     mailer: trinhky_mail::Mailer,
     from: String,
+    lease: chrono::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let store = store.clone();
@@ -159,7 +161,7 @@ fn spawn_dispatcher(
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    match trinhky_app::dispatch::dispatch_once(&store, &mailer, &from, &worker, 50, chrono::Utc::now()).await {
+                    match trinhky_app::dispatch::dispatch_once(&store, &mailer, &from, &worker, 50, lease, chrono::Utc::now()).await {
                         Ok(p) if p.sent + p.retried + p.failed > 0 => tracing::info!(sent = p.sent, retried = p.retried, failed = p.failed, "dispatch"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "dispatch pass failed"),

@@ -8,10 +8,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use trinhky_app::Principal;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_mail::{Mailer, Security, SmtpConfig, TransportConfig};
-use trinhky_testkit::{TestApp, repo_root, spawn_app};
+use trinhky_testkit::flows::{approved_document, principal};
+use trinhky_testkit::mail::{SmtpOptions, SmtpServer, read_with_python, self_signed_cert};
+use trinhky_testkit::{TestApp, spawn_app};
+
+use crate::validators::{assert_issued_pdf_valid, scratch};
+
+/// The dispatcher's lease in these tests (as in production with the default SMTP timeout).
+const LEASE: chrono::Duration = chrono::Duration::seconds(130);
 
 struct Smtp {
     child: Child,
@@ -81,133 +87,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-pub async fn principal(app: &TestApp, username: &str) -> Principal {
-    let user = trinhky_store::accounts::user_by_username(app.store.db(), username)
-        .await
-        .unwrap()
-        .unwrap();
-    let memberships = trinhky_store::accounts::memberships(app.store.db(), user.id)
-        .await
-        .unwrap();
-    Principal {
-        user,
-        memberships,
-        province_office: Some("VPUBND".into()),
-    }
-}
-
-/// Takes Sở Nội vụ's plan (task 6.1) to the clerk and returns its id, with the Nơi nhận given.
-pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
-    let doc = document_at_approval(app, recipients).await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.giamdoc").await,
-        doc,
-        "approve",
-        ActRequest {
-            expected_version: 2,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    doc
-}
-
-/// Sở Nội vụ's plan (task 6.1), drafted and forwarded: waiting for the director's signature.
-pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
-    let bytes = std::fs::read(
-        repo_root().join("crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt"),
-    )
-    .unwrap();
-    let d = trinhky_app::directive_intake::upload(
-        &app.store,
-        "test",
-        "seed.txt",
-        &bytes,
-        trinhky_app::today_vn(),
-    )
-    .await
-    .unwrap();
-    let p = trinhky_app::directive_intake::proposal(&app.store, d.id)
-        .await
-        .unwrap();
-    trinhky_app::directive_intake::confirm(
-        &app.store,
-        "test",
-        d.id,
-        &trinhky_app::directive_intake::proposed_decisions(&p.parsed, &p.resolved),
-    )
-    .await
-    .unwrap();
-    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV")
-        .await
-        .unwrap()
-        .unwrap();
-    // Each call imports the seed again: take a 6.1 assignment that has no report yet.
-    let mut a = None;
-    for x in trinhky_store::intake::open_assignments_for(app.store.db(), &[snv.id])
-        .await
-        .unwrap()
-    {
-        if x.task_ref == "6.1"
-            && trinhky_store::documents::document_for_assignment(app.store.db(), x.id)
-                .await
-                .unwrap()
-                .is_none()
-        {
-            a = Some(x);
-            break;
-        }
-    }
-    let a = a.unwrap();
-    let drafter = principal(app, "snv.chuyenvien").await;
-    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, a.id, None)
-        .await
-        .unwrap();
-    let content = trinhky_store::documents::Content {
-        title: "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023".into(),
-        body: "I. MỤC ĐÍCH, YÊU CẦU".into(),
-        addressees: "Ủy ban nhân dân tỉnh".into(),
-        recipients: recipients.into(),
-    };
-    uc::edit(&app.store, &app.registry, &drafter, doc.id, 1, content, "x")
-        .await
-        .unwrap();
-    let now = Utc::now();
-    let req = |v: i64| ActRequest {
-        expected_version: v,
-        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-        ..Default::default()
-    };
-    uc::act(
-        &app.store,
-        &app.registry,
-        &drafter,
-        doc.id,
-        "submit",
-        req(0),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.truongphong").await,
-        doc.id,
-        "forward",
-        req(1),
-        now,
-    )
-    .await
-    .unwrap();
-    doc.id
-}
-
 fn smtp_mailer(port: u16) -> Mailer {
     Mailer::new(&TransportConfig::Smtp(SmtpConfig {
         host: "127.0.0.1".into(),
@@ -215,6 +94,7 @@ fn smtp_mailer(port: u16) -> Mailer {
         security: Security::None,
         credentials: None,
         ca_pem: None,
+        timeout: trinhky_mail::DEFAULT_SMTP_TIMEOUT,
     }))
     .unwrap()
 }
@@ -255,18 +135,20 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
     // The server is down for the first pass: everything is retried later, nothing lost.
     let mailer = smtp_mailer(port);
     let from = "Văn thư Sở Nội vụ <vanthu.snv@daknong.example>";
-    let p = trinhky_app::dispatch::dispatch_once(&app.store, &mailer, from, "w1", 5, Utc::now())
-        .await
-        .unwrap();
+    let p =
+        trinhky_app::dispatch::dispatch_once(&app.store, &mailer, from, "w1", 5, LEASE, Utc::now())
+            .await
+            .unwrap();
     assert_eq!((p.sent, p.retried), (0, 5));
     let mut smtp = Smtp::start(port, &dir);
     let later = Utc::now() + chrono::Duration::hours(1);
     let mut total = 0;
     for _ in 0..5 {
-        total += trinhky_app::dispatch::dispatch_once(&app.store, &mailer, from, "w1", 50, later)
-            .await
-            .unwrap()
-            .sent;
+        total +=
+            trinhky_app::dispatch::dispatch_once(&app.store, &mailer, from, "w1", 50, LEASE, later)
+                .await
+                .unwrap()
+                .sent;
     }
     assert_eq!(total, 11);
     let again = trinhky_app::dispatch::dispatch_once(
@@ -275,6 +157,7 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
         from,
         "w2",
         50,
+        LEASE,
         later + chrono::Duration::hours(1),
     )
     .await
@@ -424,4 +307,256 @@ fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+async fn issue(app: &TestApp, doc: i32) {
+    uc::act(
+        &app.store,
+        &app.registry,
+        &principal(app, "snv.vanthu").await,
+        doc,
+        "issue",
+        ActRequest {
+            expected_version: 3,
+            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+}
+
+fn tls_mailer(port: u16, security: Security, password: &str, ca: &Path) -> Mailer {
+    Mailer::new(&TransportConfig::Smtp(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security,
+        credentials: Some(("vanthu.snv".into(), password.into())),
+        ca_pem: Some(std::fs::read(ca).unwrap()),
+        timeout: Duration::from_secs(10),
+    }))
+    .unwrap()
+}
+
+const FROM: &str = "Văn thư Sở Nội vụ <vanthu.snv@daknong.example>";
+const PASSWORD: &str = "dung-mat-khau-42";
+
+#[tokio::test]
+async fn starttls_with_auth_delivers_once_the_subject_decodes_and_the_pdf_still_verifies() {
+    let app = spawn_app().await;
+    let doc = approved_document(
+        &app,
+        "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT, SNV.",
+    )
+    .await;
+    issue(&app, doc).await;
+    let dir = scratch("smtp-starttls");
+    let (cert, key) = self_signed_cert(&dir);
+    let smtp = SmtpServer::start(
+        &dir.join("maildir"),
+        &SmtpOptions {
+            tls: Some((cert.clone(), key)),
+            auth: Some(("vanthu.snv".into(), PASSWORD.into())),
+            ..Default::default()
+        },
+    );
+
+    // A wrong password: the server's 535 is recorded, the rows wait for a retry, nothing sent.
+    let wrong = tls_mailer(smtp.port, Security::Starttls, "sai-mat-khau", &cert);
+    let p =
+        trinhky_app::dispatch::dispatch_once(&app.store, &wrong, FROM, "w1", 50, LEASE, Utc::now())
+            .await
+            .unwrap();
+    assert_eq!((p.sent, p.retried, p.failed), (0, 3, 0));
+    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+        .await
+        .unwrap();
+    for r in &rows {
+        assert_eq!(r.status, "pending");
+        let reply = r.last_reply.as_deref().unwrap_or_default();
+        assert!(
+            reply.contains("535") && reply.contains("Authentication credentials invalid"),
+            "{reply}"
+        );
+    }
+    assert!(smtp.files().is_empty());
+
+    // The right password (the administrator fixed the setting): each recipient gets one message.
+    let right = tls_mailer(smtp.port, Security::Starttls, PASSWORD, &cert);
+    let later = Utc::now() + chrono::Duration::hours(1);
+    let p = trinhky_app::dispatch::dispatch_once(&app.store, &right, FROM, "w1", 50, LEASE, later)
+        .await
+        .unwrap();
+    assert_eq!(p.sent, 3);
+    let again = trinhky_app::dispatch::dispatch_once(
+        &app.store,
+        &right,
+        FROM,
+        "w2",
+        50,
+        LEASE,
+        later + chrono::Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.sent, 0);
+    let files = smtp.files();
+    assert_eq!(files.len(), 3);
+    let mut ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .filter_map(|m| trinhky_testkit::mail::message_id(m))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "one message per recipient: {ids:?}");
+    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| {
+        r.status == "sent"
+            && r.last_reply
+                .as_deref()
+                .is_some_and(|x| x.starts_with("250"))
+    }));
+
+    // Read back as a receiver would: the subject decodes, the attached PDF still verifies.
+    let company = smtp
+        .files()
+        .into_iter()
+        .find(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains("tuvan@congty-a.example")
+        })
+        .unwrap();
+    let pdf = dir.join("received.pdf");
+    let (subject, has_pdf) = read_with_python(&company, &pdf);
+    assert_eq!(
+        subject,
+        "[01/KH-SNV] Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023"
+    );
+    assert!(has_pdf, "the issued PDF is attached");
+    assert_issued_pdf_valid(&app.pki, &dir, &pdf);
+}
+
+#[tokio::test]
+async fn a_wrong_smtp_password_is_retried_then_failed_with_the_reply_never_sent() {
+    let app = spawn_app().await;
+    let doc = approved_document(
+        &app,
+        "- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT.",
+    )
+    .await;
+    issue(&app, doc).await;
+    let dir = scratch("smtp-wrong-password");
+    let (cert, key) = self_signed_cert(&dir);
+    let smtp = SmtpServer::start(
+        &dir.join("maildir"),
+        &SmtpOptions {
+            tls: Some((cert.clone(), key)),
+            auth: Some(("vanthu.snv".into(), PASSWORD.into())),
+            ..Default::default()
+        },
+    );
+    let wrong = tls_mailer(smtp.port, Security::Starttls, "sai-mat-khau", &cert);
+    let mut at = Utc::now();
+    for _ in 0..trinhky_app::dispatch::MAX_ATTEMPTS {
+        trinhky_app::dispatch::dispatch_once(&app.store, &wrong, FROM, "w1", 1, LEASE, at)
+            .await
+            .unwrap();
+        at += chrono::Duration::hours(2);
+    }
+    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "failed");
+    assert_eq!(rows[0].attempts, trinhky_app::dispatch::MAX_ATTEMPTS);
+    assert!(rows[0].sent_at.is_none());
+    assert!(
+        rows[0]
+            .last_reply
+            .as_deref()
+            .unwrap_or_default()
+            .contains("535")
+    );
+    assert!(smtp.files().is_empty());
+}
+
+#[tokio::test]
+async fn implicit_tls_with_auth_delivers() {
+    let app = spawn_app().await;
+    let doc = approved_document(
+        &app,
+        "- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT.",
+    )
+    .await;
+    issue(&app, doc).await;
+    let dir = scratch("smtp-implicit-tls");
+    let (cert, key) = self_signed_cert(&dir);
+    let smtp = SmtpServer::start(
+        &dir.join("maildir"),
+        &SmtpOptions {
+            tls: Some((cert.clone(), key)),
+            implicit_tls: true,
+            auth: Some(("vanthu.snv".into(), PASSWORD.into())),
+            ..Default::default()
+        },
+    );
+    let mailer = tls_mailer(smtp.port, Security::ImplicitTls, PASSWORD, &cert);
+    let p = trinhky_app::dispatch::dispatch_once(
+        &app.store,
+        &mailer,
+        FROM,
+        "w1",
+        50,
+        LEASE,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.sent, 1);
+    assert_eq!(smtp.files().len(), 1);
+    // Without the CA the server's certificate is refused: nothing is sent in clear instead.
+    let untrusted = Mailer::new(&TransportConfig::Smtp(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: smtp.port,
+        security: Security::ImplicitTls,
+        credentials: Some(("vanthu.snv".into(), PASSWORD.into())),
+        ca_pem: None,
+        timeout: Duration::from_secs(10),
+    }))
+    .unwrap();
+    let mut another = trinhky_app::dispatch::messages(
+        doc,
+        "01/KH-SNV",
+        "Thử",
+        "Sở Nội vụ",
+        "Giám đốc",
+        trinhky_app::today_vn(),
+        &[trinhky_app::dispatch::Recipient {
+            text: "Công ty B".into(),
+            agency_id: None,
+            email: "b@congty-b.example".into(),
+        }],
+        "daknong.example",
+    );
+    trinhky_store::outbox::enqueue(app.store.db(), "test", &another.split_off(0), Utc::now())
+        .await
+        .unwrap();
+    let p = trinhky_app::dispatch::dispatch_once(
+        &app.store,
+        &untrusted,
+        FROM,
+        "w1",
+        50,
+        LEASE,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((p.sent, p.retried), (0, 1));
+    assert_eq!(smtp.files().len(), 1);
 }

@@ -7,8 +7,8 @@ use trinhky_app::AppError;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_testkit::{TestApp, spawn_app};
 
-use crate::dispatch::{approved_document, document_at_approval, principal};
 use crate::validators::{assert_issued_pdf_valid, scratch};
+use trinhky_testkit::flows::{approved_document, document_at_approval, principal};
 
 const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Lưu: VT, SNV.";
 

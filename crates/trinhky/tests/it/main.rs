@@ -6,8 +6,11 @@ mod demo;
 mod directive;
 mod directory;
 mod help;
+mod issuing;
+mod mail;
 mod pdf;
 mod serve;
+mod servers;
 
 use std::path::Path;
 use std::process::{Command, Output};
