@@ -10,6 +10,7 @@ mod m0003_workflow;
 mod m0004_files_keys;
 mod m0005_numbering;
 mod m0006_outbox;
+mod m0007_incoming;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_files_keys::Migration),
             Box::new(m0005_numbering::Migration),
             Box::new(m0006_outbox::Migration),
+            Box::new(m0007_incoming::Migration),
         ]
     }
 }
