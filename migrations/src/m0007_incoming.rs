@@ -2,7 +2,8 @@
 //! written in the issuing transaction for every recipient agency that uses trinhky; the number
 //! (số đến) comes from the recipient's `number_counters` row for register "den". The row also
 //! files the final signed PDF (its blob) once archived (lưu trữ). Recall (thu hồi) marks the
-//! outgoing register entry.
+//! outgoing register entry, and outbox rows get a kind ("dispatch", "recall") so that a recall
+//! notice can go to the addresses the document went to.
 
 use sea_orm_migration::prelude::*;
 
@@ -45,6 +46,13 @@ enum OutgoingRegister {
     Table,
     RecalledAt,
     RecallReason,
+}
+#[derive(DeriveIden)]
+enum OutboxMessages {
+    Table,
+    DocumentId,
+    Email,
+    Kind,
 }
 #[derive(DeriveIden)]
 enum Agencies {
@@ -189,10 +197,66 @@ impl MigrationTrait for Migration {
                 .add_column(ColumnDef::new(OutgoingRegister::RecallReason).text().null())
                 .to_owned(),
         )
+        .await?;
+        // A recall notice goes to the same addresses as the dispatch: one row per (document,
+        // address, kind) instead of per (document, address).
+        m.alter_table(
+            Table::alter()
+                .table(OutboxMessages::Table)
+                .add_column(
+                    ColumnDef::new(OutboxMessages::Kind)
+                        .string()
+                        .not_null()
+                        .default("dispatch"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.drop_index(
+            Index::drop()
+                .name("ux_outbox_document_email")
+                .table(OutboxMessages::Table)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_outbox_document_email_kind")
+                .table(OutboxMessages::Table)
+                .col(OutboxMessages::DocumentId)
+                .col(OutboxMessages::Email)
+                .col(OutboxMessages::Kind)
+                .unique()
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ux_outbox_document_email_kind")
+                .table(OutboxMessages::Table)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_outbox_document_email")
+                .table(OutboxMessages::Table)
+                .col(OutboxMessages::DocumentId)
+                .col(OutboxMessages::Email)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(OutboxMessages::Table)
+                .drop_column(OutboxMessages::Kind)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(OutgoingRegister::Table)

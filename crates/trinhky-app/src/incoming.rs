@@ -559,7 +559,7 @@ pub async fn recall(
     let sent = outbox::of_document(db, document_id).await?;
     let mut msgs: Vec<outbox::NewMessage> = Vec::new();
     for m in sent {
-        if m.subject.starts_with("[THU HỒI]") || msgs.iter().any(|x| x.email == m.email) {
+        if m.kind != "dispatch" || msgs.iter().any(|x| x.email == m.email) {
             continue;
         }
         msgs.push(recall_message(
@@ -600,6 +600,7 @@ fn recall_message(
         agency_id,
         email: email.to_owned(),
         message_id: id.replacen("trinhky.doc", "trinhky.recall.doc", 1),
+        kind: "recall".into(),
         subject: format!("[THU HỒI] [{}] {}", entry.number, entry.title),
         body: format!(
             "Kính gửi: {recipient_text}.\n\n{issuing_body} thu hồi văn bản số {} ngày {} về việc: {}.\nLý do thu hồi: {reason}.\n\nĐề nghị quý cơ quan không sử dụng văn bản trên và hủy các bản đã nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
