@@ -98,7 +98,17 @@ pub async fn principal(app: &TestApp, username: &str) -> Principal {
 
 /// Takes Sở Nội vụ's plan (task 6.1) to the clerk and returns its id, with the Nơi nhận given.
 pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
-    let doc = document_at_approval(app, recipients).await;
+    approved_document_titled(
+        app,
+        recipients,
+        "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023",
+    )
+    .await
+}
+
+/// [`approved_document`] with the given trích yếu.
+pub async fn approved_document_titled(app: &TestApp, recipients: &str, title: &str) -> i32 {
+    let doc = document_at_approval_titled(app, recipients, title).await;
     uc::act(
         &app.store,
         &app.registry,
@@ -119,6 +129,15 @@ pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
 
 /// Sở Nội vụ's plan (task 6.1), drafted and forwarded: waiting for the director's signature.
 pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
+    document_at_approval_titled(
+        app,
+        recipients,
+        "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023",
+    )
+    .await
+}
+
+async fn document_at_approval_titled(app: &TestApp, recipients: &str, title: &str) -> i32 {
     let bytes = std::fs::read(
         repo_root().join("crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt"),
     )
@@ -158,7 +177,7 @@ pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
         .await
         .unwrap();
     let content = trinhky_store::documents::Content {
-        title: "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023".into(),
+        title: title.into(),
         body: "I. MỤC ĐÍCH, YÊU CẦU".into(),
         addressees: "Ủy ban nhân dân tỉnh".into(),
         recipients: recipients.into(),
