@@ -170,13 +170,18 @@ pub async fn dispatch_once(
     let rows = outbox::claim(store, worker, limit, chrono::Duration::minutes(5), now).await?;
     let mut pass = Pass::default();
     for row in rows {
-        let attachment =
-            match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
-                Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
-                    .await?
-                    .map(|b| b.data),
-                None => None,
-            };
+        // A recall notice carries no file: the recalled document is not sent again.
+        let file = if row.kind == "dispatch" {
+            trinhky_store::documents::latest_file(store.db(), row.document_id, None).await?
+        } else {
+            None
+        };
+        let attachment = match file {
+            Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
+                .await?
+                .map(|b| b.data),
+            None => None,
+        };
         let name = row
             .subject
             .split(']')

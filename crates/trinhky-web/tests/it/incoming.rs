@@ -591,3 +591,52 @@ async fn recall_marks_every_register_and_notifies_everyone_it_reached() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_json_api_registers_and_forwards_with_the_csrf_header() {
+    let app = spawn_app().await;
+    issued_document(&app).await;
+    let id = incoming_id(&app, "SKHĐT").await;
+    let clerk = login(&app, "skhdt.vanthu").await;
+    let call = |path: String, body: &'static str, csrf: Option<String>| {
+        let mut b = Request::post(path)
+            .header(header::COOKIE, &clerk.cookie)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = csrf {
+            b = b.header("x-csrf-token", c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    let res = app
+        .send(call(format!("/api/v1/incoming/{id}/register"), "{}", None))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF header");
+    let res = app
+        .send(call(
+            format!("/api/v1/incoming/{id}/register"),
+            "{}",
+            Some(clerk.csrf.clone()),
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&bytes(res).await).unwrap();
+    assert_eq!(
+        (v["incoming_no"].as_i64(), v["status"].as_str()),
+        (Some(1), Some("registered"))
+    );
+    let res = app
+        .send(call(
+            format!("/api/v1/incoming/{id}/forward"),
+            r#"{"to": "skhdt.chuyenvien", "deadline": "2999-12-31"}"#,
+            Some(clerk.csrf.clone()),
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&bytes(res).await).unwrap();
+    assert_eq!(v["forwarded_to"], "Đỗ Quang Huy");
+    assert_eq!(v["deadline"], "2999-12-31");
+    let res = get(&app, &clerk, "/api/v1/registers/incoming").await;
+    let v: serde_json::Value = serde_json::from_slice(&bytes(res).await).unwrap();
+    assert_eq!(v["rows"][0][1], "1");
+    assert_eq!(v["rows"][0][6], "Đỗ Quang Huy");
+}
