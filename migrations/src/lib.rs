@@ -10,6 +10,7 @@ mod m0003_workflow;
 mod m0004_files_keys;
 mod m0005_numbering;
 mod m0006_outbox;
+mod m0007_incoming;
 mod m0008_classification;
 
 pub struct Migrator;
@@ -24,7 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_files_keys::Migration),
             Box::new(m0005_numbering::Migration),
             Box::new(m0006_outbox::Migration),
-            // m0007 is the incoming register (internal delivery), added on its own branch.
+            Box::new(m0007_incoming::Migration),
             Box::new(m0008_classification::Migration),
         ]
     }

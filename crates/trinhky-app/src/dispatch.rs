@@ -136,6 +136,7 @@ pub fn messages(
             agency_id: r.agency_id,
             email: r.email.clone(),
             message_id: message_id(document_id, &r.email, domain),
+            kind: "dispatch".into(),
             subject: format!("[{number}] {title}"),
             body: format!(
                 "Kính gửi: {}.\n\n{issuing_body} gửi văn bản số {number} ngày {} về việc: {title}.\nNgười ký: {signer}.\n\nVăn bản điện tử có chữ ký số được đính kèm thư này; đề nghị quý cơ quan kiểm tra chữ ký số khi tiếp nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
@@ -193,13 +194,18 @@ pub async fn dispatch_once(
         else {
             break;
         };
-        let attachment =
-            match trinhky_store::documents::latest_file(store.db(), row.document_id, None).await? {
-                Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
-                    .await?
-                    .map(|b| b.data),
-                None => None,
-            };
+        // A recall notice carries no file: the recalled document is not sent again.
+        let file = if row.kind == "dispatch" {
+            trinhky_store::documents::latest_file(store.db(), row.document_id, None).await?
+        } else {
+            None
+        };
+        let attachment = match file {
+            Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)
+                .await?
+                .map(|b| b.data),
+            None => None,
+        };
         let name = row
             .subject
             .split(']')

@@ -629,6 +629,7 @@ pub async fn act(
     let txn = store.begin_write().await?;
     let mut effects = effects;
     let mut issued_number: Option<String> = None;
+    let mut issued_sha: Option<String> = None;
     if outcome
         .effects
         .iter()
@@ -726,6 +727,7 @@ pub async fn act(
                 now,
             )
             .await?;
+            issued_sha = Some(sha.clone());
             for (kind, payload) in effects.iter_mut() {
                 if kind == "sign_organization" {
                     payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
@@ -769,6 +771,28 @@ pub async fn act(
         );
         if !classified {
             trinhky_store::outbox::enqueue(&txn, &p.actor(), &msgs, now).await?;
+        }
+        // Agencies inside trinhky get it in their incoming register, in this same transaction.
+        if let Some(number) = &issued_number {
+            let agencies: Vec<i32> = recipients.iter().filter_map(|r| r.agency_id).collect();
+            crate::incoming::deliver(
+                &txn,
+                &p.actor(),
+                &crate::incoming::Issued {
+                    document_id: l.document.id,
+                    from_agency_id: l.document.agency_id,
+                    from_agency_name: &l.agency_name,
+                    number,
+                    doc_type: &l.document.doc_type,
+                    doc_date: workflow::local_date(now),
+                    title: &l.version.title,
+                    signer: &signer,
+                    file_sha256: issued_sha.clone(),
+                },
+                &agencies,
+                now,
+            )
+            .await?;
         }
     }
     if let Some((kind, pdf, pages)) = &rendered {

@@ -12,6 +12,7 @@ mod db;
 pub mod directory;
 pub mod documents;
 pub mod entities;
+pub mod incoming;
 pub mod intake;
 pub mod keys;
 pub mod numbering;

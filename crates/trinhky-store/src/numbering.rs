@@ -100,6 +100,8 @@ pub async fn register_outgoing<C: ConnectionTrait>(
         copies: Set(e.copies),
         note: Set(e.note.clone()),
         created_at: Set(Utc::now()),
+        recalled_at: Set(None),
+        recall_reason: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -134,6 +136,19 @@ pub async fn outgoing<C: ConnectionTrait>(
         .filter(outgoing_register::Column::Year.eq(year))
         .order_by_asc(outgoing_register::Column::Register)
         .order_by_asc(outgoing_register::Column::Seq)
+        .all(conn)
+        .await?)
+}
+
+/// Every entry of an organisation's outgoing register, oldest first.
+pub async fn outgoing_all<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+) -> Result<Vec<outgoing_register::Model>> {
+    Ok(outgoing_register::Entity::find()
+        .filter(outgoing_register::Column::AgencyId.eq(agency_id))
+        .order_by_asc(outgoing_register::Column::IssuedOn)
+        .order_by_asc(outgoing_register::Column::Id)
         .all(conn)
         .await?)
 }

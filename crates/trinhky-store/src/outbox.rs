@@ -25,6 +25,8 @@ pub struct NewMessage {
     pub message_id: String,
     pub subject: String,
     pub body: String,
+    /// `dispatch` or `recall`: one row per (document, address, kind).
+    pub kind: String,
 }
 
 /// Queues messages (inside the issuing transaction).
@@ -51,6 +53,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             last_reply: Set(None),
             sent_at: Set(None),
             created_at: Set(now),
+            kind: Set(m.kind.clone()),
             ..Default::default()
         }
         .insert(conn)
@@ -60,7 +63,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         audit::record_at(
             conn,
             AuditInput::new(actor, "dispatch.enqueue", "document", first.document_id)
-                .details(serde_json::json!({"recipients": msgs.iter().map(|m| &m.email).collect::<Vec<_>>()})),
+                .details(serde_json::json!({"kind": first.kind, "recipients": msgs.iter().map(|m| &m.email).collect::<Vec<_>>()})),
             now,
         )
         .await?;

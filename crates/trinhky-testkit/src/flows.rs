@@ -47,7 +47,31 @@ pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
 /// Sở Nội vụ's plan (task 6.1), drafted and forwarded: waiting for the director's signature.
 pub async fn document_at_approval(app: &TestApp, recipients: &str) -> i32 {
     let a = seed_assignment(app).await;
-    forwarded_from(app, a, recipients).await
+    forwarded_from(app, a, recipients, DEFAULT_TITLE).await
+}
+
+const DEFAULT_TITLE: &str = "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023";
+
+/// [`approved_document`] with the given trích yếu.
+pub async fn approved_document_titled(app: &TestApp, recipients: &str, title: &str) -> i32 {
+    let a = seed_assignment(app).await;
+    let doc = forwarded_from(app, a, recipients, title).await;
+    uc::act(
+        &app.store,
+        &app.registry,
+        &principal(app, "snv.giamdoc").await,
+        doc,
+        "approve",
+        ActRequest {
+            expected_version: 2,
+            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    doc
 }
 
 /// `n` approved documents (all from task 6.1, drafted `concurrency` at a time), waiting for the
@@ -78,7 +102,7 @@ pub async fn approved_documents(
         let permit = sem.clone().acquire_owned().await.unwrap();
         let (store, registry) = (app.store.clone(), app.registry.clone());
         let head = principal(app, "snv.giamdoc").await;
-        let doc = forwarded_from(app, a, recipients).await;
+        let doc = forwarded_from(app, a, recipients, DEFAULT_TITLE).await;
         tasks.push(tokio::spawn(async move {
             uc::act(
                 &store,
@@ -153,13 +177,13 @@ pub async fn seed_assignment(app: &TestApp) -> i32 {
     panic!("no 6.1 assignment without a report")
 }
 
-async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str) -> i32 {
+async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str, title: &str) -> i32 {
     let drafter = principal(app, "snv.chuyenvien").await;
     let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
     let content = trinhky_store::documents::Content {
-        title: "Kế hoạch cải thiện và nâng cao Chỉ số CCHC cấp tỉnh năm 2023".into(),
+        title: title.into(),
         body: "I. MỤC ĐÍCH, YÊU CẦU".into(),
         addressees: "Ủy ban nhân dân tỉnh".into(),
         recipients: recipients.into(),

@@ -92,9 +92,19 @@ async fn page(
     } else {
         Vec::new()
     };
-    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
-        .await?
-        .map(|n| n.number);
+    let entry = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?;
+    let number = entry.as_ref().map(|n| n.number.clone());
+    // The sender's view: who received it, and when; recall while it stands.
+    let sender = p.belongs_to(&l.agency_code);
+    let receipts = if sender && entry.is_some() {
+        trinhky_app::incoming::receipts(&state.store, l.document.id).await?
+    } else {
+        Vec::new()
+    };
+    let recalled = entry.as_ref().and_then(|e| e.recalled_at).map(vn_time);
+    let recall_reason = entry.as_ref().and_then(|e| e.recall_reason.clone());
+    let can_recall = entry.as_ref().is_some_and(|e| e.recalled_at.is_none())
+        && trinhky_app::incoming::may_recall(p, &l.agency_code);
     let can_classify =
         can_edit || (p.has_role(&l.agency_code, Role::AgencyHead) && number.is_none());
     let latest =
@@ -140,7 +150,7 @@ async fn page(
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
                 can_classify,
-                actions, history, versions, can_edit, drafters, number, has_pdf, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;

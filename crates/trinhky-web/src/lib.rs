@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod documents;
 pub mod error;
+mod incoming;
 mod intake;
 mod openapi;
 mod pages;
@@ -46,6 +47,13 @@ pub fn router(state: AppState) -> Router {
             post(documents::api_classify),
         )
         .route("/assignments/{id}/documents", post(documents::api_create))
+        .route("/documents/{id}/receipts", get(incoming::api_receipts))
+        .route("/documents/{id}/recall", post(incoming::api_recall))
+        .route("/incoming", get(incoming::api_list))
+        .route("/incoming/{id}", get(incoming::api_get))
+        .route("/incoming/{id}/{action}", post(incoming::api_act))
+        .route("/registers/{kind}", get(incoming::api_register))
+        .route("/archive", get(incoming::api_archive))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/", get(pages::home))
@@ -70,6 +78,13 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}/preview/{page}", get(documents::preview))
         .route("/documents/{id}/pdf", get(documents::pdf))
         .route("/assignments/{id}/documents", post(documents::create))
+        .route("/documents/{id}/recall", post(incoming::recall))
+        .route("/incoming", get(incoming::list))
+        .route("/incoming/{id}", get(incoming::show))
+        .route("/incoming/{id}/pdf", get(incoming::pdf))
+        .route("/incoming/{id}/act/{action}", post(incoming::act))
+        .route("/registers/{kind}", get(incoming::register))
+        .route("/archive", get(incoming::archive))
         .route(
             "/delegations",
             get(documents::delegations).post(documents::delegate),

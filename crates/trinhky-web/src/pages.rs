@@ -53,6 +53,11 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
     if !p.memberships.iter().all(|m| m.role != Role::AgencyHead) {
         links.push(context! { href => "/delegations", label => "Giao quyền ký thay" });
     }
+    if !trinhky_app::incoming::register_agencies(p).is_empty() {
+        links.push(context! { href => "/incoming", label => "Văn bản đến" });
+        links.push(context! { href => "/registers/outgoing", label => "Sổ văn bản" });
+        links.push(context! { href => "/archive", label => "Lưu trữ" });
+    }
     links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
     for (code, _) in p.agencies() {
         if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {

@@ -23,6 +23,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("document.html", include_str!("../templates/document.html")),
     (
+        "incoming_list.html",
+        include_str!("../templates/incoming_list.html"),
+    ),
+    ("incoming.html", include_str!("../templates/incoming.html")),
+    ("register.html", include_str!("../templates/register.html")),
+    ("archive.html", include_str!("../templates/archive.html")),
+    (
         "delegations.html",
         include_str!("../templates/delegations.html"),
     ),

@@ -15,6 +15,7 @@ pub mod document_file;
 pub mod document_version;
 pub mod effect;
 pub mod group_member;
+pub mod incoming_document;
 pub mod login_attempt;
 pub mod number_counter;
 pub mod outbox_message;

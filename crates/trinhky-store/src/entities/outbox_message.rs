@@ -27,6 +27,8 @@ pub struct Model {
     pub last_reply: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// `dispatch` (the issued document) or `recall` (its thu hồi notice).
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub note: String,
     pub created_at: DateTimeUtc,
+    /// Set when the issuing agency recalled (thu hồi) the document.
+    pub recalled_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub recall_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

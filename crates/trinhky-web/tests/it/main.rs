@@ -5,6 +5,7 @@
 mod authz;
 mod csrf;
 mod dispatch;
+mod incoming;
 mod intake;
 mod login;
 mod shell;

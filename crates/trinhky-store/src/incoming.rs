@@ -1,0 +1,384 @@
+//! The incoming register (sổ văn bản đến) of each agency. Rows are delivered in the issuer's
+//! issuing transaction; the recipient's clerk registers them (số đến from the agency's counter
+//! for register [`REGISTER`], per calendar year, gap-free), forwards, acknowledges and archives.
+//! Each change is a guarded update (`status` must be one the change starts from), so two clerks
+//! acting at once cannot both succeed, and writes its audit event in the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+
+use crate::audit::{self, AuditInput};
+use crate::entities::{incoming_document, outgoing_register};
+use crate::{Result, StoreError};
+
+/// The counter register that numbers incoming documents (số đến).
+pub const REGISTER: &str = "den";
+
+/// What the issuing side knows about a delivered document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delivery {
+    pub agency_id: i32,
+    pub document_id: i32,
+    pub from_agency_id: i32,
+    pub from_agency_name: String,
+    pub number: String,
+    pub doc_type: String,
+    pub doc_date: NaiveDate,
+    pub title: String,
+    pub signer: String,
+    pub file_sha256: Option<String>,
+}
+
+/// The folded text archive search matches against.
+pub fn search_text(number: &str, title: &str, from: &str, doc_type: &str) -> String {
+    trinhky_domain::text::fold(&format!("{number} {doc_type} {title} {from}"))
+}
+
+/// Delivers one document into a recipient's register (inside the issuing transaction).
+pub async fn deliver<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    d: &Delivery,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    let m = incoming_document::ActiveModel {
+        agency_id: Set(d.agency_id),
+        document_id: Set(d.document_id),
+        from_agency_id: Set(d.from_agency_id),
+        from_agency_name: Set(d.from_agency_name.clone()),
+        number: Set(d.number.clone()),
+        doc_type: Set(d.doc_type.clone()),
+        doc_date: Set(d.doc_date),
+        title: Set(d.title.clone()),
+        signer: Set(d.signer.clone()),
+        file_sha256: Set(d.file_sha256.clone()),
+        received_at: Set(now),
+        year: Set(None),
+        incoming_no: Set(None),
+        status: Set("received".into()),
+        registered_by: Set(None),
+        registered_at: Set(None),
+        forwarded_to: Set(None),
+        forwarded_at: Set(None),
+        deadline: Set(None),
+        acknowledged_by: Set(None),
+        acknowledged_at: Set(None),
+        archived_by: Set(None),
+        archived_at: Set(None),
+        recalled_at: Set(None),
+        note: Set(String::new()),
+        search_text: Set(search_text(
+            &d.number,
+            &d.title,
+            &d.from_agency_name,
+            &d.doc_type,
+        )),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, "incoming.deliver", "incoming_document", m.id)
+            .after(&m)
+            .details(serde_json::json!({"document": d.document_id, "agency": d.agency_id, "number": d.number})),
+        now,
+    )
+    .await?;
+    Ok(m)
+}
+
+pub async fn by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<incoming_document::Model>> {
+    Ok(incoming_document::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// One page (1-based) of an agency's incoming documents, newest first, and the total count.
+pub async fn page_of_agency<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<incoming_document::Model>, u64)> {
+    let q = incoming_document::Entity::find()
+        .filter(incoming_document::Column::AgencyId.eq(agency_id))
+        .order_by_desc(incoming_document::Column::ReceivedAt)
+        .order_by_desc(incoming_document::Column::Id)
+        .paginate(conn, per_page.max(1));
+    let total = q.num_items().await?;
+    let rows = q.fetch_page(page.saturating_sub(1)).await?;
+    Ok((rows, total))
+}
+
+/// Every incoming row of an agency received in `[from, to]` (inclusive; either open), oldest
+/// first (register order).
+pub async fn of_agency_between<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<incoming_document::Model>> {
+    let mut q =
+        incoming_document::Entity::find().filter(incoming_document::Column::AgencyId.eq(agency_id));
+    if let Some(f) = from {
+        q = q.filter(incoming_document::Column::ReceivedAt.gte(f));
+    }
+    if let Some(t) = to {
+        q = q.filter(incoming_document::Column::ReceivedAt.lt(t));
+    }
+    Ok(q.order_by_asc(incoming_document::Column::ReceivedAt)
+        .order_by_asc(incoming_document::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The recipients' rows of one issued document (the sender's receipt view).
+pub async fn of_document<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+) -> Result<Vec<incoming_document::Model>> {
+    Ok(incoming_document::Entity::find()
+        .filter(incoming_document::Column::DocumentId.eq(document_id))
+        .order_by_asc(incoming_document::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Moves a row to `to` if its status is one of `from` (a guarded update: on PostgreSQL it holds
+/// the row lock until commit), then applies `fill` and writes the audit event. A row in another
+/// status is a conflict.
+#[allow(clippy::too_many_arguments)]
+async fn change<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    action: &str,
+    id: i32,
+    from: &[&str],
+    to: &str,
+    now: DateTime<Utc>,
+    fill: impl FnOnce(&mut incoming_document::ActiveModel),
+) -> Result<incoming_document::Model> {
+    let before = by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("incoming document {id}")))?;
+    let res = incoming_document::Entity::update_many()
+        .col_expr(incoming_document::Column::Status, Expr::value(to))
+        .filter(incoming_document::Column::Id.eq(id))
+        .filter(incoming_document::Column::Status.is_in(from.iter().copied()))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(format!(
+            "Văn bản đến đang ở trạng thái \"{}\": không thực hiện được thao tác này.",
+            status_label(&before.status)
+        )));
+    }
+    let mut am = before.clone().into_active_model();
+    am.status = Set(to.to_owned());
+    fill(&mut am);
+    let after = am.update(conn).await?;
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, action, "incoming_document", id)
+            .before(&before)
+            .after(&after),
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Registers a received document: takes the agency's next số đến for the year of `today`.
+pub async fn register<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    user_id: i32,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    use chrono::Datelike;
+    let row = by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("incoming document {id}")))?;
+    if row.status != "received" {
+        return Err(StoreError::Conflict(format!(
+            "Văn bản đến đã ở trạng thái \"{}\": không vào sổ lại được.",
+            status_label(&row.status)
+        )));
+    }
+    let no = crate::numbering::next_number(conn, row.agency_id, today.year(), REGISTER).await?;
+    change(
+        conn,
+        actor,
+        "incoming.register",
+        id,
+        &["received"],
+        "registered",
+        now,
+        |am| {
+            am.year = Set(Some(today.year()));
+            am.incoming_no = Set(Some(no));
+            am.registered_by = Set(Some(user_id));
+            am.registered_at = Set(Some(now));
+        },
+    )
+    .await
+}
+
+/// Forwards (chuyển) a registered document to a person of the agency, with a deadline.
+pub async fn forward<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    to_user: i32,
+    deadline: Option<NaiveDate>,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    change(
+        conn,
+        actor,
+        "incoming.forward",
+        id,
+        &["registered", "forwarded"],
+        "forwarded",
+        now,
+        |am| {
+            am.forwarded_to = Set(Some(to_user));
+            am.forwarded_at = Set(Some(now));
+            am.deadline = Set(deadline);
+            if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
+                am.note = Set(n.to_owned());
+            }
+        },
+    )
+    .await
+}
+
+/// Acknowledges receipt (ký nhận).
+pub async fn acknowledge<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    change(
+        conn,
+        actor,
+        "incoming.acknowledge",
+        id,
+        &["registered", "forwarded"],
+        "acknowledged",
+        now,
+        |am| {
+            am.acknowledged_by = Set(Some(user_id));
+            am.acknowledged_at = Set(Some(now));
+        },
+    )
+    .await
+}
+
+/// Archives (lưu trữ) a registered document with its signed file.
+pub async fn archive<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    change(
+        conn,
+        actor,
+        "incoming.archive",
+        id,
+        &["registered", "forwarded", "acknowledged"],
+        "archived",
+        now,
+        |am| {
+            am.archived_by = Set(Some(user_id));
+            am.archived_at = Set(Some(now));
+        },
+    )
+    .await
+}
+
+/// Recalls an issued document: its outgoing-register entry and every incoming row (whatever their
+/// status) are marked. Returns the incoming rows after the change. Recalling twice is a conflict.
+pub async fn recall<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    document_id: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<incoming_document::Model>> {
+    let res = outgoing_register::Entity::update_many()
+        .col_expr(
+            outgoing_register::Column::RecalledAt,
+            Expr::value(Some(now)),
+        )
+        .col_expr(
+            outgoing_register::Column::RecallReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .filter(outgoing_register::Column::DocumentId.eq(document_id))
+        .filter(outgoing_register::Column::RecalledAt.is_null())
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(
+            "Văn bản chưa được cấp số hoặc đã bị thu hồi.".into(),
+        ));
+    }
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, "document.recall", "document", document_id)
+            .details(serde_json::json!({"reason": reason})),
+        now,
+    )
+    .await?;
+    let mut out = Vec::new();
+    for row in of_document(conn, document_id).await? {
+        let from = row.status.clone();
+        let r = change(
+            conn,
+            actor,
+            "incoming.recall",
+            row.id,
+            &[from.as_str()],
+            "recalled",
+            now,
+            |am| {
+                am.recalled_at = Set(Some(now));
+                am.note = Set(if row.note.is_empty() {
+                    format!("Đã thu hồi: {reason}")
+                } else {
+                    format!("{} — Đã thu hồi: {reason}", row.note)
+                });
+            },
+        )
+        .await?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// The Vietnamese label of a status.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "received" => "Chờ vào sổ",
+        "registered" => "Đã vào sổ",
+        "forwarded" => "Đã chuyển xử lý",
+        "acknowledged" => "Đã ký nhận",
+        "archived" => "Đã lưu trữ",
+        "recalled" => "Đã thu hồi",
+        _ => "Không rõ",
+    }
+}

@@ -1,0 +1,548 @@
+//! Receiving: the recipient clerk's "Văn bản đến" (list, detail with signature verification,
+//! register / forward / acknowledge / archive), the registers (sổ văn bản đi / đến) with CSV,
+//! XLSX and a print view, the archive search, recall of an issued document; and the JSON API.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::{NaiveDate, Utc};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use trinhky_app::AppError;
+use trinhky_app::incoming::{self as uc, ArchiveQuery, Filter, Kind};
+
+use crate::auth::{ApiError, ApiUser, Auth, User};
+use crate::error::WebError;
+use crate::pages::nav;
+use crate::state::AppState;
+
+type PageResult = Result<Response, WebError>;
+
+/// A date from a form: "yyyy-mm-dd" (date inputs) or "dd/mm/yyyy"; empty is none.
+fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, WebError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+            .map(Some)
+            .map_err(|_| WebError::BadRequest(format!("Ngày \"{s}\" không hợp lệ (dd/mm/yyyy)."))),
+    }
+}
+
+fn html(state: &AppState, name: &str, ctx: minijinja::Value, status: StatusCode) -> PageResult {
+    let body = state
+        .templates
+        .render(name, ctx)
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+fn agencies_ctx(auth: &Auth) -> Vec<minijinja::Value> {
+    uc::register_agencies(&auth.principal)
+        .into_iter()
+        .map(|(code, name)| context! { code, name })
+        .collect()
+}
+
+// ---- list ----
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    agency: Option<String>,
+    page: Option<u64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    User(auth): User,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let l = uc::list(
+        &state.store,
+        &auth.principal,
+        q.agency.as_deref(),
+        q.page.unwrap_or(1),
+    )
+    .await?;
+    html(
+        &state,
+        "incoming_list.html",
+        context! {
+            nav => nav(&auth), page_title => "Văn bản đến", list => l, agencies => agencies_ctx(&auth),
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---- detail and actions ----
+
+async fn signatures(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+) -> Result<(uc::Detail, Vec<trinhky_app::signing::SignatureView>), WebError> {
+    let d = uc::detail(&state.store, &auth.principal, id).await?;
+    let sigs = match (&d.row.file_sha256, &state.registry.signing) {
+        (Some(sha), Some(signing)) => match trinhky_store::blobs::get(state.store.db(), sha).await?
+        {
+            Some(b) => trinhky_app::signing::verify_for_display(signing, &b.data),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Ok((d, sigs))
+}
+
+async fn detail_page(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+    message: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (d, sigs) = signatures(state, auth, id).await?;
+    let people: Vec<minijinja::Value> = d
+        .people
+        .iter()
+        .map(|(u, n, t)| context! { username => u, name => n, title => t })
+        .collect();
+    let st = d.view.status.as_str();
+    let can = context! {
+        register => d.access.clerk && st == "received",
+        forward => d.access.clerk && matches!(st, "registered" | "forwarded"),
+        acknowledge => (d.access.clerk || d.access.assignee) && matches!(st, "registered" | "forwarded"),
+        archive => d.access.clerk && matches!(st, "registered" | "forwarded" | "acknowledged"),
+    };
+    html(
+        state,
+        "incoming.html",
+        context! {
+            nav => nav(auth), page_title => format!("Văn bản đến {}", d.view.number),
+            item => d.view, signatures => sigs, people, can, message,
+            today => trinhky_app::today_vn().format("%Y-%m-%d").to_string(),
+        },
+        status,
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+) -> PageResult {
+    detail_page(&state, &auth, id, None, StatusCode::OK).await
+}
+
+pub async fn pdf(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+) -> PageResult {
+    let (d, data) = uc::file(&state.store, &auth.principal, id).await?;
+    let name = format!(
+        "attachment; filename=\"van-ban-den-{}.pdf\"",
+        d.view.number.replace(['/', '"', '\\'], "-")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActForm {
+    csrf_token: Option<String>,
+    to: Option<String>,
+    deadline: Option<String>,
+    note: Option<String>,
+}
+
+async fn perform(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+    action: &str,
+    to: Option<&str>,
+    deadline: Option<NaiveDate>,
+    note: Option<&str>,
+) -> Result<uc::IncomingView, AppError> {
+    let (store, p, now) = (&state.store, &auth.principal, Utc::now());
+    match action {
+        "register" => uc::register(store, p, id, now).await,
+        "forward" => {
+            let to = to
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AppError::Invalid("Chọn người nhận xử lý.".into()))?;
+            uc::forward(store, p, id, to, deadline, note, now).await
+        }
+        "acknowledge" => uc::acknowledge(store, p, id, now).await,
+        "archive" => uc::archive(store, p, id, now).await,
+        _ => Err(AppError::Invalid(format!(
+            "Không có thao tác \"{action}\"."
+        ))),
+    }
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path((id, action)): Path<(i32, String)>,
+    Form(f): Form<ActForm>,
+) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    let deadline = parse_date(f.deadline.as_deref())?;
+    match perform(
+        &state,
+        &auth,
+        id,
+        &action,
+        f.to.as_deref(),
+        deadline,
+        f.note.as_deref(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/incoming/{id}")).into_response()),
+        Err(AppError::Conflict(m)) => {
+            detail_page(&state, &auth, id, Some(m), StatusCode::CONFLICT).await
+        }
+        Err(AppError::Invalid(m)) => {
+            detail_page(&state, &auth, id, Some(m), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- registers ----
+
+#[derive(Deserialize, Default)]
+pub struct RegisterQuery {
+    agency: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    format: Option<String>,
+}
+
+impl RegisterQuery {
+    fn filter(&self) -> Result<Filter, WebError> {
+        Ok(Filter {
+            from: parse_date(self.from.as_deref())?,
+            to: parse_date(self.to.as_deref())?,
+            text: self.q.clone().filter(|q| !q.trim().is_empty()),
+        })
+    }
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(kind): Path<String>,
+    Query(q): Query<RegisterQuery>,
+) -> PageResult {
+    let kind = Kind::parse(&kind).ok_or(WebError::NotFound)?;
+    let filter = q.filter()?;
+    let reg = uc::register_view(
+        &state.store,
+        &auth.principal,
+        q.agency.as_deref(),
+        kind,
+        &filter,
+    )
+    .await?;
+    let slug = match kind {
+        Kind::Outgoing => "so-van-ban-di",
+        Kind::Incoming => "so-van-ban-den",
+    };
+    let file = format!("{slug}-{}", trinhky_domain::text::fold(&reg.agency_code));
+    match q.format.as_deref().unwrap_or("html") {
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}.csv\""),
+                ),
+            ],
+            uc::csv(&reg),
+        )
+            .into_response()),
+        "xlsx" => Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}.xlsx\""),
+                ),
+            ],
+            uc::register_xlsx(&reg)?,
+        )
+            .into_response()),
+        "html" | "print" => {
+            let print = q.format.as_deref() == Some("print");
+            let period = match (filter.from, filter.to) {
+                (Some(f), Some(t)) => {
+                    format!("Từ ngày {} đến ngày {}", uc::fmt_date(f), uc::fmt_date(t))
+                }
+                (Some(f), None) => format!("Từ ngày {}", uc::fmt_date(f)),
+                (None, Some(t)) => format!("Đến ngày {}", uc::fmt_date(t)),
+                (None, None) => String::new(),
+            };
+            let base = format!(
+                "/registers/{}?agency={}&from={}&to={}&q={}",
+                match kind {
+                    Kind::Outgoing => "outgoing",
+                    Kind::Incoming => "incoming",
+                },
+                urlencode(&reg.agency_code),
+                urlencode(q.from.as_deref().unwrap_or("")),
+                urlencode(q.to.as_deref().unwrap_or("")),
+                urlencode(q.q.as_deref().unwrap_or("")),
+            );
+            html(
+                &state,
+                "register.html",
+                context! {
+                    nav => nav(&auth), page_title => reg.title, reg, print, period, base,
+                    agencies => agencies_ctx(&auth),
+                    f => context! { from => q.from, to => q.to, q => q.q },
+                    printed_on => uc::fmt_date(trinhky_app::today_vn()),
+                },
+                StatusCode::OK,
+            )
+        }
+        other => Err(WebError::BadRequest(format!(
+            "Định dạng \"{other}\" không được hỗ trợ (csv, xlsx, print)."
+        ))),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+// ---- archive ----
+
+#[derive(Deserialize, Default)]
+pub struct ArchiveParams {
+    agency: Option<String>,
+    q: Option<String>,
+    number: Option<String>,
+    from_agency: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl ArchiveParams {
+    fn query(&self) -> Result<ArchiveQuery, WebError> {
+        Ok(ArchiveQuery {
+            text: self.q.clone(),
+            number: self.number.clone(),
+            from_agency: self.from_agency.clone(),
+            from: parse_date(self.from.as_deref())?,
+            to: parse_date(self.to.as_deref())?,
+        })
+    }
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    User(auth): User,
+    Query(q): Query<ArchiveParams>,
+) -> PageResult {
+    let (a, items) = uc::archive_search(
+        &state.store,
+        &auth.principal,
+        q.agency.as_deref(),
+        &q.query()?,
+    )
+    .await?;
+    html(
+        &state,
+        "archive.html",
+        context! {
+            nav => nav(&auth), page_title => "Lưu trữ", agency => context! { code => a.code, name => a.name },
+            items, agencies => agencies_ctx(&auth),
+            f => context! { q => q.q, number => q.number, from_agency => q.from_agency, from => q.from, to => q.to },
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---- recall (the sender's side) ----
+
+#[derive(Deserialize)]
+pub struct RecallForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn recall(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(id): Path<i32>,
+    Form(f): Form<RecallForm>,
+) -> PageResult {
+    auth.check_csrf(f.csrf_token.as_deref())?;
+    uc::recall(&state.store, &auth.principal, id, &f.reason, Utc::now()).await?;
+    Ok(Redirect::to(&format!("/documents/{id}")).into_response())
+}
+
+// ---- JSON API ----
+
+pub async fn api_list(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<uc::ListPage>, ApiError> {
+    Ok(Json(
+        uc::list(
+            &state.store,
+            &auth.principal,
+            q.agency.as_deref(),
+            q.page.unwrap_or(1),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Serialize)]
+pub struct DetailOut {
+    #[serde(flatten)]
+    item: uc::IncomingView,
+    access: uc::Access,
+    signatures: Vec<trinhky_app::signing::SignatureView>,
+}
+
+pub async fn api_get(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+) -> Result<Json<DetailOut>, ApiError> {
+    let (d, signatures) = signatures(&state, &auth, id).await?;
+    Ok(Json(DetailOut {
+        item: d.view,
+        access: d.access,
+        signatures,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActIn {
+    /// Username of the person to forward to.
+    to: Option<String>,
+    /// "yyyy-mm-dd".
+    deadline: Option<NaiveDate>,
+    note: Option<String>,
+}
+
+pub async fn api_act(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path((id, action)): Path<(i32, String)>,
+    headers: HeaderMap,
+    body: Option<Json<ActIn>>,
+) -> Result<Json<uc::IncomingView>, ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let b = body.map(|b| b.0).unwrap_or_default();
+    Ok(Json(
+        perform(
+            &state,
+            &auth,
+            id,
+            &action,
+            b.to.as_deref(),
+            b.deadline,
+            b.note.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+pub async fn api_register(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(kind): Path<String>,
+    Query(q): Query<RegisterQuery>,
+) -> Result<Json<uc::Register>, ApiError> {
+    let kind = Kind::parse(&kind).ok_or(WebError::NotFound)?;
+    Ok(Json(
+        uc::register_view(
+            &state.store,
+            &auth.principal,
+            q.agency.as_deref(),
+            kind,
+            &q.filter()?,
+        )
+        .await?,
+    ))
+}
+
+pub async fn api_archive(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Query(q): Query<ArchiveParams>,
+) -> Result<Json<Vec<uc::IncomingView>>, ApiError> {
+    let (_, items) = uc::archive_search(
+        &state.store,
+        &auth.principal,
+        q.agency.as_deref(),
+        &q.query()?,
+    )
+    .await?;
+    Ok(Json(items))
+}
+
+pub async fn api_receipts(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+) -> Result<Json<Vec<uc::Receipt>>, ApiError> {
+    let l =
+        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    if !auth.principal.belongs_to(&l.agency_code) {
+        return Err(WebError::Forbidden(String::new()).into());
+    }
+    Ok(Json(uc::receipts(&state.store, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct RecallIn {
+    reason: String,
+}
+
+#[derive(Serialize)]
+pub struct RecallOut {
+    notified: usize,
+}
+
+pub async fn api_recall(
+    State(state): State<AppState>,
+    ApiUser(auth): ApiUser,
+    Path(id): Path<i32>,
+    headers: HeaderMap,
+    Json(b): Json<RecallIn>,
+) -> Result<Json<RecallOut>, ApiError> {
+    auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let notified = uc::recall(&state.store, &auth.principal, id, &b.reason, Utc::now()).await?;
+    Ok(Json(RecallOut { notified }))
+}
