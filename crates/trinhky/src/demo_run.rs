@@ -52,6 +52,8 @@ struct Row {
     pending: usize,
     deadline: String,
     state: String,
+    /// Số đến at Văn phòng UBND.
+    incoming: String,
 }
 
 async fn act(
@@ -315,8 +317,24 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
         }
     }
 
-    // 4. Văn phòng UBND receives and archives each report.
+    // 4. Văn phòng UBND receives each report in its incoming register (số đến, verified
+    //    signatures), acknowledges and archives it; the report's workflow is closed too.
+    let office = directory::agency_by_code(store.db(), "VPUBND")
+        .await?
+        .context("the demo has no VPUBND")?;
+    let mut incoming_no: Vec<(i32, Option<i32>)> = Vec::new();
     for (_, _, doc) in &docs {
+        let mut seq = None;
+        for row in trinhky_store::incoming::of_document(store.db(), *doc).await? {
+            if row.agency_id != office.id {
+                continue;
+            }
+            let v = trinhky_app::incoming::register(&store, &office_clerk, row.id, tick()).await?;
+            trinhky_app::incoming::acknowledge(&store, &office_clerk, row.id, tick()).await?;
+            trinhky_app::incoming::archive(&store, &office_clerk, row.id, tick()).await?;
+            seq = v.incoming_no;
+        }
+        incoming_no.push((*doc, seq));
         let state = trinhky_store::documents::instance_of(store.db(), *doc)
             .await?
             .map(|i| i.state)
@@ -391,11 +409,16 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
             pending: count("pending"),
             deadline,
             state,
+            incoming: incoming_no
+                .iter()
+                .find(|(d, _)| d == doc)
+                .and_then(|(_, n)| *n)
+                .map_or_else(|| "—".to_owned(), |n| n.to_string()),
         });
     }
     println!();
     println!(
-        "{:<6} {:<8} {:<14} {:<14} {:>9} {:>6} {:>6}  {:<24} {}",
+        "{:<6} {:<8} {:<14} {:<14} {:>9} {:>6} {:>6}  {:<24} {:<10} {}",
         "Mục",
         "Cơ quan",
         "Số, ký hiệu",
@@ -404,12 +427,13 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
         "Lỗi",
         "Chờ",
         "Thời hạn",
-        "Trạng thái"
+        "Trạng thái",
+        "Số đến VP"
     );
     let mut ok = true;
     for r in &rows {
         println!(
-            "{:<6} {:<8} {:<14} {:<14} {:>9} {:>6} {:>6}  {:<24} {}",
+            "{:<6} {:<8} {:<14} {:<14} {:>9} {:>6} {:>6}  {:<24} {:<10} {}",
             r.task,
             r.agency,
             r.number,
@@ -418,9 +442,14 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
             r.failed,
             r.pending,
             r.deadline,
-            r.state
+            r.state,
+            r.incoming
         );
-        ok &= r.failed == 0 && r.pending == 0 && r.signatures.starts_with("2/2");
+        ok &= r.failed == 0
+            && r.pending == 0
+            && r.signatures.starts_with("2/2")
+            // Văn phòng UBND's own reports are not in its incoming register.
+            && (r.incoming != "—" || r.agency == "VPUBND");
     }
     println!();
     println!(

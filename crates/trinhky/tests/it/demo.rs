@@ -100,6 +100,15 @@ async fn demo_run_plays_the_seed_scenario_with_eml_output() {
         "one .eml per delivered message"
     );
     check_against_database(&url, &table).await;
+    // Văn phòng UBND registered the other agencies' five reports with số đến 1…5 (its own two
+    // reports are not incoming documents) and archived them.
+    let mut nos: Vec<u32> = out
+        .lines()
+        .filter(|l| l.contains("hợp lệ") && !l.contains(" VPUBND "))
+        .map(|l| l.split_whitespace().last().unwrap().parse().unwrap())
+        .collect();
+    nos.sort_unstable();
+    assert_eq!(nos, (1..=5).collect::<Vec<_>>(), "{out}");
     let _ = std::fs::remove_dir_all(&data);
 }
 
