@@ -587,8 +587,8 @@ pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
                 .signer
                 .as_deref()
                 .and_then(|x| {
-                    x.split(", ")
-                        .find_map(|p| p.strip_prefix("CN="))
+                    x.split(',')
+                        .find_map(|p| p.trim().strip_prefix("CN="))
                         .map(str::to_owned)
                 })
                 .or_else(|| s.signer.clone())

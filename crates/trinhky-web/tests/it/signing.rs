@@ -94,6 +94,22 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
     assert!(report.signatures.iter().all(|s| s.valid()), "{report:?}");
     assert_eq!(report.verdict, trinhky_pdf::verify::Verdict::Valid);
 
+    // What the document page shows: the head's and the organisation's names, both valid.
+    let shown =
+        trinhky_app::signing::verify_for_display(app.registry.signing.as_ref().unwrap(), &issued);
+    let head = principal(&app, "snv.giamdoc").await;
+    let names: Vec<(&str, &str)> = shown
+        .iter()
+        .map(|s| (s.signer.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            (head.user.full_name.as_str(), "valid"),
+            ("Sở Nội vụ tỉnh Đắk Nông", "valid")
+        ],
+        "{shown:?}"
+    );
     let dir = scratch("issued");
     let path = dir.join("issued.pdf");
     std::fs::write(&path, &issued).unwrap();
