@@ -1,7 +1,7 @@
 // Runs every spec in specs/ against a running trinhky (BASE_URL) in headless Chromium.
 // Usage: BASE_URL=http://127.0.0.1:8080 SCREENSHOTS=dir node run.mjs
 import { chromium } from 'playwright-core';
-import { readdir, mkdir } from 'node:fs/promises';
+import { readdir, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,10 @@ if (!base) { console.error('BASE_URL is not set'); process.exit(2); }
 const shots = process.env.SCREENSHOTS || path.join(here, 'screenshots');
 await mkdir(shots, { recursive: true });
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+// axe-core checks every page a test screenshots (WCAG 2.1 A/AA rules). Critical violations fail
+// the test; serious ones are listed so they get fixed.
+const axeSource = await readFile(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const accessibility = [];
 
 // Playwright gives the browser a fresh temporary profile; each test gets its own context
 // (own cookies), so tests never see each other's sessions.
@@ -35,6 +39,16 @@ for (const file of specs) {
     const shot = async (label) => {
       n += 1;
       await page.screenshot({ path: path.join(shots, `${file.replace('.spec.mjs', '')}-${name}-${String(n).padStart(2, '0')}-${label}.png`), fullPage: true });
+      if (label === 'failure') return;
+      // Injected through the DevTools protocol (not a <script>), so the page's CSP stays strict.
+      await page.evaluate(axeSource);
+      const found = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+        return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(x => x.target.join(' ')) }));
+      });
+      for (const v of found) accessibility.push({ page: `${name} ${label}`, url: page.url(), ...v });
+      const critical = found.filter(v => v.impact === 'critical');
+      if (critical.length) throw new Error(`accessibility (axe-core) critical violations on ${page.url()}: ${JSON.stringify(critical)}`);
     };
     const started = Date.now();
     try {
@@ -51,5 +65,8 @@ for (const file of specs) {
   }
 }
 await browser.close();
+const serious = accessibility.filter(v => v.impact === 'serious');
+console.log(`accessibility (axe-core): ${accessibility.filter(v => v.impact === 'critical').length} critical, ${serious.length} serious, ${accessibility.length - serious.length} other violations`);
+for (const v of serious) console.log(`  serious ${v.id} on ${v.page} (${v.url}): ${v.help} — ${v.nodes.join('; ')}`);
 console.log(failed ? `${failed} browser test(s) failed` : 'all browser tests passed');
 process.exit(failed ? 1 : 0);
