@@ -413,7 +413,7 @@ async fn delegations_page(
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
-        .render("delegations.html", context! { nav => nav(auth), deputies, message => msg, message_ok => ok, page_title => "Giao quyền ký thay", today => trinhky_app::today_vn().format("%Y-%m-%d").to_string() })
+        .render("delegations.html", context! { nav => nav(auth), deputies, message => msg, message_ok => ok, page_title => "Giao quyền ký thay", today => crate::dates::show(trinhky_app::today_vn()) })
         .map_err(WebError::Internal)?;
     Ok((status, Html(body)).into_response())
 }
@@ -446,20 +446,14 @@ pub async fn delegate(
         )
         .await;
     };
-    let from = NaiveDate::parse_from_str(&f.valid_from, "%Y-%m-%d");
-    let to = if f.valid_to.trim().is_empty() {
-        Ok(None)
-    } else {
-        NaiveDate::parse_from_str(&f.valid_to, "%Y-%m-%d").map(Some)
-    };
-    let (Ok(from), Ok(to)) = (from, to) else {
-        return delegations_page(
-            &state,
-            &auth,
-            Some((false, "Ngày không hợp lệ.".into())),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+    let from = crate::dates::parse(&f.valid_from);
+    let to = crate::dates::parse(&f.valid_to);
+    let (Ok(Some(from)), Ok(to)) = (&from, &to) else {
+        let why = match (from, to) {
+            (Err(e), _) | (_, Err(e)) => e,
+            _ => "Nhập ngày bắt đầu giao quyền (dd/mm/yyyy).".into(),
+        };
+        return delegations_page(&state, &auth, Some((false, why)), StatusCode::BAD_REQUEST).await;
     };
     match uc::delegate(
         &state.store,
@@ -467,8 +461,8 @@ pub async fn delegate(
         agency,
         deputy,
         Authority::Kt,
-        from,
-        to,
+        *from,
+        *to,
         None,
     )
     .await

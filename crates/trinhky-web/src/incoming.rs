@@ -19,15 +19,9 @@ use crate::state::AppState;
 
 type PageResult = Result<Response, WebError>;
 
-/// A date from a form: "yyyy-mm-dd" (date inputs) or "dd/mm/yyyy"; empty is none.
+/// A date from a form (dd/mm/yyyy, or ISO); empty is none.
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, WebError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-            .map(Some)
-            .map_err(|_| WebError::BadRequest(format!("Ngày \"{s}\" không hợp lệ (dd/mm/yyyy)."))),
-    }
+    crate::dates::parse(s.unwrap_or_default()).map_err(WebError::BadRequest)
 }
 
 fn html(state: &AppState, name: &str, ctx: minijinja::Value, status: StatusCode) -> PageResult {
@@ -120,7 +114,7 @@ async fn detail_page(
         context! {
             nav => nav(auth), page_title => format!("Văn bản đến {}", d.view.number),
             item => d.view, signatures => sigs, people, can, message,
-            today => trinhky_app::today_vn().format("%Y-%m-%d").to_string(),
+            today => crate::dates::show(trinhky_app::today_vn()),
         },
         status,
     )

@@ -208,7 +208,7 @@ async fn review_page(
                 leads => d.leads.join(", "), leads_written => t.leads.join("; "), unresolved,
                 co_agencies => d.co_agencies.join(", "),
                 deliverable => d.deliverable.clone(), report_to => d.report_to.clone(),
-                kind => kind_str(d.deadline_kind), last_day => d.last_day.map(|x| x.format("%Y-%m-%d").to_string()),
+                kind => kind_str(d.deadline_kind), last_day => d.last_day.map(crate::dates::show),
                 deadline_text => t.deadline.as_ref().map(|x| x.text.clone()), condition => d.condition.clone(),
             })
         })
@@ -293,13 +293,10 @@ pub async fn confirm(
         let last_day = if last_raw.trim().is_empty() {
             None
         } else {
-            match chrono::NaiveDate::parse_from_str(last_raw.trim(), "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    problems.push(format!(
-                        "Nhiệm vụ {}: ngày \"{last_raw}\" không hợp lệ.",
-                        t.reference
-                    ));
+            match crate::dates::parse(&last_raw) {
+                Ok(d) => d,
+                Err(e) => {
+                    problems.push(format!("Nhiệm vụ {}: {e}", t.reference));
                     None
                 }
             }

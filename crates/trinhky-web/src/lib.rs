@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+mod dates;
 mod documents;
 pub mod error;
 mod incoming;

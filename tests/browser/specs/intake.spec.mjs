@@ -32,8 +32,8 @@ export async function uploadReviewEditConfirm({ page, base, shot }) {
   await shot('review');
 
   const date = page.getByLabel('Hạn cuối cùng (nhiệm vụ 6.1)');
-  assert.equal(await date.inputValue(), '2023-06-26');
-  await date.fill('2027-01-15');
+  assert.equal(await date.inputValue(), '26/06/2023');
+  await date.fill('15/01/2027');
   await page.getByRole('button', { name: 'Xác nhận và giao nhiệm vụ' }).click();
   await page.waitForLoadState('load');
   assert.equal(await page.locator('h1').innerText(), 'Văn bản chỉ đạo');

@@ -144,8 +144,8 @@ async fn clerk_uploads_reviews_edits_and_confirms_then_the_lead_sees_it() {
     };
     for (n, v) in fields.iter_mut() {
         if *n == format!("last_day_{idx}") {
-            assert_eq!(v, "2023-06-26");
-            *v = "2027-01-15".into();
+            assert_eq!(v, "26/06/2023", "dates are shown dd/mm/yyyy");
+            *v = "15/01/2027".into();
         }
     }
     let body = fields
