@@ -157,7 +157,7 @@ pub(super) fn find(
         .collect();
     if !others.is_empty() {
         warnings.push(format!(
-            "item {item}: several deadlines; using \"{}\", also found {}",
+            "mục {item}: có nhiều thời hạn; dùng \"{}\", ngoài ra còn {}",
             chosen.deadline.text,
             others.join(", ")
         ));
@@ -184,7 +184,7 @@ fn make_date(
             let date = NaiveDate::from_ymd_opt(y, m, d);
             if date.is_none() {
                 warnings.push(format!(
-                    "item {item}: {d}/{m}/{y} is not a valid date; deadline date left empty"
+                    "mục {item}: {d}/{m}/{y} không phải ngày hợp lệ; để trống hạn cuối cùng"
                 ));
             }
             date
@@ -192,13 +192,13 @@ fn make_date(
         None => {
             let Some((base, own)) = ctx.base() else {
                 warnings.push(format!(
-                    "item {item}: the date {d}/{m} has no year and the directive has no date; deadline date left empty"
+                    "mục {item}: ngày {d}/{m} không ghi năm và văn bản không có ngày ban hành; để trống hạn cuối cùng"
                 ));
                 return None;
             };
             let Some(mut date) = NaiveDate::from_ymd_opt(base.year(), m, d) else {
                 warnings.push(format!(
-                    "item {item}: {d}/{m} is not a valid date; deadline date left empty"
+                    "mục {item}: {d}/{m} không phải ngày hợp lệ; để trống hạn cuối cùng"
                 ));
                 return None;
             };
@@ -207,12 +207,12 @@ fn make_date(
                     date = next;
                 }
                 warnings.push(format!(
-                    "item {item}: the date {d}/{m} has no year; taken as {}",
+                    "mục {item}: ngày {d}/{m} không ghi năm; hiểu là {}",
                     date.format("%d/%m/%Y")
                 ));
             } else if !own {
                 warnings.push(format!(
-                    "item {item}: the date {d}/{m} has no year; took {} from the reference date",
+                    "mục {item}: ngày {d}/{m} không ghi năm; lấy năm {} theo ngày ban hành",
                     date.year()
                 ));
             }
@@ -249,9 +249,7 @@ fn captured_time(
     if hh < 24 && mm < 60 {
         Some(format!("{hh:02}:{mm:02}"))
     } else {
-        warnings.push(format!(
-            "item {item}: {hh}:{mm:02} is not a valid time of day"
-        ));
+        warnings.push(format!("mục {item}: {hh}:{mm:02} không phải giờ hợp lệ"));
         None
     }
 }
@@ -339,7 +337,7 @@ fn year_or_base(
         (None, Some((base, own))) => {
             if !own {
                 warnings.push(format!(
-                    "item {item}: \"{what}\" has no year; took {} from the reference date",
+                    "mục {item}: \"{what}\" không ghi năm; lấy năm {} theo ngày ban hành",
                     base.year()
                 ));
             }
@@ -347,7 +345,7 @@ fn year_or_base(
         }
         (None, None) => {
             warnings.push(format!(
-                "item {item}: \"{what}\" has no year and the directive has no date"
+                "mục {item}: \"{what}\" không ghi năm và văn bản không có ngày ban hành"
             ));
             None
         }
@@ -379,7 +377,7 @@ fn periods(text: &str, ctx: &DateContext, item: &str, out: &mut Vec<Candidate>) 
             .and_then(|(y, mo)| month_end(y, mo));
         if date.is_none() && w.is_empty() {
             w.push(format!(
-                "item {item}: \"{}\" is not a valid month",
+                "mục {item}: \"{}\" không phải tháng hợp lệ",
                 m.as_str()
             ));
         }
@@ -452,11 +450,11 @@ fn relative(text: &str, ctx: &DateContext, item: &str, out: &mut Vec<Candidate>)
                 captured_date(&a, ctx, item, &mut warnings)
             } else if let Some(a) = ANCHOR_SIGNING.find(rest) {
                 end += a.end();
-                anchor_from_directive(ctx, item, "the signing date", &mut warnings)
+                anchor_from_directive(ctx, item, "ngày ký", &mut warnings)
             } else if let Some(a) = ANCHOR_RECEIPT.find(rest) {
                 end += a.end();
                 warnings.push(format!(
-                    "item {item}: the deadline counts from receipt of the document; the directive date is used instead"
+                    "mục {item}: thời hạn tính từ ngày nhận văn bản; tạm tính từ ngày ban hành"
                 ));
                 ctx.base().map(|(d, _)| d)
             } else {
@@ -467,23 +465,23 @@ fn relative(text: &str, ctx: &DateContext, item: &str, out: &mut Vec<Candidate>)
                     .unwrap_or(0);
                 end += stop;
                 warnings.push(format!(
-                    "item {item}: cannot tell the date \"{}\" counts from; deadline date left empty",
+                    "mục {item}: không xác định được mốc \"{}\" để tính thời hạn; để trống hạn cuối cùng",
                     rest[..stop].trim()
                 ));
                 None
             }
         } else {
             warnings.push(format!(
-                "item {item}: \"{}\" does not say from when; counted from the directive date",
+                "mục {item}: \"{}\" không nói tính từ khi nào; tính từ ngày ban hành",
                 m.as_str().trim()
             ));
-            anchor_from_directive(ctx, item, "the directive date", &mut Vec::new())
+            anchor_from_directive(ctx, item, "ngày ban hành", &mut Vec::new())
         };
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
         let date = anchor.and_then(|a| match unit.as_str() {
             "ngày làm việc" => {
                 warnings.push(format!(
-                    "item {item}: working days counted without public holidays"
+                    "mục {item}: ngày làm việc được tính chưa trừ ngày lễ"
                 ));
                 add_working_days(a, n)
             }
@@ -520,13 +518,13 @@ fn anchor_from_directive(
         Some((d, true)) => Some(d),
         Some((d, false)) => {
             warnings.push(format!(
-                "item {item}: {what} is unknown; counted from the reference date"
+                "mục {item}: chưa biết {what}; tính từ ngày ban hành"
             ));
             Some(d)
         }
         None => {
             warnings.push(format!(
-                "item {item}: {what} is unknown; deadline date left empty"
+                "mục {item}: chưa biết {what}; để trống hạn cuối cùng"
             ));
             None
         }

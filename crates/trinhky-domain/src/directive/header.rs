@@ -50,7 +50,7 @@ pub(super) fn parse(layout: &Layout<'_>, warnings: &mut Vec<String>) -> Document
                 if let Some((d, m, y)) = date {
                     doc.date = NaiveDate::from_ymd_opt(y, m, d);
                     if doc.date.is_none() {
-                        warnings.push(format!("document date {d}/{m}/{y} is not a valid date"));
+                        warnings.push(format!("ngày ban hành {d}/{m}/{y} không phải ngày hợp lệ"));
                     }
                 }
             }
@@ -116,22 +116,25 @@ pub(super) fn parse(layout: &Layout<'_>, warnings: &mut Vec<String>) -> Document
     }
 
     if header_lines.is_empty() {
-        warnings.push("no header found: number, issuer, place and date are empty".to_owned());
+        warnings.push(
+            "không thấy phần đầu văn bản: số, cơ quan ban hành, địa danh và ngày tháng để trống"
+                .to_owned(),
+        );
     } else {
         if doc.number.is_none() {
-            warnings.push("document number (\"Số: …\") not found in the header".to_owned());
+            warnings.push("không thấy số văn bản (\"Số: …\") ở phần đầu".to_owned());
         }
         if doc.date.is_none() {
             warnings.push(
-                "document date (\"…, ngày … tháng … năm …\") not found in the header".to_owned(),
+                "không thấy ngày ban hành (\"…, ngày … tháng … năm …\") ở phần đầu".to_owned(),
             );
         }
     }
     if doc.title.is_none() {
-        warnings.push("trích yếu (title) not found".to_owned());
+        warnings.push("không thấy trích yếu".to_owned());
     }
     if doc.doc_type.is_none() && doc.title.as_deref().is_some_and(|t| !t.starts_with("V/v")) {
-        warnings.push("document type not recognised".to_owned());
+        warnings.push("không nhận ra tên loại văn bản".to_owned());
     }
     doc
 }

@@ -195,7 +195,7 @@ pub(super) fn parse(
         for node in &nodes {
             if !refs_seen.insert(node.reference.clone()) {
                 warnings.push(format!(
-                    "item {} appears twice; check the numbering",
+                    "mục {} xuất hiện hai lần; kiểm tra lại cách đánh số",
                     node.reference
                 ));
             }
@@ -364,7 +364,7 @@ fn classify(
             .is_some_and(|(d, _)| d.date.is_some())
         {
             warnings.push(format!(
-                "item {reference} approves something and also sets a deadline; check whether it assigns a task"
+                "mục {reference} vừa thống nhất, vừa đặt thời hạn; kiểm tra xem có phải giao nhiệm vụ không"
             ));
         }
         body.approvals.push(Approval {
@@ -388,7 +388,7 @@ fn classify(
     if found.is_none() && deliverable.is_none() {
         if leads.is_empty() {
             warnings.push(format!(
-                "item {reference} names no agency; check who it is addressed to"
+                "mục {reference} không nêu cơ quan nào; kiểm tra đối tượng thực hiện"
             ));
         }
         body.standing.push(StandingDirective {
@@ -403,7 +403,7 @@ fn classify(
     warnings.extend(item_warnings);
     if leads.is_empty() {
         warnings.push(format!(
-            "item {reference}: no lead agency found; the clerk must choose one"
+            "mục {reference}: không thấy cơ quan chủ trì; văn thư cần chọn"
         ));
     }
     body.tasks.push(Task {

@@ -243,7 +243,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Result<Directive, DirectiveErro
             .and_then(agencies::issuer_from_closing)
     {
         warnings.push(format!(
-            "issuer inferred as \"{issuer}\" from the closing sentence (the text has no header)"
+            "cơ quan ban hành suy ra là \"{issuer}\" từ câu kết (văn bản không có phần đầu)"
         ));
         document.issuer = Some(issuer);
     }
@@ -258,10 +258,10 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Result<Directive, DirectiveErro
             .push("\"Như trên\" in Nơi nhận but no \"Kính gửi\" addressees were found".to_owned());
     }
     if recipients.is_empty() {
-        warnings.push("no \"Nơi nhận\" list found".to_owned());
+        warnings.push("không thấy phần \"Nơi nhận\"".to_owned());
     }
     if document.signer.name.is_none() {
-        warnings.push("signer's name not found in the signature block".to_owned());
+        warnings.push("không thấy họ tên người ký ở phần chữ ký".to_owned());
     }
     Ok(Directive {
         document,

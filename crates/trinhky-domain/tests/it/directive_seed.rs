@@ -191,7 +191,11 @@ fn seed_document() {
     );
     // No header: the issuer comes from "Văn phòng UBND tỉnh thông báo để …", with a warning.
     assert_eq!(doc.issuer.as_deref(), Some("Văn phòng UBND tỉnh"));
-    assert!(d.warnings.iter().any(|w| w.contains("issuer inferred")));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("cơ quan ban hành suy ra"))
+    );
 }
 
 #[test]
