@@ -165,6 +165,10 @@ pub struct SignArgs {
     /// Sign as the organisation (requires a valid personal signature already in the file).
     #[arg(long)]
     pub organization: bool,
+    /// Sign a phụ lục / attachment issued as a separate file as the organisation: no image, the
+    /// given number and code (e.g. 05/BC-SNV) and the ISO 8601 time at the top right of page 1.
+    #[arg(long, value_name = "NUMBER", conflicts_with = "organization")]
+    pub attachment: Option<String>,
     /// Signature or seal image (transparent PNG) for the visible appearance.
     #[arg(long, value_name = "PNG")]
     pub image: Option<PathBuf>,
@@ -404,6 +408,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             a.rect.as_deref(),
             a.reason,
             a.location,
+            a.attachment,
         ),
         Command::Render {
             template,

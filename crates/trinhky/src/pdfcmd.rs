@@ -278,6 +278,7 @@ pub fn sign(
     rect: Option<&str>,
     reason: Option<String>,
     location: Option<String>,
+    attachment: Option<String>,
 ) -> Result<ExitCode> {
     let pdf = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let p12_bytes = std::fs::read(p12).with_context(|| format!("cannot read {}", p12.display()))?;
@@ -295,24 +296,30 @@ pub fn sign(
         )?),
         None => None,
     };
-    let rect = match rect {
-        Some(r) => parse_rect(r)?,
-        None if image.is_some() => [330.0, 180.0, 480.0, 240.0],
-        None => [0.0, 0.0, 0.0, 0.0],
+    let (page, rect) = match (rect, &attachment) {
+        (Some(r), _) => (page, parse_rect(r)?),
+        (None, Some(_)) => {
+            let p = trinhky_pdf::sign::attachment_placement(&pdf)?;
+            (p.page, p.rect)
+        }
+        (None, None) if image.is_some() => (page, [330.0, 180.0, 480.0, 240.0]),
+        (None, None) => (page, [0.0, 0.0, 0.0, 0.0]),
     };
     let now = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?);
     let opts = SignOptions {
-        kind: if organization {
+        kind: if attachment.is_some() {
+            SignatureKind::Attachment
+        } else if organization {
             SignatureKind::Organization
         } else {
             SignatureKind::Personal
         },
         placement: Placement { page, rect },
-        image,
+        image: if attachment.is_some() { None } else { image },
         reason,
         location,
-        name: None,
+        name: attachment.clone(),
         time: now,
         tsa_url: tsa,
         trust: Vec::new(),

@@ -286,13 +286,23 @@ pub(crate) fn build(
     image: Option<&SignatureImage>,
     text: &[String],
 ) -> Result<ObjectId, SignError> {
+    build_styled(doc, w, h, image, text, 7.0, "0.55 0 0 rg")
+}
+
+/// [`build`] with the text size and colour (a PDF fill operator such as `0 g` for black).
+pub(crate) fn build_styled(
+    doc: &mut Document,
+    w: f64,
+    h: f64,
+    image: Option<&SignatureImage>,
+    text: &[String],
+    size: f64,
+    fill: &str,
+) -> Result<ObjectId, SignError> {
     let mut content = String::new();
     let mut xobjects = Dictionary::new();
     let mut fonts = Dictionary::new();
-    let block = TextBlock {
-        lines: text,
-        size: 7.0,
-    };
+    let block = TextBlock { lines: text, size };
     let lead = block.size * 1.25;
     // With text, the lines sit in a band under the image, left-aligned.
     let band = if block.lines.is_empty() {
@@ -328,7 +338,7 @@ pub(crate) fn build(
         let (font, map) = embed_font(doc, &joined)?;
         fonts.set("F1", Object::Reference(font));
         let mut y = band - 1.0 - block.size;
-        content.push_str("q 0.55 0 0 rg\n");
+        content.push_str(&format!("q {fill}\n"));
         for line in block.lines {
             let hex: String = line
                 .chars()

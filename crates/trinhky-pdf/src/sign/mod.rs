@@ -64,11 +64,50 @@ impl SignError {
 }
 
 /// Personal signature (the person with authority) or the organisation's
-/// signature applied afterwards by the clerk.
+/// signature applied afterwards by the clerk; `Attachment` is the
+/// organisation's signature on a phụ lục or attachment issued as a separate
+/// file (Nghị định 30/2020, Phụ lục I, II.8b): no image, the number and code
+/// and the ISO 8601 signing time in 10 pt black at the top right of page 1,
+/// and no personal signature before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignatureKind {
     Personal,
     Organization,
+    Attachment,
+}
+
+/// Where an attachment's organisation signature goes: the top right corner
+/// of page 1, inside the decree's margins (20 mm right, 20 mm top), wide
+/// enough for "05/BC-SNV" and an ISO 8601 time in 10 pt.
+pub fn attachment_placement(pdf: &[u8]) -> Result<Placement, SignError> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(|e| SignError::Pdf(e.to_string()))?;
+    let page = *doc
+        .get_pages()
+        .get(&1)
+        .ok_or(SignError::NoSuchPage { page: 1, pages: 0 })?;
+    let media: Vec<f64> = doc
+        .get_object(page)
+        .and_then(Object::as_dict)
+        .and_then(|d| d.get(b"MediaBox"))
+        .and_then(Object::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.as_float().ok())
+                .map(f64::from)
+                .collect()
+        })
+        .unwrap_or_else(|_| vec![0.0, 0.0, 595.28, 841.89]);
+    let (x2, y2) = match media[..] {
+        [_, _, x, y] => (x, y),
+        _ => (595.28, 841.89),
+    };
+    let mm = 72.0 / 25.4;
+    let right = x2 - 20.0 * mm;
+    let top = y2 - 20.0 * mm;
+    Ok(Placement {
+        page: 1,
+        rect: [right - 150.0, top - 30.0, right, top],
+    })
 }
 
 /// Where the widget goes: 1-based page number and rectangle in PDF points
@@ -233,6 +272,7 @@ fn sign_reserving(
     let prefix = match opts.kind {
         SignatureKind::Personal => "ChuKyCaNhan",
         SignatureKind::Organization => "ChuKyToChuc",
+        SignatureKind::Attachment => "ChuKyToChucPhuLuc",
     };
     let mut widget = dictionary! {
         "Type" => "Annot",
@@ -247,7 +287,7 @@ fn sign_reserving(
     };
     if w > 0.0 && h > 0.0 {
         let text: Vec<String> = match opts.kind {
-            SignatureKind::Personal => Vec::new(),
+            SignatureKind::Personal | SignatureKind::Attachment => Vec::new(),
             SignatureKind::Organization => opts
                 .name
                 .iter()
@@ -257,7 +297,26 @@ fn sign_reserving(
                 ))
                 .collect(),
         };
-        let ap = appearance::build(doc, w, h, opts.image.as_ref(), &text)?;
+        let ap = match opts.kind {
+            // Number/code and time, 10 pt black, no image.
+            SignatureKind::Attachment => appearance::build_styled(
+                doc,
+                w,
+                h,
+                None,
+                &opts
+                    .name
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(
+                        opts.time.to_rfc3339_opts(SecondsFormat::Secs, false),
+                    ))
+                    .collect::<Vec<_>>(),
+                10.0,
+                "0 g",
+            )?,
+            _ => appearance::build(doc, w, h, opts.image.as_ref(), &text)?,
+        };
         widget.set("AP", dictionary! { "N" => ap });
     }
     let widget_id = doc.add_object(widget);

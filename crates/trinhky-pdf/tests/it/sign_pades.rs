@@ -191,6 +191,18 @@ pub fn opts(kind: SignatureKind) -> SignOptions {
             tsa_url: None,
             trust: Vec::new(),
         },
+        SignatureKind::Attachment => SignOptions {
+            kind,
+            placement: trinhky_pdf::sign::attachment_placement(&fixture("sign/two-page.pdf"))
+                .unwrap(),
+            image: None,
+            reason: Some("Phát hành phụ lục".into()),
+            location: None,
+            name: Some("05/BC-SNV".into()),
+            time: time + chrono::Duration::minutes(5),
+            tsa_url: None,
+            trust: Vec::new(),
+        },
     }
 }
 
@@ -543,4 +555,49 @@ fn r6_ecdsa_p256_signer_validates() {
         "{out}"
     );
     assert_eq!(verify(&env, &signed).verdict, Verdict::Valid);
+}
+
+/// A phụ lục issued as a separate file carries only the organisation's signature: no image, the
+/// number/code and the ISO 8601 time in 10 pt at the top right of page 1 (Phụ lục I, II.8b).
+#[test]
+fn r6_attachment_gets_the_organisation_signature_top_right() {
+    let env = env("attachment");
+    let pdf = fixture("sign/two-page.pdf");
+    let o = opts(SignatureKind::Attachment);
+    let signed = sign_pdf(&pdf, &signer(&env, ORG, "1111"), &o).unwrap();
+    let file = save(&env, "attachment.pdf", &signed);
+    let (rc, statuses, out) = pyhanko(&env, &file);
+    assert_eq!(
+        (rc, statuses),
+        (0, vec!["INTACT:TRUSTED,UNTOUCHED".to_string()]),
+        "{out}"
+    );
+    let out = pdfsig(&env, &file);
+    assert!(
+        out.contains("Signature is Valid") && out.contains("Certificate is Trusted"),
+        "{out}"
+    );
+    assert_eq!(verify(&env, &signed).verdict, Verdict::Valid);
+    // The widget sits in the top right corner of page 1 and draws black 10 pt text, no image.
+    let doc = Document::load_mem(&signed).unwrap();
+    let widgets = trinhky_pdf::form::signature_widgets(&signed).unwrap();
+    assert_eq!(widgets.len(), 1);
+    let (name, page, rect) = &widgets[0];
+    assert!(name.starts_with("ChuKyToChucPhuLuc"), "{name}");
+    assert_eq!(*page, 1);
+    let mm = 72.0 / 25.4;
+    assert!(
+        (rect[2] - (595.28 - 20.0 * mm)).abs() < 2.0
+            && (rect[3] - (841.89 - 20.0 * mm)).abs() < 2.0,
+        "{rect:?}"
+    );
+    let ap = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|st| st.dict.get(b"Subtype").ok().and_then(|x| x.as_name().ok()) == Some(b"Form"))
+        .map(|st| String::from_utf8_lossy(&st.content).into_owned())
+        .find(|c| c.contains("10 Tf"))
+        .expect("an appearance with 10 pt text");
+    assert!(ap.contains("q 0 g") && !ap.contains(" Do "), "{ap}");
 }

@@ -360,6 +360,31 @@ async fn pki_import_trust_and_revoke() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
+    // A phụ lục issued as its own file: the organisation's signature alone, top right.
+    let annex = data.join("annex.pdf");
+    let o = run(
+        &url,
+        &data,
+        &[
+            "sign",
+            &p(&input),
+            "-o",
+            &p(&annex),
+            "--p12",
+            &p(&org_p12),
+            "--pin-file",
+            &p(&data.join("pin")),
+            "--attachment",
+            "05/BC-SNV",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(
+        &url,
+        &data,
+        &["verify", &p(&annex), "--trust", &p(&pki.join("ca.pem"))],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = run(
         &url,
         &data,
