@@ -121,6 +121,7 @@ pub async fn mail_pending(
             base,
             province_office.as_deref(),
             &domain,
+            today,
         )
         .await?;
         let txn = store.begin_write().await?;
@@ -148,6 +149,7 @@ async fn effect_messages(
     base: &str,
     province_office: Option<&str>,
     domain: &str,
+    today: NaiveDate,
 ) -> Result<(Vec<NewMessage>, Option<String>)> {
     let db = store.db();
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
@@ -159,6 +161,13 @@ async fn effect_messages(
     else {
         return Ok((Vec::new(), Some("reminder without a due date".into())));
     };
+    if kind != "overdue" && today > due {
+        // Mailed late (the worker was down): the overdue reminder says it better.
+        return Ok((
+            Vec::new(),
+            Some(format!("{kind} reminder superseded: {due} has passed")),
+        ));
+    }
     let Some(inst) = workflow_instance::Entity::find_by_id(e.instance_id)
         .one(db)
         .await

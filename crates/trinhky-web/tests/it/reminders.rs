@@ -231,6 +231,28 @@ async fn a_reminder_for_a_step_already_left_is_not_mailed() {
 }
 
 #[tokio::test]
+async fn a_before_due_reminder_mailed_after_the_due_date_is_dropped() {
+    let app = spawn_app().await;
+    let assignment = seed_assignment(&app).await;
+    only_assignment(&app, assignment, "2030-12-31").await;
+    let drafter = principal(&app, "snv.chuyenvien").await;
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
+        .await
+        .unwrap();
+    set_due(&app, doc.id, "2024-02-16").await;
+    assert_eq!(scan(&app, "2024-02-15").await, 1);
+    // The worker was down until Monday 19/2: the overdue reminder goes out, not the stale one.
+    assert_eq!(scan(&app, "2024-02-19").await, 1);
+    let m = mail(&app, "2024-02-19").await;
+    assert_eq!((m.effects, m.messages), (2, 2), "{m:?}");
+    let rows = reminder_rows(&app).await;
+    assert!(
+        rows.iter().all(|r| r.subject.starts_with("[Quá hạn]")),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
 async fn reminder_subject_decodes_through_a_real_smtp_server() {
     let app = spawn_app().await;
     let assignment = seed_assignment(&app).await;
