@@ -131,7 +131,8 @@ pub fn messages(
     recipients
         .iter()
         .map(|r| NewMessage {
-            document_id,
+            document_id: Some(document_id),
+            assignment_id: None,
             recipient_text: r.text.clone(),
             agency_id: r.agency_id,
             email: r.email.clone(),
@@ -195,10 +196,12 @@ pub async fn dispatch_once(
             break;
         };
         // A recall notice carries no file: the recalled document is not sent again.
-        let file = if row.kind == "dispatch" {
-            trinhky_store::documents::latest_file(store.db(), row.document_id, None).await?
-        } else {
-            None
+        // Neither do reminders (nhắc việc).
+        let file = match (row.kind.as_str(), row.document_id) {
+            ("dispatch", Some(doc)) => {
+                trinhky_store::documents::latest_file(store.db(), doc, None).await?
+            }
+            _ => None,
         };
         let attachment = match file {
             Some(f) => trinhky_store::blobs::get(store.db(), &f.blob_sha256)

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod incoming;
 pub mod principal;
 pub mod registry;
+pub mod reminders;
 pub mod rendering;
 pub mod settings;
 pub mod signing;

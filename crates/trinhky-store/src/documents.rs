@@ -457,6 +457,46 @@ pub async fn add_effect_once<C: ConnectionTrait>(
     Ok(true)
 }
 
+/// Effect rows of `kind` still `pending`, oldest first.
+pub async fn pending_effects<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+) -> Result<Vec<effect::Model>> {
+    Ok(effect::Entity::find()
+        .filter(effect::Column::Kind.eq(kind))
+        .filter(effect::Column::Status.eq("pending"))
+        .order_by_asc(effect::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Marks a pending effect `done` (with an optional note in `last_error`). Guarded: only a row
+/// still `pending` changes, so of two workers handling the same effect exactly one gets `true`
+/// (on PostgreSQL the second waits for the first's transaction and then matches nothing).
+pub async fn finish_effect<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let res = effect::Entity::update_many()
+        .col_expr(effect::Column::Status, Expr::value("done"))
+        .col_expr(effect::Column::ProcessedAt, Expr::value(Some(now)))
+        .col_expr(
+            effect::Column::LastError,
+            Expr::value(note.map(str::to_owned)),
+        )
+        .col_expr(
+            effect::Column::Attempts,
+            Expr::col(effect::Column::Attempts).add(1),
+        )
+        .filter(effect::Column::Id.eq(id))
+        .filter(effect::Column::Status.eq("pending"))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Instances not in one of `terminal` states (for SLA and reminder scans).
 pub async fn running_instances<C: ConnectionTrait>(
     conn: &C,

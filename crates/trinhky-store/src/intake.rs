@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditInput};
-use crate::entities::{agency, assignment, directive};
+use crate::entities::{agency, assignment, assignment_reminder, directive};
 use crate::{Result, StoreError};
 
 /// A directive as uploaded (before review).
@@ -260,4 +260,67 @@ pub async fn assignment_by_id<C: ConnectionTrait>(
     id: i32,
 ) -> Result<Option<assignment::Model>> {
     Ok(assignment::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Open assignments that have a last day, soonest first (for deadline reminders).
+pub async fn open_dated_assignments<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<assignment::Model>> {
+    Ok(assignment::Entity::find()
+        .filter(assignment::Column::Status.eq("open"))
+        .filter(assignment::Column::LastDay.is_not_null())
+        .order_by_asc(assignment::Column::LastDay)
+        .order_by_asc(assignment::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Records an assignment reminder under its dedup key. Returns `false` (and changes nothing) when
+/// the key exists: `INSERT … ON CONFLICT DO NOTHING`, so of two workers racing on the same key
+/// exactly one gets `true` (PostgreSQL makes the second wait on the unique index until the first
+/// commits; SQLite serialises write transactions).
+pub async fn record_assignment_reminder<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i32,
+    kind: &str,
+    dedup_key: &str,
+    recipients: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool> {
+    use sea_orm::sea_query::{OnConflict, Query};
+    let mut q = Query::insert();
+    q.into_table(assignment_reminder::Entity).columns([
+        assignment_reminder::Column::AssignmentId,
+        assignment_reminder::Column::Kind,
+        assignment_reminder::Column::DedupKey,
+        assignment_reminder::Column::Recipients,
+        assignment_reminder::Column::CreatedAt,
+    ]);
+    q.values([
+        assignment_id.into(),
+        kind.into(),
+        dedup_key.into(),
+        i32::try_from(recipients).unwrap_or(i32::MAX).into(),
+        now.into(),
+    ])
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    q.on_conflict(
+        OnConflict::column(assignment_reminder::Column::DedupKey)
+            .do_nothing()
+            .to_owned(),
+    );
+    let res = conn.execute(&q).await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// The reminders recorded for an assignment, oldest first.
+pub async fn reminders_of_assignment<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i32,
+) -> Result<Vec<assignment_reminder::Model>> {
+    Ok(assignment_reminder::Entity::find()
+        .filter(assignment_reminder::Column::AssignmentId.eq(assignment_id))
+        .order_by_asc(assignment_reminder::Column::Id)
+        .all(conn)
+        .await?)
 }

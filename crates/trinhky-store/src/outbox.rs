@@ -18,14 +18,17 @@ use crate::{Result, Store};
 /// One message to queue.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewMessage {
-    pub document_id: i32,
+    /// `None` only for a reminder about an assignment without a report document.
+    pub document_id: Option<i32>,
+    pub assignment_id: Option<i32>,
     pub recipient_text: String,
     pub agency_id: Option<i32>,
     pub email: String,
     pub message_id: String,
     pub subject: String,
     pub body: String,
-    /// `dispatch` or `recall`: one row per (document, address, kind).
+    /// `dispatch` or `recall`: one row per (document, address, kind); `reminder`: one row per
+    /// Message-ID (a person gets several reminders about one document).
     pub kind: String,
 }
 
@@ -39,6 +42,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     for m in msgs {
         outbox_message::ActiveModel {
             document_id: Set(m.document_id),
+            assignment_id: Set(m.assignment_id),
             recipient_text: Set(m.recipient_text.clone()),
             agency_id: Set(m.agency_id),
             email: Set(m.email.clone()),
@@ -60,9 +64,13 @@ pub async fn enqueue<C: ConnectionTrait>(
         .await?;
     }
     if let Some(first) = msgs.first() {
+        let (entity, id) = match (first.document_id, first.assignment_id) {
+            (Some(d), _) => ("document", d),
+            (None, a) => ("assignment", a.unwrap_or_default()),
+        };
         audit::record_at(
             conn,
-            AuditInput::new(actor, "dispatch.enqueue", "document", first.document_id)
+            AuditInput::new(actor, "dispatch.enqueue", entity, id)
                 .details(serde_json::json!({"kind": first.kind, "recipients": msgs.iter().map(|m| &m.email).collect::<Vec<_>>()})),
             now,
         )
@@ -266,13 +274,28 @@ pub async fn resend<C: ConnectionTrait>(
     Ok(res.rows_affected == 1)
 }
 
-/// The messages of a document (dispatch status per recipient).
+/// The messages of a document (dispatch status per recipient): its dispatch and recall rows, not
+/// the reminders about it ([`reminders_of_document`]).
 pub async fn of_document<C: ConnectionTrait>(
     conn: &C,
     document_id: i32,
 ) -> Result<Vec<outbox_message::Model>> {
     Ok(outbox_message::Entity::find()
         .filter(outbox_message::Column::DocumentId.eq(document_id))
+        .filter(outbox_message::Column::Kind.ne("reminder"))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The reminder messages (nhắc việc) about a document.
+pub async fn reminders_of_document<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+) -> Result<Vec<outbox_message::Model>> {
+    Ok(outbox_message::Entity::find()
+        .filter(outbox_message::Column::DocumentId.eq(document_id))
+        .filter(outbox_message::Column::Kind.eq("reminder"))
         .order_by_asc(outbox_message::Column::Id)
         .all(conn)
         .await?)

@@ -88,7 +88,8 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?)
         .context("mail transport (TRINHKY_SMTP_*)")?;
-    let mut workers = spawn_workers(&store, &registry, stop_rx.clone());
+    let base_url = settings.base_url.clone().unwrap_or_default();
+    let mut workers = spawn_workers(&store, &registry, base_url, stop_rx.clone());
     workers.push(spawn_dispatcher(
         &store,
         mailer,
@@ -113,6 +114,7 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
 fn spawn_workers(
     store: &trinhky_store::Store,
     registry: &Arc<trinhky_app::registry::Registry>,
+    base_url: String,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let store = store.clone();
@@ -132,6 +134,11 @@ fn spawn_workers(
                         Ok(n) if n > 0 => tracing::info!(reminders = n, "deadline reminders queued"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "reminder scan failed"),
+                    }
+                    match trinhky_app::reminders::mail_pending(&store, &registry, &base_url, trinhky_app::today_vn(), now).await {
+                        Ok(m) if m.messages > 0 => tracing::info!(effects = m.effects, assignments = m.assignments, messages = m.messages, "reminder e-mails queued"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "reminder e-mails failed"),
                     }
                 }
                 _ = stop.changed() => break,

@@ -3,6 +3,7 @@
 pub mod agency;
 pub mod api_token;
 pub mod assignment;
+pub mod assignment_reminder;
 pub mod audit_event;
 pub mod audit_head;
 pub mod blob;

@@ -5,7 +5,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub document_id: i32,
+    /// The document the message is about; `None` for a reminder about an assignment that has
+    /// no report document yet.
+    pub document_id: Option<i32>,
+    /// Set on assignment reminders.
+    pub assignment_id: Option<i32>,
     #[sea_orm(column_type = "Text")]
     pub recipient_text: String,
     pub agency_id: Option<i32>,
@@ -27,7 +31,7 @@ pub struct Model {
     pub last_reply: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
-    /// `dispatch` (the issued document) or `recall` (its thu hồi notice).
+    /// `dispatch` (the issued document), `recall` (its thu hồi notice) or `reminder` (nhắc việc).
     pub kind: String,
 }
 

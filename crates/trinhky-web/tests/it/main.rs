@@ -8,6 +8,7 @@ mod dispatch;
 mod incoming;
 mod intake;
 mod login;
+mod reminders;
 mod shell;
 mod signing;
 mod validators;
