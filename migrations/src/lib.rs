@@ -12,6 +12,7 @@ mod m0005_numbering;
 mod m0006_outbox;
 mod m0007_incoming;
 mod m0008_classification;
+mod m0009_reminders;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_outbox::Migration),
             Box::new(m0007_incoming::Migration),
             Box::new(m0008_classification::Migration),
+            Box::new(m0009_reminders::Migration),
         ]
     }
 }

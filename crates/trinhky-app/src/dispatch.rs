@@ -131,7 +131,8 @@ pub fn messages(
     recipients
         .iter()
         .map(|r| NewMessage {
-            document_id,
+            document_id: Some(document_id),
+            assignment_id: None,
             recipient_text: r.text.clone(),
             agency_id: r.agency_id,
             email: r.email.clone(),
@@ -195,8 +196,8 @@ pub async fn dispatch_once(
             break;
         };
         // A recall notice carries no file: the recalled document is not sent again.
-        let file = if row.kind == "dispatch" {
-            trinhky_store::documents::latest_file(store.db(), row.document_id, None).await?
+        let file = if let (true, Some(doc)) = (row.kind == "dispatch", row.document_id) {
+            trinhky_store::documents::latest_file(store.db(), doc, None).await?
         } else {
             None
         };

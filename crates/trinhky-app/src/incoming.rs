@@ -595,7 +595,8 @@ fn recall_message(
 ) -> outbox::NewMessage {
     let id = crate::dispatch::message_id(document_id, email, domain);
     outbox::NewMessage {
-        document_id,
+        document_id: Some(document_id),
+        assignment_id: None,
         recipient_text: recipient_text.to_owned(),
         agency_id,
         email: email.to_owned(),

@@ -18,14 +18,16 @@ use crate::{Result, Store};
 /// One message to queue.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewMessage {
-    pub document_id: i32,
+    /// None for a reminder (nhắc việc), which concerns an assignment.
+    pub document_id: Option<i32>,
+    pub assignment_id: Option<i32>,
     pub recipient_text: String,
     pub agency_id: Option<i32>,
     pub email: String,
     pub message_id: String,
     pub subject: String,
     pub body: String,
-    /// `dispatch` or `recall`: one row per (document, address, kind).
+    /// `dispatch`, `recall` or `reminder`: one row per (document, address, kind).
     pub kind: String,
 }
 
@@ -54,6 +56,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             sent_at: Set(None),
             created_at: Set(now),
             kind: Set(m.kind.clone()),
+            assignment_id: Set(m.assignment_id),
             ..Default::default()
         }
         .insert(conn)
@@ -62,7 +65,10 @@ pub async fn enqueue<C: ConnectionTrait>(
     if let Some(first) = msgs.first() {
         audit::record_at(
             conn,
-            AuditInput::new(actor, "dispatch.enqueue", "document", first.document_id)
+            match (first.document_id, first.assignment_id) {
+                (Some(d), _) => AuditInput::new(actor, "dispatch.enqueue", "document", d),
+                (None, a) => AuditInput::new(actor, "dispatch.enqueue", "assignment", a.unwrap_or_default()),
+            }
                 .details(serde_json::json!({"kind": first.kind, "recipients": msgs.iter().map(|m| &m.email).collect::<Vec<_>>()})),
             now,
         )

@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub document_id: i32,
+    /// The document sent or recalled; none for a reminder.
+    pub document_id: Option<i32>,
     #[sea_orm(column_type = "Text")]
     pub recipient_text: String,
     pub agency_id: Option<i32>,
@@ -27,8 +28,10 @@ pub struct Model {
     pub last_reply: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
-    /// `dispatch` (the issued document) or `recall` (its thu hồi notice).
+    /// `dispatch` (the issued document), `recall` (its thu hồi notice) or `reminder` (nhắc việc).
     pub kind: String,
+    /// The assignment a reminder is about.
+    pub assignment_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
