@@ -34,22 +34,26 @@ async fn rebuild_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .iter()
         .filter_map(|r| r.try_get::<String>("", "sql").ok())
         .collect();
-    let relaxed = table.replacen("\"document_id\" integer NOT NULL", "\"document_id\" integer", 1);
+    let relaxed = table.replacen(
+        "\"document_id\" integer NOT NULL",
+        "\"document_id\" integer",
+        1,
+    );
     if relaxed == table {
         return Err(DbErr::Migration(format!(
             "unexpected outbox_messages definition: {table}"
         )));
     }
     let create = relaxed.replacen("\"outbox_messages\"", "\"outbox_messages_new\"", 1);
-    db.execute_unprepared(&create).await?;
-    db.execute_unprepared("INSERT INTO outbox_messages_new SELECT * FROM outbox_messages")
-        .await?;
-    db.execute_unprepared("DROP TABLE outbox_messages").await?;
-    db.execute_unprepared("ALTER TABLE outbox_messages_new RENAME TO outbox_messages")
-        .await?;
+    // One batch on one connection: the copy, the swap and the indexes.
+    let mut batch = format!(
+        "{create};\nINSERT INTO outbox_messages_new SELECT * FROM outbox_messages;\nDROP TABLE outbox_messages;\nALTER TABLE outbox_messages_new RENAME TO outbox_messages;\n"
+    );
     for ix in indexes {
-        db.execute_unprepared(&ix).await?;
+        batch.push_str(&ix);
+        batch.push_str(";\n");
     }
+    db.execute_unprepared(&batch).await?;
     Ok(())
 }
 
@@ -69,7 +73,11 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(OutboxMessages::Table)
-                .add_column(ColumnDef::new(OutboxMessages::AssignmentId).integer().null())
+                .add_column(
+                    ColumnDef::new(OutboxMessages::AssignmentId)
+                        .integer()
+                        .null(),
+                )
                 .to_owned(),
         )
         .await

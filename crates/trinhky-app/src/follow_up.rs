@@ -106,7 +106,9 @@ pub struct FollowUp {
 
 /// Members of the province office (Văn phòng UBND) follow up directives; nobody else.
 pub fn may_follow_up(p: &Principal) -> bool {
-    p.province_office.as_deref().is_some_and(|po| p.belongs_to(po))
+    p.province_office
+        .as_deref()
+        .is_some_and(|po| p.belongs_to(po))
 }
 
 fn require(p: &Principal) -> Result<()> {
@@ -120,7 +122,11 @@ fn require(p: &Principal) -> Result<()> {
 }
 
 /// Status of an assignment from its last day and the issue date of its report.
-pub fn status_of(last_day: Option<NaiveDate>, issued_on: Option<NaiveDate>, today: NaiveDate) -> Status {
+pub fn status_of(
+    last_day: Option<NaiveDate>,
+    issued_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Status {
     match (issued_on, last_day) {
         (Some(i), Some(l)) if i > l => Status::Late,
         (Some(_), _) => Status::OnTime,
@@ -247,7 +253,11 @@ pub async fn follow_up(
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Reminded {
     /// Queued to `email`.
-    Queued { email: String, agency: String, subject: String },
+    Queued {
+        email: String,
+        agency: String,
+        subject: String,
+    },
     /// Already queued today: nothing new.
     AlreadyToday { email: String, agency: String },
 }
@@ -313,16 +323,19 @@ pub async fn remind(
         None => d.title.clone(),
     };
     let late = match (status, a.last_day) {
-        (Status::Overdue, Some(l)) => format!(
-            "\nNhiệm vụ đã quá hạn {} ngày.",
-            (today - l).num_days()
-        ),
+        (Status::Overdue, Some(l)) => {
+            format!("\nNhiệm vụ đã quá hạn {} ngày.", (today - l).num_days())
+        }
         _ => String::new(),
     };
     let body = format!(
         "Kính gửi: {}.\n\nThực hiện chỉ đạo tại {source}, Văn phòng UBND tỉnh đề nghị quý cơ quan khẩn trương thực hiện {task} ({deadline}).{late}\nBáo cáo về: {}.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
         agency.name,
-        if a.report_to.trim().is_empty() { "UBND tỉnh" } else { a.report_to.trim() },
+        if a.report_to.trim().is_empty() {
+            "UBND tỉnh"
+        } else {
+            a.report_to.trim()
+        },
     );
     let txn = store.begin_write().await?;
     if reminded(&txn, &message_id).await? {
