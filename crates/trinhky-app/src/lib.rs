@@ -9,6 +9,7 @@ pub mod directive_intake;
 pub mod directory_import;
 pub mod dispatch;
 pub mod documents;
+pub mod follow_up;
 pub mod incoming;
 pub mod principal;
 pub mod registry;

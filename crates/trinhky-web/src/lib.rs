@@ -8,6 +8,7 @@ mod auth;
 mod dates;
 mod documents;
 pub mod error;
+mod follow_up;
 mod incoming;
 mod intake;
 mod openapi;
@@ -50,6 +51,11 @@ pub fn router(state: AppState) -> Router {
         .route("/assignments/{id}/documents", post(documents::api_create))
         .route("/documents/{id}/receipts", get(incoming::api_receipts))
         .route("/documents/{id}/recall", post(incoming::api_recall))
+        .route("/directives/{id}/follow-up", get(follow_up::api_get))
+        .route(
+            "/directives/{id}/follow-up/{assignment_id}/remind",
+            post(follow_up::api_remind),
+        )
         .route("/incoming", get(incoming::api_list))
         .route("/incoming/{id}", get(incoming::api_get))
         .route("/incoming/{id}/{action}", post(incoming::api_act))
@@ -71,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/directives/{id}", get(intake::show))
         .route("/directives/{id}/confirm", post(intake::confirm))
+        .route("/directives/{id}/follow-up", get(follow_up::show_page))
+        .route(
+            "/directives/{id}/follow-up/{assignment_id}/remind",
+            post(follow_up::remind),
+        )
         .route("/documents/{id}", get(documents::show))
         .route("/documents/{id}/edit", post(documents::edit))
         .route("/documents/{id}/act/{action}", post(documents::act))

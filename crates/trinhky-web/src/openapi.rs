@@ -67,6 +67,14 @@ pub async fn document() -> Json<Value> {
                 "parameters": [id_param("id")],
                 "post": op("Create a report from an assignment of one's agency", "201", Some(json!({"type": "object", "properties": {"doc_type": str_}})))
             },
+            "/api/v1/directives/{id}/follow-up": {
+                "parameters": [id_param("id")],
+                "get": op("Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue) as of today; province office only", "200", None)
+            },
+            "/api/v1/directives/{id}/follow-up/{assignment_id}/remind": {
+                "parameters": [id_param("id"), id_param("assignment_id")],
+                "post": op("Queue a reminder (nhắc việc) to the lead agency's e-mail; 201 when queued, 200 with result already_today when one was queued today; province office only", "201", None)
+            },
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}}
         },
         "components": {

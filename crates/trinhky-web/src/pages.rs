@@ -327,6 +327,18 @@ pub async fn home(
             }
         })
         .collect();
+    // Văn phòng UBND follows up the directives it has assigned (theo dõi, đôn đốc).
+    let follow_up: Vec<minijinja::Value> = if trinhky_app::follow_up::may_follow_up(&auth.principal)
+    {
+        trinhky_store::intake::recent_directives(state.store.db(), 10)
+            .await?
+            .into_iter()
+            .filter(|d| d.status != "review")
+            .map(|d| context! { id => d.id, title => d.title, number => d.number, uploaded => d.created_at.format("%d/%m/%Y").to_string() })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let all = trinhky_app::documents::inbox(&state.store, &state.registry, &auth.principal).await?;
     let paging = crate::paging::Paging::new(&q, all.len());
     let documents: Vec<minijinja::Value> = paging
@@ -343,7 +355,7 @@ pub async fn home(
     html(
         &state,
         "home.html",
-        context! { nav => nav(&auth), memberships, work, documents, pager => paging.pager("/"), page_title => "Việc của tôi" },
+        context! { nav => nav(&auth), memberships, work, documents, follow_up, pager => paging.pager("/"), page_title => "Việc của tôi" },
     )
 }
 

@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "directive.html",
         include_str!("../templates/directive.html"),
     ),
+    (
+        "follow_up.html",
+        include_str!("../templates/follow_up.html"),
+    ),
     ("document.html", include_str!("../templates/document.html")),
     (
         "incoming_list.html",
