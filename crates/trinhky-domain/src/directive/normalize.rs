@@ -48,6 +48,9 @@ fn clean_line(line: &str) -> String {
             c => s.push(c),
         }
     }
+    // Bullet glyphs first: "·*x" must become "- x" in one pass (a star after a bullet is
+    // emphasis once the bullet is "- "), so that normalising is idempotent.
+    let s = bullet_glyphs(&s);
     let s = s.replace("**", "").replace("__", "");
     let s = strip_single_stars(&s);
     let s = collapse_spaces(&s);
