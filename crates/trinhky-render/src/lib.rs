@@ -59,6 +59,21 @@ pub const TEMPLATES: [&str; 6] = [
 /// while each document's own layout goes. A server rendering thousands of documents keeps a flat heap.
 pub const EVICT_EVERY: usize = 32;
 
+/// The data of a table document ([`Renderer::render_table_pdf`]): a register for a period.
+#[derive(Clone, Debug, Default)]
+pub struct TableData {
+    pub agency: String,
+    pub title: String,
+    /// "Từ ngày … đến ngày …", or empty.
+    pub period: String,
+    /// dd/mm/yyyy.
+    pub printed_on: String,
+    pub columns: Vec<String>,
+    /// Relative column widths.
+    pub widths: Vec<f64>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// A rectangle on a page: 1-based page number and `[x1, y1, x2, y2]` in PDF points, origin at the
 /// bottom left (what a PDF widget annotation's `/Rect` takes).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -347,7 +362,75 @@ impl Renderer {
         Ok(self.layout(template, &normalize(data)?)?.pages().len())
     }
 
+    /// A register for a period (sổ văn bản đi / đến) as PDF/A-2b, A4 landscape, with the
+    /// `register.typ` template: the agency, the title and period, the columns numbered (1)…(n) and
+    /// repeated on every page, one row per entry.
+    pub fn render_table_pdf(&self, table: &TableData) -> Result<Vec<u8>, RenderError> {
+        let n = table.columns.len();
+        if n == 0 || table.rows.iter().any(|r| r.len() != n) || table.widths.len() != n {
+            return Err(RenderError::Data(format!(
+                "a register has {n} columns; every row and the widths must have as many"
+            )));
+        }
+        if table.rows.len() > 20_000 {
+            return Err(RenderError::TooLarge(format!(
+                "{} rows; print a shorter period (at most 20,000 rows)",
+                table.rows.len()
+            )));
+        }
+        let nfc = |s: &str| -> String { s.nfc().collect() };
+        let json = serde_json::json!({
+            "agency": nfc(&table.agency),
+            "title": nfc(&table.title),
+            "period": nfc(&table.period),
+            "printed_on": nfc(&table.printed_on),
+            "columns": table.columns.iter().map(|c| nfc(c)).collect::<Vec<_>>(),
+            "widths": table.widths,
+            "rows": table.rows.iter().map(|r| r.iter().map(|c| nfc(c)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        });
+        let bytes = serde_json::to_vec(&json).map_err(|e| RenderError::Data(e.to_string()))?;
+        let doc = self.compile("register", bytes, None)?;
+        let standards = PdfStandards::new(&[PdfStandard::A_2b])
+            .map_err(|e| RenderError::Export(e.message().to_string()))?;
+        // PDF/A needs the document date: now, in Vietnam time.
+        let now = chrono::Utc::now().with_timezone(
+            &chrono::FixedOffset::east_opt(7 * 3600)
+                .ok_or_else(|| RenderError::Setup("time zone".into()))?,
+        );
+        let datetime = Datetime::from_ymd_hms(
+            now.year(),
+            month_u8(now.month()),
+            month_u8(now.day()),
+            month_u8(now.hour()),
+            month_u8(now.minute()),
+            month_u8(now.second()),
+        )
+        .ok_or_else(|| RenderError::Data(format!("time {now} is out of range")))?;
+        let timestamp = Timestamp::new_local(datetime, 7 * 60)
+            .ok_or_else(|| RenderError::Data("time zone offset".into()))?;
+        let options = PdfOptions {
+            timestamp: Some(timestamp),
+            standards,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&doc, &options).map_err(|d| RenderError::Export(diagnostics(&d)))
+    }
+
     fn layout(&self, template: &str, data: &DocumentData) -> Result<PagedDocument, RenderError> {
+        let input = self.input(data)?;
+        let json = serde_json::to_vec(&input).map_err(|e| RenderError::Data(e.to_string()))?;
+        let today = data
+            .date
+            .and_then(|d| Datetime::from_ymd(d.year(), month_u8(d.month()), month_u8(d.day())));
+        self.compile(template, json, today)
+    }
+
+    fn compile(
+        &self,
+        template: &str,
+        json: Vec<u8>,
+        today: Option<Datetime>,
+    ) -> Result<PagedDocument, RenderError> {
         if !self.templates.iter().any(|t| t == template) {
             return Err(RenderError::UnknownTemplate {
                 name: template.to_string(),
@@ -356,11 +439,6 @@ impl Renderer {
         }
         let main = file_id(&format!("/{template}.typ"))
             .ok_or_else(|| RenderError::Setup(format!("template {template:?}")))?;
-        let input = self.input(data)?;
-        let json = serde_json::to_vec(&input).map_err(|e| RenderError::Data(e.to_string()))?;
-        let today = data
-            .date
-            .and_then(|d| Datetime::from_ymd(d.year(), month_u8(d.month()), month_u8(d.day())));
         let world = RenderWorld {
             shared: &self.shared,
             main,

@@ -255,7 +255,46 @@ pub async fn register(
         Kind::Incoming => "so-van-ban-den",
     };
     let file = format!("{slug}-{}", trinhky_domain::text::fold(&reg.agency_code));
+    let period = match (filter.from, filter.to) {
+        (Some(f), Some(t)) => format!("Từ ngày {} đến ngày {}", uc::fmt_date(f), uc::fmt_date(t)),
+        (Some(f), None) => format!("Từ ngày {}", uc::fmt_date(f)),
+        (None, Some(t)) => format!("Đến ngày {}", uc::fmt_date(t)),
+        (None, None) => String::new(),
+    };
     match q.format.as_deref().unwrap_or("html") {
+        "pdf" => {
+            // The register for the period as a PDF/A-2b file laid out by typst (A4 landscape,
+            // numbered columns repeated on every page).
+            let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
+            let widths: Vec<f64> = match kind {
+                Kind::Outgoing => vec![1.2, 1.0, 3.0, 1.4, 2.2, 1.2, 0.7, 1.0, 1.0, 1.2],
+                Kind::Incoming => vec![1.0, 0.7, 1.8, 1.2, 1.0, 3.0, 1.6, 1.0, 1.0, 1.2],
+            };
+            let table = trinhky_render::TableData {
+                agency: reg.agency_name.clone(),
+                title: reg.title.to_owned(),
+                period: period.clone(),
+                printed_on: uc::fmt_date(trinhky_app::today_vn()),
+                columns: reg.columns.iter().map(|c| (*c).to_owned()).collect(),
+                widths,
+                rows: reg.rows.iter().map(|r| r.to_vec()).collect(),
+            };
+            let pdf = tokio::task::spawn_blocking(move || renderer.render_table_pdf(&table))
+                .await
+                .map_err(|e| WebError::Internal(e.to_string()))?
+                .map_err(|e| WebError::Internal(format!("register PDF: {e}")))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file}.pdf\""),
+                    ),
+                ],
+                pdf,
+            )
+                .into_response())
+        }
         "csv" => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -283,14 +322,6 @@ pub async fn register(
             .into_response()),
         "html" | "print" => {
             let print = q.format.as_deref() == Some("print");
-            let period = match (filter.from, filter.to) {
-                (Some(f), Some(t)) => {
-                    format!("Từ ngày {} đến ngày {}", uc::fmt_date(f), uc::fmt_date(t))
-                }
-                (Some(f), None) => format!("Từ ngày {}", uc::fmt_date(f)),
-                (None, Some(t)) => format!("Đến ngày {}", uc::fmt_date(t)),
-                (None, None) => String::new(),
-            };
             let base = format!(
                 "/registers/{}?agency={}&from={}&to={}&q={}",
                 match kind {
@@ -315,7 +346,7 @@ pub async fn register(
             )
         }
         other => Err(WebError::BadRequest(format!(
-            "Định dạng \"{other}\" không được hỗ trợ (csv, xlsx, print)."
+            "Định dạng \"{other}\" không được hỗ trợ (csv, xlsx, pdf, print)."
         ))),
     }
 }

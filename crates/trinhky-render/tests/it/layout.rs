@@ -406,3 +406,32 @@ fn slots_cover_the_number_date_and_signature_boxes() {
         );
     }
 }
+
+/// A register for a period: A4 landscape, Vietnamese intact, numbered columns.
+#[test]
+fn register_table_renders_landscape_with_numbered_columns() {
+    let t = trinhky_render::TableData {
+        agency: "Văn phòng Ủy ban nhân dân tỉnh Đắk Nông".into(),
+        title: "Sổ đăng ký văn bản đến".into(),
+        period: "Từ ngày 01/06/2023 đến ngày 30/06/2023".into(),
+        printed_on: "28/11/2026".into(),
+        columns: (1..=10).map(|i| format!("Cột {i}")).collect(),
+        widths: vec![1.0; 10],
+        rows: vec![(1..=10).map(|i| format!("ô {i} — cải cách")).collect(); 3],
+    };
+    let pdf = renderer()
+        .render_table_pdf(&t)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let l = bbox(&pdf);
+    assert!(l.width > l.height, "landscape: {} x {}", l.width, l.height);
+    let txt = text(&pdf);
+    assert!(
+        txt.contains("SỔ ĐĂNG KÝ VĂN BẢN ĐẾN") && txt.contains("(10)") && txt.contains("cải cách"),
+        "{txt}"
+    );
+    let bad = trinhky_render::TableData {
+        rows: vec![vec!["x".into()]],
+        ..t
+    };
+    assert!(renderer().render_table_pdf(&bad).is_err());
+}

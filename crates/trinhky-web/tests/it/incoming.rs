@@ -403,6 +403,36 @@ async fn registers_export_csv_and_xlsx_with_vietnamese_text_and_print() {
         "{page}"
     );
 
+    // The register for a period as a PDF laid out by typst (A4 landscape, numbered columns).
+    let res = get(&app, &clerk, "/registers/incoming?format=pdf").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    let pdf = bytes(res).await;
+    let dir = std::env::temp_dir().join(format!("trinhky-register-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("r.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", dir.join("r.pdf").to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("SỔ ĐĂNG KÝ VĂN BẢN ĐẾN")
+            && text.contains("(10)")
+            && text.contains("01/KH-SNV"),
+        "{text}"
+    );
+    let info = std::process::Command::new("pdfinfo")
+        .arg(dir.join("r.pdf"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("842 x 595") || info.contains("841.89 x 595.276"),
+        "A4 landscape: {info}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
     let res = get(&app, &clerk, "/registers/incoming?format=xlsx").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
