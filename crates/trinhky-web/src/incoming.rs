@@ -282,7 +282,13 @@ pub async fn register(
             let pdf = tokio::task::spawn_blocking(move || renderer.render_table_pdf(&table))
                 .await
                 .map_err(|e| WebError::Internal(e.to_string()))?
-                .map_err(|e| WebError::Internal(format!("register PDF: {e}")))?;
+                .map_err(|e| match e {
+                    // Too many rows for one printout: the user narrows the period.
+                    trinhky_render::RenderError::TooLarge(m) => WebError::BadRequest(format!(
+                        "Sổ quá dài để in một lần ({m}): chọn khoảng thời gian ngắn hơn."
+                    )),
+                    other => WebError::Internal(format!("register PDF: {other}")),
+                })?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "application/pdf".to_owned()),
