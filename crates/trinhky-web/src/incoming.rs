@@ -589,11 +589,9 @@ pub async fn api_register(
     let filter = q.filter()?;
     if q.format.as_deref().is_some_and(|f| f != "json") {
         // CSV, XLSX and PDF: the same files as the page's export links, for the whole period.
-        return Ok(
-            register(State(state), User(auth), Path(kind_s), Query(q), Query(pq))
-                .await
-                .map_err(ApiError)?,
-        );
+        return register(State(state), User(auth), Path(kind_s), Query(q), Query(pq))
+            .await
+            .map_err(ApiError);
     }
     let (st, au, flt, agency) = (&state, &auth, &filter, q.agency.as_deref());
     let (paging, reg) = Paging::fetch(&pq, move |page| async move {
