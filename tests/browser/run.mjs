@@ -31,7 +31,8 @@ for (const file of specs) {
   const mod = await import(path.join(here, 'specs', file));
   for (const [name, fn] of Object.entries(mod)) {
     if (typeof fn !== 'function') continue;
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN' });
+    // A spec may name its own viewport (`export const viewport = { width, height }`), e.g. a phone.
+    const context = await browser.newContext({ viewport: mod.viewport || { width: 1366, height: 768 }, locale: 'vi-VN' });
     const page = await context.newPage();
     const external = [];
     page.on('request', r => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) external.push(r.url()); });

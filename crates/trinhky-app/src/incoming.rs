@@ -623,14 +623,16 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, date: NaiveDate, cells: &[String]) -> bool {
-        if self.from.is_some_and(|f| date < f) || self.to.is_some_and(|t| date > t) {
-            return false;
-        }
-        match self.text.as_deref().map(trinhky_domain::text::fold) {
-            Some(q) if !q.is_empty() => trinhky_domain::text::fold(&cells.join(" ")).contains(&q),
-            _ => true,
-        }
+    fn folded_text(&self) -> Option<String> {
+        self.text
+            .as_deref()
+            .map(trinhky_domain::text::fold)
+            .filter(|q| !q.is_empty())
+    }
+
+    /// The instant a day in Vietnam (UTC+7) starts.
+    fn day_start(d: NaiveDate) -> DateTime<Utc> {
+        (d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(7)).and_utc()
     }
 }
 
@@ -698,6 +700,8 @@ pub struct Register {
     pub agency_name: String,
     pub columns: [&'static str; 10],
     pub rows: Vec<[String; 10]>,
+    /// Rows matching the filter in all (`rows` holds one page of them, or all for exports).
+    pub total: u64,
 }
 
 fn recipients_and_archive(text: &str) -> (String, String) {
@@ -729,13 +733,22 @@ pub async fn register_view(
     agency_code: Option<&str>,
     kind: Kind,
     filter: &Filter,
+    page: Option<trinhky_store::PageRequest>,
 ) -> Result<Register> {
     let a = register_agency(store, p, agency_code).await?;
     let db = store.db();
     let mut rows: Vec<[String; 10]> = Vec::new();
+    let total;
     match kind {
         Kind::Outgoing => {
-            for e in numbering::outgoing_all(db, a.id).await? {
+            let f = numbering::OutgoingFilter {
+                from: filter.from,
+                to: filter.to,
+                text: filter.folded_text(),
+            };
+            let (entries, n) = numbering::outgoing_filtered(db, a.id, &f, page).await?;
+            total = n;
+            for e in entries {
                 let (to, archive) = recipients_and_archive(&e.recipients);
                 let mut receipts = Vec::new();
                 if let Some(doc) = e.document_id {
@@ -776,13 +789,18 @@ pub async fn register_view(
                     receipts.join("; "),
                     note,
                 ];
-                if filter.keeps(e.issued_on, &cells) {
-                    rows.push(cells);
-                }
+                rows.push(cells);
             }
         }
         Kind::Incoming => {
-            for r in repo::of_agency_between(db, a.id, None, None).await? {
+            let f = repo::RegisterFilter {
+                from: filter.from.map(Filter::day_start),
+                to: filter.to.and_then(|t| t.succ_opt()).map(Filter::day_start),
+                text: filter.folded_text(),
+            };
+            let (found, n) = repo::register_filtered(db, a.id, &f, page).await?;
+            total = n;
+            for r in found {
                 let forwarded = user_name(store, r.forwarded_to).await?.unwrap_or_default();
                 let ack = match (
                     user_name(store, r.acknowledged_by).await?,
@@ -814,9 +832,7 @@ pub async fn register_view(
                     ack,
                     note,
                 ];
-                if filter.keeps(vn_date(r.received_at), &cells) {
-                    rows.push(cells);
-                }
+                rows.push(cells);
             }
         }
     }
@@ -827,6 +843,7 @@ pub async fn register_view(
         agency_name: a.name,
         columns: kind.columns(),
         rows,
+        total,
     })
 }
 
@@ -956,40 +973,32 @@ pub struct ArchiveQuery {
     pub to: Option<NaiveDate>,
 }
 
-/// The archived documents of an agency matching `q` (accent- and case-insensitive), newest
-/// archived first.
+/// One page of the archived documents of an agency matching `q` (accent- and case-insensitive,
+/// filtered in SQL), newest archived first, with the number of matches in all.
 pub async fn archive_search(
     store: &Store,
     p: &Principal,
     agency_code: Option<&str>,
     q: &ArchiveQuery,
-) -> Result<(agency::Model, Vec<IncomingView>)> {
+    page: Option<trinhky_store::PageRequest>,
+) -> Result<(agency::Model, Vec<IncomingView>, u64)> {
     let a = register_agency(store, p, agency_code).await?;
     let fold = |s: &Option<String>| {
         s.as_deref()
             .map(trinhky_domain::text::fold)
             .filter(|x| !x.is_empty())
     };
-    let (text, number, from_agency) = (fold(&q.text), fold(&q.number), fold(&q.from_agency));
-    let mut out = Vec::new();
-    let mut rows = repo::of_agency_between(store.db(), a.id, None, None).await?;
-    rows.reverse();
+    let f = repo::ArchiveFilter {
+        text: fold(&q.text),
+        number: fold(&q.number),
+        from_agency: fold(&q.from_agency),
+        from: q.from,
+        to: q.to,
+    };
+    let (rows, total) = repo::archive_filtered(store.db(), a.id, &f, page).await?;
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        if r.status != "archived" {
-            continue;
-        }
-        let keep = text.as_deref().is_none_or(|t| r.search_text.contains(t))
-            && number
-                .as_deref()
-                .is_none_or(|n| trinhky_domain::text::fold(&r.number).contains(n))
-            && from_agency
-                .as_deref()
-                .is_none_or(|f| trinhky_domain::text::fold(&r.from_agency_name).contains(f))
-            && q.from.is_none_or(|f| r.doc_date >= f)
-            && q.to.is_none_or(|t| r.doc_date <= t);
-        if keep {
-            out.push(view_of(store, &a, r).await?);
-        }
+        out.push(view_of(store, &a, r).await?);
     }
-    Ok((a, out))
+    Ok((a, out, total))
 }

@@ -608,6 +608,64 @@ pub async fn delegations_to<C: ConnectionTrait>(
         .await?)
 }
 
+/// One page of the delegations granted in the given agencies (revoked ones included), newest
+/// first, and how many there are.
+pub async fn delegations_of_agencies<C: ConnectionTrait>(
+    conn: &C,
+    agency_ids: &[i32],
+    page: crate::PageRequest,
+) -> Result<(Vec<delegation::Model>, u64)> {
+    use sea_orm::QuerySelect;
+    let q = delegation::Entity::find()
+        .filter(delegation::Column::AgencyId.is_in(agency_ids.iter().copied()))
+        .order_by_desc(delegation::Column::Id);
+    let total = q.clone().count(conn).await?;
+    let rows = q
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn delegation_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<delegation::Model>> {
+    Ok(delegation::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Revokes a delegation (a guarded update: revoking twice is a conflict), with its audit event.
+pub async fn revoke_delegation<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<delegation::Model> {
+    let res = delegation::Entity::update_many()
+        .col_expr(delegation::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(delegation::Column::Id.eq(id))
+        .filter(delegation::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(
+            "Giao quyền này đã được thu hồi trước đó.".into(),
+        ));
+    }
+    let d = delegation_by_id(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("delegation {id}")))?;
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, "delegation.revoke", "delegation", id)
+            .details(serde_json::json!({"agency_id": d.agency_id, "to": d.to_user_id})),
+        now,
+    )
+    .await?;
+    Ok(d)
+}
+
 /// Consultations of an instance with the consulted agency's code.
 pub async fn consultations_of<C: ConnectionTrait>(
     conn: &C,

@@ -77,6 +77,8 @@ pub async fn deliver<C: ConnectionTrait>(
             &d.from_agency_name,
             &d.doc_type,
         )),
+        number_search: Set(trinhky_domain::text::fold(&d.number)),
+        from_search: Set(trinhky_domain::text::fold(&d.from_agency_name)),
         ..Default::default()
     }
     .insert(conn)
@@ -380,5 +382,104 @@ pub fn status_label(status: &str) -> &'static str {
         "archived" => "Đã lưu trữ",
         "recalled" => "Đã thu hồi",
         _ => "Không rõ",
+    }
+}
+
+/// Filters of the incoming register, applied in SQL.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterFilter {
+    /// Received at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Received before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Already folded; matched anywhere in the row's search text.
+    pub text: Option<String>,
+}
+
+/// The rows of an agency's incoming register matching `f`, oldest first (register order), and
+/// how many match in all; `page` None returns every matching row (exports).
+pub async fn register_filtered<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    f: &RegisterFilter,
+    page: Option<crate::PageRequest>,
+) -> Result<(Vec<incoming_document::Model>, u64)> {
+    let mut q =
+        incoming_document::Entity::find().filter(incoming_document::Column::AgencyId.eq(agency_id));
+    if let Some(from) = f.from {
+        q = q.filter(incoming_document::Column::ReceivedAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(incoming_document::Column::ReceivedAt.lt(to));
+    }
+    if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        q = q.filter(incoming_document::Column::SearchText.like(crate::contains_pattern(t)));
+    }
+    let q = q
+        .order_by_asc(incoming_document::Column::ReceivedAt)
+        .order_by_asc(incoming_document::Column::Id);
+    fetch(conn, q, page).await
+}
+
+/// Archive search (every text field already folded), applied in SQL.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveFilter {
+    pub text: Option<String>,
+    pub number: Option<String>,
+    pub from_agency: Option<String>,
+    /// Document date range (inclusive).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The archived rows of an agency matching `f`, newest archived first, and how many match.
+pub async fn archive_filtered<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    f: &ArchiveFilter,
+    page: Option<crate::PageRequest>,
+) -> Result<(Vec<incoming_document::Model>, u64)> {
+    let mut q = incoming_document::Entity::find()
+        .filter(incoming_document::Column::AgencyId.eq(agency_id))
+        .filter(incoming_document::Column::Status.eq("archived"));
+    let nonempty = |s: &Option<String>| s.clone().filter(|x| !x.is_empty());
+    if let Some(t) = nonempty(&f.text) {
+        q = q.filter(incoming_document::Column::SearchText.like(crate::contains_pattern(&t)));
+    }
+    if let Some(n) = nonempty(&f.number) {
+        q = q.filter(incoming_document::Column::NumberSearch.like(crate::contains_pattern(&n)));
+    }
+    if let Some(a) = nonempty(&f.from_agency) {
+        q = q.filter(incoming_document::Column::FromSearch.like(crate::contains_pattern(&a)));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(incoming_document::Column::DocDate.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(incoming_document::Column::DocDate.lte(to));
+    }
+    let q = q
+        .order_by_desc(incoming_document::Column::ArchivedAt)
+        .order_by_desc(incoming_document::Column::Id);
+    fetch(conn, q, page).await
+}
+
+async fn fetch<C: ConnectionTrait>(
+    conn: &C,
+    q: sea_orm::Select<incoming_document::Entity>,
+    page: Option<crate::PageRequest>,
+) -> Result<(Vec<incoming_document::Model>, u64)> {
+    use sea_orm::QuerySelect;
+    match page {
+        None => {
+            let rows = q.all(conn).await?;
+            let n = rows.len() as u64;
+            Ok((rows, n))
+        }
+        Some(p) => {
+            let total = q.clone().count(conn).await?;
+            let rows = q.offset(p.offset()).limit(p.per_page).all(conn).await?;
+            Ok((rows, total))
+        }
     }
 }

@@ -82,6 +82,22 @@ pub async fn recent_directives<C: ConnectionTrait>(
         .await?)
 }
 
+/// One page of directives, newest first, and how many there are.
+pub async fn directives_page<C: ConnectionTrait>(
+    conn: &C,
+    page: crate::PageRequest,
+) -> Result<(Vec<directive::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let total = directive::Entity::find().count(conn).await?;
+    let rows = directive::Entity::find()
+        .order_by_desc(directive::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
 /// One confirmed assignment to create.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewAssignment {

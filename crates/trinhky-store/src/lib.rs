@@ -38,3 +38,37 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A `LIKE` pattern matching rows that contain `folded` anywhere (`%`, `_` and `\` escaped).
+pub(crate) fn contains_pattern(folded: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut p = String::with_capacity(folded.len() + 2);
+    p.push('%');
+    for c in folded.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    sea_orm::sea_query::LikeExpr::new(p).escape('\\')
+}
+
+/// One page of a list: 1-based `page` of `per_page` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    pub fn new(page: u64, per_page: u64) -> PageRequest {
+        PageRequest {
+            page: page.max(1),
+            per_page: per_page.max(1),
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.page - 1) * self.per_page
+    }
+}

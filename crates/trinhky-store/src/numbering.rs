@@ -78,6 +78,22 @@ pub struct Entry {
     pub note: String,
 }
 
+/// The folded text a register entry is searched by (the migration `m0013_search` backfills
+/// existing rows with the same fold).
+pub fn outgoing_search_text(e: &Entry) -> String {
+    trinhky_domain::text::fold(
+        &[
+            e.number.as_str(),
+            &e.doc_type,
+            &e.title,
+            &e.signer,
+            &e.recipients,
+            &e.note,
+        ]
+        .join(" "),
+    )
+}
+
 /// Writes the register entry and its audit event (same transaction as the number).
 pub async fn register_outgoing<C: ConnectionTrait>(
     conn: &C,
@@ -102,6 +118,7 @@ pub async fn register_outgoing<C: ConnectionTrait>(
         created_at: Set(Utc::now()),
         recalled_at: Set(None),
         recall_reason: Set(None),
+        search_text: Set(outgoing_search_text(e)),
         ..Default::default()
     }
     .insert(conn)
@@ -151,4 +168,50 @@ pub async fn outgoing_all<C: ConnectionTrait>(
         .order_by_asc(outgoing_register::Column::Id)
         .all(conn)
         .await?)
+}
+
+/// Filters of the outgoing register, applied in SQL.
+#[derive(Debug, Clone, Default)]
+pub struct OutgoingFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Already folded (`trinhky_domain::text::fold`); matched anywhere in the row's search text.
+    pub text: Option<String>,
+}
+
+/// The entries of an organisation's outgoing register matching `f`, oldest first, and how many
+/// match in all; `page` None returns every matching entry (exports).
+pub async fn outgoing_filtered<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    f: &OutgoingFilter,
+    page: Option<crate::PageRequest>,
+) -> Result<(Vec<outgoing_register::Model>, u64)> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let mut q =
+        outgoing_register::Entity::find().filter(outgoing_register::Column::AgencyId.eq(agency_id));
+    if let Some(from) = f.from {
+        q = q.filter(outgoing_register::Column::IssuedOn.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(outgoing_register::Column::IssuedOn.lte(to));
+    }
+    if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
+        q = q.filter(outgoing_register::Column::SearchText.like(crate::contains_pattern(t)));
+    }
+    let q = q
+        .order_by_asc(outgoing_register::Column::IssuedOn)
+        .order_by_asc(outgoing_register::Column::Id);
+    match page {
+        None => {
+            let rows = q.all(conn).await?;
+            let n = rows.len() as u64;
+            Ok((rows, n))
+        }
+        Some(p) => {
+            let total = q.clone().count(conn).await?;
+            let rows = q.offset(p.offset()).limit(p.per_page).all(conn).await?;
+            Ok((rows, total))
+        }
+    }
 }

@@ -15,6 +15,7 @@ use trinhky_app::incoming::{self as uc, ArchiveQuery, Filter, Kind};
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::error::WebError;
 use crate::pages::nav;
+use crate::paging::{PageQuery, Paging};
 use crate::state::AppState;
 
 type PageResult = Result<Response, WebError>;
@@ -239,17 +240,34 @@ pub async fn register(
     User(auth): User,
     Path(kind): Path<String>,
     Query(q): Query<RegisterQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> PageResult {
     let kind = Kind::parse(&kind).ok_or(WebError::NotFound)?;
     let filter = q.filter()?;
-    let reg = uc::register_view(
-        &state.store,
-        &auth.principal,
-        q.agency.as_deref(),
-        kind,
-        &filter,
-    )
-    .await?;
+    let format = q.format.as_deref().unwrap_or("html");
+    // The page shows one page; exports and the print view hold the whole filtered period.
+    let (paging, reg) = if format == "html" {
+        let (st, au, flt, agency) = (&state, &auth, &filter, q.agency.as_deref());
+        let (p, r) = Paging::fetch(&pq, move |page| async move {
+            let r =
+                uc::register_view(&st.store, &au.principal, agency, kind, flt, Some(page)).await?;
+            let total = r.total;
+            Ok::<_, AppError>((r, total))
+        })
+        .await?;
+        (Some(p), r)
+    } else {
+        let r = uc::register_view(
+            &state.store,
+            &auth.principal,
+            q.agency.as_deref(),
+            kind,
+            &filter,
+            None,
+        )
+        .await?;
+        (None, r)
+    };
     let slug = match kind {
         Kind::Outgoing => "so-van-ban-di",
         Kind::Incoming => "so-van-ban-den",
@@ -261,7 +279,7 @@ pub async fn register(
         (None, Some(t)) => format!("Đến ngày {}", uc::fmt_date(t)),
         (None, None) => String::new(),
     };
-    match q.format.as_deref().unwrap_or("html") {
+    match format {
         "pdf" => {
             // The register for the period as a PDF/A-2b file laid out by typst (A4 landscape,
             // numbered columns repeated on every page).
@@ -339,11 +357,12 @@ pub async fn register(
                 urlencode(q.to.as_deref().unwrap_or("")),
                 urlencode(q.q.as_deref().unwrap_or("")),
             );
+            let pager = paging.map(|p| p.pager(&base));
             html(
                 &state,
                 "register.html",
                 context! {
-                    nav => nav(&auth), page_title => reg.title, reg, print, period, base,
+                    nav => nav(&auth), page_title => reg.title, reg, print, period, base, pager,
                     agencies => agencies_ctx(&auth),
                     f => context! { from => q.from, to => q.to, q => q.q },
                     printed_on => uc::fmt_date(trinhky_app::today_vn()),
@@ -357,7 +376,7 @@ pub async fn register(
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -394,24 +413,66 @@ impl ArchiveParams {
     }
 }
 
+impl ArchiveParams {
+    /// The page's address with its filters (page links keep them).
+    fn base(&self, path: &str, agency: &str) -> String {
+        let o = |s: &Option<String>| urlencode(s.as_deref().unwrap_or(""));
+        format!(
+            "{path}?agency={}&q={}&number={}&from_agency={}&from={}&to={}",
+            urlencode(agency),
+            o(&self.q),
+            o(&self.number),
+            o(&self.from_agency),
+            o(&self.from),
+            o(&self.to)
+        )
+    }
+}
+
+async fn archive_page(
+    state: &AppState,
+    auth: &Auth,
+    q: &ArchiveParams,
+    pq: &PageQuery,
+) -> Result<
+    (
+        Paging,
+        trinhky_store::entities::agency::Model,
+        Vec<uc::IncomingView>,
+    ),
+    WebError,
+> {
+    let query = q.query()?;
+    let query = &query;
+    let (paging, (a, items)) = Paging::fetch(pq, move |page| async move {
+        let (a, items, total) = uc::archive_search(
+            &state.store,
+            &auth.principal,
+            q.agency.as_deref(),
+            query,
+            Some(page),
+        )
+        .await?;
+        Ok::<_, AppError>(((a, items), total))
+    })
+    .await?;
+    Ok((paging, a, items))
+}
+
 pub async fn archive(
     State(state): State<AppState>,
     User(auth): User,
     Query(q): Query<ArchiveParams>,
+    Query(pq): Query<PageQuery>,
 ) -> PageResult {
-    let (a, items) = uc::archive_search(
-        &state.store,
-        &auth.principal,
-        q.agency.as_deref(),
-        &q.query()?,
-    )
-    .await?;
+    let (paging, a, items) = archive_page(&state, &auth, &q, &pq).await?;
+    let pager = paging.pager(&q.base("/archive", &a.code));
     html(
         &state,
         "archive.html",
         context! {
             nav => nav(&auth), page_title => "Lưu trữ", agency => context! { code => a.code, name => a.name },
-            items, agencies => agencies_ctx(&auth),
+            items, pager, total => paging.total, agencies => agencies_ctx(&auth),
             f => context! { q => q.q, number => q.number, from_agency => q.from_agency, from => q.from, to => q.to },
         },
         StatusCode::OK,
@@ -444,16 +505,24 @@ pub async fn api_list(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
     Query(q): Query<ListQuery>,
-) -> Result<Json<uc::ListPage>, ApiError> {
-    Ok(Json(
-        uc::list(
-            &state.store,
-            &auth.principal,
-            q.agency.as_deref(),
-            q.page.unwrap_or(1),
-        )
-        .await?,
-    ))
+) -> Result<(HeaderMap, Json<uc::ListPage>), ApiError> {
+    let l = uc::list(
+        &state.store,
+        &auth.principal,
+        q.agency.as_deref(),
+        q.page.unwrap_or(1),
+    )
+    .await?;
+    let paging = Paging {
+        page: usize::try_from(l.page).unwrap_or(1),
+        per_page: usize::try_from(uc::PER_PAGE).unwrap_or(20),
+        total: usize::try_from(l.total).unwrap_or(0),
+    };
+    let headers = paging.headers(&format!(
+        "/api/v1/incoming?agency={}",
+        urlencode(&l.agency_code)
+    ));
+    Ok((headers, Json(l)))
 }
 
 #[derive(Serialize)]
@@ -512,35 +581,50 @@ pub async fn api_act(
 pub async fn api_register(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
-    Path(kind): Path<String>,
+    Path(kind_s): Path<String>,
     Query(q): Query<RegisterQuery>,
-) -> Result<Json<uc::Register>, ApiError> {
-    let kind = Kind::parse(&kind).ok_or(WebError::NotFound)?;
-    Ok(Json(
-        uc::register_view(
-            &state.store,
-            &auth.principal,
-            q.agency.as_deref(),
-            kind,
-            &q.filter()?,
-        )
-        .await?,
-    ))
+    Query(pq): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let kind = Kind::parse(&kind_s).ok_or(WebError::NotFound)?;
+    let filter = q.filter()?;
+    if q.format.as_deref().is_some_and(|f| f != "json") {
+        // CSV, XLSX and PDF: the same files as the page's export links, for the whole period.
+        return register(State(state), User(auth), Path(kind_s), Query(q), Query(pq))
+            .await
+            .map_err(ApiError);
+    }
+    let (st, au, flt, agency) = (&state, &auth, &filter, q.agency.as_deref());
+    let (paging, reg) = Paging::fetch(&pq, move |page| async move {
+        let r = uc::register_view(&st.store, &au.principal, agency, kind, flt, Some(page)).await?;
+        let total = r.total;
+        Ok::<_, AppError>((r, total))
+    })
+    .await?;
+    let base = format!(
+        "/api/v1/registers/{}?agency={}&from={}&to={}&q={}",
+        match kind {
+            Kind::Outgoing => "outgoing",
+            Kind::Incoming => "incoming",
+        },
+        urlencode(&reg.agency_code),
+        urlencode(q.from.as_deref().unwrap_or("")),
+        urlencode(q.to.as_deref().unwrap_or("")),
+        urlencode(q.q.as_deref().unwrap_or("")),
+    );
+    Ok((paging.headers(&base), Json(reg)).into_response())
 }
 
 pub async fn api_archive(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
     Query(q): Query<ArchiveParams>,
-) -> Result<Json<Vec<uc::IncomingView>>, ApiError> {
-    let (_, items) = uc::archive_search(
-        &state.store,
-        &auth.principal,
-        q.agency.as_deref(),
-        &q.query()?,
-    )
-    .await?;
-    Ok(Json(items))
+    Query(pq): Query<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<uc::IncomingView>>), ApiError> {
+    let (paging, a, items) = archive_page(&state, &auth, &q, &pq).await?;
+    Ok((
+        paging.headers(&q.base("/api/v1/archive", &a.code)),
+        Json(items),
+    ))
 }
 
 pub async fn api_receipts(

@@ -18,7 +18,7 @@ use crate::state::AppState;
 type PageResult = Result<Response, WebError>;
 
 /// Intake is the province office's job: its clerks and drafters (chuyên viên tổng hợp).
-fn require_intake(auth: &Auth) -> Result<String, WebError> {
+pub(crate) fn require_intake(auth: &Auth) -> Result<String, WebError> {
     let p = &auth.principal;
     let po = p
         .province_office
@@ -44,13 +44,28 @@ const KINDS: [(&str, &str); 5] = [
     ("conditional", "Có điều kiện"),
 ];
 
+/// The rows of one page of the directive list, as the page and the API show them.
+pub(crate) async fn directive_rows(
+    state: &AppState,
+    pq: &crate::paging::PageQuery,
+) -> Result<
+    (
+        crate::paging::Paging,
+        Vec<trinhky_store::entities::directive::Model>,
+    ),
+    WebError,
+> {
+    Ok(crate::paging::Paging::fetch(pq, |p| intake::directives_page(state.store.db(), p)).await?)
+}
+
 async fn list_page(
     state: &AppState,
     auth: &Auth,
+    pq: &crate::paging::PageQuery,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let list = intake::recent_directives(state.store.db(), 50).await?;
+    let (paging, list) = directive_rows(state, pq).await?;
     let rows: Vec<minijinja::Value> = list
         .iter()
         .map(|d| {
@@ -63,14 +78,18 @@ async fn list_page(
         .collect();
     let body = state
         .templates
-        .render("directives.html", context! { nav => nav(auth), directives => rows, error, page_title => "Văn bản chỉ đạo" })
+        .render("directives.html", context! { nav => nav(auth), directives => rows, pager => paging.pager("/directives"), total => paging.total, error, page_title => "Văn bản chỉ đạo" })
         .map_err(WebError::Internal)?;
     Ok((status, Html(body)).into_response())
 }
 
-pub async fn list(State(state): State<AppState>, User(auth): User) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    User(auth): User,
+    axum::extract::Query(pq): axum::extract::Query<crate::paging::PageQuery>,
+) -> PageResult {
     require_intake(&auth)?;
-    list_page(&state, &auth, None, StatusCode::OK).await
+    list_page(&state, &auth, &pq, None, StatusCode::OK).await
 }
 
 pub async fn upload(
@@ -87,7 +106,14 @@ pub async fn upload(
             Ok(None) => break,
             Err(e) => {
                 let msg = format!("Không đọc được tệp tải lên: {}", e.body_text());
-                return list_page(&state, &auth, Some(msg), StatusCode::BAD_REQUEST).await;
+                return list_page(
+                    &state,
+                    &auth,
+                    &Default::default(),
+                    Some(msg),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await;
             }
         };
         match field.name() {
@@ -98,8 +124,14 @@ pub async fn upload(
                     Ok(b) => file = Some((name, b.to_vec())),
                     Err(e) => {
                         let msg = format!("Không đọc được tệp tải lên: {}", e.body_text());
-                        return list_page(&state, &auth, Some(msg), StatusCode::PAYLOAD_TOO_LARGE)
-                            .await;
+                        return list_page(
+                            &state,
+                            &auth,
+                            &Default::default(),
+                            Some(msg),
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                        )
+                        .await;
                     }
                 }
             }
@@ -111,6 +143,7 @@ pub async fn upload(
         return list_page(
             &state,
             &auth,
+            &Default::default(),
             Some("Chưa chọn tệp văn bản.".into()),
             StatusCode::BAD_REQUEST,
         )
@@ -131,6 +164,7 @@ pub async fn upload(
                 list_page(
                     &state,
                     &auth,
+                    &Default::default(),
                     Some(format!("Không tiếp nhận được văn bản. {m}")),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )

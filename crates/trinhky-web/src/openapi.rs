@@ -1,88 +1,317 @@
 //! The OpenAPI 3.1 description of `/api/v1`, published at `/api/v1/openapi.json`.
+//!
+//! Every operation is one entry of [`operations`]: add a route to the API router and its entry
+//! here, in the same commit. Path parameters are derived from the `{name}` segments, the
+//! standard error responses (the `{"error": {code, message, request_id}}` shape) and the paging
+//! headers are added by the builder; the parity test (`tests/it/parity.rs`) checks that every
+//! entry answers and that every page action has one.
 
 use axum::Json;
 use serde_json::{Value, json};
 
-fn op(summary: &str, ok: &str, body: Option<Value>) -> Value {
-    let mut o = json!({
-        "summary": summary,
-        "security": [{"bearer": []}, {"session": []}],
-        "responses": {
-            ok: {"description": "OK", "content": {"application/json": {}}},
-            "400": {"$ref": "#/components/responses/Error"},
-            "401": {"$ref": "#/components/responses/Error"},
-            "403": {"$ref": "#/components/responses/Error"},
-            "409": {"$ref": "#/components/responses/Error"}
-        }
-    });
-    if let Some(b) = body {
-        o["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": b}}});
+/// One operation of the API.
+pub struct Op {
+    pub method: &'static str,
+    pub path: &'static str,
+    summary: &'static str,
+    /// The success status and what it returns.
+    ok: (&'static str, Content),
+    query: Vec<Value>,
+    body: Option<Body>,
+    /// A list answered one page at a time (`page`, `per_page`, `X-Total-Count`, `Link`).
+    paged: bool,
+}
+
+enum Content {
+    Json(Value),
+    Pdf,
+    Png,
+    /// The register as JSON, or a CSV/XLSX/PDF file with `format`.
+    Register,
+}
+
+enum Body {
+    Json(Value),
+    Multipart,
+}
+
+fn op(method: &'static str, path: &'static str, summary: &'static str) -> Op {
+    Op {
+        method,
+        path,
+        summary,
+        ok: ("200", Content::Json(obj())),
+        query: Vec::new(),
+        body: None,
+        paged: false,
     }
-    o
 }
 
-fn id_param(name: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}})
+impl Op {
+    fn ok(mut self, status: &'static str, schema: Value) -> Op {
+        self.ok = (status, Content::Json(schema));
+        self
+    }
+    fn returns(mut self, schema: Value) -> Op {
+        self.ok.1 = Content::Json(schema);
+        self
+    }
+    fn content(mut self, c: Content) -> Op {
+        self.ok.1 = c;
+        self
+    }
+    fn body(mut self, schema: Value) -> Op {
+        self.body = Some(Body::Json(schema));
+        self
+    }
+    fn multipart(mut self) -> Op {
+        self.body = Some(Body::Multipart);
+        self
+    }
+    fn query(mut self, name: &str, schema: Value, description: &str) -> Op {
+        self.query.push(json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description}));
+        self
+    }
+    fn paged(mut self) -> Op {
+        self.paged = true;
+        self
+    }
 }
 
-pub async fn document() -> Json<Value> {
-    let str_ = json!({"type": "string"});
-    Json(json!({
+fn s() -> Value {
+    json!({"type": "string"})
+}
+fn int() -> Value {
+    json!({"type": "integer"})
+}
+fn date() -> Value {
+    json!({"type": "string", "description": "dd/mm/yyyy or yyyy-mm-dd"})
+}
+fn obj() -> Value {
+    json!({"type": "object"})
+}
+fn list() -> Value {
+    json!({"type": "array", "items": {"type": "object"}})
+}
+fn schema(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+/// Every operation of `/api/v1`. Add new ones here.
+pub fn operations() -> Vec<Op> {
+    let agency = || s();
+    vec![
+        // ---- who am I, the directory ----
+        op("get", "/api/v1/me", "The caller and their roles"),
+        op("get", "/api/v1/agencies", "The directory of agencies").returns(list()),
+        op("get", "/api/v1/groups", "Recipient groups (nhóm nơi nhận) with their member agencies").returns(list()),
+        op("get", "/api/v1/agencies/{code}/members", "Members of one's own agency (403 for other agencies)").returns(list()).paged(),
+        op("post", "/api/v1/agencies/{code}/members", "Add a member (the agency's admin)").ok("201", obj())
+            .body(object(&["username", "full_name", "email", "password", "role"], json!({
+                "username": s(), "full_name": s(), "email": s(), "password": s(),
+                "role": {"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]}, "title": s()}))),
+        // ---- my work ----
+        op("get", "/api/v1/assignments", "Open assignments (nhiệm vụ) led by the caller's agencies, soonest deadline first").returns(list()).paged(),
+        op("get", "/api/v1/documents", "My work: documents waiting for an action of mine, by due date").returns(list()).paged(),
+        // ---- directive intake (Văn phòng UBND) ----
+        op("get", "/api/v1/directives", "Directives received by the province office, newest first (its clerks and drafters)").returns(list()).paged(),
+        op("post", "/api/v1/directives", "Upload a directive (.txt, .md, .docx, .pdf) for review; answers the parser's proposal").ok("201", schema("Proposal")).multipart(),
+        op("get", "/api/v1/directives/{id}", "A directive with the parser's extraction, the proposed decisions and, once confirmed, its assignments").returns(schema("Proposal")),
+        op("post", "/api/v1/directives/{id}/confirm", "Confirm a directive: create its assignments (409 when already confirmed); without tasks the proposal is confirmed as parsed").returns(schema("Proposal"))
+            .body(json!({"type": "object", "properties": {"tasks": {"type": "array", "items": object(&["task_index", "leads", "deadline_kind"], json!({
+                "task_index": int(), "include": {"type": "boolean"}, "leads": {"type": "array", "items": s()}, "co_agencies": {"type": "array", "items": s()},
+                "deliverable": s(), "report_to": s(), "deadline_kind": {"enum": ["before", "no_later_than", "within", "relative", "conditional"]},
+                "last_day": date(), "condition": s()}))}}})),
+        op("get", "/api/v1/directives/{id}/follow-up", "Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue); province office only"),
+        op("post", "/api/v1/directives/{id}/follow-up/{assignment_id}/remind", "Queue a reminder (nhắc việc) to the lead agency; 201 when queued, 200 with result already_today when one was queued today").ok("201", obj()),
+        // ---- documents ----
+        op("post", "/api/v1/assignments/{id}/documents", "Create a report from an assignment of one's agency").ok("201", schema("Document"))
+            .body(json!({"type": "object", "properties": {"doc_type": s()}})),
+        op("get", "/api/v1/documents/{id}", "A document with its state, available actions and history").returns(schema("Document")),
+        op("put", "/api/v1/documents/{id}", "Save an edit as a new version").returns(schema("Document"))
+            .body(object(&["expected_version", "title"], json!({"expected_version": int(), "title": s(), "body": s(), "addressees": s(), "recipients": s(), "note": s()}))),
+        op("post", "/api/v1/documents/{id}/actions/{action}", "Perform a workflow action (submit, return, approve, issue …)").returns(schema("Document"))
+            .body(object(&["expected_version"], json!({"expected_version": int(), "comment": s(), "pin": s()}))),
+        op("post", "/api/v1/documents/{id}/classification", "Set the độ mật (classified documents: own register, never e-mailed)").returns(schema("Document"))
+            .body(json!({"type": "object", "properties": {"classification": {"enum": ["mat", "toi-mat", "tuyet-mat", null]}}})),
+        op("post", "/api/v1/documents/{id}/reassign", "Give the document to another drafter of its agency (agency head or unit head)")
+            .body(object(&["expected_version", "drafter"], json!({"expected_version": int(), "drafter": s()}))),
+        op("get", "/api/v1/documents/{id}/pdf", "The newest rendered or signed PDF of the document").content(Content::Pdf),
+        op("get", "/api/v1/documents/{id}/preview/{page}", "Page N of the document as PNG (`1.png` …); drafts carry the DỰ THẢO watermark").content(Content::Png),
+        op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(list()),
+        op("post", "/api/v1/documents/{id}/recall", "Recall (thu hồi) an issued document; every recipient is notified")
+            .body(object(&["reason"], json!({"reason": s()}))),
+        // ---- delegations ----
+        op("get", "/api/v1/delegations", "Delegations (giao quyền ký thay) of the agencies the caller heads, newest first").returns(json!({"type": "array", "items": schema("Delegation")})).paged(),
+        op("post", "/api/v1/delegations", "Grant a deputy the KT. signing authority for a period (agency head)").ok("201", schema("Delegation"))
+            .body(object(&["agency", "deputy", "valid_from"], json!({"agency": agency(), "deputy": s(), "valid_from": date(), "valid_to": date()}))),
+        op("post", "/api/v1/delegations/{id}/revoke", "Revoke a delegation (agency head; 409 when already revoked)").returns(schema("Delegation")),
+        // ---- receiving, registers, archive ----
+        op("get", "/api/v1/incoming", "Văn bản đến of one agency, newest first (20 per page)")
+            .query("agency", s(), "Agency code; default the caller's first register agency").paged(),
+        op("get", "/api/v1/incoming/{id}", "An incoming document with the caller's rights and its verified signatures"),
+        op("get", "/api/v1/incoming/{id}/pdf", "The delivered (signed) file of an incoming document").content(Content::Pdf),
+        op("post", "/api/v1/incoming/{id}/{action}", "register (vào sổ), forward (chuyển xử lý), acknowledge (ký nhận) or archive (lưu trữ)")
+            .body(json!({"type": "object", "properties": {"to": s(), "deadline": {"type": "string", "format": "date"}, "note": s()}})),
+        op("get", "/api/v1/registers/{kind}", "Sổ văn bản đi (outgoing) or đến (incoming) with the decree's ten columns; one page as JSON, or the whole filtered period as a file with format=csv|xlsx|pdf")
+            .content(Content::Register)
+            .query("agency", s(), "Agency code")
+            .query("from", date(), "First day")
+            .query("to", date(), "Last day")
+            .query("q", s(), "Text to find (accent-insensitive)")
+            .query("format", json!({"enum": ["json", "csv", "xlsx", "pdf"]}), "json (default): one page; csv, xlsx, pdf: the whole filtered period")
+            .paged(),
+        op("get", "/api/v1/archive", "Archive search (accent-insensitive), newest archived first").returns(list())
+            .query("agency", s(), "Agency code")
+            .query("q", s(), "Subject or content")
+            .query("number", s(), "Số, ký hiệu")
+            .query("from_agency", s(), "Issuing agency")
+            .query("from", date(), "Document date from")
+            .query("to", date(), "Document date to")
+            .paged(),
+        op("get", "/api/v1/openapi.json", "This document"),
+    ]
+}
+
+fn path_params(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let schema = if name == "id" || name.ends_with("_id") {
+                int()
+            } else {
+                s()
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect()
+}
+
+fn build(o: &Op) -> Value {
+    let err = json!({"$ref": "#/components/responses/Error"});
+    let paging_headers = json!({
+        "X-Total-Count": {"description": "Rows in all pages", "schema": int()},
+        "Link": {"description": "rel=\"next\" / rel=\"prev\" page addresses", "schema": s()}
+    });
+    let ok_body = match &o.ok.1 {
+        Content::Json(schema) => json!({"application/json": {"schema": schema}}),
+        Content::Pdf => {
+            json!({"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}})
+        }
+        Content::Png => {
+            json!({"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}})
+        }
+        Content::Register => json!({
+            "application/json": {"schema": schema("Register")},
+            "text/csv": {"schema": s()},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": s()},
+            "application/pdf": {"schema": s()}
+        }),
+    };
+    let mut ok = json!({"description": "OK", "content": ok_body});
+    if o.paged {
+        ok["headers"] = paging_headers;
+    }
+    let mut responses = json!({
+        "400": err.clone(), "401": err.clone(), "403": err.clone(), "404": err.clone(), "500": err.clone()
+    });
+    responses[o.ok.0] = ok;
+    if o.method != "get" {
+        responses["409"] = err.clone();
+        responses["413"] = err.clone();
+        responses["415"] = err.clone();
+    }
+    let mut params = path_params(o.path);
+    params.extend(o.query.iter().cloned());
+    if o.paged {
+        params.push(json!({"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "default": 1}}));
+        params.push(json!({"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": crate::paging::MAX_PER_PAGE, "default": crate::paging::PER_PAGE}}));
+    }
+    let op_id = format!(
+        "{}{}",
+        o.method,
+        o.path
+            .trim_start_matches("/api/v1")
+            .replace(['/', '{', '}', '.', '-'], "_")
+    );
+    let mut v = json!({
+        "operationId": op_id,
+        "summary": o.summary,
+        "responses": responses,
+    });
+    if o.path == "/api/v1/openapi.json" {
+        v["security"] = json!([]);
+    } else {
+        v["security"] = json!([{"bearer": []}, {"session": []}]);
+    }
+    if !params.is_empty() {
+        v["parameters"] = Value::Array(params);
+    }
+    match &o.body {
+        Some(Body::Json(schema)) => {
+            v["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        }
+        Some(Body::Multipart) => {
+            v["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}});
+        }
+        None => {}
+    }
+    v
+}
+
+/// The whole document.
+pub fn spec() -> Value {
+    let mut paths = serde_json::Map::new();
+    for o in operations() {
+        let entry = paths.entry(o.path).or_insert_with(|| json!({}));
+        entry[o.method] = build(&o);
+    }
+    json!({
         "openapi": "3.1.0",
-        "info": {"title": "trinhky API", "version": "1", "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not."},
-        "paths": {
-            "/api/v1/me": {"get": op("The caller and their roles", "200", None)},
-            "/api/v1/agencies": {"get": op("The directory of agencies", "200", None)},
-            "/api/v1/agencies/{code}/members": {
-                "parameters": [{"name": "code", "in": "path", "required": true, "schema": str_}],
-                "get": op("Members of one's own agency", "200", None),
-                "post": op("Add a member (agency admin)", "201", Some(json!({"type": "object", "required": ["username", "full_name", "email", "password", "role"],
-                    "properties": {"username": str_, "full_name": str_, "email": str_, "password": str_, "role": {"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]}, "title": str_}})))
-            },
-            "/api/v1/documents": {
-                "parameters": [
-                    {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
-                    {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
-                ],
-                "get": op("My work: documents waiting for an action of mine, by due date; one page, with X-Total-Count and Link (rel=next/prev) headers", "200", None)
-            },
-            "/api/v1/documents/{id}": {
-                "parameters": [id_param("id")],
-                "get": op("A document with its state, available actions and history", "200", None),
-                "put": op("Save an edit as a new version", "200", Some(json!({"type": "object", "required": ["expected_version", "title"],
-                    "properties": {"expected_version": {"type": "integer"}, "title": str_, "body": str_, "addressees": str_, "recipients": str_, "note": str_}})))
-            },
-            "/api/v1/documents/{id}/actions/{action}": {
-                "parameters": [id_param("id"), {"name": "action", "in": "path", "required": true, "schema": str_}],
-                "post": op("Perform a workflow action (submit, return, approve, issue …)", "200", Some(json!({"type": "object", "required": ["expected_version"],
-                    "properties": {"expected_version": {"type": "integer"}, "comment": str_, "pin": str_}})))
-            },
-            "/api/v1/documents/{id}/classification": {
-                "parameters": [id_param("id")],
-                "post": op("Set the độ mật (classified documents: own register, never e-mailed)", "200", Some(json!({"type": "object",
-                    "properties": {"classification": {"enum": ["mat", "toi-mat", "tuyet-mat", null]}}})))
-            },
-            "/api/v1/assignments/{id}/documents": {
-                "parameters": [id_param("id")],
-                "post": op("Create a report from an assignment of one's agency", "201", Some(json!({"type": "object", "properties": {"doc_type": str_}})))
-            },
-            "/api/v1/directives/{id}/follow-up": {
-                "parameters": [id_param("id")],
-                "get": op("Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue) as of today; province office only", "200", None)
-            },
-            "/api/v1/directives/{id}/follow-up/{assignment_id}/remind": {
-                "parameters": [id_param("id"), id_param("assignment_id")],
-                "post": op("Queue a reminder (nhắc việc) to the lead agency's e-mail; 201 when queued, 200 with result already_today when one was queued today; province office only", "201", None)
-            },
-            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}}
+        "info": {
+            "title": "trinhky API",
+            "version": "1",
+            "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not. Every error answers {\"error\": {\"code\", \"message\" (Vietnamese), \"request_id\" (5xx only)}}."
         },
+        "servers": [{"url": "/"}],
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Token from `trinhky user token`"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "trinhky_session"}
             },
-            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "object", "properties": {"code": str_, "message": str_, "request_id": str_}}}}}}}}
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": schema("Error")}}}},
+            "schemas": {
+                "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
+                    "code": {"enum": ["unauthenticated", "forbidden", "not_found", "invalid", "csrf", "conflict", "throttled", "too_large", "unsupported_media_type", "method_not_allowed", "internal"]},
+                    "message": s(), "request_id": {"type": ["string", "null"]}}))})),
+                "Document": object(&["id", "state", "version"], json!({
+                    "id": int(), "doc_type": s(), "agency": s(), "title": s(), "body": s(), "addressees": s(), "recipients": s(),
+                    "document_version": int(), "workflow": s(), "workflow_version": int(), "state": s(), "version": int(),
+                    "due_date": {"type": ["string", "null"], "format": "date"}, "number": {"type": ["string", "null"]},
+                    "actions": {"type": "array", "items": s()}, "history": list()})),
+                "Proposal": object(&["id", "status"], json!({
+                    "id": int(), "status": {"enum": ["review", "confirmed"]}, "title": s(), "number": {"type": ["string", "null"]},
+                    "parsed": obj(), "proposed": list(), "unresolved_recipients": {"type": "array", "items": s()}, "assignments": list()})),
+                "Delegation": object(&["id", "agency", "to", "valid_from", "active"], json!({
+                    "id": int(), "agency": s(), "from": s(), "to": s(), "authority": s(), "head_title": s(), "deputy_title": s(),
+                    "valid_from": {"type": "string", "format": "date"}, "valid_to": {"type": ["string", "null"], "format": "date"},
+                    "revoked_at": {"type": ["string", "null"], "format": "date-time"}, "active": {"type": "boolean"}})),
+                "Register": object(&["kind", "columns", "rows", "total"], json!({
+                    "kind": {"enum": ["outgoing", "incoming"]}, "title": s(), "agency_code": s(), "agency_name": s(),
+                    "columns": {"type": "array", "items": s()},
+                    "rows": {"type": "array", "items": {"type": "array", "items": s()}}, "total": int()}))
+            }
         }
-    }))
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
 }

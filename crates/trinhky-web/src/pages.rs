@@ -359,11 +359,17 @@ pub async fn home(
     )
 }
 
-pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageResult {
+pub async fn directory(
+    State(state): State<AppState>,
+    User(auth): User,
+    axum::extract::Query(pq): axum::extract::Query<crate::paging::PageQuery>,
+) -> PageResult {
     let db = state.store.db();
     let agencies = directory::agencies(db).await?;
     let groups = directory::groups(db).await?;
-    let rows: Vec<minijinja::Value> = agencies
+    let paging = crate::paging::Paging::new(&pq, agencies.len());
+    let rows: Vec<minijinja::Value> = paging
+        .slice(agencies)
         .iter()
         .map(|a| context! { code => a.code.clone(), name => a.name.clone(), email => a.email.clone(), uses_trinhky => a.uses_trinhky })
         .collect();
@@ -374,7 +380,7 @@ pub async fn directory(State(state): State<AppState>, User(auth): User) -> PageR
     html(
         &state,
         "directory.html",
-        context! { nav => nav(&auth), agencies => rows, groups, page_title => "Danh bạ cơ quan" },
+        context! { nav => nav(&auth), agencies => rows, groups, pager => paging.pager("/directory"), total => paging.total, page_title => "Danh bạ cơ quan" },
     )
 }
 
@@ -397,20 +403,24 @@ pub async fn agency(
     State(state): State<AppState>,
     User(auth): User,
     Path(code): Path<String>,
+    axum::extract::Query(pq): axum::extract::Query<crate::paging::PageQuery>,
 ) -> PageResult {
     let agency = own_agency(&state, &auth, &code).await?;
-    agency_page(&state, &auth, &agency, None, StatusCode::OK).await
+    agency_page(&state, &auth, &agency, &pq, None, StatusCode::OK).await
 }
 
 async fn agency_page(
     state: &AppState,
     auth: &Auth,
     agency: &trinhky_store::entities::agency::Model,
+    pq: &crate::paging::PageQuery,
     message: Option<(bool, String)>,
     status: StatusCode,
 ) -> PageResult {
     let members = accounts::agency_members(state.store.db(), agency.id).await?;
-    let members: Vec<minijinja::Value> = members
+    let paging = crate::paging::Paging::new(pq, members.len());
+    let members: Vec<minijinja::Value> = paging
+        .slice(members)
         .iter()
         .map(|(u, r, t)| context! { username => u.username.clone(), full_name => u.full_name.clone(), email => u.email.clone(), role => r.label_vi(), title => t.clone(), active => u.active })
         .collect();
@@ -426,7 +436,8 @@ async fn agency_page(
             "agency.html",
             context! {
                 nav => nav(auth), agency => context! { code => agency.code.clone(), name => agency.name.clone(), email => agency.email.clone(), head_title => agency.head_title.clone() },
-                members, roles, can_manage, message => msg, message_ok => ok, page_title => agency.name.clone(),
+                members, roles, can_manage, message => msg, total_members => paging.total,
+                pager => paging.pager(&format!("/agencies/{}", agency.code)), message_ok => ok, page_title => agency.name.clone(),
             },
         )
         .map_err(WebError::Internal)?;
@@ -468,6 +479,7 @@ pub async fn agency_add_user(
             &state,
             &auth,
             &agency,
+            &Default::default(),
             Some((false, "Vai trò không hợp lệ.".into())),
             StatusCode::BAD_REQUEST,
         )
@@ -488,7 +500,15 @@ pub async fn agency_add_user(
     match user_add(&state.store, &auth.principal.actor(), new).await {
         Ok(u) => {
             let msg = format!("Đã thêm tài khoản {}.", u.username);
-            agency_page(&state, &auth, &agency, Some((true, msg)), StatusCode::OK).await
+            agency_page(
+                &state,
+                &auth,
+                &agency,
+                &Default::default(),
+                Some((true, msg)),
+                StatusCode::OK,
+            )
+            .await
         }
         Err(e) => {
             let web: WebError = e.into();
@@ -498,6 +518,7 @@ pub async fn agency_add_user(
                         &state,
                         &auth,
                         &agency,
+                        &Default::default(),
                         Some((false, m)),
                         StatusCode::BAD_REQUEST,
                     )

@@ -10,7 +10,7 @@ use serde::Deserialize;
 pub const PER_PAGE: usize = 50;
 pub const MAX_PER_PAGE: usize = 200;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
 pub struct PageQuery {
     pub page: Option<usize>,
     pub per_page: Option<usize>,
@@ -49,10 +49,58 @@ impl Paging {
         rows.split_off(start)
     }
 
+    /// The store's page request for this page.
+    pub fn request(&self) -> trinhky_store::PageRequest {
+        trinhky_store::PageRequest::new(self.page as u64, self.per_page as u64)
+    }
+
+    /// Fetches one page from a query that pages in SQL and returns its total: asks for the
+    /// requested page, and when that lies past the end, asks again for the last one.
+    pub async fn fetch<T, E, F, Fut>(q: &PageQuery, f: F) -> Result<(Paging, T), E>
+    where
+        F: Fn(trinhky_store::PageRequest) -> Fut,
+        Fut: std::future::Future<Output = Result<(T, u64), E>>,
+    {
+        let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
+        let wanted = q.page.unwrap_or(1).max(1);
+        let (rows, total) = f(trinhky_store::PageRequest::new(
+            wanted as u64,
+            per_page as u64,
+        ))
+        .await?;
+        let paging = Paging::new(
+            &PageQuery {
+                page: Some(wanted),
+                per_page: Some(per_page),
+            },
+            usize::try_from(total).unwrap_or(usize::MAX),
+        );
+        if paging.page == wanted {
+            return Ok((paging, rows));
+        }
+        let (rows, total) = f(paging.request()).await?;
+        Ok((
+            Paging::new(
+                &PageQuery {
+                    page: Some(paging.page),
+                    per_page: Some(per_page),
+                },
+                usize::try_from(total).unwrap_or(usize::MAX),
+            ),
+            rows,
+        ))
+    }
+
     /// The pager a template shows (`{% include "pager.html" %}` reads `pager`).
     pub fn pager(&self, base: &str) -> minijinja::Value {
         let sep = if base.contains('?') { '&' } else { '?' };
-        let link = |p: usize| format!("{base}{sep}page={p}");
+        // A page size the user chose stays on the links; the default one is left out.
+        let size = if self.per_page == PER_PAGE {
+            String::new()
+        } else {
+            format!("&per_page={}", self.per_page)
+        };
+        let link = |p: usize| format!("{base}{sep}page={p}{size}");
         context! {
             page => self.page, pages => self.pages(), total => self.total,
             first => (self.page - 1) * self.per_page + usize::from(self.total > 0),
@@ -62,8 +110,14 @@ impl Paging {
         }
     }
 
-    /// `X-Total-Count` and `Link` for the API.
+    /// `X-Total-Count` and `Link` for the API. `path` may carry the list's filters as a query
+    /// string; the page parameters are appended to it.
     pub fn headers(&self, path: &str) -> HeaderMap {
+        let (path, sep) = if path.contains('?') {
+            (path, '&')
+        } else {
+            (path, '?')
+        };
         let mut h = HeaderMap::new();
         if let Ok(v) = HeaderValue::from_str(&self.total.to_string()) {
             h.insert("x-total-count", v);
@@ -71,14 +125,14 @@ impl Paging {
         let mut links = Vec::new();
         if self.page < self.pages() {
             links.push(format!(
-                "<{path}?page={}&per_page={}>; rel=\"next\"",
+                "<{path}{sep}page={}&per_page={}>; rel=\"next\"",
                 self.page + 1,
                 self.per_page
             ));
         }
         if self.page > 1 {
             links.push(format!(
-                "<{path}?page={}&per_page={}>; rel=\"prev\"",
+                "<{path}{sep}page={}&per_page={}>; rel=\"prev\"",
                 self.page - 1,
                 self.per_page
             ));

@@ -75,13 +75,22 @@ impl Templates {
             .map_err(|e| format!("template {name}: {e:#}"))
     }
 
-    pub fn error_page(&self, status: u16, message: &str, request_id: Option<&str>) -> String {
+    pub fn error_page(
+        &self,
+        status: u16,
+        title: &str,
+        message: &str,
+        hint: &str,
+        request_id: Option<&str>,
+    ) -> String {
         self.render(
             "error.html",
-            context! { status, message, request_id, page_title => "Lỗi" },
+            context! { status, title, message, hint, request_id, page_title => title },
         )
         .unwrap_or_else(|_| {
-            format!("<!doctype html><meta charset=utf-8><title>Lỗi {status}</title><p>{status}")
+            format!(
+                "<!doctype html><html lang=vi><meta charset=utf-8><title>Lỗi {status}</title><p>Lỗi {status}. <a href=\"/\">Về trang chủ</a>"
+            )
         })
     }
 }

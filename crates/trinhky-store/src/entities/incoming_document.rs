@@ -42,6 +42,12 @@ pub struct Model {
     /// Folded (accent-free, lower-case) number, title and issuing agency for search.
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// Folded số, ký hiệu (archive search by number).
+    #[sea_orm(column_type = "Text")]
+    pub number_search: String,
+    /// Folded issuing agency name (archive search by agency).
+    #[sea_orm(column_type = "Text")]
+    pub from_search: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

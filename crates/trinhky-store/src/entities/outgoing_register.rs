@@ -27,6 +27,9 @@ pub struct Model {
     pub recalled_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub recall_reason: Option<String>,
+    /// Folded number, type code, title, signer, recipients and note (register search).
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

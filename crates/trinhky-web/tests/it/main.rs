@@ -4,11 +4,15 @@
 
 mod authz;
 mod csrf;
+mod delegations;
 mod dispatch;
+mod errors;
 mod follow_up;
 mod incoming;
 mod intake;
 mod login;
+mod paging;
+mod parity;
 mod reminders;
 mod shell;
 mod signing;
