@@ -21,6 +21,8 @@ pub enum WebError {
     Csrf,
     Conflict(String),
     TooManyRequests(String),
+    /// An upload over the size limit (413).
+    TooLarge(String),
     Internal(String),
 }
 
@@ -32,6 +34,7 @@ impl From<AppError> for WebError {
             AppError::Forbidden(m) => WebError::Forbidden(m),
             AppError::Conflict(m) => WebError::Conflict(m),
             AppError::Throttled(m) => WebError::TooManyRequests(m),
+            AppError::TooLarge(m) => WebError::TooLarge(m),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -62,6 +65,7 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,7 +77,10 @@ impl WebError {
             WebError::Forbidden(m) if !m.is_empty() => m.clone(),
             WebError::Forbidden(_) => "Bạn không có quyền truy cập nội dung này.".into(),
             WebError::NotFound => "Không tìm thấy trang.".into(),
-            WebError::BadRequest(m) | WebError::Conflict(m) | WebError::TooManyRequests(m) => m.clone(),
+            WebError::BadRequest(m)
+            | WebError::Conflict(m)
+            | WebError::TooManyRequests(m)
+            | WebError::TooLarge(m) => m.clone(),
             WebError::Csrf => {
                 "Biểu mẫu đã hết hạn hoặc thiếu mã xác thực (CSRF). Vui lòng tải lại trang và gửi lại.".into()
             }
@@ -113,6 +120,7 @@ pub fn api_response(e: WebError) -> Response {
         WebError::Csrf => "csrf",
         WebError::Conflict(_) => "conflict",
         WebError::TooManyRequests(_) => "throttled",
+        WebError::TooLarge(_) => "too_large",
         WebError::Internal(_) => "internal",
     };
     let body = serde_json::json!({"error": {"code": code, "message": e.message(), "request_id": request_id}});

@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod dates;
 mod documents;
+mod drafting;
 pub mod error;
 mod follow_up;
 mod incoming;
@@ -61,7 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/incoming/{id}/{action}", post(incoming::api_act))
         .route("/registers/{kind}", get(incoming::api_register))
         .route("/archive", get(incoming::api_archive))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .merge(drafting::api_routes(&state));
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
@@ -104,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
+        .merge(drafting::routes(&state))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -28,7 +28,7 @@ fn id_param(name: &str) -> Value {
 
 pub async fn document() -> Json<Value> {
     let str_ = json!({"type": "string"});
-    Json(json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "trinhky API", "version": "1", "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not."},
         "paths": {
@@ -84,5 +84,78 @@ pub async fn document() -> Json<Value> {
             },
             "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "object", "properties": {"code": str_, "message": str_, "request_id": str_}}}}}}}}
         }
-    }))
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), drafting_paths()) {
+        paths.extend(more);
+    }
+    Json(doc)
+}
+
+/// Attachments, version comparison, the nhật ký and the live preview (`drafting.rs`).
+fn drafting_paths() -> Value {
+    let str_ = json!({"type": "string"});
+    let paging = json!([
+        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}},
+        {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
+    ]);
+    let with_paging = |extra: Vec<Value>| {
+        let mut v = extra;
+        v.extend(paging.as_array().cloned().unwrap_or_default());
+        Value::Array(v)
+    };
+    let mut upload = op(
+        "Attach a file (PDF, DOCX or XLSX, recognised by content; size limit TRINHKY_ATTACHMENT_MAX_MB, 413 above it) while the caller may edit the document; 201 with the attachment",
+        "201",
+        None,
+    );
+    upload["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}});
+    upload["responses"]["413"] = json!({"$ref": "#/components/responses/Error"});
+    let mut file = op(
+        "Download an attachment (the organisation-signed copy of a PDF once issued); whoever may read the document",
+        "200",
+        None,
+    );
+    file["responses"]["200"] =
+        json!({"description": "The file", "content": {"application/octet-stream": {}}});
+    let mut delete = op(
+        "Remove an attachment while the caller may edit the document",
+        "204",
+        None,
+    );
+    delete["responses"]["204"] = json!({"description": "Removed"});
+    json!({
+        "/api/v1/documents/{id}/attachments": {
+            "parameters": with_paging(vec![id_param("id")]),
+            "get": op("Attachments of a document (name, kind, size, uploader, time, signed); one page, with X-Total-Count and Link headers", "200", None),
+            "post": upload
+        },
+        "/api/v1/documents/{id}/attachments/{aid}": {
+            "parameters": [id_param("id"), id_param("aid")],
+            "get": file.clone(),
+            "delete": delete
+        },
+        "/api/v1/documents/{id}/diff": {
+            "parameters": [id_param("id"),
+                {"name": "from", "in": "query", "required": false, "schema": {"type": "integer"}, "description": "Older version (default: the one before `to`)"},
+                {"name": "to", "in": "query", "required": false, "schema": {"type": "integer"}, "description": "Newer version (default: the newest)"}],
+            "get": op("Word-level difference of two versions (trích yếu, Kính gửi, body, Nơi nhận) as chunks {change: same|added|removed, text}", "200", None)
+        },
+        "/api/v1/documents/{id}/audit": {
+            "parameters": with_paging(vec![id_param("id")]),
+            "get": op("Nhật ký: every audit event concerning the document, oldest first, with actor, Vietnamese action label, details and chain_ok (hash and link checked); with X-Total-Count and Link headers", "200", None)
+        },
+        "/api/v1/documents/{id}/preview": {
+            "parameters": [id_param("id")],
+            "post": op("Render unsaved text as page images (data: URLs); nothing is stored; the drafter only; rate-limited per user (429)", "200", Some(json!({"type": "object",
+                "properties": {"title": str_, "body": str_, "addressees": str_, "recipients": str_}})))
+        },
+        "/api/v1/incoming/{id}/attachments": {
+            "parameters": with_paging(vec![id_param("id")]),
+            "get": op("Attachments of an incoming document (văn bản đến)", "200", None)
+        },
+        "/api/v1/incoming/{id}/attachments/{aid}": {
+            "parameters": [id_param("id"), id_param("aid")],
+            "get": file
+        }
+    })
 }

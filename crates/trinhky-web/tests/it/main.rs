@@ -5,6 +5,7 @@
 mod authz;
 mod csrf;
 mod dispatch;
+mod drafting;
 mod follow_up;
 mod incoming;
 mod intake;
