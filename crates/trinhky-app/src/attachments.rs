@@ -401,6 +401,7 @@ pub async fn for_mail<C: sea_orm::ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::io::Write;
 

@@ -189,7 +189,6 @@ pub async fn trail(
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    // Incoming rows name the receiving agency.
     let mut names: HashMap<String, String> = HashMap::new();
     let mut events = Vec::with_capacity(rows.len());
     for r in rows {
@@ -210,19 +209,15 @@ pub async fn trail(
         };
         let d: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
         let mut detail = details(&l, &e.action, &d, &agencies);
-        if e.entity_type == "incoming_document" && e.action != "incoming.deliver" {
-            if let Some(row) = e
-                .entity_id
-                .parse()
-                .ok()
-                .map(|id| trinhky_store::incoming::by_id(db, id))
-            {
-                if let Some(row) = row.await? {
-                    if let Some(n) = agencies.get(&row.agency_id) {
-                        detail = n.clone();
-                    }
-                }
+        // Actions on an incoming row name the receiving agency.
+        let incoming = match e.entity_id.parse::<i32>() {
+            Ok(id) if e.entity_type == "incoming_document" && e.action != "incoming.deliver" => {
+                trinhky_store::incoming::by_id(db, id).await?
             }
+            _ => None,
+        };
+        if let Some(n) = incoming.and_then(|row| agencies.get(&row.agency_id)) {
+            detail = n.clone();
         }
         if e.action == "number.assign" {
             detail = format!("Số, ký hiệu: {}", e.entity_id);
