@@ -92,7 +92,8 @@ pub async fn compare(
     }
     let (a, b) = (find(from_no)?, find(to_no)?);
     let field = |field, label, old: &str, new: &str| {
-        let chunks = diff::diff_words(old, new);
+        // Browsers send CRLF from a textarea, the API usually LF: a line break is a line break.
+        let chunks = diff::diff_words(&old.replace("\r\n", "\n"), &new.replace("\r\n", "\n"));
         FieldDiff {
             field,
             label,
