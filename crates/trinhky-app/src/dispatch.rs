@@ -140,7 +140,7 @@ pub fn messages(
             kind: "dispatch".into(),
             subject: format!("[{number}] {title}"),
             body: format!(
-                "Kính gửi: {}.\n\n{issuing_body} gửi văn bản số {number} ngày {} về việc: {title}.\nNgười ký: {signer}.\n\nVăn bản điện tử có chữ ký số được đính kèm thư này; đề nghị quý cơ quan kiểm tra chữ ký số khi tiếp nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
+                "Kính gửi: {}.\n\n{issuing_body} gửi văn bản số {number} ngày {} về việc: {title}.\nNgười ký: {signer}.\n\nVăn bản điện tử có chữ ký số (và phụ lục, tệp đính kèm nếu có) được đính kèm thư này; đề nghị quý cơ quan kiểm tra chữ ký số khi tiếp nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
                 r.text,
                 issued_on.format("%d/%m/%Y"),
             ),
@@ -216,15 +216,22 @@ pub async fn dispatch_once(
             .unwrap_or("van-ban")
             .trim_start_matches('[')
             .replace('/', "-");
+        let mut attachments: Vec<(String, String, Vec<u8>)> = attachment
+            .map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)])
+            .unwrap_or_default();
+        // The document's attachments (phụ lục) travel with it, PDFs as the organisation signed them.
+        if let (true, "dispatch", Some(doc)) =
+            (!attachments.is_empty(), row.kind.as_str(), row.document_id)
+        {
+            attachments.extend(crate::attachments::for_mail(store.db(), doc).await?);
+        }
         let msg = Outgoing {
             from: from.to_owned(),
             to: row.email.clone(),
             subject: row.subject.clone(),
             text: row.body.clone(),
             message_id: row.message_id.clone(),
-            attachments: attachment
-                .map(|a| vec![(format!("{name}.pdf"), "application/pdf".to_owned(), a)])
-                .unwrap_or_default(),
+            attachments,
         };
         let sent = match tokio::time::timeout(bound, mailer.send(&msg)).await {
             Ok(r) => r,

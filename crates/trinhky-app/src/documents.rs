@@ -309,11 +309,7 @@ pub async fn edit(
     note: &str,
 ) -> Result<i32> {
     let l = load(store, registry, p, doc_id).await?;
-    let drafter_state = l
-        .definition
-        .state(&l.instance.state)
-        .is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
-    if l.document.drafter_id != p.user.id || !drafter_state {
+    if !crate::attachments::may_edit(&l, p) {
         return Err(AppError::Forbidden(
             "Chỉ chuyên viên soạn thảo được sửa văn bản khi văn bản đang ở bước dự thảo.".into(),
         ));
@@ -436,7 +432,12 @@ pub async fn act(
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty()),
         pin_provided: req.pin.as_deref().is_some_and(|x| !x.trim().is_empty()),
-        attachments: req.attachments,
+        // A workflow may require an attachment: the files stored with the document count.
+        attachments: req.attachments.max(
+            trinhky_store::attachments::of_document(store.db(), l.document.id)
+                .await?
+                .len(),
+        ),
         expected_version: req.expected_version,
     };
     let outcome =
@@ -728,8 +729,38 @@ pub async fn act(
             )
             .await?;
             issued_sha = Some(sha.clone());
+            // Phụ lục in separate PDF files travel with the document, each signed by the
+            // organisation with the document's number (Word and Excel files go unsigned).
+            let mut signed_attachments = Vec::new();
+            for a in trinhky_store::attachments::of_document(&txn, l.document.id).await? {
+                if a.kind != "pdf" {
+                    continue;
+                }
+                let blob = trinhky_store::blobs::get(&txn, &a.blob_sha256)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("attachment blob is missing".into()))?;
+                let signed =
+                    signing::sign_attachment(cfg, key, &blob.data, &number, &l.agency_name, now)
+                        .map_err(|e| {
+                            AppError::Invalid(format!(
+                                "Không ký số được phụ lục \"{}\" ({e}): thay tệp PDF này rồi phát hành lại.",
+                                a.file_name
+                            ))
+                        })?;
+                trinhky_store::attachments::set_signed(
+                    &txn,
+                    &p.actor(),
+                    &a,
+                    &signed.pdf,
+                    &number,
+                    now,
+                )
+                .await?;
+                signed_attachments.push(a.file_name.clone());
+            }
             for (kind, payload) in effects.iter_mut() {
                 if kind == "sign_organization" {
+                    payload["attachments"] = serde_json::json!(signed_attachments);
                     payload["pdf_sha256"] = serde_json::Value::String(sha.clone());
                     payload["certificate"] = serde_json::Value::String(signed.subject.clone());
                     payload["serial"] = serde_json::Value::String(signed.serial.clone());

@@ -3,8 +3,11 @@
 //! transaction, decide, and write the audit event with the change; the web and CLI layers only
 //! translate input and output.
 
+pub mod attachments;
+pub mod audit_trail;
 pub mod auth;
 pub mod delegations;
+pub mod compare;
 pub mod demo;
 pub mod directive_intake;
 pub mod directory_import;
@@ -42,6 +45,9 @@ pub enum AppError {
     /// Too many failed attempts (PIN): try again later.
     #[error("{0}")]
     Throttled(String),
+    /// An upload larger than the configured limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

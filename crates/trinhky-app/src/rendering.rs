@@ -155,3 +155,31 @@ pub async fn preview(
         .render_png(template_for(&l.document.doc_type), &data, dpi)
         .map_err(|e| AppError::Invalid(format!("Không dựng được bản xem trước: {e}")))
 }
+
+/// PNG previews of text the drafter has not saved yet (the live preview of the editor): the
+/// current version with `content` in place of its text, rendered the same way. Nothing is
+/// stored. Only for someone who may edit the document.
+pub async fn preview_unsaved(
+    store: &Store,
+    registry: &crate::registry::Registry,
+    p: &crate::Principal,
+    doc_id: i32,
+    content: trinhky_store::documents::Content,
+    dpi: f32,
+) -> Result<Vec<Vec<u8>>> {
+    let mut l = crate::documents::load(store, registry, p, doc_id).await?;
+    if !crate::attachments::may_edit(&l, p) {
+        return Err(AppError::Forbidden(
+            "Chỉ chuyên viên soạn thảo xem trước bản chưa lưu khi văn bản đang ở bước dự thảo."
+                .into(),
+        ));
+    }
+    let renderer = registry.renderer.as_ref().ok_or_else(|| {
+        AppError::Invalid("Máy chủ chưa có mẫu văn bản để dựng bản xem trước.".into())
+    })?;
+    l.version.title = trinhky_domain::text::nfc(content.title.trim());
+    l.version.body = trinhky_domain::text::nfc(&content.body);
+    l.version.addressees = trinhky_domain::text::nfc(content.addressees.trim());
+    l.version.recipients = trinhky_domain::text::nfc(content.recipients.trim());
+    preview(store, renderer, &l, dpi).await
+}

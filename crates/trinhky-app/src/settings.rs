@@ -92,6 +92,8 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     /// RFC 3161 time-stamping service: signatures become PAdES B-T when set.
     pub tsa_url: Option<String>,
+    /// Largest attachment (tệp đính kèm) accepted, in bytes (TRINHKY_ATTACHMENT_MAX_MB).
+    pub attachment_max_bytes: usize,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
 }
@@ -129,6 +131,7 @@ struct FileSettings {
     numbering: Option<String>,
     templates_dir: Option<PathBuf>,
     tsa_url: Option<String>,
+    attachment_max_mb: Option<u32>,
     smtp: Option<FileSmtp>,
 }
 
@@ -390,7 +393,27 @@ impl Settings {
                 ));
             }
         };
+        let attachment_max_bytes = match pick(
+            "TRINHKY_ATTACHMENT_MAX_MB",
+            file.attachment_max_mb.map(|m| m.to_string()),
+        ) {
+            None => 20 * 1024 * 1024,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|m| (1..=1024).contains(m))
+                .map(|m| m * 1024 * 1024)
+                .ok_or_else(|| {
+                    err(
+                        "TRINHKY_ATTACHMENT_MAX_MB",
+                        format!("\"{v}\" is not a size in MiB between 1 and 1024"),
+                        "e.g. 20 for 20 MiB per attachment",
+                    )
+                })?,
+        };
         Ok(Settings {
+            attachment_max_bytes,
             data_dir,
             database_url,
             bind,
@@ -452,6 +475,15 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://./data/trinhky.db?mode=rwc");
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.smtp.is_none());
+    }
+
+    #[test]
+    fn attachment_size_limit_defaults_to_20_mib_and_is_checked() {
+        assert_eq!(load(&[]).unwrap().attachment_max_bytes, 20 * 1024 * 1024);
+        let s = load(&[("TRINHKY_ATTACHMENT_MAX_MB", "5")]).unwrap();
+        assert_eq!(s.attachment_max_bytes, 5 * 1024 * 1024);
+        let e = load(&[("TRINHKY_ATTACHMENT_MAX_MB", "0")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_ATTACHMENT_MAX_MB");
     }
 
     #[test]

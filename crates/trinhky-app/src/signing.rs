@@ -407,6 +407,41 @@ pub fn sign_organization(
     })
 }
 
+/// The organisation's signature on a phụ lục issued as a separate PDF file (Nghị định 30/2020,
+/// Phụ lục I, II.8b): no image; the number and code of the document and the signing time
+/// (ISO 8601, +07:00) in 10 pt at the top right of page 1.
+pub fn sign_attachment(
+    signing: &Signing,
+    signer: &LocalSigner,
+    pdf: &[u8],
+    number: &str,
+    agency_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed> {
+    let placement = trinhky_pdf::sign::attachment_placement(pdf).map_err(sign_failed)?;
+    let opts = SignOptions {
+        kind: SignatureKind::Attachment,
+        placement,
+        image: None,
+        reason: Some(format!(
+            "Phụ lục kèm theo văn bản số {number} ({agency_name})"
+        )),
+        location: None,
+        name: Some(number.to_owned()),
+        time: vn_time(now),
+        tsa_url: signing.tsa_url.clone(),
+        trust: signing.trust.clone(),
+    };
+    let pdf = sign_pdf(pdf, signer, &opts).map_err(sign_failed)?;
+    let (subject, serial) = describe(signer);
+    Ok(Signed {
+        pdf,
+        subject,
+        serial,
+        time: opts.time.to_rfc3339(),
+    })
+}
+
 /// Someone who signs and has no key yet: an organisation with a clerk, or a head or deputy.
 #[derive(Clone, Debug)]
 pub struct Holder {

@@ -13,6 +13,7 @@
 //! - `AuditEvent` → nhật ký thao tác
 
 pub mod audit;
+pub mod diff;
 pub mod directive;
 pub mod directory;
 pub mod numbering;

@@ -27,6 +27,8 @@ pub struct AuditInput<'a> {
     pub before: Option<String>,
     pub after: Option<String>,
     pub details: serde_json::Value,
+    /// The document the event concerns, when it is not the entity itself.
+    pub document: Option<i32>,
 }
 
 impl<'a> AuditInput<'a> {
@@ -44,7 +46,15 @@ impl<'a> AuditInput<'a> {
             before: None,
             after: None,
             details: serde_json::Value::Object(Default::default()),
+            document: None,
         }
+    }
+
+    /// Files the event under a document's nhật ký (events on a document entity are filed
+    /// under it without this).
+    pub fn document(mut self, document_id: i32) -> Self {
+        self.document = Some(document_id);
+        self
     }
 
     /// Records the hash of the entity's state before the change.
@@ -93,6 +103,11 @@ pub async fn record_at<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+    let document_id = input.document.or_else(|| {
+        (input.entity_type == "document")
+            .then(|| input.entity_id.parse().ok())
+            .flatten()
+    });
     let entry = AuditEntry {
         seq: head.seq,
         occurred_at: now.trunc_subsecs(6),
@@ -117,6 +132,7 @@ pub async fn record_at<C: ConnectionTrait>(
         details: Set(entry.details),
         prev_hash: Set(head.hash.clone()),
         hash: Set(hash.clone()),
+        document_id: Set(document_id),
     }
     .insert(conn)
     .await?;
@@ -198,4 +214,68 @@ pub async fn latest<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<audi
 /// How many events the chain holds.
 pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<u64> {
     Ok(audit_event::Entity::find().count(conn).await?)
+}
+
+/// One event of a document's nhật ký, with whether its stored hash still matches its content and
+/// its link to the event before it.
+#[derive(Debug, Clone)]
+pub struct DocumentEvent {
+    pub event: audit_event::Model,
+    /// The event's own hash re-computed from its content and its `prev_hash` matches.
+    pub hash_ok: bool,
+    /// The event before it in the chain carries the hash this one links to.
+    pub link_ok: bool,
+}
+
+/// The events of one document, oldest first, one page at a time (`page` from 1), and how many
+/// there are. Each event's hash is re-computed, and its link checked against the event before it
+/// in the whole chain (which may belong to another document).
+pub async fn of_document<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<DocumentEvent>, u64)> {
+    let q = audit_event::Entity::find().filter(audit_event::Column::DocumentId.eq(document_id));
+    let total = q.clone().count(conn).await?;
+    let rows = q
+        .order_by_asc(audit_event::Column::Seq)
+        .paginate(conn, Ord::max(per_page, 1))
+        .fetch_page(page.saturating_sub(1))
+        .await?;
+    let prev_seqs: Vec<i64> = rows.iter().map(|m| m.seq - 1).filter(|s| *s > 0).collect();
+    let prevs: std::collections::HashMap<i64, String> = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.is_in(prev_seqs))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.seq, m.hash))
+        .collect();
+    let out = rows
+        .into_iter()
+        .map(|m| {
+            let entry = AuditEntry {
+                seq: m.seq,
+                occurred_at: m.occurred_at,
+                actor: m.actor.clone(),
+                action: m.action.clone(),
+                entity_type: m.entity_type.clone(),
+                entity_id: m.entity_id.clone(),
+                before_hash: m.before_hash.clone(),
+                after_hash: m.after_hash.clone(),
+                details: m.details.clone(),
+            };
+            let hash_ok = entry.chain_hash(&m.prev_hash) == m.hash;
+            let link_ok = match prevs.get(&(m.seq - 1)) {
+                Some(h) => *h == m.prev_hash,
+                None => m.seq == 1 && m.prev_hash == trinhky_domain::audit::GENESIS_HASH,
+            };
+            DocumentEvent {
+                event: m,
+                hash_ok,
+                link_ok,
+            }
+        })
+        .collect();
+    Ok((out, total))
 }

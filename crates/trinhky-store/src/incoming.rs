@@ -86,6 +86,7 @@ pub async fn deliver<C: ConnectionTrait>(
     audit::record_at(
         conn,
         AuditInput::new(actor, "incoming.deliver", "incoming_document", m.id)
+            .document(d.document_id)
             .after(&m)
             .details(serde_json::json!({"document": d.document_id, "agency": d.agency_id, "number": d.number})),
         now,
@@ -188,6 +189,7 @@ async fn change<C: ConnectionTrait>(
     audit::record_at(
         conn,
         AuditInput::new(actor, action, "incoming_document", id)
+            .document(before.document_id)
             .before(&before)
             .after(&after),
         now,

@@ -6,6 +6,7 @@
 //! the same transaction through [`audit::record`].
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod blobs;
 mod db;

@@ -123,11 +123,11 @@ pub async fn register_outgoing<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    audit::record(
-        conn,
-        AuditInput::new(actor, "number.assign", "outgoing_register", &e.number).after(e),
-    )
-    .await?;
+    let mut ev = AuditInput::new(actor, "number.assign", "outgoing_register", &e.number).after(e);
+    if let Some(d) = e.document_id {
+        ev = ev.document(d);
+    }
+    audit::record(conn, ev).await?;
     Ok(m)
 }
 

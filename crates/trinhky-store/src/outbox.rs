@@ -180,18 +180,19 @@ pub async fn mark_sent(
         .exec(&txn)
         .await?;
     if res.rows_affected == 1 {
-        audit::record_at(
-            &txn,
-            AuditInput::new(
-                &format!("system:{worker}"),
-                "dispatch.sent",
-                "outbox_message",
-                id,
-            )
-            .details(serde_json::json!({"reply": reply})),
-            now,
-        )
-        .await?;
+        let row = outbox_message::Entity::find_by_id(id).one(&txn).await?;
+        let actor = format!("system:{worker}");
+        let mut ev = AuditInput::new(&actor, "dispatch.sent", "outbox_message", id).details(
+            serde_json::json!({
+                "reply": reply,
+                "email": row.as_ref().map(|r| r.email.clone()),
+                "recipient": row.as_ref().map(|r| r.recipient_text.clone()),
+            }),
+        );
+        if let Some(d) = row.and_then(|r| r.document_id) {
+            ev = ev.document(d);
+        }
+        audit::record_at(&txn, ev, now).await?;
     }
     txn.commit().await?;
     Ok(res.rows_affected == 1)
@@ -217,6 +218,7 @@ pub async fn mark_failed(
         return Ok(());
     }
     let give_up = permanent || row.attempts >= max_attempts;
+    let (document, email) = (row.document_id, row.email.clone());
     let exp = Ord::min(u32::try_from(row.attempts).unwrap_or(10), 12);
     let backoff = Duration::seconds(2i64.saturating_pow(exp));
     let mut am: outbox_message::ActiveModel = row.into();
@@ -233,13 +235,16 @@ pub async fn mark_failed(
     if give_up {
         audit::record_at(
             &txn,
-            AuditInput::new(
-                &format!("system:{worker}"),
-                "dispatch.failed",
-                "outbox_message",
-                id,
-            )
-            .details(serde_json::json!({"error": error})),
+            AuditInput {
+                document,
+                ..AuditInput::new(
+                    &format!("system:{worker}"),
+                    "dispatch.failed",
+                    "outbox_message",
+                    id,
+                )
+                .details(serde_json::json!({"error": error, "email": email}))
+            },
             now,
         )
         .await?;
@@ -264,9 +269,16 @@ pub async fn resend<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     if res.rows_affected == 1 {
+        let document = outbox_message::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|r| r.document_id);
         audit::record_at(
             conn,
-            AuditInput::new(actor, "dispatch.resend", "outbox_message", id),
+            AuditInput {
+                document,
+                ..AuditInput::new(actor, "dispatch.resend", "outbox_message", id)
+            },
             now,
         )
         .await?;

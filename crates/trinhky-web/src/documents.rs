@@ -70,10 +70,8 @@ async fn page(
         .rev()
         .map(|v| context! { no => v.version_no, note => v.note, at => vn_time(v.created_at), title => v.title })
         .collect();
-    let can_edit = l.document.drafter_id == p.user.id
-        && l.definition
-            .state(&l.instance.state)
-            .is_some_and(|s| s.role == Some(workflow::ActorRole::Drafter));
+    let can_edit = trinhky_app::attachments::may_edit(&l, p);
+    let attachments = trinhky_app::attachments::of_loaded(&state.store, &l).await?;
     let state_label = l
         .definition
         .state(&l.instance.state)
@@ -149,12 +147,25 @@ async fn page(
                     classification => l.document.classification.clone(),
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
-                can_classify,
+                can_classify, attachments,
+                attachment_limit => trinhky_app::attachments::size_label(i64::try_from(state.settings.attachment_max_bytes).unwrap_or(i64::MAX)),
                 actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
         .map_err(WebError::Internal)?;
     Ok((status, Html(body)).into_response())
+}
+
+/// The document page with a message (a refused upload, say) and its status.
+pub(crate) async fn page_with_message(
+    state: &AppState,
+    auth: &Auth,
+    id: i32,
+    message: String,
+    status: StatusCode,
+) -> PageResult {
+    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    page(state, auth, l, Some((false, message)), status).await
 }
 
 pub async fn show(

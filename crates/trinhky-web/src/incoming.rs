@@ -97,6 +97,7 @@ async fn detail_page(
     status: StatusCode,
 ) -> PageResult {
     let (d, sigs) = signatures(state, auth, id).await?;
+    let attachments = trinhky_app::attachments::of_detail(&state.store, &d).await?;
     let people: Vec<minijinja::Value> = d
         .people
         .iter()
@@ -114,7 +115,7 @@ async fn detail_page(
         "incoming.html",
         context! {
             nav => nav(auth), page_title => format!("Văn bản đến {}", d.view.number),
-            item => d.view, signatures => sigs, people, can, message,
+            item => d.view, signatures => sigs, people, can, message, attachments,
             today => crate::dates::show(trinhky_app::today_vn()),
         },
         status,

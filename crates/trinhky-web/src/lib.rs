@@ -11,6 +11,7 @@ mod delegations;
 // handlers in documents.rs are no longer routed and go away when that file is next edited.
 #[allow(dead_code)]
 mod documents;
+mod drafting;
 pub mod error;
 mod follow_up;
 mod incoming;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/delegations/{id}/revoke", post(delegations::api_revoke))
         .route("/openapi.json", get(openapi::document))
+        .merge(drafting::api_routes(&state))
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::home))
@@ -130,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
+        .merge(drafting::routes(&state))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(error::rejections))

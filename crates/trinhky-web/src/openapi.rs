@@ -28,6 +28,8 @@ enum Content {
     Png,
     /// The register as JSON, or a CSV/XLSX/PDF file with `format`.
     Register,
+    /// A stored file of any accepted type (attachments).
+    File,
 }
 
 enum Body {
@@ -144,6 +146,25 @@ pub fn operations() -> Vec<Op> {
         op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(list()),
         op("post", "/api/v1/documents/{id}/recall", "Recall (thu hồi) an issued document; every recipient is notified")
             .body(object(&["reason"], json!({"reason": s()}))),
+        // ---- attachments, comparison, nhật ký, live preview (drafting.rs) ----
+        op("get", "/api/v1/documents/{id}/attachments", "Attachments of a document (name, kind, size, uploader, time, signed)").returns(list()).paged(),
+        op("post", "/api/v1/documents/{id}/attachments", "Attach a file (PDF, DOCX or XLSX, recognised by content; size limit TRINHKY_ATTACHMENT_MAX_MB, 413 above it) while the caller may edit the document").ok("201", obj()).multipart(),
+        op("get", "/api/v1/documents/{id}/attachments/{aid}", "Download an attachment (the organisation-signed copy of a PDF once issued); whoever may read the document").content(Content::File),
+        op("delete", "/api/v1/documents/{id}/attachments/{aid}", "Remove an attachment while the caller may edit the document").ok("204", obj()),
+        op("get", "/api/v1/documents/{id}/diff", "Word-level difference of two versions (trích yếu, Kính gửi, body, Nơi nhận) as chunks {change: same|added|removed, text}")
+            .query("from", int(), "Older version (default: the one before `to`)")
+            .query("to", int(), "Newer version (default: the newest)"),
+        op("get", "/api/v1/documents/{id}/audit", "Nhật ký: every audit event concerning the document, oldest first, with actor, Vietnamese action label, details and chain_ok").returns(list()).paged(),
+        op("post", "/api/v1/documents/{id}/preview", "Render unsaved text as page images (data: URLs); nothing is stored; the drafter only; rate-limited per user (429)")
+            .body(json!({"type": "object", "properties": {"title": s(), "body": s(), "addressees": s(), "recipients": s()}})),
+        op("get", "/api/v1/incoming/{id}/attachments", "Attachments of an incoming document (văn bản đến)").returns(list()).paged(),
+        op("get", "/api/v1/incoming/{id}/attachments/{aid}", "Download an attachment of an incoming document").content(Content::File),
+        // ---- issuing (văn thư): number preview, e-mail status, resend (delivery.rs) ----
+        op("get", "/api/v1/documents/{id}/issue-preview", "The number (số, ký hiệu) and the resolved recipients issuing would use now; 404 when the caller cannot issue the document at its current step")
+            .returns(object(&["number", "recipients"], json!({"number": s(), "problem": {"type": ["string", "null"]},
+                "recipients": {"type": "array", "items": object(&["name", "email", "internal"], json!({"name": s(), "email": s(), "internal": {"type": "boolean"}}))}}))),
+        op("get", "/api/v1/documents/{id}/deliveries", "The e-mails of an issued document per recipient: status (pending, sending, sent, failed), attempts, the server's last reply").returns(list()),
+        op("post", "/api/v1/documents/{id}/deliveries/{message}/resend", "Put a failed e-mail back in the queue (gửi lại; the issuing agency's clerk; 409 unless it failed)").ok("204", obj()),
         // ---- delegations ----
         op("get", "/api/v1/delegations", "Delegations (giao quyền ký thay) of the agencies the caller heads, newest first").returns(json!({"type": "array", "items": schema("Delegation")})).paged(),
         op("post", "/api/v1/delegations", "Grant a deputy the KT. signing authority for a period (agency head)").ok("201", schema("Delegation"))
@@ -203,6 +224,9 @@ fn build(o: &Op) -> Value {
         }
         Content::Png => {
             json!({"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}})
+        }
+        Content::File => {
+            json!({"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}})
         }
         Content::Register => json!({
             "application/json": {"schema": schema("Register")},

@@ -117,6 +117,10 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
             "text/css; charset=utf-8",
         ),
         "logo.svg" => (include_bytes!("../static/logo.svg"), "image/svg+xml"),
+        "preview.js" => (
+            include_bytes!("../static/preview.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return WebError::NotFound.into_response(),
     };
     (

@@ -26,6 +26,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/follow_up.html"),
     ),
     ("document.html", include_str!("../templates/document.html")),
+    ("compare.html", include_str!("../templates/compare.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     (
         "incoming_list.html",
         include_str!("../templates/incoming_list.html"),

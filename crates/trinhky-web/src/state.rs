@@ -13,6 +13,8 @@ pub struct AppState {
     pub store: Store,
     pub registry: Arc<Registry>,
     pub templates: Arc<Templates>,
+    /// Renders of unsaved text per user (the editor's live preview).
+    pub preview_limiter: Arc<crate::drafting::PreviewLimiter>,
 }
 
 impl AppState {
@@ -22,6 +24,7 @@ impl AppState {
             store,
             registry,
             templates: Arc::new(Templates::new()),
+            preview_limiter: Arc::default(),
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct Model {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The document the event concerns (an index for the document's nhật ký; not hashed: the
+    /// hashed entity and details name the document too).
+    pub document_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub mod delegation;
 pub mod directive;
 pub mod directory_settings;
 pub mod document;
+pub mod document_attachment;
 pub mod document_file;
 pub mod document_version;
 pub mod effect;

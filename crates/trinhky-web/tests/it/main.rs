@@ -6,6 +6,7 @@ mod authz;
 mod csrf;
 mod delegations;
 mod dispatch;
+mod drafting;
 mod errors;
 mod follow_up;
 mod incoming;
