@@ -4,6 +4,7 @@
 //! translate input and output.
 
 pub mod auth;
+pub mod delivery;
 pub mod demo;
 pub mod directive_intake;
 pub mod directory_import;

@@ -131,6 +131,16 @@ async fn page(
     } else {
         0
     };
+    // The clerk's issuing step: the number it will get and where it will go; after issuing, the
+    // e-mail status per recipient.
+    let issue_preview =
+        trinhky_app::delivery::issue_preview(&state.store, &state.registry, p, &l, Utc::now())
+            .await?;
+    let deliveries = if sender && entry.is_some() {
+        trinhky_app::delivery::deliveries(&state.store, p, &l).await?
+    } else {
+        Vec::new()
+    };
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
@@ -149,7 +159,7 @@ async fn page(
                     classification => l.document.classification.clone(),
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
-                can_classify,
+                can_classify, issue_preview, deliveries,
                 actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
         )
@@ -182,12 +192,11 @@ pub struct EditForm {
     note: String,
 }
 
-async fn after(
+pub(crate) async fn after(
     state: &AppState,
     auth: &Auth,
     id: i32,
     result: Result<(), AppError>,
-    ok_msg: &str,
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
@@ -199,7 +208,6 @@ async fn after(
                 AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),
             };
-            let _ = ok_msg;
             let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
             page(state, auth, l, Some((false, e.to_string())), status).await
         }
@@ -235,7 +243,7 @@ pub async fn edit(
     )
     .await
     .map(|_| ());
-    after(&state, &auth, id, r, "Đã lưu").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -270,7 +278,7 @@ pub async fn act(
     )
     .await
     .map(|_| ());
-    after(&state, &auth, id, r, "Đã chuyển").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -296,7 +304,7 @@ pub async fn reassign(
         f.expected,
     )
     .await;
-    after(&state, &auth, id, r, "Đã giao lại").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -333,7 +341,7 @@ pub async fn classify(
         Ok(c) => uc::classify(&state.store, &state.registry, &auth.principal, id, c).await,
         Err(e) => Err(e),
     };
-    after(&state, &auth, id, r, "Đã cập nhật độ mật").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/follow_up.html"),
     ),
     ("document.html", include_str!("../templates/document.html")),
+    ("issuing.html", include_str!("../templates/issuing.html")),
     (
         "incoming_list.html",
         include_str!("../templates/incoming_list.html"),

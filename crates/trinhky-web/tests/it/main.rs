@@ -4,6 +4,7 @@
 
 mod authz;
 mod csrf;
+mod delivery;
 mod dispatch;
 mod follow_up;
 mod incoming;
