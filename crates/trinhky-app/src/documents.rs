@@ -93,7 +93,7 @@ async fn domain_instance(
     let index = crate::directive_intake::directory_index(store).await?;
     let consultations = consultations(store, inst.id).await?;
     Ok(build_instance(
-        &index,
+        Some(&index),
         inst,
         agency,
         drafter,
@@ -137,7 +137,7 @@ fn recipient_codes(index: &trinhky_domain::resolve::DirectoryIndex, text: &str) 
 }
 
 fn build_instance(
-    index: &trinhky_domain::resolve::DirectoryIndex,
+    index: Option<&trinhky_domain::resolve::DirectoryIndex>,
     inst: &workflow_instance::Model,
     agency: &trinhky_store::entities::agency::Model,
     drafter: &str,
@@ -154,7 +154,7 @@ fn build_instance(
         drafter: drafter.to_owned(),
         personal_signed: inst.personal_signed,
         organization_signed: inst.organization_signed,
-        recipients: recipient_codes(index, recipients_text),
+        recipients: index.map_or_else(Vec::new, |i| recipient_codes(i, recipients_text)),
         consultations,
         skip_optional: inst.skip_optional,
     }
@@ -996,8 +996,8 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    // Everything the engine needs, loaded in bulk.
-    let index = crate::directive_intake::directory_index(store).await?;
+    // Everything the engine needs, loaded in bulk. The directory index (recipient names to
+    // agency codes) is costly to build and only recipient-clerk states need it.
     let agencies: HashMap<i32, trinhky_store::entities::agency::Model> = directory::agencies(db)
         .await?
         .into_iter()
@@ -1019,6 +1019,11 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
         .map(|(d, _)| (d.id, d.current_version))
         .collect();
     let versions = repo::latest_versions(db, &need_recipients).await?;
+    let index = if need_recipients.is_empty() {
+        None
+    } else {
+        Some(crate::directive_intake::directory_index(store).await?)
+    };
     let mut out: Vec<WorkItem> = Vec::new();
     for (doc, inst) in candidates {
         let Ok(def) = registry
@@ -1042,17 +1047,17 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
         } else {
             Vec::new()
         };
-        let dom = build_instance(
-            &index,
+        let mut dom = build_instance(
+            None,
             &inst,
             agency,
             drafters.get(&doc.drafter_id).map_or("", String::as_str),
-            versions
-                .get(&doc.id)
-                .map(|v| v.recipients.as_str())
-                .unwrap_or(""),
+            "",
             consults,
         );
+        if let (Some(index), Some(v)) = (&index, versions.get(&doc.id)) {
+            dom.recipients = recipient_codes(index, &v.recipients);
+        }
         if workflow::available_actions(&def, &dom, &actor, now).is_empty() {
             continue;
         }

@@ -8,6 +8,7 @@ pub mod audit_trail;
 pub mod auth;
 pub mod delegations;
 pub mod compare;
+pub mod delivery;
 pub mod demo;
 pub mod directive_intake;
 pub mod directory_import;

@@ -109,7 +109,7 @@ pub struct DirectoryIndex {
     keys: HashMap<String, Vec<usize>>,
     /// First canonical words of names: what a body's name can start with.
     heads: HashSet<String>,
-    canon: Canon,
+    canon: &'static Canon,
 }
 
 /// A piece of a segmented phrase, with its byte range in the segmented text.
@@ -134,7 +134,7 @@ impl DirectoryIndex {
             exact: HashMap::new(),
             keys: HashMap::new(),
             heads: canon::HEAD_NOUNS.iter().map(|s| (*s).to_owned()).collect(),
-            canon: Canon::new(),
+            canon: Canon::shared(),
         };
         for a in agencies {
             let names: Vec<&str> = [a.name.as_str(), a.short_name.as_str()]

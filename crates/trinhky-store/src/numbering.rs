@@ -214,4 +214,20 @@ pub async fn outgoing_filtered<C: ConnectionTrait>(
             Ok((rows, total))
         }
     }
+
+/// The number [`next_number`] would give now, without taking it (the clerk's preview).
+pub async fn peek_next<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    year: i32,
+    register: &str,
+) -> Result<i32> {
+    let last = number_counter::Entity::find()
+        .filter(number_counter::Column::AgencyId.eq(agency_id))
+        .filter(number_counter::Column::Year.eq(year))
+        .filter(number_counter::Column::Register.eq(register))
+        .one(conn)
+        .await?
+        .map_or(0, |c| c.last_value);
+    Ok(last + 1)
 }

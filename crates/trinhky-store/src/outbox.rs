@@ -312,3 +312,11 @@ pub async fn reminders_of_document<C: ConnectionTrait>(
         .all(conn)
         .await?)
 }
+
+/// One outbox row.
+pub async fn message_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<outbox_message::Model>> {
+    Ok(outbox_message::Entity::find_by_id(id).one(conn).await?)
+}

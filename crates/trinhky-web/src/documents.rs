@@ -129,6 +129,16 @@ async fn page(
     } else {
         0
     };
+    // The clerk's issuing step: the number it will get and where it will go; after issuing, the
+    // e-mail status per recipient.
+    let issue_preview =
+        trinhky_app::delivery::issue_preview(&state.store, &state.registry, p, &l, Utc::now())
+            .await?;
+    let deliveries = if sender && entry.is_some() {
+        trinhky_app::delivery::deliveries(&state.store, p, &l).await?
+    } else {
+        Vec::new()
+    };
     let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
     let body = state
         .templates
@@ -147,7 +157,7 @@ async fn page(
                     classification => l.document.classification.clone(),
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
-                can_classify, attachments,
+                can_classify, attachments, issue_preview, deliveries,
                 attachment_limit => trinhky_app::attachments::size_label(i64::try_from(state.settings.attachment_max_bytes).unwrap_or(i64::MAX)),
                 actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
             },
@@ -193,12 +203,11 @@ pub struct EditForm {
     note: String,
 }
 
-async fn after(
+pub(crate) async fn after(
     state: &AppState,
     auth: &Auth,
     id: i32,
     result: Result<(), AppError>,
-    ok_msg: &str,
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
@@ -210,7 +219,6 @@ async fn after(
                 AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),
             };
-            let _ = ok_msg;
             let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
             page(state, auth, l, Some((false, e.to_string())), status).await
         }
@@ -246,7 +254,7 @@ pub async fn edit(
     )
     .await
     .map(|_| ());
-    after(&state, &auth, id, r, "Đã lưu").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -281,7 +289,7 @@ pub async fn act(
     )
     .await
     .map(|_| ());
-    after(&state, &auth, id, r, "Đã chuyển").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -307,7 +315,7 @@ pub async fn reassign(
         f.expected,
     )
     .await;
-    after(&state, &auth, id, r, "Đã giao lại").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -344,7 +352,7 @@ pub async fn classify(
         Ok(c) => uc::classify(&state.store, &state.registry, &auth.principal, id, c).await,
         Err(e) => Err(e),
     };
-    after(&state, &auth, id, r, "Đã cập nhật độ mật").await
+    after(&state, &auth, id, r).await
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod dates;
+mod delivery;
 mod delegations;
 // The delegation page moved to `delegations.rs` (with its list and revocation); the old
 // handlers in documents.rs are no longer routed and go away when that file is next edited.
@@ -55,6 +56,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assignments/{id}/documents", post(documents::api_create))
         .route("/documents/{id}/receipts", get(incoming::api_receipts))
+        .route("/documents/{id}/deliveries", get(delivery::api_list))
+        .route(
+            "/documents/{id}/deliveries/{message}/resend",
+            post(delivery::api_resend),
+        )
+        .route("/documents/{id}/issue-preview", get(delivery::api_preview))
         .route("/documents/{id}/recall", post(incoming::api_recall))
         .route("/directives/{id}/follow-up", get(follow_up::api_get))
         .route(
@@ -118,6 +125,10 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}/pdf", get(documents::pdf))
         .route("/assignments/{id}/documents", post(documents::create))
         .route("/documents/{id}/recall", post(incoming::recall))
+        .route(
+            "/documents/{id}/deliveries/{message}/resend",
+            post(delivery::resend),
+        )
         .route("/incoming", get(incoming::list))
         .route("/incoming/{id}", get(incoming::show))
         .route("/incoming/{id}/pdf", get(incoming::pdf))

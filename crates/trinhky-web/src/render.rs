@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("document.html", include_str!("../templates/document.html")),
     ("compare.html", include_str!("../templates/compare.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("issuing.html", include_str!("../templates/issuing.html")),
     (
         "incoming_list.html",
         include_str!("../templates/incoming_list.html"),

@@ -73,7 +73,16 @@ pub(super) struct Canon {
     expansions: HashMap<String, &'static str>,
 }
 
+/// The compiled abbreviation pattern is the same for every index: compile it once per process
+/// (building it took milliseconds, paid by every request that resolved a recipient).
+static SHARED: std::sync::OnceLock<Canon> = std::sync::OnceLock::new();
+
 impl Canon {
+    /// The process-wide instance.
+    pub(super) fn shared() -> &'static Canon {
+        SHARED.get_or_init(Canon::new)
+    }
+
     pub(super) fn new() -> Self {
         let mut alts: Vec<String> = ABBREVIATIONS
             .iter()

@@ -5,6 +5,7 @@
 mod authz;
 mod csrf;
 mod delegations;
+mod delivery;
 mod dispatch;
 mod drafting;
 mod errors;
