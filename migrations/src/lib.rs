@@ -13,6 +13,7 @@ mod m0006_outbox;
 mod m0007_incoming;
 mod m0008_classification;
 mod m0009_reminders;
+mod m0010_holidays;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_incoming::Migration),
             Box::new(m0008_classification::Migration),
             Box::new(m0009_reminders::Migration),
+            Box::new(m0010_holidays::Migration),
         ]
     }
 }

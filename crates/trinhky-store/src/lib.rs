@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod calendar;
 mod db;
 pub mod directory;
 pub mod documents;

@@ -3,6 +3,7 @@
 //! use-case calls (`trinhky-app`) and results into responses. This is the only crate that knows
 //! HTTP status codes (see [`error::WebError`]).
 
+mod admin;
 mod api;
 mod auth;
 mod dates;
@@ -61,7 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/incoming/{id}/{action}", post(incoming::api_act))
         .route("/registers/{kind}", get(incoming::api_register))
         .route("/archive", get(incoming::api_archive))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .merge(admin::api_routes());
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
@@ -104,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
+        .merge(admin::page_routes())
         .nest("/api/v1", api)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
