@@ -178,7 +178,7 @@ async fn every_admin_route_refuses_non_admins_and_strangers() {
             }
         }
         // No "Quản trị" link for them.
-        let home = body_text(app.send(get("/", &s)).await).await;
+        let home = page_text(app.send(get("/", &s)).await).await;
         assert!(!home.contains("href=\"/admin\""), "{user}");
     }
     for (method, uri) in admin_routes() {
@@ -294,15 +294,15 @@ async fn agencies_are_listed_created_edited_and_checked() {
 
     // Create.
     let fields = [
-        ("code", "STC"),
-        ("name", "Sở Tài chính tỉnh Đắk Nông"),
-        ("short_name", "Sở Tài chính"),
+        ("code", "TTCDS"),
+        ("name", "Trung tâm Chuyển đổi số thử nghiệm"),
+        ("short_name", "TT Chuyển đổi số"),
         ("parent", "UBND TỈNH ĐẮK NÔNG"),
         ("kind", "department"),
-        ("email", "STC@daknong.example"),
+        ("email", "TTCDS@daknong.example"),
         ("head_title", "Giám đốc"),
         ("deputy_title", "Phó Giám đốc"),
-        ("aliases", "STC\r\nSở TC"),
+        ("aliases", "TTCĐS\r\nTrung tâm CĐS thử nghiệm"),
         ("uses_trinhky", "1"),
     ];
     let res = app.send(form("/admin/agencies", &s, &fields)).await;
@@ -310,19 +310,19 @@ async fn agencies_are_listed_created_edited_and_checked() {
     assert!(
         page_text(res)
             .await
-            .contains("Đã thêm cơ quan Sở Tài chính tỉnh Đắk Nông (STC)")
+            .contains("Đã thêm cơ quan Trung tâm Chuyển đổi số thử nghiệm (TTCDS)")
     );
-    let a = trinhky_app::admin::agencies::get(&app.store, "STC")
+    let a = trinhky_app::admin::agencies::get(&app.store, "TTCDS")
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.email, "stc@daknong.example");
-    assert_eq!(a.aliases, ["STC", "Sở TC"]);
+    assert_eq!(a.email, "ttcds@daknong.example");
+    assert_eq!(a.aliases, ["TTCĐS", "Trung tâm CĐS thử nghiệm"]);
     let ev = audited(&app, "agency.create").await;
     let last = ev.last().unwrap();
     assert_eq!(
         (last.actor.as_str(), last.entity_id.as_str()),
-        ("user:quantri", "STC")
+        ("user:quantri", "TTCDS")
     );
 
     // Validation: the same code again, a bad e-mail, a name that is another agency's.
@@ -332,7 +332,7 @@ async fn agencies_are_listed_created_edited_and_checked() {
     let res = app.send(form("/admin/agencies", &s, &dup)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let text = page_text(res).await;
-    assert!(text.contains("Mã \"STC\" đã được dùng"), "{text}");
+    assert!(text.contains("Mã \"TTCDS\" đã được dùng"), "{text}");
     assert!(
         text.contains("không phải địa chỉ thư điện tử hợp lệ"),
         "{text}"
@@ -346,24 +346,24 @@ async fn agencies_are_listed_created_edited_and_checked() {
     // Edit (the code stays).
     let res = app
         .send(form(
-            "/admin/agencies/STC",
+            "/admin/agencies/TTCDS",
             &s,
             &[
-                ("name", "Sở Tài chính tỉnh Đắk Nông"),
-                ("short_name", "Sở Tài chính"),
+                ("name", "Trung tâm Chuyển đổi số thử nghiệm"),
+                ("short_name", "TT Chuyển đổi số"),
                 ("kind", "department"),
-                ("email", "taichinh@daknong.example"),
+                ("email", "cds@daknong.example"),
                 ("code", "XYZ"),
             ],
         ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(page_text(res).await.contains("Đã lưu thay đổi của STC"));
-    let a = trinhky_app::admin::agencies::get(&app.store, "STC")
+    assert!(page_text(res).await.contains("Đã lưu thay đổi của TTCDS"));
+    let a = trinhky_app::admin::agencies::get(&app.store, "TTCDS")
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.email, "taichinh@daknong.example");
+    assert_eq!(a.email, "cds@daknong.example");
     assert!(a.aliases.is_empty() && !a.uses_trinhky);
     assert_eq!(
         audited(&app, "agency.update")
@@ -371,7 +371,7 @@ async fn agencies_are_listed_created_edited_and_checked() {
             .last()
             .unwrap()
             .entity_id,
-        "STC"
+        "TTCDS"
     );
     let res = app
         .send(form(
@@ -380,7 +380,7 @@ async fn agencies_are_listed_created_edited_and_checked() {
             &[
                 ("name", "X"),
                 ("kind", "department"),
-                ("email", "taichinh@daknong.example"),
+                ("email", "cds@daknong.example"),
             ],
         ))
         .await;
@@ -417,33 +417,30 @@ async fn agencies_are_listed_created_edited_and_checked() {
             "POST",
             "/api/v1/admin/agencies",
             &s,
-            Some(json!({"code": "SXD", "name": "Sở Xây dựng tỉnh Đắk Nông", "kind": "department", "email": "sxd@daknong.example"})),
+            Some(json!({"code": "BQLTN", "name": "Ban Quản lý thử nghiệm", "kind": "department", "email": "bqltn@daknong.example"})),
         ))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    assert_eq!(
-        json_of(res).await["short_name"],
-        "Sở Xây dựng tỉnh Đắk Nông"
-    );
+    assert_eq!(json_of(res).await["short_name"], "Ban Quản lý thử nghiệm");
     let res = app
         .send(api(
             "PUT",
-            "/api/v1/admin/agencies/SXD",
+            "/api/v1/admin/agencies/BQLTN",
             &s,
-            Some(json!({"name": "Sở Xây dựng tỉnh Đắk Nông", "short_name": "Sở Xây dựng", "kind": "department", "email": "sxd@daknong.example"})),
+            Some(json!({"name": "Ban Quản lý thử nghiệm", "short_name": "BQL thử nghiệm", "kind": "department", "email": "bqltn@daknong.example"})),
         ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app
-        .send(api("GET", "/api/v1/admin/agencies/SXD", &s, None))
+        .send(api("GET", "/api/v1/admin/agencies/BQLTN", &s, None))
         .await;
-    assert_eq!(json_of(res).await["short_name"], "Sở Xây dựng");
+    assert_eq!(json_of(res).await["short_name"], "BQL thử nghiệm");
     let res = app
         .send(api(
             "POST",
             "/api/v1/admin/agencies",
             &s,
-            Some(json!({"code": "sxd", "name": "", "kind": "sở", "email": "x"})),
+            Some(json!({"code": "bql", "name": "", "kind": "sở", "email": "x"})),
         ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
@@ -464,7 +461,7 @@ async fn agencies_are_listed_created_edited_and_checked() {
     .await
     .unwrap();
     assert_eq!(summary.agencies_created, 0);
-    assert_eq!(summary.agencies_not_in_file, ["STC", "SXD"]);
+    assert_eq!(summary.agencies_not_in_file, ["BQLTN", "TTCDS"]);
 }
 
 #[tokio::test]
