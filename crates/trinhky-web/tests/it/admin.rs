@@ -79,9 +79,9 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("GET", "/admin/groups"),
         ("GET", "/admin/groups/new"),
         ("POST", "/admin/groups"),
-        ("GET", "/admin/groups/SBN"),
-        ("POST", "/admin/groups/SBN"),
-        ("POST", "/admin/groups/SBN/delete"),
+        ("GET", "/admin/groups/SO-BAN-NGANH"),
+        ("POST", "/admin/groups/SO-BAN-NGANH"),
+        ("POST", "/admin/groups/SO-BAN-NGANH/delete"),
         ("GET", "/admin/users"),
         ("POST", "/admin/users"),
         ("GET", "/admin/users/snv.chuyenvien"),
@@ -94,7 +94,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/admin/certificates/user/snv.giamdoc/import"),
         ("POST", "/admin/certificates/user/snv.giamdoc/revoke"),
         ("GET", "/admin/workflows"),
-        ("GET", "/admin/workflows/bao-cao/1"),
+        ("GET", "/admin/workflows/bao-cao/2"),
         ("GET", "/admin/workflows/check"),
         ("POST", "/admin/workflows/check"),
         ("GET", "/admin/calendar"),
@@ -106,9 +106,9 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("PUT", "/api/v1/admin/agencies/SNV"),
         ("GET", "/api/v1/admin/groups"),
         ("POST", "/api/v1/admin/groups"),
-        ("GET", "/api/v1/admin/groups/SBN"),
-        ("PUT", "/api/v1/admin/groups/SBN"),
-        ("DELETE", "/api/v1/admin/groups/SBN"),
+        ("GET", "/api/v1/admin/groups/SO-BAN-NGANH"),
+        ("PUT", "/api/v1/admin/groups/SO-BAN-NGANH"),
+        ("DELETE", "/api/v1/admin/groups/SO-BAN-NGANH"),
         ("GET", "/api/v1/admin/users"),
         ("POST", "/api/v1/admin/users"),
         ("GET", "/api/v1/admin/users/snv.chuyenvien"),
@@ -124,7 +124,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/api/v1/admin/certificates/user/snv.giamdoc/import"),
         ("POST", "/api/v1/admin/certificates/user/snv.giamdoc/revoke"),
         ("GET", "/api/v1/admin/workflows"),
-        ("GET", "/api/v1/admin/workflows/bao-cao/1"),
+        ("GET", "/api/v1/admin/workflows/bao-cao/2"),
         ("POST", "/api/v1/admin/workflows/check"),
         ("GET", "/api/v1/admin/calendar"),
         ("POST", "/api/v1/admin/calendar"),
@@ -222,7 +222,7 @@ async fn every_admin_route_refuses_non_admins_and_strangers() {
         after.iter().map(|e| &e.action).collect::<Vec<_>>()
     );
     assert!(
-        trinhky_store::directory::group_by_code(app.store.db(), "SBN")
+        trinhky_store::directory::group_by_code(app.store.db(), "SO-BAN-NGANH")
             .await
             .unwrap()
             .is_some()
@@ -259,7 +259,7 @@ async fn admin_forms_and_api_need_the_csrf_token() {
     assert!(body_text(res).await.contains("\"code\":\"csrf\""));
     let res = app
         .send(
-            Request::post("/admin/groups/SBN/delete")
+            Request::post("/admin/groups/SO-BAN-NGANH/delete")
                 .header(header::COOKIE, &s.cookie)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(Body::from("csrf_token=wrong"))
@@ -469,7 +469,7 @@ async fn recipient_groups_are_created_edited_and_deleted() {
     let app = spawn_app().await;
     let s = login(&app, "quantri").await;
     let list = page_text(app.send(get("/admin/groups", &s)).await).await;
-    assert!(list.contains("SBN"), "{list}");
+    assert!(list.contains("SO-BAN-NGANH"), "{list}");
     let new = page_text(app.send(get("/admin/groups/new", &s)).await).await;
     assert!(new.contains("name=\"members\" value=\"SNV\""));
 
@@ -519,7 +519,7 @@ async fn recipient_groups_are_created_edited_and_deleted() {
         .send(form(
             "/admin/groups",
             &s,
-            &[("code", "SBN"), ("name", "Nhóm trùng"), ("members", "SXX")],
+            &[("code", "SO-BAN-NGANH"), ("name", "Nhóm trùng"), ("members", "SXX")],
         ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
@@ -1215,7 +1215,7 @@ async fn workflows_are_listed_detailed_and_checked() {
         list.contains("1 (1)"),
         "one document follows bao-cao: {list}"
     );
-    let detail = page_text(app.send(get("/admin/workflows/bao-cao/1", &s)).await).await;
+    let detail = page_text(app.send(get("/admin/workflows/bao-cao/2", &s)).await).await;
     for text in [
         "Chờ lãnh đạo ký duyệt",
         "Người ký",
@@ -1322,7 +1322,7 @@ async fn workflows_are_listed_detailed_and_checked() {
         (Some(1), Some(true))
     );
     let res = app
-        .send(api("GET", "/api/v1/admin/workflows/bao-cao/1", &s, None))
+        .send(api("GET", "/api/v1/admin/workflows/bao-cao/2", &s, None))
         .await;
     assert_eq!(json_of(res).await["documents"]["approval"], 1);
     let registered = trinhky_store::documents::definitions(app.store.db())
