@@ -533,13 +533,13 @@ pub fn check_agency(
         if n.is_empty() {
             continue;
         }
-        if let Some(owner) = owners.get(&fold(n)) {
-            if !errors.iter().any(|e| e.field == field) {
-                errors.push(field_error(
+        if let Some(owner) = owners.get(&fold(n))
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(field_error(
                     field,
                     format!("\"{n}\" đã là tên của {owner}: mỗi tên, tên viết tắt hoặc tên gọi khác chỉ trỏ tới một cơ quan hoặc nhóm."),
                 ));
-            }
         }
     }
     if !errors.is_empty() {
@@ -599,15 +599,15 @@ pub fn check_group(
     let owners = name_owners(agencies, groups, if is_new { "" } else { &code });
     for (field, n) in std::iter::once(("name", &name)).chain(aliases.iter().map(|a| ("aliases", a)))
     {
-        if let Some(owner) = owners.get(&fold(n)).filter(|_| !n.is_empty()) {
-            if !errors.iter().any(|e| e.field == field) {
-                errors.push(field_error(
-                    field,
-                    format!(
-                        "\"{n}\" đã là tên của {owner}: mỗi tên chỉ trỏ tới một cơ quan hoặc nhóm."
-                    ),
-                ));
-            }
+        if let Some(owner) = owners.get(&fold(n)).filter(|_| !n.is_empty())
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(field_error(
+                field,
+                format!(
+                    "\"{n}\" đã là tên của {owner}: mỗi tên chỉ trỏ tới một cơ quan hoặc nhóm."
+                ),
+            ));
         }
     }
     let mut members: Vec<String> = Vec::new();

@@ -622,7 +622,7 @@ async fn group_form(
         .await?
         .into_iter()
         .map(|a| {
-            let checked = g.members.iter().any(|m| *m == a.code);
+            let checked = g.members.contains(&a.code);
             context! { code => a.code, name => a.name, checked }
         })
         .collect();
