@@ -519,7 +519,11 @@ async fn recipient_groups_are_created_edited_and_deleted() {
         .send(form(
             "/admin/groups",
             &s,
-            &[("code", "SO-BAN-NGANH"), ("name", "Nhóm trùng"), ("members", "SXX")],
+            &[
+                ("code", "SO-BAN-NGANH"),
+                ("name", "Nhóm trùng"),
+                ("members", "SXX"),
+            ],
         ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
