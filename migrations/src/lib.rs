@@ -13,6 +13,7 @@ mod m0006_outbox;
 mod m0007_incoming;
 mod m0008_classification;
 mod m0009_reminders;
+mod m0010_holidays;
 mod m0011_attachments;
 mod m0013_search;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_incoming::Migration),
             Box::new(m0008_classification::Migration),
             Box::new(m0009_reminders::Migration),
+            Box::new(m0010_holidays::Migration),
             Box::new(m0011_attachments::Migration),
             Box::new(m0013_search::Migration),
         ]

@@ -450,11 +450,18 @@ pub async fn act(
             .and_then(|a| a.last_day),
         None => None,
     };
-    let sla = l
+    let sla = match l
         .definition
         .state(&outcome.to)
         .and_then(|s| s.sla_working_days)
-        .map(|n| workflow::sla_due(&registry.calendar, now, n));
+    {
+        Some(n) => Some(workflow::sla_due(
+            &*registry.calendar_now(store).await?,
+            now,
+            n,
+        )),
+        None => None,
+    };
     let due = match (sla, deadline) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -1171,6 +1178,7 @@ pub async fn scan_reminders(
     now: DateTime<Utc>,
 ) -> Result<usize> {
     let mut written = 0;
+    let calendar = registry.calendar_now(store).await?;
     for inst in repo::running_instances(store.db()).await? {
         let Some(due) = inst.due_date else { continue };
         let Ok(def) = registry
@@ -1186,7 +1194,7 @@ pub async fn scan_reminders(
         if def.is_terminal(&inst.state) {
             continue;
         }
-        let Some(kind) = workflow::reminders_due(&registry.calendar, due, today) else {
+        let Some(kind) = workflow::reminders_due(&calendar, due, today) else {
             continue;
         };
         let kind_s = serde_json::to_value(kind)

@@ -53,6 +53,26 @@ impl Principal {
         r
     }
 
+    /// System administrator: holds `admin` in the province office (Văn phòng UBND), which keeps
+    /// the province's directory. Administers every agency, group, account, signing key, workflow
+    /// view and the holiday calendar (the `/admin` pages).
+    pub fn is_system_admin(&self) -> bool {
+        self.province_office
+            .as_deref()
+            .is_some_and(|po| self.has_role(po, Role::Admin))
+    }
+
+    /// May manage an agency's staff and roles: the agency's own admin, or a system administrator.
+    /// The one rule every page, API route and use case asks.
+    pub fn may_administer(&self, agency_code: &str) -> bool {
+        self.has_role(agency_code, Role::Admin) || self.is_system_admin()
+    }
+
+    /// May see an agency's staff list: its members, and whoever may administer it.
+    pub fn may_view_staff(&self, agency_code: &str) -> bool {
+        self.belongs_to(agency_code) || self.may_administer(agency_code)
+    }
+
     /// Clerk of the province office: receives, registers and archives incoming documents.
     pub fn is_receiving_clerk(&self) -> bool {
         self.province_office

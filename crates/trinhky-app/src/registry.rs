@@ -1,12 +1,19 @@
-//! The loaded workflow definitions and the holiday calendar. Loaded once at start-up: an invalid
-//! definition stops the server with the checker's messages. Running instances follow the
-//! definition version they started with (kept in the database), even after a file changes.
+//! The loaded workflow definitions and the holiday calendar. Definitions are loaded once at
+//! start-up: an invalid definition stops the server with the checker's messages. Running
+//! instances follow the definition version they started with (kept in the database), even after
+//! a file changes.
+//!
+//! The calendar is administered data: the calendar file only seeds the database the first time
+//! ([`Registry::register`]). The registry holds the calendar behind a lock and swaps in a new one
+//! when the database's version counter moves ([`Registry::calendar_now`]): a change made by this
+//! process applies at once, a change made by another server sharing the database at this
+//! process's next read.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use trinhky_domain::workflow::{self, Calendar, CheckError, Definition};
+use trinhky_domain::workflow::{self, Calendar, CalendarEntry, CheckError, Definition};
 use trinhky_store::{Store, documents};
 
 use crate::{AppError, Result, read_text};
@@ -62,11 +69,21 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<(Vec<Definition>, Vec<CheckError
     Ok((defs, errors))
 }
 
+/// The calendar a process computes with, and the database version it was read at (`None`: the
+/// file's entries, not read from the database yet).
+struct CalendarCell {
+    version: Option<i64>,
+    calendar: Arc<Calendar>,
+}
+
 pub struct Registry {
     defs: RwLock<HashMap<(String, u32), Arc<Definition>>>,
     latest: HashMap<String, u32>,
     sources: HashMap<(String, u32), String>,
-    pub calendar: Calendar,
+    calendar: RwLock<CalendarCell>,
+    /// The calendar file's entries: the initial content of an empty calendar table.
+    calendar_seed: Vec<CalendarEntry>,
+    calendar_source: String,
     /// One number counter per document type (true) or one shared counter (false, the default).
     pub numbering_per_type: bool,
     /// The document renderer (typst templates); the `render` effect needs it.
@@ -94,7 +111,9 @@ impl Registry {
             )));
         }
         let cal_text = read_text(calendar_file)?;
-        let calendar = workflow::parse_calendar(&calendar_file.display().to_string(), &cal_text)?;
+        let calendar_source = calendar_file.display().to_string();
+        let calendar_seed = workflow::parse_calendar_entries(&calendar_source, &cal_text)?;
+        let calendar = Calendar::from_entries(&calendar_seed);
         let mut map = HashMap::new();
         let mut latest: HashMap<String, u32> = HashMap::new();
         let mut sources = HashMap::new();
@@ -109,7 +128,12 @@ impl Registry {
             defs: RwLock::new(map),
             latest,
             sources,
-            calendar,
+            calendar: RwLock::new(CalendarCell {
+                version: None,
+                calendar: Arc::new(calendar),
+            }),
+            calendar_seed,
+            calendar_source,
             numbering_per_type: false,
             renderer: None,
             signing: None,
@@ -117,9 +141,18 @@ impl Registry {
     }
 
     /// Records every loaded definition in the database (refusing a changed file that kept its
-    /// version number).
+    /// version number), fills the calendar from the calendar file when the database has never had
+    /// one, and reads the calendar from the database.
     pub async fn register(&self, store: &Store) -> Result<()> {
         let txn = store.begin_write().await?;
+        trinhky_store::calendar::seed(
+            &txn,
+            "system",
+            &self.calendar_source,
+            &self.calendar_seed,
+            chrono::Utc::now(),
+        )
+        .await?;
         for ((id, version), source) in &self.sources {
             let title = self
                 .get_cached(id, *version)
@@ -136,7 +169,69 @@ impl Registry {
             .map_err(|e| AppError::Invalid(e.to_string()))?;
         }
         txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+        self.calendar_now(store).await?;
         Ok(())
+    }
+
+    /// The calendar this process holds now, without asking the database (see
+    /// [`Registry::calendar_now`] for the current one).
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => c.calendar.clone(),
+            Err(poisoned) => poisoned.into_inner().calendar.clone(),
+        }
+    }
+
+    fn calendar_version(&self) -> Option<i64> {
+        match self.calendar.read() {
+            Ok(c) => c.version,
+            Err(poisoned) => poisoned.into_inner().version,
+        }
+    }
+
+    /// The current calendar: one cheap read of the database's version counter, and a reload of
+    /// the entries only when it moved (another process or this one changed the calendar). A
+    /// database whose calendar was never filled (version 0) keeps the file's entries.
+    pub async fn calendar_now(&self, store: &Store) -> Result<Arc<Calendar>> {
+        let v = trinhky_store::calendar::version(store.db()).await?;
+        if v == 0 || self.calendar_version() == Some(v) {
+            return Ok(self.calendar());
+        }
+        let (v, entries) = trinhky_store::calendar::snapshot(store.db()).await?;
+        let cal = Arc::new(Calendar::from_entries(&entries));
+        let mut cell = match self.calendar.write() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Two readers may race: keep the newer version.
+        if cell.version.is_none_or(|held| held < v) {
+            *cell = CalendarCell {
+                version: Some(v),
+                calendar: cal.clone(),
+            };
+        }
+        Ok(cell.calendar.clone())
+    }
+
+    /// The calendar file the database was first filled from.
+    pub fn calendar_source(&self) -> &str {
+        &self.calendar_source
+    }
+
+    /// Every definition held in memory (the files' and those read back from the database), by id
+    /// and version.
+    pub fn loaded(&self) -> Vec<Arc<Definition>> {
+        let mut v: Vec<Arc<Definition>> = match self.defs.read() {
+            Ok(m) => m.values().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().values().cloned().collect(),
+        };
+        v.sort_by(|a, b| a.id.cmp(&b.id).then(a.version.cmp(&b.version)));
+        v
+    }
+
+    /// Whether `id@version` is the newest version of a definition file loaded at start-up.
+    pub fn is_latest(&self, id: &str, version: u32) -> bool {
+        self.latest.get(id) == Some(&version)
     }
 
     fn get_cached(&self, id: &str, version: u32) -> Option<Arc<Definition>> {

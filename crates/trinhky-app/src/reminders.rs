@@ -291,11 +291,10 @@ async fn effect_messages(
 
 /// The reminder kind of an assignment's last day `today`, if one is due.
 pub fn assignment_kind(
-    registry: &Registry,
+    cal: &trinhky_domain::workflow::Calendar,
     last_day: NaiveDate,
     today: NaiveDate,
 ) -> Option<&'static str> {
-    let cal = &registry.calendar;
     if today > last_day {
         Some("overdue")
     } else if today == last_day {
@@ -321,9 +320,10 @@ async fn assignment_reminders(
     let db = store.db();
     let mut reminders = 0;
     let mut messages = 0;
+    let calendar = registry.calendar_now(store).await?;
     for a in intake::open_dated_assignments(db).await? {
         let Some(last_day) = a.last_day else { continue };
-        let Some(kind) = assignment_kind(registry, last_day, today) else {
+        let Some(kind) = assignment_kind(&calendar, last_day, today) else {
             continue;
         };
         let key = format!("assignment:{}:{last_day}:{kind}", a.id);

@@ -502,6 +502,24 @@ pub async fn issue_dev_keys(
     pin: &str,
     alg: trinhky_pdf::sign::KeyAlgorithm,
     actor: &str,
+    progress: impl FnMut(&Holder),
+) -> Result<Vec<Holder>> {
+    let holders = holders_without_keys(store).await?;
+    issue_dev_keys_to(store, dir, pin, pin, alg, actor, holders, progress).await
+}
+
+/// Issues development certificates to `holders`: the CA in `dir` is unlocked with
+/// `ca_passphrase` (or created with it when absent), each new PKCS#12 is protected by `pin`. Neither
+/// secret is stored or logged. A wrong passphrase is an [`AppError::Invalid`] and issues nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_dev_keys_to(
+    store: &Store,
+    dir: &Path,
+    ca_passphrase: &str,
+    pin: &str,
+    alg: trinhky_pdf::sign::KeyAlgorithm,
+    actor: &str,
+    holders: Vec<Holder>,
     mut progress: impl FnMut(&Holder),
 ) -> Result<Vec<Holder>> {
     use trinhky_pdf::pki::{DevPki, IdentityKind, NewIdentity};
@@ -510,16 +528,19 @@ pub async fn issue_dev_keys(
             "the PIN must have at least 4 characters".into(),
         ));
     }
-    let holders = holders_without_keys(store).await?;
     if holders.is_empty() {
         return Ok(holders);
     }
-    let pki_err =
-        |e: PkiError| AppError::Internal(format!("development CA in {}: {e}", dir.display()));
+    let pki_err = |e: PkiError| match e {
+        PkiError::WrongPassphrase(_) | PkiError::EmptyPassphrase => AppError::Invalid(
+            "Mật khẩu của CA phát triển không đúng: không cấp chứng thư nào.".into(),
+        ),
+        other => AppError::Internal(format!("development CA in {}: {other}", dir.display())),
+    };
     let mut pki = if dir.join("ca.pem").exists() {
-        DevPki::open(dir, pin).map_err(pki_err)?
+        DevPki::open(dir, ca_passphrase).map_err(pki_err)?
     } else {
-        DevPki::create(dir, pin, &[], &[]).map_err(pki_err)?
+        DevPki::create(dir, ca_passphrase, &[], &[]).map_err(pki_err)?
     };
     let mut issued = Vec::with_capacity(holders.len());
     for h in &holders {

@@ -43,6 +43,43 @@ pub enum AgencyKind {
 }
 
 impl AgencyKind {
+    pub const ALL: [AgencyKind; 12] = [
+        AgencyKind::Committee,
+        AgencyKind::Office,
+        AgencyKind::Department,
+        AgencyKind::District,
+        AgencyKind::Press,
+        AgencyKind::Party,
+        AgencyKind::Council,
+        AgencyKind::MassOrg,
+        AgencyKind::Central,
+        AgencyKind::Unit,
+        AgencyKind::Leadership,
+        AgencyKind::Other,
+    ];
+
+    pub fn parse(s: &str) -> Option<AgencyKind> {
+        AgencyKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The Vietnamese name shown in the UI.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            AgencyKind::Committee => "Ủy ban nhân dân",
+            AgencyKind::Office => "Văn phòng",
+            AgencyKind::Department => "Sở, ban, ngành",
+            AgencyKind::District => "Huyện, thành phố",
+            AgencyKind::Press => "Báo chí",
+            AgencyKind::Party => "Cơ quan Đảng",
+            AgencyKind::Council => "Hội đồng nhân dân",
+            AgencyKind::MassOrg => "Đoàn thể",
+            AgencyKind::Central => "Cơ quan trung ương",
+            AgencyKind::Unit => "Đơn vị trực thuộc",
+            AgencyKind::Leadership => "Lãnh đạo",
+            AgencyKind::Other => "Khác",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AgencyKind::Committee => "committee",
@@ -376,6 +413,236 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
     })
 }
 
+/// Why an agency or group edited by an administrator is refused: the field and what to fix
+/// (Vietnamese, shown beside the form). The same rules as [`parse_directory`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    /// The form field: `code`, `name`, `short_name`, `email`, `aliases`, `members`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Who a folded name points at: every agency's name, short name and aliases and every group's
+/// name and aliases, except `skip` (the one being edited).
+fn name_owners(
+    agencies: &[Agency],
+    groups: &[RecipientGroup],
+    skip: &str,
+) -> HashMap<String, String> {
+    let mut owners = HashMap::new();
+    for a in agencies.iter().filter(|a| a.code != skip) {
+        for n in std::iter::once(&a.name)
+            .chain(std::iter::once(&a.short_name))
+            .chain(a.aliases.iter())
+        {
+            owners.insert(fold(n), format!("cơ quan {} ({})", a.code, a.name));
+        }
+    }
+    for g in groups.iter().filter(|g| g.code != skip) {
+        for n in std::iter::once(&g.name).chain(g.aliases.iter()) {
+            owners.insert(fold(n), format!("nhóm {} ({})", g.code, g.name));
+        }
+    }
+    owners
+}
+
+fn clean_aliases(aliases: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in aliases {
+        let a = nfc(a.trim());
+        if !a.is_empty() && !out.iter().any(|o| fold(o) == fold(&a)) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Normalises and checks an agency entered in the administration pages against the rest of the
+/// directory, as [`parse_directory`] checks a file: code syntax and uniqueness (agency and group
+/// codes share one namespace), a name, a valid e-mail used by no other agency, and names, short
+/// name and aliases that point at no other agency or group (Nơi nhận lines resolve by them).
+/// `agencies` may contain the agency itself (an edit): it is compared with the others only.
+/// Returns every problem, one per field.
+pub fn check_agency(
+    candidate: &Agency,
+    agencies: &[Agency],
+    groups: &[RecipientGroup],
+    is_new: bool,
+) -> Result<Agency, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let code = candidate.code.trim().to_owned();
+    if !valid_code(&code) {
+        errors.push(field_error(
+            "code",
+            format!("Mã \"{code}\" không hợp lệ: dùng chữ in hoa (có thể có Đ), chữ số và dấu '-', tối đa 24 ký tự, ví dụ SNV hoặc SKHĐT."),
+        ));
+    } else if is_new && agencies.iter().any(|a| a.code == code) {
+        errors.push(field_error(
+            "code",
+            format!("Mã \"{code}\" đã được dùng cho một cơ quan khác."),
+        ));
+    } else if groups.iter().any(|g| g.code == code) {
+        errors.push(field_error(
+            "code",
+            format!("Mã \"{code}\" đã được dùng cho một nhóm nơi nhận."),
+        ));
+    }
+    let name = nfc(candidate.name.trim());
+    if name.is_empty() {
+        errors.push(field_error(
+            "name",
+            "Tên cơ quan trống: ghi tên đầy đủ của cơ quan.",
+        ));
+    }
+    let short_name = match nfc(candidate.short_name.trim()) {
+        s if s.is_empty() => name.clone(),
+        s => s,
+    };
+    let email = candidate.email.trim().to_ascii_lowercase();
+    if !valid_email(&email) {
+        errors.push(field_error(
+            "email",
+            format!("\"{email}\" không phải địa chỉ thư điện tử hợp lệ (dạng ten@tenmien.vn)."),
+        ));
+    } else if let Some(other) = agencies
+        .iter()
+        .find(|a| (is_new || a.code != code) && a.email.eq_ignore_ascii_case(&email))
+    {
+        errors.push(field_error(
+            "email",
+            format!(
+                "Địa chỉ {email} đã là thư điện tử của {} ({}).",
+                other.code, other.name
+            ),
+        ));
+    }
+    let aliases = clean_aliases(&candidate.aliases);
+    let owners = name_owners(agencies, groups, if is_new { "" } else { &code });
+    for (field, n) in std::iter::once(("name", &name))
+        .chain(std::iter::once(("short_name", &short_name)))
+        .chain(aliases.iter().map(|a| ("aliases", a)))
+    {
+        if n.is_empty() {
+            continue;
+        }
+        if let Some(owner) = owners.get(&fold(n))
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(field_error(
+                    field,
+                    format!("\"{n}\" đã là tên của {owner}: mỗi tên, tên viết tắt hoặc tên gọi khác chỉ trỏ tới một cơ quan hoặc nhóm."),
+                ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Agency {
+        code,
+        name,
+        short_name,
+        parent: nfc(candidate.parent.trim()),
+        kind: candidate.kind,
+        email,
+        head_title: nfc(candidate.head_title.trim()),
+        deputy_title: nfc(candidate.deputy_title.trim()),
+        aliases,
+        uses_trinhky: candidate.uses_trinhky,
+    })
+}
+
+/// Normalises and checks a recipient group like [`check_agency`]: code syntax and uniqueness, a
+/// name, names and aliases that point at nothing else, and at least one member, each an agency
+/// code of the directory (members are returned sorted, without repeats).
+pub fn check_group(
+    candidate: &RecipientGroup,
+    agencies: &[Agency],
+    groups: &[RecipientGroup],
+    is_new: bool,
+) -> Result<RecipientGroup, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let code = candidate.code.trim().to_owned();
+    if !valid_code(&code) {
+        errors.push(field_error(
+            "code",
+            format!(
+                "Mã nhóm \"{code}\" không hợp lệ: dùng chữ in hoa, chữ số và dấu '-', ví dụ SBN."
+            ),
+        ));
+    } else if is_new && groups.iter().any(|g| g.code == code) {
+        errors.push(field_error(
+            "code",
+            format!("Mã \"{code}\" đã được dùng cho một nhóm khác."),
+        ));
+    } else if agencies.iter().any(|a| a.code == code) {
+        errors.push(field_error(
+            "code",
+            format!("Mã \"{code}\" đã được dùng cho một cơ quan."),
+        ));
+    }
+    let name = nfc(candidate.name.trim());
+    if name.is_empty() {
+        errors.push(field_error(
+            "name",
+            "Tên nhóm trống: ghi tên như trong Nơi nhận, ví dụ \"Các Sở, Ban, ngành\".",
+        ));
+    }
+    let aliases = clean_aliases(&candidate.aliases);
+    let owners = name_owners(agencies, groups, if is_new { "" } else { &code });
+    for (field, n) in std::iter::once(("name", &name)).chain(aliases.iter().map(|a| ("aliases", a)))
+    {
+        if let Some(owner) = owners.get(&fold(n)).filter(|_| !n.is_empty())
+            && !errors.iter().any(|e| e.field == field)
+        {
+            errors.push(field_error(
+                field,
+                format!(
+                    "\"{n}\" đã là tên của {owner}: mỗi tên chỉ trỏ tới một cơ quan hoặc nhóm."
+                ),
+            ));
+        }
+    }
+    let mut members: Vec<String> = Vec::new();
+    for m in &candidate.members {
+        let m = m.trim();
+        if m.is_empty() || members.iter().any(|x| x == m) {
+            continue;
+        }
+        if !agencies.iter().any(|a| a.code == m) {
+            errors.push(field_error(
+                "members",
+                format!("\"{m}\" không phải mã cơ quan trong danh bạ."),
+            ));
+            continue;
+        }
+        members.push(m.to_owned());
+    }
+    if members.is_empty() && !errors.iter().any(|e| e.field == "members") {
+        errors.push(field_error(
+            "members",
+            "Nhóm chưa có thành viên: chọn ít nhất một cơ quan.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    members.sort();
+    Ok(RecipientGroup {
+        code,
+        name,
+        aliases,
+        members,
+    })
+}
+
 /// A demo or bulk-created account from a users file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSpec {
@@ -556,6 +823,68 @@ members = ["SKHĐT", "VP"]
         let bad = GOOD.replace("kind = \"office\"", "kind = office");
         let e = parse_directory("d.toml", &bad).unwrap_err();
         assert_eq!(e.line, 11, "{e}");
+    }
+
+    #[test]
+    fn agencies_and_groups_from_forms_are_checked_like_files() {
+        let d = parse_directory("d.toml", GOOD).unwrap();
+        let mut a = d.agency("VP").unwrap().clone();
+        a.code = "STC".into();
+        a.name = " Sở Tài chính ".into();
+        a.short_name = String::new();
+        a.email = "STC@thu.example".into();
+        a.aliases = vec!["Sở TC".into(), " ".into(), "sở tc".into()];
+        let ok = check_agency(&a, &d.agencies, &d.groups, true).unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.short_name.as_str(), ok.email.as_str()),
+            ("Sở Tài chính", "Sở Tài chính", "stc@thu.example")
+        );
+        assert_eq!(ok.aliases, ["Sở TC"]);
+
+        let mut bad = a.clone();
+        bad.code = "VP".into();
+        bad.email = "vp@thu.example".into();
+        bad.aliases = vec!["so kh&dt".into()];
+        let errs = check_agency(&bad, &d.agencies, &d.groups, true).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["code", "email", "aliases"], "{errs:?}");
+        // Editing VP itself keeps its own code, e-mail and names.
+        let vp = d.agency("VP").unwrap().clone();
+        assert!(check_agency(&vp, &d.agencies, &d.groups, false).is_ok());
+        bad.code = "SBN".into();
+        assert!(
+            check_agency(&bad, &d.agencies, &d.groups, true).unwrap_err()[0]
+                .message
+                .contains("nhóm")
+        );
+        bad.code = "x y".into();
+        bad.email = "khong-hop-le".into();
+        let errs = check_agency(&bad, &d.agencies, &d.groups, true).unwrap_err();
+        assert_eq!(errs[0].field, "code");
+        assert_eq!(errs[1].field, "email");
+
+        let g = RecipientGroup {
+            code: "HUYEN".into(),
+            name: "Các huyện".into(),
+            aliases: vec![],
+            members: vec!["VP".into(), "SKHĐT".into(), "VP".into()],
+        };
+        let ok = check_group(&g, &d.agencies, &d.groups, true).unwrap();
+        assert_eq!(ok.members, ["SKHĐT", "VP"]);
+        let mut bad = g.clone();
+        bad.name = "Các Sở, Ban, ngành".into();
+        bad.members = vec!["SXX".into()];
+        let errs = check_group(&bad, &d.agencies, &d.groups, true).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "members"], "{errs:?}");
+        bad.members.clear();
+        bad.name = "Nhóm mới".into();
+        assert_eq!(
+            check_group(&bad, &d.agencies, &d.groups, true).unwrap_err()[0].field,
+            "members"
+        );
+        // Editing SBN keeps its own name.
+        assert!(check_group(&d.groups[0], &d.agencies, &d.groups, false).is_ok());
     }
 
     #[test]

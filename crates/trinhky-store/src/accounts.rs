@@ -391,3 +391,238 @@ pub async fn usernames<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// What the administration pages list and search: every account without its password hash,
+/// ordered by username.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    pub id: i32,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub active: bool,
+}
+
+/// Every account, without password hashes, by username.
+pub async fn user_summaries<C: ConnectionTrait>(conn: &C) -> Result<Vec<UserSummary>> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(i32, String, String, String, bool)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Username)
+        .column(user::Column::FullName)
+        .column(user::Column::Email)
+        .column(user::Column::Active)
+        .order_by_asc(user::Column::Username)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, full_name, email, active)| UserSummary {
+            id,
+            username,
+            full_name,
+            email,
+            active,
+        })
+        .collect())
+}
+
+/// The roles of several users at once (two queries), by user id.
+pub async fn memberships_of<C: ConnectionTrait>(
+    conn: &C,
+    user_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, Vec<Membership>>> {
+    let agencies: std::collections::HashMap<i32, agency::Model> = agency::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut out: std::collections::HashMap<i32, Vec<Membership>> = Default::default();
+    for chunk in user_ids.chunks(500) {
+        let rows = user_role::Entity::find()
+            .filter(user_role::Column::UserId.is_in(chunk.iter().copied()))
+            .order_by_asc(user_role::Column::Id)
+            .all(conn)
+            .await?;
+        for r in rows {
+            let a = agencies.get(&r.agency_id).ok_or_else(|| {
+                StoreError::Corrupt(format!("role {} points at a missing agency", r.id))
+            })?;
+            let role = r
+                .role
+                .parse::<Role>()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.entry(r.user_id).or_default().push(Membership {
+                agency_id: a.id,
+                agency_code: a.code.clone(),
+                agency_name: a.name.clone(),
+                role,
+                title: r.title,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Ends every session of a user (disabled account, new password).
+pub async fn delete_sessions_of<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<u64> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Enables or disables an account with its audit event; disabling ends its sessions (API tokens
+/// stop working because they only resolve to active users). False when nothing changed.
+pub async fn set_active<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    u: &user::Model,
+    active: bool,
+) -> Result<bool> {
+    if u.active == active {
+        return Ok(false);
+    }
+    let mut am: user::ActiveModel = u.clone().into();
+    am.active = Set(active);
+    am.updated_at = Set(Utc::now());
+    am.update(conn).await?;
+    let ended = if active {
+        0
+    } else {
+        delete_sessions_of(conn, u.id).await?
+    };
+    audit::record(
+        conn,
+        AuditInput::new(
+            actor,
+            if active {
+                "user.enable"
+            } else {
+                "user.disable"
+            },
+            "user",
+            &u.username,
+        )
+        .details(serde_json::json!({"sessions_ended": ended})),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Replaces a user's password hash and ends their sessions, with the audit event (the hash is
+/// not in it).
+pub async fn set_password<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    u: &user::Model,
+    password_hash: &str,
+) -> Result<()> {
+    let mut am: user::ActiveModel = u.clone().into();
+    am.password_hash = Set(password_hash.to_owned());
+    am.updated_at = Set(Utc::now());
+    am.update(conn).await?;
+    let ended = delete_sessions_of(conn, u.id).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "user.password_reset", "user", &u.username)
+            .details(serde_json::json!({"sessions_ended": ended})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Grants a role in an agency with its audit event; a role already held is a conflict.
+pub async fn grant_role<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    u: &user::Model,
+    agency: &agency::Model,
+    role: Role,
+    title: &str,
+) -> Result<()> {
+    let held = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(u.id))
+        .filter(user_role::Column::AgencyId.eq(agency.id))
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .one(conn)
+        .await?;
+    if held.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "{} already holds {} in {}",
+            u.username, role, agency.code
+        )));
+    }
+    user_role::ActiveModel {
+        user_id: Set(u.id),
+        agency_id: Set(agency.id),
+        role: Set(role.as_str().to_owned()),
+        title: Set(title.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "role.grant", "user", &u.username).details(
+            serde_json::json!({"agency": agency.code, "role": role.as_str(), "title": title}),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes a role with its audit event; false when the user did not hold it.
+pub async fn revoke_role<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    u: &user::Model,
+    agency: &agency::Model,
+    role: Role,
+) -> Result<bool> {
+    let r = user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(u.id))
+        .filter(user_role::Column::AgencyId.eq(agency.id))
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .exec(conn)
+        .await?;
+    if r.rows_affected == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        AuditInput::new(actor, "role.revoke", "user", &u.username)
+            .details(serde_json::json!({"agency": agency.code, "role": role.as_str()})),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Active users holding `role` in an agency.
+pub async fn active_holders<C: ConnectionTrait>(
+    conn: &C,
+    agency_id: i32,
+    role: Role,
+) -> Result<Vec<i32>> {
+    let ids: Vec<i32> = user_role::Entity::find()
+        .filter(user_role::Column::AgencyId.eq(agency_id))
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}

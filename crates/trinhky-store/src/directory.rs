@@ -120,52 +120,13 @@ pub async fn import(
                 if &current == a {
                     summary.agencies_unchanged += 1;
                 } else {
-                    let mut am: agency::ActiveModel = row.clone().into();
-                    am.name = Set(a.name.clone());
-                    am.short_name = Set(a.short_name.clone());
-                    am.parent = Set(a.parent.clone());
-                    am.kind = Set(a.kind.as_str().to_owned());
-                    am.email = Set(a.email.clone());
-                    am.head_title = Set(a.head_title.clone());
-                    am.deputy_title = Set(a.deputy_title.clone());
-                    am.aliases = Set(aliases_json(&a.aliases));
-                    am.uses_trinhky = Set(a.uses_trinhky);
-                    am.updated_at = Set(now);
-                    am.update(&txn).await?;
-                    audit::record(
-                        &txn,
-                        AuditInput::new(actor, "agency.update", "agency", &a.code)
-                            .before(&current)
-                            .after(a),
-                    )
-                    .await?;
+                    write_agency_update(&txn, actor, row, &current, a, now).await?;
                     summary.agencies_updated += 1;
                 }
             }
             None => {
-                let row = agency::ActiveModel {
-                    code: Set(a.code.clone()),
-                    name: Set(a.name.clone()),
-                    short_name: Set(a.short_name.clone()),
-                    parent: Set(a.parent.clone()),
-                    kind: Set(a.kind.as_str().to_owned()),
-                    email: Set(a.email.clone()),
-                    head_title: Set(a.head_title.clone()),
-                    deputy_title: Set(a.deputy_title.clone()),
-                    aliases: Set(aliases_json(&a.aliases)),
-                    uses_trinhky: Set(a.uses_trinhky),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
+                let row = write_agency_create(&txn, actor, a, now).await?;
                 ids.insert(a.code.clone(), row.id);
-                audit::record(
-                    &txn,
-                    AuditInput::new(actor, "agency.create", "agency", &a.code).after(a),
-                )
-                .await?;
                 summary.agencies_created += 1;
             }
         }
@@ -257,6 +218,218 @@ pub async fn import(
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+async fn write_agency_create<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    a: &Agency,
+    now: chrono::DateTime<Utc>,
+) -> Result<agency::Model> {
+    let row = agency::ActiveModel {
+        code: Set(a.code.clone()),
+        name: Set(a.name.clone()),
+        short_name: Set(a.short_name.clone()),
+        parent: Set(a.parent.clone()),
+        kind: Set(a.kind.as_str().to_owned()),
+        email: Set(a.email.clone()),
+        head_title: Set(a.head_title.clone()),
+        deputy_title: Set(a.deputy_title.clone()),
+        aliases: Set(aliases_json(&a.aliases)),
+        uses_trinhky: Set(a.uses_trinhky),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "agency.create", "agency", &a.code).after(a),
+    )
+    .await?;
+    Ok(row)
+}
+
+async fn write_agency_update<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    row: &agency::Model,
+    current: &Agency,
+    a: &Agency,
+    now: chrono::DateTime<Utc>,
+) -> Result<agency::Model> {
+    let mut am: agency::ActiveModel = row.clone().into();
+    am.name = Set(a.name.clone());
+    am.short_name = Set(a.short_name.clone());
+    am.parent = Set(a.parent.clone());
+    am.kind = Set(a.kind.as_str().to_owned());
+    am.email = Set(a.email.clone());
+    am.head_title = Set(a.head_title.clone());
+    am.deputy_title = Set(a.deputy_title.clone());
+    am.aliases = Set(aliases_json(&a.aliases));
+    am.uses_trinhky = Set(a.uses_trinhky);
+    am.updated_at = Set(now);
+    let m = am.update(conn).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "agency.update", "agency", &a.code)
+            .before(current)
+            .after(a),
+    )
+    .await?;
+    Ok(m)
+}
+
+/// Creates one agency (validated by the caller, see `trinhky_domain::directory::check_agency`)
+/// with its audit event, as the importer does for a new code.
+pub async fn create_agency<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    a: &Agency,
+) -> Result<agency::Model> {
+    if agency_by_code(conn, &a.code).await?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "agency \"{}\" already exists",
+            a.code
+        )));
+    }
+    write_agency_create(conn, actor, a, Utc::now()).await
+}
+
+/// Updates the agency with `a.code` (validated by the caller); returns false and writes nothing
+/// when nothing changed, as the importer does.
+pub async fn update_agency<C: ConnectionTrait>(conn: &C, actor: &str, a: &Agency) -> Result<bool> {
+    let row = agency_by_code(conn, &a.code)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("agency \"{}\"", a.code)))?;
+    let current = agency_from_row(&row)?;
+    if &current == a {
+        return Ok(false);
+    }
+    write_agency_update(conn, actor, &row, &current, a, Utc::now()).await?;
+    Ok(true)
+}
+
+/// One group with its member codes.
+pub async fn group_by_code<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+) -> Result<Option<RecipientGroup>> {
+    Ok(groups(conn).await?.into_iter().find(|g| g.code == code))
+}
+
+async fn agency_ids<C: ConnectionTrait>(conn: &C) -> Result<HashMap<String, i32>> {
+    Ok(agency::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.id))
+        .collect())
+}
+
+/// Creates a recipient group (validated by the caller, see
+/// `trinhky_domain::directory::check_group`) with its members and audit event.
+pub async fn create_group<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    g: &RecipientGroup,
+) -> Result<()> {
+    if recipient_group::Entity::find()
+        .filter(recipient_group::Column::Code.eq(&g.code))
+        .one(conn)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "group \"{}\" already exists",
+            g.code
+        )));
+    }
+    let now = Utc::now();
+    let row = recipient_group::ActiveModel {
+        code: Set(g.code.clone()),
+        name: Set(g.name.clone()),
+        aliases: Set(aliases_json(&g.aliases)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    insert_members(conn, row.id, &g.members, &agency_ids(conn).await?).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "group.create", "recipient_group", &g.code).after(g),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces the name, aliases and members of the group with `g.code`; false when unchanged.
+pub async fn update_group<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    g: &RecipientGroup,
+) -> Result<bool> {
+    let row = recipient_group::Entity::find()
+        .filter(recipient_group::Column::Code.eq(&g.code))
+        .one(conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("group \"{}\"", g.code)))?;
+    let current = group_by_code(conn, &g.code)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("group \"{}\"", g.code)))?;
+    let wanted = RecipientGroup {
+        members: sorted_codes(g.members.iter().cloned()),
+        ..g.clone()
+    };
+    if current == wanted {
+        return Ok(false);
+    }
+    let mut am: recipient_group::ActiveModel = row.clone().into();
+    am.name = Set(g.name.clone());
+    am.aliases = Set(aliases_json(&g.aliases));
+    am.updated_at = Set(Utc::now());
+    am.update(conn).await?;
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::GroupId.eq(row.id))
+        .exec(conn)
+        .await?;
+    insert_members(conn, row.id, &g.members, &agency_ids(conn).await?).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "group.update", "recipient_group", &g.code)
+            .before(&current)
+            .after(&wanted),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Deletes a group and its members with the audit event; false when there is no such group.
+pub async fn delete_group<C: ConnectionTrait>(conn: &C, actor: &str, code: &str) -> Result<bool> {
+    let Some(row) = recipient_group::Entity::find()
+        .filter(recipient_group::Column::Code.eq(code))
+        .one(conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let current = group_by_code(conn, code).await?;
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::GroupId.eq(row.id))
+        .exec(conn)
+        .await?;
+    recipient_group::Entity::delete_by_id(row.id)
+        .exec(conn)
+        .await?;
+    let mut ev = AuditInput::new(actor, "group.delete", "recipient_group", code);
+    if let Some(c) = &current {
+        ev = ev.before(c);
+    }
+    audit::record(conn, ev).await?;
+    Ok(true)
 }
 
 fn sorted_codes(codes: impl Iterator<Item = String>) -> Vec<String> {

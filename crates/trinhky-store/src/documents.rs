@@ -1056,3 +1056,32 @@ pub async fn definitions_in_use<C: ConnectionTrait>(conn: &C) -> Result<Vec<(Str
         .map(|(id, v)| (id, u32::try_from(v).unwrap_or(0)))
         .collect())
 }
+
+/// Every registered workflow definition version (sources included), by id and version.
+pub async fn definitions<C: ConnectionTrait>(conn: &C) -> Result<Vec<workflow_definition::Model>> {
+    Ok(workflow_definition::Entity::find()
+        .order_by_asc(workflow_definition::Column::DefinitionId)
+        .order_by_asc(workflow_definition::Column::Version)
+        .all(conn)
+        .await?)
+}
+
+/// How many documents sit in each state of each definition version:
+/// (definition id, version, state, documents).
+pub async fn instance_counts<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<(String, i32, String, i64)>> {
+    use sea_orm::QuerySelect;
+    Ok(workflow_instance::Entity::find()
+        .select_only()
+        .column(workflow_instance::Column::DefinitionId)
+        .column(workflow_instance::Column::DefinitionVersion)
+        .column(workflow_instance::Column::State)
+        .column_as(workflow_instance::Column::Id.count(), "n")
+        .group_by(workflow_instance::Column::DefinitionId)
+        .group_by(workflow_instance::Column::DefinitionVersion)
+        .group_by(workflow_instance::Column::State)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

@@ -94,3 +94,36 @@ pub async fn revoke_current<C: ConnectionTrait>(
     .await?;
     Ok(Some(m))
 }
+
+/// Every key of an owner, newest first (current, revoked and older ones).
+pub async fn keys_of<C: ConnectionTrait>(
+    conn: &C,
+    owner: Owner,
+) -> Result<Vec<signing_key::Model>> {
+    let (kind, id) = owner.parts();
+    Ok(signing_key::Entity::find()
+        .filter(signing_key::Column::OwnerKind.eq(kind))
+        .filter(signing_key::Column::OwnerId.eq(id))
+        .order_by_desc(signing_key::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Every stored key (for the certificates page), newest first.
+pub async fn all_keys<C: ConnectionTrait>(conn: &C) -> Result<Vec<signing_key::Model>> {
+    Ok(signing_key::Entity::find()
+        .order_by_desc(signing_key::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+impl Owner {
+    /// The owner a stored key row names.
+    pub fn of(key: &signing_key::Model) -> Option<Owner> {
+        match key.owner_kind.as_str() {
+            "user" => Some(Owner::User(key.owner_id)),
+            "agency" => Some(Owner::Agency(key.owner_id)),
+            _ => None,
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod calendar;
 mod db;
 pub mod directory;
 pub mod documents;

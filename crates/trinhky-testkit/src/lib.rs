@@ -76,6 +76,8 @@ pub async fn fresh_store() -> (Store, String) {
 /// The app under test.
 pub struct TestApp {
     pub registry: Arc<trinhky_app::registry::Registry>,
+    /// The app's data folder (`TRINHKY_DATA_DIR`), fresh per test.
+    pub data_dir: PathBuf,
     pub store: Store,
     pub database_url: String,
     pub router: axum::Router,
@@ -89,8 +91,11 @@ pub async fn spawn_app() -> TestApp {
     trinhky_app::demo::load(&store, &repo_root().join("deploy/demo"))
         .await
         .expect("demo data loads");
+    // Each test's own data folder (the administration pages write a development CA there).
+    let data_dir = std::env::temp_dir().join(format!("trinhky-test-data-{}", random_suffix()));
     let settings = Settings::load(None, |k| match k {
         "TRINHKY_DATABASE_URL" => Some(database_url.clone()),
+        "TRINHKY_DATA_DIR" => Some(data_dir.display().to_string()),
         _ => None,
     })
     .expect("settings");
@@ -118,6 +123,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         store,
         database_url,
+        data_dir,
         router,
         registry,
         pki,

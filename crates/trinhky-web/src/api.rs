@@ -93,7 +93,7 @@ async fn own_agency(
     auth: &crate::auth::Auth,
     code: &str,
 ) -> Result<trinhky_store::entities::agency::Model, ApiError> {
-    if !auth.principal.belongs_to(code) {
+    if !auth.principal.may_view_staff(code) {
         return Err(ApiError(WebError::Forbidden(String::new())));
     }
     directory::agency_by_code(state.store.db(), code)
@@ -101,7 +101,8 @@ async fn own_agency(
         .ok_or(ApiError(WebError::Forbidden(String::new())))
 }
 
-/// Members of an agency: only for members of that agency (403 otherwise, also for unknown codes).
+/// Members of an agency: for its members and whoever may administer it (403 otherwise, also for
+/// unknown codes).
 pub async fn members(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
@@ -154,7 +155,7 @@ pub async fn add_member(
 ) -> Result<(StatusCode, Json<MemberOut>), ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let agency = own_agency(&state, &auth, &code).await?;
-    if !auth.principal.has_role(&code, Role::Admin) {
+    if !auth.principal.may_administer(&code) {
         return Err(ApiError(WebError::Forbidden(
             "only the agency's admin may add users".into(),
         )));

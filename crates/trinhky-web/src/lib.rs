@@ -3,6 +3,7 @@
 //! use-case calls (`trinhky-app`) and results into responses. This is the only crate that knows
 //! HTTP status codes (see [`error::WebError`]).
 
+mod admin;
 mod api;
 mod auth;
 mod dates;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/delegations/{id}/revoke", post(delegations::api_revoke))
         .route("/openapi.json", get(openapi::document))
         .merge(drafting::api_routes(&state))
+        .merge(admin::api_routes())
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::home))
@@ -144,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
         .merge(drafting::routes(&state))
+        .merge(admin::page_routes())
         .nest("/api/v1", api)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(error::rejections))

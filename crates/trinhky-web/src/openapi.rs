@@ -35,6 +35,8 @@ enum Content {
 enum Body {
     Json(Value),
     Multipart,
+    /// A plain-text body (a TOML file to check).
+    Text,
 }
 
 fn op(method: &'static str, path: &'static str, summary: &'static str) -> Op {
@@ -64,6 +66,10 @@ impl Op {
     }
     fn body(mut self, schema: Value) -> Op {
         self.body = Some(Body::Json(schema));
+        self
+    }
+    fn text_body(mut self) -> Op {
+        self.body = Some(Body::Text);
         self
     }
     fn multipart(mut self) -> Op {
@@ -100,6 +106,19 @@ fn schema(name: &str) -> Value {
 }
 fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
+}
+
+fn role() -> Value {
+    json!({"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]})
+}
+fn admin_agency() -> Value {
+    object(&["name", "kind", "email"], json!({
+        "code": s(), "name": s(), "short_name": s(), "parent": s(), "email": s(), "head_title": s(), "deputy_title": s(),
+        "kind": {"enum": ["committee", "office", "department", "district", "press", "party", "council", "mass_org", "central", "unit", "leadership", "other"]},
+        "aliases": {"type": "array", "items": s()}, "uses_trinhky": {"type": "boolean"}}))
+}
+fn admin_group() -> Value {
+    object(&["name", "members"], json!({"code": s(), "name": s(), "aliases": {"type": "array", "items": s()}, "members": {"type": "array", "items": s()}}))
 }
 
 /// Every operation of `/api/v1`. Add new ones here.
@@ -165,6 +184,42 @@ pub fn operations() -> Vec<Op> {
                 "recipients": {"type": "array", "items": object(&["name", "email", "internal"], json!({"name": s(), "email": s(), "internal": {"type": "boolean"}}))}}))),
         op("get", "/api/v1/documents/{id}/deliveries", "The e-mails of an issued document per recipient: status (pending, sending, sent, failed), attempts, the server's last reply").returns(list()),
         op("post", "/api/v1/documents/{id}/deliveries/{message}/resend", "Put a failed e-mail back in the queue (gửi lại; the issuing agency's clerk; 409 unless it failed)").ok("204", obj()),
+        // ---- administration (system administrators: admin at the province office; admin.rs) ----
+        op("get", "/api/v1/admin/agencies", "Agencies (search by code or name)").returns(list()).query("q", s(), "Code or name").paged(),
+        op("post", "/api/v1/admin/agencies", "Create an agency (checked like a directory file: unique code and e-mail, names that point at one agency)").ok("201", obj()).body(admin_agency()),
+        op("get", "/api/v1/admin/agencies/{code}", "One agency"),
+        op("put", "/api/v1/admin/agencies/{code}", "Edit an agency (its code stays)").body(admin_agency()),
+        op("get", "/api/v1/admin/groups", "Recipient groups (nhóm nơi nhận) with their member agency codes").returns(list()).paged(),
+        op("post", "/api/v1/admin/groups", "Create a recipient group").ok("201", obj()).body(admin_group()),
+        op("get", "/api/v1/admin/groups/{code}", "One recipient group"),
+        op("put", "/api/v1/admin/groups/{code}", "Replace a group's name, aliases and members").body(admin_group()),
+        op("delete", "/api/v1/admin/groups/{code}", "Delete a recipient group").ok("204", obj()),
+        op("get", "/api/v1/admin/users", "Accounts with their roles (search by username, name or e-mail, accent-insensitive)").returns(list()).query("q", s(), "Username, name or e-mail").paged(),
+        op("post", "/api/v1/admin/users", "Create an account with one role (argon2id password)").ok("201", obj())
+            .body(object(&["username", "full_name", "email", "password", "agency", "role"], json!({"username": s(), "full_name": s(), "email": s(), "password": s(), "agency": s(), "role": role(), "title": s()}))),
+        op("get", "/api/v1/admin/users/{username}", "One account with its roles"),
+        op("post", "/api/v1/admin/users/{username}/roles", "Grant a role in an agency").ok("201", obj())
+            .body(object(&["agency", "role"], json!({"agency": s(), "role": role(), "title": s()}))),
+        op("delete", "/api/v1/admin/users/{username}/roles/{agency}/{role}", "Revoke a role (refused for one's own last admin role and the province office's last admin)"),
+        op("put", "/api/v1/admin/users/{username}/active", "Enable or disable an account (disabling ends its sessions; its API tokens stop working)")
+            .body(object(&["active"], json!({"active": {"type": "boolean"}}))),
+        op("post", "/api/v1/admin/users/{username}/password", "Set a new password, or let the server generate one (returned once); ends the account's sessions")
+            .body(json!({"type": "object", "properties": {"password": s()}})),
+        op("get", "/api/v1/admin/certificates", "Key holders (organisations with a clerk, heads, deputies) with their current certificate: subject, serial, issuer, validity, status").returns(list()).paged(),
+        op("post", "/api/v1/admin/certificates/issue", "Issue development certificates to holders without a key (or to one holder); the CA passphrase and PIN are never stored").ok("201", obj())
+            .body(object(&["ca_passphrase", "pin"], json!({"ca_passphrase": s(), "pin": s(), "algorithm": {"enum": ["rsa", "p256"]},
+                "holder": json!({"type": "object", "properties": {"kind": {"enum": ["user", "agency"]}, "handle": s()}})}))),
+        op("post", "/api/v1/admin/certificates/{kind}/{handle}/import", "Import a PKCS#12 (multipart: file, pin) as the holder's signing key; the PIN is checked, never stored").ok("201", obj()).multipart(),
+        op("post", "/api/v1/admin/certificates/{kind}/{handle}/revoke", "Revoke the holder's current key (a development-CA certificate goes into a new CRL: give the CA passphrase)")
+            .body(json!({"type": "object", "properties": {"ca_passphrase": s()}})),
+        op("get", "/api/v1/admin/workflows", "Registered workflow definitions with the number of documents following each version").returns(list()).paged(),
+        op("get", "/api/v1/admin/workflows/{workflow}/{version}", "One definition: states (labels, roles, SLA), transitions, documents per state"),
+        op("post", "/api/v1/admin/workflows/check", "Check a workflow definition (the body is the TOML text); read only, installs nothing; diagnostics carry codes WF001…WF013 and line numbers")
+            .query("file", s(), "File name shown in the diagnostics").text_body(),
+        op("get", "/api/v1/admin/calendar", "Holidays and make-up working days touching a year").returns(list()).query("year", int(), "Year (default: this year)").paged(),
+        op("post", "/api/v1/admin/calendar", "Add a holiday (range) or a make-up working day; dates dd/mm/yyyy or yyyy-mm-dd; deadlines use it at once").ok("201", obj())
+            .body(object(&["kind", "from", "name"], json!({"kind": {"enum": ["holiday", "working_day"]}, "from": date(), "to": date(), "name": s()}))),
+        op("delete", "/api/v1/admin/calendar/{id}", "Remove a calendar entry").ok("204", obj()),
         // ---- delegations ----
         op("get", "/api/v1/delegations", "Delegations (giao quyền ký thay) of the agencies the caller heads, newest first").returns(json!({"type": "array", "items": schema("Delegation")})).paged(),
         op("post", "/api/v1/delegations", "Grant a deputy the KT. signing authority for a period (agency head)").ok("201", schema("Delegation"))
@@ -201,7 +256,7 @@ fn path_params(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
-            let schema = if name == "id" || name.ends_with("_id") {
+            let schema = if name == "id" || name == "version" || name.ends_with("_id") {
                 int()
             } else {
                 s()
@@ -283,6 +338,9 @@ fn build(o: &Op) -> Value {
             v["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}});
+        }
+        Some(Body::Text) => {
+            v["requestBody"] = json!({"required": true, "content": {"text/plain": {"schema": s()}}});
         }
         None => {}
     }

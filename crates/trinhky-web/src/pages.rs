@@ -59,6 +59,9 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
         links.push(context! { href => "/archive", label => "Lưu trữ" });
     }
     links.push(context! { href => "/directory", label => "Danh bạ cơ quan" });
+    if p.is_system_admin() {
+        links.push(context! { href => "/admin", label => "Quản trị" });
+    }
     for (code, _) in p.agencies() {
         if p.has_role(code, Role::Admin) || p.has_role(code, Role::AgencyHead) {
             links.push(
@@ -388,14 +391,15 @@ pub async fn directory(
     )
 }
 
-/// An agency's staff and roles: only its own members may see it. Unknown codes answer the same
-/// 403 as foreign ones, so the page does not reveal what exists.
+/// An agency's staff and roles: only its members and whoever may administer it (its admin, a
+/// system administrator) may see it. Unknown codes answer the same 403 as foreign ones, so the
+/// page does not reveal what exists.
 async fn own_agency(
     state: &AppState,
     auth: &Auth,
     code: &str,
 ) -> Result<trinhky_store::entities::agency::Model, WebError> {
-    if !auth.principal.belongs_to(code) {
+    if !auth.principal.may_view_staff(code) {
         return Err(WebError::Forbidden(String::new()));
     }
     directory::agency_by_code(state.store.db(), code)
@@ -432,7 +436,7 @@ async fn agency_page(
         .iter()
         .map(|r| context! { value => r.as_str(), label => r.label_vi() })
         .collect();
-    let can_manage = auth.principal.has_role(&agency.code, Role::Admin);
+    let can_manage = auth.principal.may_administer(&agency.code);
     let (ok, msg) = message.map_or((false, None), |(ok, m)| (ok, Some(m)));
     let body = state
         .templates
@@ -473,7 +477,7 @@ pub async fn agency_add_user(
 ) -> PageResult {
     auth.check_csrf(form.csrf_token.as_deref())?;
     let agency = own_agency(&state, &auth, &code).await?;
-    if !auth.principal.has_role(&code, Role::Admin) {
+    if !auth.principal.may_administer(&code) {
         return Err(WebError::Forbidden(
             "Chỉ quản trị hệ thống của cơ quan mới được thêm cán bộ.".into(),
         ));

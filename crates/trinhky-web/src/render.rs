@@ -40,6 +40,63 @@ const TEMPLATES: &[(&str, &str)] = &[
         "delegations.html",
         include_str!("../templates/delegations.html"),
     ),
+    // Administration (quản trị).
+    (
+        "admin_nav.html",
+        include_str!("../templates/admin_nav.html"),
+    ),
+    (
+        "admin_home.html",
+        include_str!("../templates/admin_home.html"),
+    ),
+    (
+        "admin_agencies.html",
+        include_str!("../templates/admin_agencies.html"),
+    ),
+    (
+        "admin_agency.html",
+        include_str!("../templates/admin_agency.html"),
+    ),
+    (
+        "admin_groups.html",
+        include_str!("../templates/admin_groups.html"),
+    ),
+    (
+        "admin_group.html",
+        include_str!("../templates/admin_group.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../templates/admin_users.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../templates/admin_user.html"),
+    ),
+    (
+        "admin_certificates.html",
+        include_str!("../templates/admin_certificates.html"),
+    ),
+    (
+        "admin_workflows.html",
+        include_str!("../templates/admin_workflows.html"),
+    ),
+    (
+        "admin_workflow.html",
+        include_str!("../templates/admin_workflow.html"),
+    ),
+    (
+        "admin_workflow_tables.html",
+        include_str!("../templates/admin_workflow_tables.html"),
+    ),
+    (
+        "admin_workflow_check.html",
+        include_str!("../templates/admin_workflow_check.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../templates/admin_calendar.html"),
+    ),
 ];
 
 pub struct Templates {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use openssl::x509::X509;
 use trinhky_app::Settings;
+use trinhky_app::admin::certificates::{self, HolderRef};
 use trinhky_pdf::pki::load_p12;
 use trinhky_pdf::sign::{
     Placement, SignOptions, SignatureImage, SignatureKind, add_dss, embedded_certificates,
@@ -104,32 +105,16 @@ pub async fn pki_init(
 }
 
 /// Who a key belongs to, from `--user` / `--agency`.
-async fn key_owner(
-    store: &Store,
-    user: Option<String>,
-    agency: Option<String>,
-) -> Result<(trinhky_store::keys::Owner, String)> {
-    use trinhky_store::keys::Owner;
+fn holder_ref(user: Option<String>, agency: Option<String>) -> Result<HolderRef> {
     match (user, agency) {
-        (Some(u), _) => {
-            let m = trinhky_store::accounts::user_by_username(store.db(), &u)
-                .await?
-                .with_context(|| {
-                    format!("no user {u:?}: check the username (`trinhky user add` creates one)")
-                })?;
-            Ok((Owner::User(m.id), m.full_name))
-        }
-        (None, Some(code)) => {
-            let a = trinhky_store::directory::agency_by_code(store.db(), &code)
-                .await?
-                .with_context(|| format!("no agency with code {code:?} in the directory"))?;
-            Ok((Owner::Agency(a.id), a.name))
-        }
+        (Some(u), _) => Ok(HolderRef::User(u)),
+        (None, Some(code)) => Ok(HolderRef::Agency(code)),
         (None, None) => bail!("name the key's holder with --user USERNAME or --agency CODE"),
     }
 }
 
-/// `trinhky pki import FILE.p12 --user U | --agency CODE`.
+/// `trinhky pki import FILE.p12 --user U | --agency CODE` (the same use case as the
+/// administration page).
 pub async fn pki_import(
     store: &Store,
     file: &Path,
@@ -137,42 +122,36 @@ pub async fn pki_import(
     agency: Option<String>,
     pin_file: Option<&Path>,
 ) -> Result<ExitCode> {
-    use trinhky_pdf::sign::Signer as _;
-    let (owner, holder) = key_owner(store, user, agency).await?;
+    let who = holder_ref(user, agency)?;
+    // An unknown holder is reported before the PIN is asked for.
+    certificates::resolve(store, &who).await?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let pin = read_pin(pin_file, &file.display().to_string())?;
-    let signer = match load_p12(&bytes, &pin) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+    let imported = match certificates::import_p12(
+        store,
+        "cli:pki-import",
+        &who,
+        &bytes,
+        &pin,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(i) => i,
+        Err(trinhky_app::AppError::Invalid(m)) => {
+            eprintln!("error: {}: {m}", file.display());
             return Ok(ExitCode::from(1));
         }
+        Err(e) => return Err(e.into()),
     };
-    let cert = signer.certificate();
-    let subject = cert
-        .subject_name()
-        .entries()
-        .map(|e| e.data().to_string().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join(", ");
-    if cert.not_after() < openssl::asn1::Asn1Time::days_from_now(0)?.as_ref() {
-        eprintln!(
-            "error: the certificate of {} expired on {}: ask the CA for a new one",
-            file.display(),
-            cert.not_after()
-        );
-        return Ok(ExitCode::from(1));
+    println!("imported the signing key of {}", imported.holder);
+    println!("  certificate: {}", imported.subject);
+    if let Some(t) = imported.valid_to {
+        println!("  valid until: {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
     }
-    let pem = String::from_utf8_lossy(&cert.to_pem()?).into_owned();
-    let txn = store.begin_write().await?;
-    trinhky_store::keys::store_key(&txn, "cli:pki-import", owner, &subject, &pem, &bytes).await?;
-    txn.commit().await?;
-    println!("imported the signing key of {holder}");
-    println!("  certificate: {subject}");
-    println!("  valid until: {}", cert.not_after());
     println!(
         "  chain:       {} certificate(s) embedded with each signature",
-        signer.chain_der().len()
+        imported.chain
     );
     println!("  the PKCS#12 stays encrypted with its PIN; the PIN is not stored.");
     Ok(ExitCode::SUCCESS)
@@ -211,7 +190,7 @@ pub fn pki_trust(settings: &Settings, file: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `trinhky pki revoke --user U | --agency CODE`.
+/// `trinhky pki revoke --user U | --agency CODE` (the same use case as the administration page).
 pub async fn pki_revoke(
     settings: &Settings,
     store: &Store,
@@ -220,29 +199,29 @@ pub async fn pki_revoke(
     dir: Option<PathBuf>,
     pin_file: Option<&Path>,
 ) -> Result<ExitCode> {
-    let (owner, holder) = key_owner(store, user, agency).await?;
-    let Some(key) = trinhky_store::keys::current_key(store.db(), owner).await? else {
-        eprintln!("error: {holder} has no current signing key");
-        return Ok(ExitCode::from(1));
-    };
-    let cert = X509::from_pem(key.certificate_pem.as_bytes())?;
+    let who = holder_ref(user, agency)?;
     let dir = dir.unwrap_or_else(|| pki_dir(settings));
-    // Issued by the development CA: list it in the CA's CRL first, so a failure changes nothing.
-    let mut crl = None;
-    if dir.join("ca.pem").exists() {
-        let ca = X509::from_pem(&std::fs::read(dir.join("ca.pem"))?)?;
-        if cert.issuer_name().try_cmp(ca.subject_name()).ok() == Some(std::cmp::Ordering::Equal) {
-            let pin = read_pin(pin_file, "the development CA")?;
-            let mut pki = trinhky_pdf::pki::DevPki::open(&dir, &pin)
-                .with_context(|| format!("opening the development CA in {}", dir.display()))?;
-            crl = Some(pki.revoke(&cert)?);
-        }
-    }
-    let txn = store.begin_write().await?;
-    trinhky_store::keys::revoke_current(&txn, "cli:pki-revoke", owner).await?;
-    txn.commit().await?;
-    println!("revoked the signing key of {holder} ({})", key.subject);
-    match crl {
+    // Issued by the development CA: its passphrase lists the certificate in a new CRL first, so
+    // a failure changes nothing.
+    let pass = if certificates::issued_by_dev_ca(store, &who, &dir).await? {
+        Some(read_pin(pin_file, "the development CA")?)
+    } else {
+        None
+    };
+    let revoked =
+        match certificates::revoke(store, "cli:pki-revoke", &who, &dir, pass.as_deref()).await {
+            Ok(r) => r,
+            Err(trinhky_app::AppError::Invalid(m)) => {
+                eprintln!("error: {m}");
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return Err(e.into()),
+        };
+    println!(
+        "revoked the signing key of {} ({})",
+        revoked.holder, revoked.subject
+    );
+    match revoked.crl {
         Some(p) => println!("  the development CA published a new CRL: {}", p.display()),
         None => println!(
             "  the certificate was not issued by the development CA: ask its CA to revoke it too"

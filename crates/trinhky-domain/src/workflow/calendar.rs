@@ -1,6 +1,7 @@
 //! Working days (ngày làm việc) in Vietnam: Monday–Friday, minus public holidays and compensatory
 //! days off, plus the make-up Saturdays (ngày làm bù) the Government swaps in. All of it is data
-//! (`deploy/calendar/vn.toml`); none is computed from the lunar calendar here.
+//! (the file `deploy/calendar/vn.toml` seeds it; the administrator edits the entries, see
+//! [`Entry`]); none is computed from the lunar calendar here.
 //!
 //! File format:
 //!
@@ -201,13 +202,161 @@ impl Src<'_> {
     }
 }
 
+/// What a calendar entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Days off: a public holiday or a compensatory day off (ngày nghỉ lễ, nghỉ bù).
+    Holiday,
+    /// A weekend day worked in exchange for a day off (ngày làm bù).
+    WorkingDay,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Holiday => "holiday",
+            EntryKind::WorkingDay => "working_day",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        [EntryKind::Holiday, EntryKind::WorkingDay]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The Vietnamese name shown in the UI.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            EntryKind::Holiday => "Ngày nghỉ",
+            EntryKind::WorkingDay => "Ngày làm bù",
+        }
+    }
+}
+
+/// One line of the calendar as an office writes it: a holiday range (inclusive) or one make-up
+/// working day (`from == to`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub name: String,
+}
+
+/// The longest holiday range accepted, in days (a typo guard: Tết is at most 9 days).
+pub const MAX_HOLIDAY_DAYS: i64 = 15;
+
+/// Why an entry is refused; each message says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    #[error("tên ngày nghỉ trống: ghi tên, ví dụ \"Quốc khánh 2/9\"")]
+    EmptyName,
+    #[error("ngày kết thúc {to} trước ngày bắt đầu {from}")]
+    EndsBeforeStart { from: String, to: String },
+    #[error("khoảng nghỉ dài hơn {MAX_HOLIDAY_DAYS} ngày: kiểm tra lại ngày bắt đầu và kết thúc")]
+    TooLong,
+    #[error("ngày làm bù {0} không phải thứ Bảy hay Chủ nhật")]
+    NotWeekend(String),
+    #[error("ngày làm bù chỉ gồm một ngày: để trống ngày kết thúc")]
+    WorkingDayRange,
+    #[error("{date} đã có trong lịch: \"{name}\"")]
+    Duplicate { date: String, name: String },
+    #[error("{date} vừa là ngày nghỉ vừa là ngày làm bù (\"{name}\")")]
+    Conflict { date: String, name: String },
+}
+
+fn dmy(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+impl Entry {
+    /// Checks one entry on its own: a name, an ordered range of at most [`MAX_HOLIDAY_DAYS`], and
+    /// make-up days that are single weekend days.
+    pub fn check(&self) -> Result<(), EntryError> {
+        if self.name.trim().is_empty() {
+            return Err(EntryError::EmptyName);
+        }
+        if self.to < self.from {
+            return Err(EntryError::EndsBeforeStart {
+                from: dmy(self.from),
+                to: dmy(self.to),
+            });
+        }
+        if (self.to - self.from).num_days() > MAX_HOLIDAY_DAYS {
+            return Err(EntryError::TooLong);
+        }
+        if self.kind == EntryKind::WorkingDay {
+            if self.to != self.from {
+                return Err(EntryError::WorkingDayRange);
+            }
+            if !matches!(self.from.weekday(), Weekday::Sat | Weekday::Sun) {
+                return Err(EntryError::NotWeekend(dmy(self.from)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every day of the entry.
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.from.iter_days().take_while(move |d| *d <= self.to)
+    }
+
+    /// Checks the entry against the calendar it joins: no day listed twice (as a holiday in two
+    /// entries, or as a make-up day twice), and no day both a holiday and a make-up day.
+    pub fn check_against(&self, existing: &[Entry]) -> Result<(), EntryError> {
+        self.check()?;
+        for e in existing {
+            let Some(day) = self.days().find(|d| *d >= e.from && *d <= e.to) else {
+                continue;
+            };
+            return Err(if e.kind == self.kind {
+                EntryError::Duplicate {
+                    date: dmy(day),
+                    name: e.name.clone(),
+                }
+            } else {
+                EntryError::Conflict {
+                    date: dmy(day),
+                    name: e.name.clone(),
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Calendar {
+    /// The calendar of a list of entries (later entries win on a repeated day).
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Calendar {
+        let mut cal = Calendar::default();
+        for e in entries {
+            for d in e.days() {
+                match e.kind {
+                    EntryKind::Holiday => cal.holidays.insert(d, e.name.clone()),
+                    EntryKind::WorkingDay => cal.working_weekends.insert(d, e.name.clone()),
+                };
+            }
+        }
+        cal
+    }
+}
+
 /// Parse a holiday calendar. Rejects ranges that end before they start, ranges longer than 15
 /// days (a typo guard), make-up days that are not weekend days, and days that are both.
 pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
+    Ok(Calendar::from_entries(&parse_calendar_entries(file, text)?))
+}
+
+/// The entries of a calendar file, in file order (holidays first, then make-up days), validated
+/// as [`parse_calendar`] does.
+pub fn parse_calendar_entries(file: &str, text: &str) -> Result<Vec<Entry>, FileError> {
     let src = Src { file, text };
     let raw: RawCalendar = toml::from_str(text)
         .map_err(|e| src.at(e.span().unwrap_or(0..0), e.message().trim_end()))?;
-    let mut cal = Calendar::default();
+    let mut out = Vec::with_capacity(raw.holiday.len() + raw.working_day.len());
     for h in &raw.holiday {
         let from = src.date(&h.from)?;
         let to = match &h.to {
@@ -222,11 +371,11 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
                         ),
                     ));
                 }
-                if (to - from).num_days() > 15 {
+                if (to - from).num_days() > MAX_HOLIDAY_DAYS {
                     return Err(src.at(
                         t.span(),
                         format!(
-                            "holiday \"{}\" is longer than 15 days; check the dates",
+                            "holiday \"{}\" is longer than {MAX_HOLIDAY_DAYS} days; check the dates",
                             h.name
                         ),
                     ));
@@ -235,14 +384,12 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
             }
             None => from,
         };
-        let mut d = from;
-        loop {
-            cal.holidays.insert(d, h.name.clone());
-            if d >= to {
-                break;
-            }
-            d = next(d);
-        }
+        out.push(Entry {
+            kind: EntryKind::Holiday,
+            from,
+            to,
+            name: h.name.clone(),
+        });
     }
     for w in &raw.working_day {
         let d = src.date(&w.date)?;
@@ -255,15 +402,23 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, FileError> {
                 ),
             ));
         }
-        if cal.holidays.contains_key(&d) {
+        if out
+            .iter()
+            .any(|e| e.kind == EntryKind::Holiday && e.from <= d && d <= e.to)
+        {
             return Err(src.at(
                 w.date.span(),
                 format!("{d} is listed both as a holiday and as a make-up working day"),
             ));
         }
-        cal.working_weekends.insert(d, w.name.clone());
+        out.push(Entry {
+            kind: EntryKind::WorkingDay,
+            from: d,
+            to: d,
+            name: w.name.clone(),
+        });
     }
-    Ok(cal)
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -338,6 +493,56 @@ name = "Làm bù cho thứ Hai 29/4/2024"
         )
         .unwrap_err();
         assert_eq!(err.line, 3, "{err}");
+    }
+
+    #[test]
+    fn entries_round_trip_and_are_checked() {
+        let entries = parse_calendar_entries("vn.toml", TET).unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(
+            Calendar::from_entries(&entries),
+            parse_calendar("vn.toml", TET).unwrap()
+        );
+        let e = |kind, from, to, name: &str| Entry {
+            kind,
+            from,
+            to,
+            name: name.into(),
+        };
+        // Overlaps Tết: a duplicate day, named.
+        let dup = e(EntryKind::Holiday, d(2024, 2, 14), d(2024, 2, 15), "x");
+        assert_eq!(
+            dup.check_against(&entries),
+            Err(EntryError::Duplicate {
+                date: "14/02/2024".into(),
+                name: "Tết Nguyên đán Giáp Thìn".into()
+            })
+        );
+        // A holiday on the make-up Saturday.
+        let clash = e(EntryKind::Holiday, d(2024, 5, 4), d(2024, 5, 4), "x");
+        assert!(matches!(
+            clash.check_against(&entries),
+            Err(EntryError::Conflict { .. })
+        ));
+        let weekday = e(EntryKind::WorkingDay, d(2024, 5, 6), d(2024, 5, 6), "x");
+        assert!(matches!(weekday.check(), Err(EntryError::NotWeekend(_))));
+        let back = e(EntryKind::Holiday, d(2024, 5, 6), d(2024, 5, 1), "x");
+        assert!(matches!(
+            back.check(),
+            Err(EntryError::EndsBeforeStart { .. })
+        ));
+        let long = e(EntryKind::Holiday, d(2024, 5, 1), d(2024, 6, 1), "x");
+        assert_eq!(long.check(), Err(EntryError::TooLong));
+        let unnamed = e(EntryKind::Holiday, d(2024, 9, 2), d(2024, 9, 2), " ");
+        assert_eq!(unnamed.check(), Err(EntryError::EmptyName));
+        let ok = e(
+            EntryKind::Holiday,
+            d(2024, 9, 2),
+            d(2024, 9, 3),
+            "Quốc khánh",
+        );
+        assert_eq!(ok.check_against(&entries), Ok(()));
+        assert_eq!(ok.days().count(), 2);
     }
 
     #[test]

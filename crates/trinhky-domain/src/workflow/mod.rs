@@ -6,8 +6,9 @@
 //! - [`engine`]: [`apply`] decides one transition and returns the effects as data
 //!   ([`Effect::Render`], [`Effect::SignPersonal`], …); the caller performs them in the same
 //!   transaction or as outbox rows. [`available_actions`] is what the UI offers an actor.
-//! - [`calendar`]: Vietnamese working days (holidays and make-up Saturdays are data, see
-//!   `deploy/calendar/vn.toml`), SLA due dates and reminders.
+//! - [`calendar`]: Vietnamese working days (holidays and make-up Saturdays are data: the entries
+//!   of `deploy/calendar/vn.toml` are the initial content, the administrator edits them, and the
+//!   database keeps them — this module only computes with them), SLA due dates and reminders.
 //!
 //! Nothing here does I/O or reads the clock: `now` is always a parameter. Dates that matter to
 //! people (due dates, delegation validity, consultation deadlines) are taken in Vietnam's time
@@ -24,7 +25,11 @@ pub mod check;
 pub mod definition;
 pub mod engine;
 
-pub use calendar::{Calendar, ReminderKind, local_date, parse_calendar, reminders_due, sla_due};
+pub use calendar::{
+    Calendar, Entry as CalendarEntry, EntryError as CalendarEntryError,
+    EntryKind as CalendarEntryKind, ReminderKind, local_date, parse_calendar,
+    parse_calendar_entries, reminders_due, sla_due,
+};
 pub use check::{CheckError, load};
 pub use definition::{
     ActorRole, Definition, EffectKind, Guard, Requirement, StateDef, TransitionDef,

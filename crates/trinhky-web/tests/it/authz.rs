@@ -59,9 +59,22 @@ async fn pages_of_another_agency_are_forbidden() {
 #[tokio::test]
 async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
     let app = spawn_app().await;
-    // quantri is admin of VPUBND only.
+    // An admin of SNV manages SNV's staff only.
+    trinhky_app::user_add::user_add(
+        &app.store,
+        "test",
+        trinhky_app::user_add::NewUser {
+            username: "snv.quantri".into(),
+            full_name: "Quản Trị Sở".into(),
+            email: "snv.quantri@daknong.example".into(),
+            password: demo_password("snv.quantri"),
+            roles: vec![("SNV".into(), trinhky_domain::Role::Admin, "Quản trị".into())],
+        },
+    )
+    .await
+    .unwrap();
     let s = app
-        .login("quantri", &demo_password("quantri"))
+        .login("snv.quantri", &demo_password("snv.quantri"))
         .await
         .unwrap();
     let body = format!(
@@ -69,10 +82,10 @@ async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
         s.csrf,
         urlencode("Kẻ Gian")
     );
-    let res = app
-        .send(form_post("/agencies/SNV/users", &s.cookie, body.clone()))
-        .await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    for uri in ["/agencies/VPUBND/users", "/agencies/SKH%C4%90T/users"] {
+        let res = app.send(form_post(uri, &s.cookie, body.clone())).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{uri}");
+    }
     assert!(
         trinhky_store::accounts::user_by_username(app.store.db(), "ke.gian")
             .await
@@ -91,15 +104,28 @@ async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
-    // The admin can, in their own agency.
-    let ok = body.replace("ke.gian", "vp.moi");
+    // The agency admin can, in their own agency.
+    let ok = body.replace("ke.gian", "snv.moi");
     let res = app
-        .send(form_post("/agencies/VPUBND/users", &s.cookie, ok))
+        .send(form_post("/agencies/SNV/users", &s.cookie, ok))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(body_text(res).await.contains("Đã thêm tài khoản vp.moi"));
+    assert!(body_text(res).await.contains("Đã thêm tài khoản snv.moi"));
+
+    // quantri, admin of the province office (VPUBND), administers every agency's staff.
+    let q = app
+        .login("quantri", &demo_password("quantri"))
+        .await
+        .unwrap();
+    let body_q = body
+        .replace(&s.csrf, &q.csrf)
+        .replace("ke.gian", "snv.moi2");
+    let res = app
+        .send(form_post("/agencies/SNV/users", &q.cookie, body_q))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     assert!(
-        trinhky_store::accounts::user_by_username(app.store.db(), "vp.moi")
+        trinhky_store::accounts::user_by_username(app.store.db(), "snv.moi2")
             .await
             .unwrap()
             .is_some()
