@@ -932,10 +932,76 @@ pub struct WorkItem {
 /// Documents waiting for `p`: every document of their agencies whose current state asks for a
 /// role they hold (the drafter sees only their own drafts).
 pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<Vec<WorkItem>> {
-    use workflow::ActorRole;
-    let db = store.db();
     let actor = actor(store, p).await?;
     let now = Utc::now();
+    // The list only changes when something is written, and every write records an audit event
+    // in its own transaction: the newest event's sequence number (one indexed read), the day
+    // (delegations are valid per day) and the caller's roles and delegations key a per-process
+    // cache, so repeated visits (paging, refreshing) skip the candidate reads and the engine.
+    let key = InboxKey {
+        head: trinhky_store::audit::head_seq(store.db()).await?,
+        day: workflow::local_date(now),
+        who: {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            format!("{:?}|{:?}", p.memberships, actor).hash(&mut h);
+            h.finish()
+        },
+    };
+    let user = (store.instance(), p.user.id);
+    if let Some(items) = inbox_cache::get(user, &key) {
+        return Ok(items);
+    }
+    let items = inbox_uncached(store, registry, p, &actor, now).await?;
+    inbox_cache::put(user, key, &items);
+    Ok(items)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InboxKey {
+    head: i64,
+    day: chrono::NaiveDate,
+    who: u64,
+}
+
+/// Per-process inbox cache: (store, user) → (key, items). Bounded: cleared when it holds too many users.
+mod inbox_cache {
+    use super::{InboxKey, WorkItem};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    /// (store instance, user id) → the key the items were computed under, and the items.
+    type Map = HashMap<(u64, i32), (InboxKey, Arc<Vec<WorkItem>>)>;
+    static CACHE: OnceLock<Mutex<Map>> = OnceLock::new();
+    const MAX_USERS: usize = 10_000;
+
+    pub(super) fn get(user: (u64, i32), key: &InboxKey) -> Option<Vec<WorkItem>> {
+        let map = CACHE.get_or_init(Default::default).lock().ok()?;
+        match map.get(&user) {
+            Some((k, items)) if k == key => Some(items.as_ref().clone()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn put(user: (u64, i32), key: InboxKey, items: &[WorkItem]) {
+        if let Ok(mut map) = CACHE.get_or_init(Default::default).lock() {
+            if map.len() >= MAX_USERS {
+                map.clear();
+            }
+            map.insert(user, (key, Arc::new(items.to_vec())));
+        }
+    }
+}
+
+async fn inbox_uncached(
+    store: &Store,
+    registry: &Registry,
+    p: &Principal,
+    actor: &Actor,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<WorkItem>> {
+    use workflow::ActorRole;
+    let db = store.db();
     // Which states each of the user's roles acts in, over every definition in use: the query
     // then reads only documents that can possibly be waiting for this user.
     let mut defs: Vec<Arc<Definition>> = Vec::new();
@@ -1065,7 +1131,7 @@ pub async fn inbox(store: &Store, registry: &Registry, p: &Principal) -> Result<
         if let (Some(index), Some(v)) = (&index, versions.get(&doc.id)) {
             dom.recipients = recipient_codes(index, &v.recipients);
         }
-        if workflow::available_actions(&def, &dom, &actor, now).is_empty() {
+        if workflow::available_actions(&def, &dom, actor, now).is_empty() {
             continue;
         }
         out.push(WorkItem {

@@ -279,3 +279,19 @@ pub async fn of_document<C: ConnectionTrait>(
         .collect();
     Ok((out, total))
 }
+
+/// The sequence number of the newest event (0 when the chain is empty). Every state change
+/// writes an event in its own transaction, so a cache keyed by this number is invalidated by
+/// any change, made by any process sharing the database.
+pub async fn head_seq<C: ConnectionTrait>(conn: &C) -> Result<i64> {
+    use sea_orm::QuerySelect;
+    let seq: Option<i64> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Seq)
+        .order_by_desc(audit_event::Column::Seq)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(seq.unwrap_or(0))
+}

@@ -21,9 +21,18 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    /// Distinguishes stores opened in one process (clones share it): per-process caches key on it.
+    instance: u64,
 }
 
+static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl Store {
+    /// This store's number within the process (see the field).
+    pub fn instance(&self) -> u64 {
+        self.instance
+    }
+
     /// Opens the database named by `url` (`sqlite://PATH?mode=rwc` or `postgres://…`).
     /// SQLite runs in WAL mode with foreign keys on and a busy timeout, so several connections
     /// (and `trinhky audit verify` next to a running server) can share the file.
@@ -61,7 +70,11 @@ impl Store {
                 url: redact(url),
                 reason: e.to_string(),
             })?;
-        Ok(Store { db, backend })
+        Ok(Store {
+            db,
+            backend,
+            instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        })
     }
 
     /// Applies pending migrations; returns how many ran.

@@ -214,6 +214,7 @@ pub async fn outgoing_filtered<C: ConnectionTrait>(
             Ok((rows, total))
         }
     }
+}
 
 /// The number [`next_number`] would give now, without taking it (the clerk's preview).
 pub async fn peek_next<C: ConnectionTrait>(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use trinhky_app::AppError;
 use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_domain::Role;
-use trinhky_domain::workflow::{self, Authority, Requirement};
+use trinhky_domain::workflow::{self, Requirement};
 use trinhky_store::documents::Content;
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
@@ -397,109 +397,6 @@ pub async fn create(
     )
     .await?;
     Ok(Redirect::to(&format!("/documents/{}", doc.id)).into_response())
-}
-
-async fn delegations_page(
-    state: &AppState,
-    auth: &Auth,
-    message: Option<(bool, String)>,
-    status: StatusCode,
-) -> PageResult {
-    let p = &auth.principal;
-    let heads: Vec<(String, String)> = p
-        .memberships
-        .iter()
-        .filter(|m| m.role == Role::AgencyHead)
-        .map(|m| (m.agency_code.clone(), m.agency_name.clone()))
-        .collect();
-    if heads.is_empty() {
-        return Err(WebError::Forbidden(
-            "Chỉ thủ trưởng cơ quan mới giao quyền ký thay.".into(),
-        ));
-    }
-    let mut deputies = Vec::new();
-    for (code, name) in &heads {
-        if let Some(a) = trinhky_store::directory::agency_by_code(state.store.db(), code).await? {
-            for (u, role, title) in
-                trinhky_store::accounts::agency_members(state.store.db(), a.id).await?
-            {
-                if role == Role::DeputyHead {
-                    deputies.push(context! { agency => code.clone(), agency_name => name.clone(), username => u.username, name => u.full_name, title });
-                }
-            }
-        }
-    }
-    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
-    let body = state
-        .templates
-        .render("delegations.html", context! { nav => nav(auth), deputies, message => msg, message_ok => ok, page_title => "Giao quyền ký thay", today => crate::dates::show(trinhky_app::today_vn()) })
-        .map_err(WebError::Internal)?;
-    Ok((status, Html(body)).into_response())
-}
-
-pub async fn delegations(State(state): State<AppState>, User(auth): User) -> PageResult {
-    delegations_page(&state, &auth, None, StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct DelegateForm {
-    csrf_token: Option<String>,
-    deputy: String,
-    valid_from: String,
-    #[serde(default)]
-    valid_to: String,
-}
-
-pub async fn delegate(
-    State(state): State<AppState>,
-    User(auth): User,
-    Form(f): Form<DelegateForm>,
-) -> PageResult {
-    auth.check_csrf(f.csrf_token.as_deref())?;
-    let Some((agency, deputy)) = f.deputy.split_once('/') else {
-        return delegations_page(
-            &state,
-            &auth,
-            Some((false, "Chọn cấp phó.".into())),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    };
-    let from = crate::dates::parse(&f.valid_from);
-    let to = crate::dates::parse(&f.valid_to);
-    let (Ok(Some(from)), Ok(to)) = (&from, &to) else {
-        let why = match (from, to) {
-            (Err(e), _) | (_, Err(e)) => e,
-            _ => "Nhập ngày bắt đầu giao quyền (dd/mm/yyyy).".into(),
-        };
-        return delegations_page(&state, &auth, Some((false, why)), StatusCode::BAD_REQUEST).await;
-    };
-    match uc::delegate(
-        &state.store,
-        &auth.principal,
-        agency,
-        deputy,
-        Authority::Kt,
-        *from,
-        *to,
-        None,
-    )
-    .await
-    {
-        Ok(()) => {
-            delegations_page(
-                &state,
-                &auth,
-                Some((true, "Đã giao quyền ký thay.".into())),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(AppError::Invalid(m)) => {
-            delegations_page(&state, &auth, Some((false, m)), StatusCode::BAD_REQUEST).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 // ---- JSON API ----

@@ -40,7 +40,7 @@ impl From<AppError> for WebError {
             AppError::Forbidden(m) => WebError::Forbidden(m),
             AppError::Conflict(m) => WebError::Conflict(m),
             AppError::Throttled(m) => WebError::TooManyRequests(m),
-            AppError::TooLarge(m) => WebError::TooLarge(m),
+            AppError::TooLarge(m) => WebError::PayloadTooLarge(m),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -7,11 +7,8 @@ mod admin;
 mod api;
 mod auth;
 mod dates;
-mod delivery;
 mod delegations;
-// The delegation page moved to `delegations.rs` (with its list and revocation); the old
-// handlers in documents.rs are no longer routed and go away when that file is next edited.
-#[allow(dead_code)]
+mod delivery;
 mod documents;
 mod drafting;
 pub mod error;

@@ -112,13 +112,19 @@ fn role() -> Value {
     json!({"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]})
 }
 fn admin_agency() -> Value {
-    object(&["name", "kind", "email"], json!({
+    object(
+        &["name", "kind", "email"],
+        json!({
         "code": s(), "name": s(), "short_name": s(), "parent": s(), "email": s(), "head_title": s(), "deputy_title": s(),
         "kind": {"enum": ["committee", "office", "department", "district", "press", "party", "council", "mass_org", "central", "unit", "leadership", "other"]},
-        "aliases": {"type": "array", "items": s()}, "uses_trinhky": {"type": "boolean"}}))
+        "aliases": {"type": "array", "items": s()}, "uses_trinhky": {"type": "boolean"}}),
+    )
 }
 fn admin_group() -> Value {
-    object(&["name", "members"], json!({"code": s(), "name": s(), "aliases": {"type": "array", "items": s()}, "members": {"type": "array", "items": s()}}))
+    object(
+        &["name", "members"],
+        json!({"code": s(), "name": s(), "aliases": {"type": "array", "items": s()}, "members": {"type": "array", "items": s()}}),
+    )
 }
 
 /// Every operation of `/api/v1`. Add new ones here.
@@ -340,7 +346,8 @@ fn build(o: &Op) -> Value {
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}});
         }
         Some(Body::Text) => {
-            v["requestBody"] = json!({"required": true, "content": {"text/plain": {"schema": s()}}});
+            v["requestBody"] =
+                json!({"required": true, "content": {"text/plain": {"schema": s()}}});
         }
         None => {}
     }
