@@ -124,12 +124,18 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-/// The e-mails of a document, for those who may see the document (the caller loaded it).
+/// The e-mails of a document, for members of the issuing agency (the caller loaded it).
 pub async fn deliveries(
     store: &trinhky_store::Store,
     p: &Principal,
     l: &Loaded,
 ) -> Result<Vec<Delivery>> {
+    // Recipients may read the document, but how it reached the others is the sender's business.
+    if !p.belongs_to(&l.agency_code) {
+        return Err(AppError::Forbidden(
+            "Chỉ cơ quan ban hành xem được tình hình gửi văn bản.".into(),
+        ));
+    }
     let clerk = p.has_role(&l.agency_code, Role::Clerk);
     let rows = trinhky_store::outbox::of_document(store.db(), l.document.id).await?;
     Ok(rows

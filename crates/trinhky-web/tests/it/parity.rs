@@ -126,6 +126,11 @@ const PARITY: &[(&str, &str, Api)] = &[
     ),
     (
         "POST",
+        "/documents/{id}/deliveries/{message}/resend",
+        Api::Op("POST", "/api/v1/documents/{id}/deliveries/{message}/resend"),
+    ),
+    (
+        "POST",
         "/documents/{id}/recall",
         Api::Op("POST", "/api/v1/documents/{id}/recall"),
     ),
