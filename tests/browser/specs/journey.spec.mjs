@@ -129,7 +129,7 @@ export async function seedScenarioEndToEnd({ page, base, shot }) {
   await shot('incoming');
   await page.getByRole('link', { name: number }).first().click();
   await page.waitForLoadState('load');
-  assert.equal(await page.locator('.badge.valid').count(), 2, 'both signatures valid at Văn phòng UBND');
+  assert.equal(await page.locator('ul.signatures .badge.valid').count(), 2, 'both signatures valid at Văn phòng UBND');
   await click(page, 'Vào sổ văn bản đến');
   await shot('registered');
 

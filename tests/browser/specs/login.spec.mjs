@@ -55,7 +55,7 @@ export async function adminAddsColleague({ page, base, shot }) {
   await page.getByLabel('Tên đăng nhập').fill(unique);
   await page.getByLabel('Thư điện tử').fill(`${unique}@daknong.example`);
   await page.getByLabel('Mật khẩu (ít nhất 12 ký tự)').fill('mật-khẩu-đủ-dài');
-  await page.getByLabel('Vai trò').selectOption('drafter');
+  await page.getByLabel('Vai trò', { exact: true }).selectOption('drafter');
   await page.getByRole('button', { name: 'Thêm cán bộ' }).click();
   await page.waitForLoadState('load');
   assert.ok((await page.getByRole('status').innerText()).includes(`Đã thêm tài khoản ${unique}.`));
