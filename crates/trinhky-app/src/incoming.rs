@@ -848,9 +848,18 @@ pub async fn register_view(
 }
 
 /// The register as CSV: UTF-8 with a byte-order mark (Excel reads the Vietnamese text), CRLF.
+///
+/// Cells come from other agencies (trích yếu, nơi gửi), so a cell that a spreadsheet would read
+/// as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return, also after
+/// leading spaces) is neutralised with a leading apostrophe and quoted.
 pub fn csv(reg: &Register) -> Vec<u8> {
     fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r', ';']) {
+        let formula = s.trim_start_matches(' ').starts_with([
+            '=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+        ]);
+        if formula {
+            format!("\"'{}\"", s.replace('"', "\"\""))
+        } else if s.contains([',', '"', '\n', '\r', ';']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_owned()
@@ -1001,4 +1010,60 @@ pub async fn archive_search(
         out.push(view_of(store, &a, r).await?);
     }
     Ok((a, out, total))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn register(cells: [&str; 10]) -> Register {
+        Register {
+            kind: Kind::Incoming,
+            title: Kind::Incoming.title(),
+            agency_code: "VPUBND".into(),
+            agency_name: "Văn phòng UBND tỉnh".into(),
+            columns: Kind::Incoming.columns(),
+            rows: vec![cells.map(str::to_owned)],
+            total: 1,
+        }
+    }
+
+    fn data_line(reg: &Register) -> String {
+        let text = String::from_utf8(csv(reg)).unwrap();
+        text.split("\r\n").nth(1).unwrap().to_owned()
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        let hostile = [
+            "=HYPERLINK(\"http://x.example\",\"Bấm\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tcmd",
+            "  =1+1",
+            "＝1+1",
+            "Báo cáo, kết quả",
+            "12/BC-SNV",
+            "",
+        ];
+        let line = data_line(&register(hostile));
+        assert!(
+            line.starts_with("\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Bấm\"\")\","),
+            "{line}"
+        );
+        for cell in [
+            "\"'+1+1\"",
+            "\"'-2+3\"",
+            "\"'@SUM(A1)\"",
+            "\"'\tcmd\"",
+            "\"'  =1+1\"",
+            "\"'＝1+1\"",
+        ] {
+            assert!(line.contains(cell), "{cell} in {line}");
+        }
+        // Ordinary text is untouched (quoted only for its comma); numbers keep their form.
+        assert!(line.contains(",\"Báo cáo, kết quả\",12/BC-SNV,"), "{line}");
+    }
 }

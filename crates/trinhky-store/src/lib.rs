@@ -63,14 +63,38 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// A page request. Both numbers come from query strings: the page is clamped so that its
+    /// offset fits the databases' signed 64-bit OFFSET (a page past the end is simply empty, and
+    /// callers then ask for the last page).
     pub fn new(page: u64, per_page: u64) -> PageRequest {
+        let per_page = per_page.clamp(1, i64::MAX as u64);
+        let max_page = (i64::MAX as u64) / per_page;
         PageRequest {
-            page: page.max(1),
-            per_page: per_page.max(1),
+            page: page.clamp(1, max_page.max(1)),
+            per_page,
         }
     }
 
+    /// Rows before this page; never overflows (see [`PageRequest::new`]).
     pub fn offset(&self) -> u64 {
-        (self.page - 1) * self.per_page
+        self.page.saturating_sub(1).saturating_mul(self.per_page)
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::PageRequest;
+
+    #[test]
+    fn huge_pages_do_not_overflow() {
+        for page in [0, 1, 2, u64::MAX / 2, u64::MAX - 1, u64::MAX] {
+            for per_page in [0, 1, 50, 200, u64::MAX] {
+                let r = PageRequest::new(page, per_page);
+                assert!(r.page >= 1 && r.per_page >= 1);
+                assert!(r.offset() <= i64::MAX as u64, "{page} {per_page}");
+            }
+        }
+        assert_eq!(PageRequest::new(3, 50).offset(), 100);
+        assert_eq!(PageRequest::new(0, 0), PageRequest::new(1, 1));
     }
 }

@@ -41,11 +41,11 @@ impl Paging {
 
     /// The rows of this page.
     pub fn slice<T>(&self, mut rows: Vec<T>) -> Vec<T> {
-        let start = (self.page - 1) * self.per_page;
+        let start = (self.page - 1).saturating_mul(self.per_page);
         if start >= rows.len() {
             return Vec::new();
         }
-        rows.truncate(start + self.per_page);
+        rows.truncate(start.saturating_add(self.per_page));
         rows.split_off(start)
     }
 
