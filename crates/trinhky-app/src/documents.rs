@@ -1183,6 +1183,14 @@ async fn inbox_uncached(
         if workflow::available_actions(&def, &dom, actor, now).is_empty() {
             continue;
         }
+        // A recipient's step is offered only while the access policy lets the recipient in:
+        // issued and not recalled.
+        if !p.belongs_to(&agency.code) && versions.contains_key(&doc.id) {
+            let entry = trinhky_store::numbering::number_of(db, doc.id).await?;
+            if entry.is_none_or(|e| e.recalled_at.is_some()) {
+                continue;
+            }
+        }
         out.push(WorkItem {
             document_id: doc.id,
             title: doc.title.clone(),
