@@ -214,7 +214,7 @@ pub async fn list(
     p: &Principal,
     doc_id: i32,
 ) -> Result<Vec<AttachmentView>> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::IssuedCopy).await?;
     of_loaded(store, &l).await
 }
 
@@ -236,7 +236,7 @@ pub async fn upload(
     max_bytes: usize,
     now: DateTime<Utc>,
 ) -> Result<AttachmentView> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::Change).await?;
     if !may_edit(&l, p) {
         return Err(AppError::Forbidden(
             "Chỉ chuyên viên soạn thảo được đính kèm tệp khi văn bản đang ở bước dự thảo.".into(),
@@ -298,7 +298,7 @@ pub async fn delete(
     attachment_id: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::Change).await?;
     if !may_edit(&l, p) {
         return Err(AppError::Forbidden(
             "Chỉ chuyên viên soạn thảo được xóa tệp đính kèm khi văn bản đang ở bước dự thảo."
@@ -349,7 +349,7 @@ pub async fn download(
     doc_id: i32,
     attachment_id: i32,
 ) -> Result<Download> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::IssuedCopy).await?;
     download_of(store, l.document.id, attachment_id).await
 }
 
@@ -360,6 +360,7 @@ pub async fn of_incoming(
     incoming_id: i32,
 ) -> Result<Vec<AttachmentView>> {
     let d = crate::incoming::detail(store, p, incoming_id).await?;
+    crate::incoming::may_have_copy(&d)?;
     of_detail(store, &d).await
 }
 
@@ -380,6 +381,7 @@ pub async fn download_incoming(
     attachment_id: i32,
 ) -> Result<Download> {
     let d = crate::incoming::detail(store, p, incoming_id).await?;
+    crate::incoming::may_have_copy(&d)?;
     download_of(store, d.row.document_id, attachment_id).await
 }
 

@@ -180,7 +180,7 @@ pub async fn trail(
     page: u64,
     per_page: u64,
 ) -> Result<Trail> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::Working).await?;
     let db = store.db();
     let (rows, total) =
         trinhky_store::audit::of_document(db, l.document.id, page, per_page).await?;

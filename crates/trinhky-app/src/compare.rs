@@ -68,7 +68,7 @@ pub async fn compare(
     from: Option<i32>,
     to: Option<i32>,
 ) -> Result<Comparison> {
-    let l = documents::load(store, registry, p, doc_id).await?;
+    let l = documents::load(store, registry, p, doc_id, crate::access::Want::Working).await?;
     let all = trinhky_store::documents::versions(store.db(), l.document.id).await?;
     let numbers: Vec<i32> = all.iter().map(|v| v.version_no).collect();
     let to_no = to.unwrap_or(l.version.version_no);

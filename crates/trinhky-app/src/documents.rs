@@ -18,6 +18,7 @@ use trinhky_store::documents::{self as repo, Content, NewDocument, TransitionRec
 use trinhky_store::entities::{document, document_version, transition, workflow_instance};
 use trinhky_store::{Store, StoreError, accounts, directory, intake};
 
+use crate::access::{self, Standing, Want};
 use crate::registry::Registry;
 use crate::signing;
 use crate::{AppError, Principal, Result};
@@ -81,6 +82,8 @@ pub struct Loaded {
     pub instance: workflow_instance::Model,
     pub definition: std::sync::Arc<Definition>,
     pub domain: Instance,
+    /// Why the caller may see it: a recipient sees the issued copy only.
+    pub standing: Standing,
 }
 
 async fn domain_instance(
@@ -160,16 +163,18 @@ fn build_instance(
     }
 }
 
-/// Loads a document for `p`, refusing (403) anyone with no business with it: members of its
-/// agency, recipient clerks and consulted agencies may see it.
+/// Loads a document for `p` and what they ask of it, as the access policy
+/// ([`crate::access::decide`]) allows: 403 for anyone with no business with it, whether or not
+/// it exists. [`Loaded::standing`] says why it was granted; a recipient's is the issued copy only.
 pub async fn load(
     store: &Store,
     registry: &Registry,
     p: &Principal,
     doc_id: i32,
+    want: Want,
 ) -> Result<Loaded> {
     let db = store.db();
-    let forbidden = || AppError::Forbidden(String::new());
+    let forbidden = access::refused;
     let document = repo::document_by_id(db, doc_id)
         .await?
         .ok_or_else(forbidden)?;
@@ -183,13 +188,6 @@ pub async fn load(
     let drafter = accounts::user_by_id(db, document.drafter_id)
         .await?
         .ok_or_else(forbidden)?;
-    let definition = registry
-        .get(
-            store,
-            &instance.definition_id,
-            u32::try_from(instance.definition_version).unwrap_or(0),
-        )
-        .await?;
     let domain = domain_instance(
         store,
         &instance,
@@ -198,12 +196,14 @@ pub async fn load(
         &version.recipients,
     )
     .await?;
-    let involved = p.belongs_to(&agency.code)
-        || domain.recipients.iter().any(|r| p.has_role(r, Role::Clerk))
-        || domain.consultations.iter().any(|c| p.belongs_to(&c.agency));
-    if !involved {
-        return Err(forbidden());
-    }
+    let standing = standing(store, p, &document, &agency.code, &domain, want).await?;
+    let definition = registry
+        .get(
+            store,
+            &instance.definition_id,
+            u32::try_from(instance.definition_version).unwrap_or(0),
+        )
+        .await?;
     Ok(Loaded {
         document,
         agency_code: agency.code,
@@ -213,7 +213,46 @@ pub async fn load(
         instance,
         definition,
         domain,
+        standing,
     })
+}
+
+/// The facts the access policy needs, read for `p`, and its decision.
+async fn standing(
+    store: &Store,
+    p: &Principal,
+    document: &document::Model,
+    agency_code: &str,
+    domain: &Instance,
+    want: Want,
+) -> Result<Standing> {
+    let db = store.db();
+    let entry = trinhky_store::numbering::number_of(db, document.id).await?;
+    let open: Vec<String> = domain
+        .consultations
+        .iter()
+        .filter(|c| !c.answered)
+        .map(|c| c.agency.clone())
+        .collect();
+    // Recipients: the agencies the latest Nơi nhận names and, once issued, those it was
+    // delivered to (Kính gửi included). Only read for someone outside the owning agency.
+    let mut recipients = domain.recipients.clone();
+    if entry.is_some() && !p.belongs_to(agency_code) {
+        for row in trinhky_store::incoming::of_document(db, document.id).await? {
+            if let Some(a) = directory::agency_by_id(db, row.agency_id).await? {
+                recipients.push(a.code);
+            }
+        }
+    }
+    let facts = access::Facts::of(
+        p,
+        agency_code,
+        &open,
+        &recipients,
+        entry.is_some(),
+        entry.as_ref().is_some_and(|e| e.recalled_at.is_some()),
+    );
+    access::decide(&facts, want)
 }
 
 /// Creates a report (báo cáo …) from an assignment of the caller's agency; the caller becomes
@@ -308,7 +347,7 @@ pub async fn edit(
     content: Content,
     note: &str,
 ) -> Result<i32> {
-    let l = load(store, registry, p, doc_id).await?;
+    let l = load(store, registry, p, doc_id, Want::Change).await?;
     if !crate::attachments::may_edit(&l, p) {
         return Err(AppError::Forbidden(
             "Chỉ chuyên viên soạn thảo được sửa văn bản khi văn bản đang ở bước dự thảo.".into(),
@@ -349,7 +388,7 @@ pub async fn classify(
     doc_id: i32,
     classification: Option<trinhky_domain::numbering::Classification>,
 ) -> Result<()> {
-    let l = load(store, registry, p, doc_id).await?;
+    let l = load(store, registry, p, doc_id, Want::Change).await?;
     let drafter_state = l
         .definition
         .state(&l.instance.state)
@@ -423,7 +462,17 @@ pub async fn act(
     req: ActRequest,
     now: DateTime<Utc>,
 ) -> Result<workflow_instance::Model> {
-    let l = load(store, registry, p, doc_id).await?;
+    let l = load(store, registry, p, doc_id, Want::Step).await?;
+    // A recipient takes the recipients' steps (receive, archive) and nothing else.
+    if l.standing == Standing::Recipient
+        && !l
+            .definition
+            .actions_from(&l.instance.state)
+            .iter()
+            .any(|t| t.action == action && t.by.contains(&workflow::ActorRole::RecipientClerk))
+    {
+        return Err(access::refused());
+    }
     let actor = actor(store, p).await?;
     let input = ActionInput {
         comment: req
@@ -1134,6 +1183,14 @@ async fn inbox_uncached(
         if workflow::available_actions(&def, &dom, actor, now).is_empty() {
             continue;
         }
+        // A recipient's step is offered only while the access policy lets the recipient in:
+        // issued and not recalled.
+        if !p.belongs_to(&agency.code) && versions.contains_key(&doc.id) {
+            let entry = trinhky_store::numbering::number_of(db, doc.id).await?;
+            if entry.is_none_or(|e| e.recalled_at.is_some()) {
+                continue;
+            }
+        }
         out.push(WorkItem {
             document_id: doc.id,
             title: doc.title.clone(),
@@ -1289,7 +1346,7 @@ pub async fn reassign(
     new_drafter: &str,
     expected_version: i64,
 ) -> Result<()> {
-    let l = load(store, registry, p, doc_id).await?;
+    let l = load(store, registry, p, doc_id, Want::Change).await?;
     if !(p.has_role(&l.agency_code, Role::AgencyHead) || p.has_role(&l.agency_code, Role::UnitHead))
     {
         return Err(AppError::Forbidden(

@@ -354,9 +354,22 @@ pub async fn detail(store: &Store, p: &Principal, id: i32) -> Result<Detail> {
     })
 }
 
-/// The issued file as delivered (for the PDF link and the signature badges).
+/// Whether the viewer of an incoming row may have the issued copy (the PDF and its
+/// attachments): the documents' access policy, for a recipient — not once it is recalled.
+pub fn may_have_copy(d: &Detail) -> Result<()> {
+    let facts = crate::access::Facts {
+        recipient: d.access.view(),
+        issued: true,
+        recalled: d.row.recalled_at.is_some() || d.row.status == "recalled",
+        ..Default::default()
+    };
+    crate::access::decide(&facts, crate::access::Want::IssuedCopy).map(|_| ())
+}
+
+/// The issued file as delivered (for the PDF link); refused once the document is recalled.
 pub async fn file(store: &Store, p: &Principal, id: i32) -> Result<(Detail, Vec<u8>)> {
     let d = detail(store, p, id).await?;
+    may_have_copy(&d)?;
     let sha = d.row.file_sha256.clone().ok_or_else(|| {
         AppError::Conflict("Văn bản đến này không kèm tệp văn bản điện tử.".into())
     })?;

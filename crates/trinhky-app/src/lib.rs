@@ -3,6 +3,7 @@
 //! transaction, decide, and write the audit event with the change; the web and CLI layers only
 //! translate input and output.
 
+pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod audit_trail;

@@ -167,7 +167,8 @@ pub async fn preview_unsaved(
     content: trinhky_store::documents::Content,
     dpi: f32,
 ) -> Result<Vec<Vec<u8>>> {
-    let mut l = crate::documents::load(store, registry, p, doc_id).await?;
+    let mut l =
+        crate::documents::load(store, registry, p, doc_id, crate::access::Want::Change).await?;
     if !crate::attachments::may_edit(&l, p) {
         return Err(AppError::Forbidden(
             "Chỉ chuyên viên soạn thảo xem trước bản chưa lưu khi văn bản đang ở bước dự thảo."

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use chrono::{Datelike, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -41,8 +41,8 @@ type ApiResult<T> = Result<T, ApiError>;
 // Routes and the guard
 
 /// `/admin/…` pages.
-pub fn page_routes() -> Router<AppState> {
-    Router::new()
+pub fn page_routes() -> crate::Routes {
+    crate::Routes::new()
         .route("/admin", get(home))
         .route("/admin/agencies", get(agencies_page).post(agency_create))
         .route("/admin/agencies/new", get(agency_new))
@@ -75,12 +75,12 @@ pub fn page_routes() -> Router<AppState> {
         .route("/admin/workflows/{workflow}/{version}", get(workflow_page))
         .route("/admin/calendar", get(calendar_page).post(calendar_add))
         .route("/admin/calendar/{id}/delete", post(calendar_remove))
-        .route_layer(axum::middleware::from_fn(guard_pages))
+        .map(|r| r.route_layer(axum::middleware::from_fn(guard_pages)))
 }
 
 /// `/api/v1/admin/…` operations (nested under `/api/v1`).
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
+pub fn api_routes() -> crate::Routes {
+    crate::Routes::new()
         .route("/admin/agencies", get(api_agencies).post(api_agency_create))
         .route(
             "/admin/agencies/{code}",
@@ -120,7 +120,7 @@ pub fn api_routes() -> Router<AppState> {
             "/admin/calendar/{id}",
             axum::routing::delete(api_calendar_remove),
         )
-        .route_layer(axum::middleware::from_fn(guard_api))
+        .map(|r| r.route_layer(axum::middleware::from_fn(guard_api)))
 }
 
 const NOT_ADMIN: &str =

@@ -506,11 +506,8 @@ pub async fn document_pdf(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Response, ApiError> {
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
-    let file = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let l = crate::documents::load_card(&state, &auth, id).await?;
+    let file = crate::documents::newest_file(&state, &l).await?;
     let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -530,8 +527,14 @@ pub async fn document_preview(
         .trim_end_matches(".png")
         .parse()
         .map_err(|_| WebError::NotFound)?;
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Working,
+    )
+    .await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
     let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
     let png = pages

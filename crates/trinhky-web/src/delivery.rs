@@ -26,8 +26,14 @@ pub async fn resend(
     Form(f): Form<ResendForm>,
 ) -> Result<Response, WebError> {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Change,
+    )
+    .await?;
     let r = uc::resend(&state.store, &auth.principal, &l, message, Utc::now()).await;
     crate::documents::after(&state, &auth, id, r).await
 }
@@ -38,8 +44,14 @@ pub async fn api_list(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Working,
+    )
+    .await?;
     Ok(Json(
         uc::deliveries(&state.store, &auth.principal, &l).await?,
     ))
@@ -53,8 +65,14 @@ pub async fn api_resend(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Change,
+    )
+    .await?;
     uc::resend(&state.store, &auth.principal, &l, message, Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -66,8 +84,14 @@ pub async fn api_preview(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<IssuePreview>, ApiError> {
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Working,
+    )
+    .await?;
     uc::issue_preview(
         &state.store,
         &state.registry,

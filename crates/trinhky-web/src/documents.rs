@@ -9,6 +9,7 @@ use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use trinhky_app::AppError;
+use trinhky_app::access::Want;
 use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_domain::Role;
 use trinhky_domain::workflow::{self, Requirement};
@@ -39,6 +40,9 @@ async fn page(
     message: Option<(bool, String)>,
     status: StatusCode,
 ) -> PageResult {
+    if !l.standing.working() {
+        return issued_copy_page(state, auth, l, message, status).await;
+    }
     let p = &auth.principal;
     let actor = uc::actor(&state.store, p).await?;
     let actions: Vec<minijinja::Value> =
@@ -166,6 +170,66 @@ async fn page(
     Ok((status, Html(body)).into_response())
 }
 
+/// A recipient's page of an issued document: its card, the signed PDF, the attachments and the
+/// recipients' steps — nothing of the working document.
+async fn issued_copy_page(
+    state: &AppState,
+    auth: &Auth,
+    l: Loaded,
+    message: Option<(bool, String)>,
+    status: StatusCode,
+) -> PageResult {
+    let p = &auth.principal;
+    let actor = uc::actor(&state.store, p).await?;
+    let actions: Vec<minijinja::Value> =
+        workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
+            .into_iter()
+            .map(|t| {
+                context! {
+                    action => t.action.clone(), label => t.label.clone(),
+                    needs_comment => t.requires.contains(&Requirement::Comment),
+                }
+            })
+            .collect();
+    let attachments = trinhky_app::attachments::of_loaded(&state.store, &l).await?;
+    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
+        .await?
+        .map(|n| n.number);
+    // The caller's own incoming row of the document, where it is registered and forwarded.
+    let incoming = trinhky_store::incoming::of_document(state.store.db(), l.document.id)
+        .await?
+        .into_iter()
+        .find(|r| {
+            p.memberships
+                .iter()
+                .any(|m| m.agency_id == r.agency_id && m.role == Role::Clerk)
+        })
+        .map(|r| r.id);
+    let state_label = l
+        .definition
+        .state(&l.instance.state)
+        .map(|s| s.label.clone())
+        .unwrap_or(l.instance.state.clone());
+    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
+    let body = state
+        .templates
+        .render(
+            "issued_copy.html",
+            context! {
+                nav => nav(auth), page_title => l.version.title.clone(),
+                doc => context! {
+                    id => l.document.id, title => l.version.title.clone(),
+                    type_name => trinhky_app::incoming::type_name(&l.document.doc_type),
+                    agency => l.agency_name.clone(), state => state_label,
+                    instance_version => l.instance.version,
+                },
+                number, incoming, attachments, actions, message => msg, message_ok => ok,
+            },
+        )
+        .map_err(WebError::Internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
 /// The document page with a message (a refused upload, say) and its status.
 pub(crate) async fn page_with_message(
     state: &AppState,
@@ -174,8 +238,20 @@ pub(crate) async fn page_with_message(
     message: String,
     status: StatusCode,
 ) -> PageResult {
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(state, auth, id).await?;
     page(state, auth, l, Some((false, message)), status).await
+}
+
+/// The document for its page: the working document, or for a recipient the issued copy.
+pub(crate) async fn load_card(state: &AppState, auth: &Auth, id: i32) -> Result<Loaded, AppError> {
+    uc::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        Want::IssuedCopy,
+    )
+    .await
 }
 
 pub async fn show(
@@ -183,7 +259,7 @@ pub async fn show(
     User(auth): User,
     Path(id): Path<i32>,
 ) -> PageResult {
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(&state, &auth, id).await?;
     page(&state, &auth, l, None, StatusCode::OK).await
 }
 
@@ -219,7 +295,7 @@ pub(crate) async fn after(
                 AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),
             };
-            let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+            let l = load_card(state, auth, id).await?;
             page(state, auth, l, Some((false, e.to_string())), status).await
         }
     }
@@ -348,6 +424,14 @@ pub async fn classify(
     Form(f): Form<ClassifyForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
+    uc::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        Want::Change,
+    )
+    .await?;
     let r = match parse_classification(&f.classification) {
         Ok(c) => uc::classify(&state.store, &state.registry, &auth.principal, id, c).await,
         Err(e) => Err(e),
@@ -369,9 +453,17 @@ pub async fn api_classify(
     Json(b): Json<ClassifyIn>,
 ) -> Result<Json<DocumentOut>, ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    uc::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        Want::Change,
+    )
+    .await?;
     let c = parse_classification(b.classification.as_deref().unwrap_or_default())?;
     uc::classify(&state.store, &state.registry, &auth.principal, id, c).await?;
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(&state, &auth, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
 
@@ -435,14 +527,37 @@ pub struct HistoryOut {
     at: chrono::DateTime<Utc>,
 }
 
+/// The newest file the caller may download: the newest rendered or signed file of the working
+/// document, or for a recipient the issued one.
+pub(crate) async fn newest_file(
+    state: &AppState,
+    l: &Loaded,
+) -> Result<trinhky_store::entities::document_file::Model, WebError> {
+    let kind = if l.standing.working() {
+        None
+    } else {
+        Some("issued")
+    };
+    trinhky_store::documents::latest_file(state.store.db(), l.document.id, kind)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+/// The document as the API shows it; for a recipient only the card of the issued copy (no text,
+/// no history).
 async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<DocumentOut, ApiError> {
+    let working = l.standing.working();
     let actor = uc::actor(&state.store, &auth.principal).await?;
     let actions = workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
         .into_iter()
         .map(|t| t.action.clone())
         .collect();
-    let history = uc::history(&state.store, l.instance.id)
-        .await?
+    let history = if working {
+        uc::history(&state.store, l.instance.id).await?
+    } else {
+        Vec::new()
+    };
+    let history = history
         .into_iter()
         .map(|(t, name)| HistoryOut {
             action: t.action,
@@ -463,9 +578,21 @@ async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<Docume
         doc_type: l.document.doc_type,
         agency: l.agency_code,
         title: l.version.title,
-        body: l.version.body,
-        addressees: l.version.addressees,
-        recipients: l.version.recipients,
+        body: if working {
+            l.version.body
+        } else {
+            String::new()
+        },
+        addressees: if working {
+            l.version.addressees
+        } else {
+            String::new()
+        },
+        recipients: if working {
+            l.version.recipients
+        } else {
+            String::new()
+        },
         document_version: l.version.version_no,
         workflow: l.instance.definition_id,
         workflow_version: l.instance.definition_version,
@@ -496,7 +623,7 @@ pub async fn api_get(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<DocumentOut>, ApiError> {
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(&state, &auth, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
 
@@ -522,7 +649,7 @@ pub async fn api_create(
         doc_type.as_deref(),
     )
     .await?;
-    let l = uc::load(&state.store, &state.registry, &auth.principal, doc.id).await?;
+    let l = load_card(&state, &auth, doc.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(document_out(&state, &auth, l).await?),
@@ -567,7 +694,7 @@ pub async fn api_edit(
         b.note.as_deref().unwrap_or("Chỉnh sửa qua API"),
     )
     .await?;
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(&state, &auth, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
 
@@ -602,7 +729,7 @@ pub async fn api_act(
         Utc::now(),
     )
     .await?;
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = load_card(&state, &auth, id).await?;
     Ok(Json(document_out(&state, &auth, l).await?))
 }
 
@@ -621,7 +748,14 @@ pub async fn preview(
         .trim_end_matches(".png")
         .parse()
         .map_err(|_| WebError::NotFound)?;
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = uc::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        Want::Working,
+    )
+    .await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
     let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
     let png = pages
@@ -645,10 +779,8 @@ pub async fn pdf(
     User(auth): User,
     Path(id): Path<i32>,
 ) -> Result<Response, WebError> {
-    let l = uc::load(&state.store, &state.registry, &auth.principal, id).await?;
-    let file = trinhky_store::documents::latest_file(state.store.db(), l.document.id, None)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let l = load_card(&state, &auth, id).await?;
+    let file = newest_file(&state, &l).await?;
     let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256)
         .await?
         .ok_or(WebError::NotFound)?;

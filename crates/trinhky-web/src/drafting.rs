@@ -27,10 +27,10 @@ use crate::state::AppState;
 type PageResult = Result<Response, WebError>;
 
 /// The pages of this module (merged into the router in `lib.rs`).
-pub fn routes(state: &AppState) -> axum::Router<AppState> {
+pub fn routes(state: &AppState) -> crate::Routes {
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
-    axum::Router::new()
+    crate::Routes::new()
         .route(
             "/documents/{id}/attachments",
             post(upload).layer(DefaultBodyLimit::max(upload_limit(state))),
@@ -44,10 +44,10 @@ pub fn routes(state: &AppState) -> axum::Router<AppState> {
 }
 
 /// The API operations of this module (nested under `/api/v1` in `lib.rs`).
-pub fn api_routes(state: &AppState) -> axum::Router<AppState> {
+pub fn api_routes(state: &AppState) -> crate::Routes {
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
-    axum::Router::new()
+    crate::Routes::new()
         .route(
             "/documents/{id}/attachments",
             get(api_list)

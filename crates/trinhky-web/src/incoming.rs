@@ -489,6 +489,19 @@ pub struct RecallForm {
     reason: String,
 }
 
+/// The documents' access policy for a change (recall is one), before the use case's own check.
+async fn may_change(state: &AppState, auth: &Auth, id: i32) -> Result<(), AppError> {
+    trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Change,
+    )
+    .await
+    .map(|_| ())
+}
+
 pub async fn recall(
     State(state): State<AppState>,
     User(auth): User,
@@ -496,6 +509,7 @@ pub async fn recall(
     Form(f): Form<RecallForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
+    may_change(&state, &auth, id).await?;
     uc::recall(&state.store, &auth.principal, id, &f.reason, Utc::now()).await?;
     Ok(Redirect::to(&format!("/documents/{id}")).into_response())
 }
@@ -633,8 +647,14 @@ pub async fn api_receipts(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<Vec<uc::Receipt>>, ApiError> {
-    let l =
-        trinhky_app::documents::load(&state.store, &state.registry, &auth.principal, id).await?;
+    let l = trinhky_app::documents::load(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::access::Want::Working,
+    )
+    .await?;
     if !auth.principal.belongs_to(&l.agency_code) {
         return Err(WebError::Forbidden(String::new()).into());
     }
@@ -659,6 +679,7 @@ pub async fn api_recall(
     Json(b): Json<RecallIn>,
 ) -> Result<Json<RecallOut>, ApiError> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    may_change(&state, &auth, id).await?;
     let notified = uc::recall(&state.store, &auth.principal, id, &b.reason, Utc::now()).await?;
     Ok(Json(RecallOut { notified }))
 }

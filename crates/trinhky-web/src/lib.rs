@@ -27,15 +27,77 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 pub use state::AppState;
 use tokio::net::TcpListener;
 use trinhky_app::Settings;
 use trinhky_store::Store;
 
+/// A router under construction that keeps the path of every route added to it, so that the
+/// application's routes can be listed from the router itself ([`route_paths`]): a test holds
+/// the access policy of each, and a route added without one fails it.
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    paths: Vec<String>,
+}
+
+impl Routes {
+    pub(crate) fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    pub(crate) fn route(mut self, path: &str, method_router: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, method_router);
+        self.paths.push(path.to_owned());
+        self
+    }
+
+    pub(crate) fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+
+    pub(crate) fn nest(mut self, prefix: &str, other: Routes) -> Self {
+        self.router = self.router.nest(prefix, other.router);
+        self.paths
+            .extend(other.paths.into_iter().map(|p| format!("{prefix}{p}")));
+        self
+    }
+
+    /// Applies `f` to the router (a fallback, a route layer); the routes stay as they are.
+    pub(crate) fn map(mut self, f: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
+        self.router = f(self.router);
+        self
+    }
+}
+
+/// Every route path the router serves (`/documents/{id}`, `/api/v1/me` …), as registered; the
+/// methods of each are in the `Allow` header of a 405 answer.
+pub fn route_paths(state: &AppState) -> Vec<String> {
+    routes(state).paths
+}
+
 /// Builds the router with every route and middleware.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    routes(&state)
+        .router
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(error::rejections))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_principal,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// The routes of the application, pages and `/api/v1`.
+fn routes(state: &AppState) -> Routes {
+    let api = Routes::new()
         .route("/me", get(api::me))
         .route("/agencies", get(api::agencies))
         .route(
@@ -92,10 +154,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/delegations/{id}/revoke", post(delegations::api_revoke))
         .route("/openapi.json", get(openapi::document))
-        .merge(drafting::api_routes(&state))
+        .merge(drafting::api_routes(state))
         .merge(admin::api_routes())
-        .fallback(api::not_found);
-    Router::new()
+        .map(|r| r.fallback(api::not_found));
+    Routes::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
@@ -142,17 +204,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
-        .merge(drafting::routes(&state))
+        .merge(drafting::routes(state))
         .merge(admin::page_routes())
         .nest("/api/v1", api)
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(error::rejections))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::resolve_principal,
-        ))
-        .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state)
 }
 
 /// Builds the state from settings and an open store.

@@ -26,6 +26,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/follow_up.html"),
     ),
     ("document.html", include_str!("../templates/document.html")),
+    (
+        "issued_copy.html",
+        include_str!("../templates/issued_copy.html"),
+    ),
     ("compare.html", include_str!("../templates/compare.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("issuing.html", include_str!("../templates/issuing.html")),

@@ -199,7 +199,7 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
     )
     .await;
     assert_eq!(res, StatusCode::FORBIDDEN);
-    // A recipient's clerk may read the document but not how it reached the others.
+    // A recipient's clerk has the issued copy, not how it reached the others.
     let other = login(&app, "skhdt.vanthu").await;
     let (status, _) = get(&app, &other, &format!("/api/v1/documents/{doc}/deliveries")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -2,6 +2,7 @@
 //! One test binary for the crate: add modules here, not new files under tests/.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod admin;
 mod authz;
 mod csrf;

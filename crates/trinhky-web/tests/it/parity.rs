@@ -194,16 +194,16 @@ fn api_ops() -> BTreeSet<(String, String)> {
 fn page_routes() -> BTreeSet<(String, String)> {
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
     let api = src
-        .find("let api = Router::new()")
+        .find("let api = Routes::new()")
         .expect("the API router in lib.rs");
     let start = api
         + src[api..]
-            .find("\n    Router::new()")
+            .find("\n    Routes::new()")
             .expect("the page router in lib.rs");
     let end = start
         + src[start..]
-            .find(".fallback(")
-            .expect("the page router's fallback");
+            .find(".nest(\"/api/v1\", api)")
+            .expect("the page router's end");
     let body = &src[start..end];
     let mut out = BTreeSet::new();
     let mut rest = body;

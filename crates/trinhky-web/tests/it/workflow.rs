@@ -448,9 +448,15 @@ async fn running_instances_keep_their_definition_version() {
         .unwrap()
         .unwrap();
     assert_eq!(inst.definition_version, i32::try_from(v).unwrap());
-    let l = uc::load(&app.store, &app.registry, &drafter, doc.id)
-        .await
-        .unwrap();
+    let l = uc::load(
+        &app.store,
+        &app.registry,
+        &drafter,
+        doc.id,
+        trinhky_app::access::Want::Working,
+    )
+    .await
+    .unwrap();
     assert_eq!(l.definition.version, v);
     assert_eq!(l.definition.state("drafting").unwrap().label, "Dự thảo");
 }
