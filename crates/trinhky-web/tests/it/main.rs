@@ -17,6 +17,7 @@ mod login;
 mod paging;
 mod parity;
 mod reminders;
+mod server;
 mod shell;
 mod signing;
 mod validators;
