@@ -331,7 +331,8 @@ async fn a_panic_is_the_500_page_with_the_request_id_and_the_server_goes_on() {
     let routes = axum::Router::new()
         .route("/boom", route_get(boom))
         .route("/boom-cpu", route_get(boom_on_the_pool))
-        .route("/api/v1/boom", route_get(boom));
+        .route("/api/v1/boom", route_get(boom))
+        .route("/healthz", route_get(|| async { "ok" }));
     let server = start_router(trinhky_web::with_middleware(routes, st.clone()), &st).await;
 
     let (status, head, body) = get(server.addr, "/boom", &[("X-Request-Id", "req-13-a")]).await;
