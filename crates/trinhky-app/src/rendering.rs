@@ -246,10 +246,14 @@ pub struct PreviewCache {
     max_bytes: usize,
 }
 
+/// A page of a layout.
+type PageKey = (LayoutKey, usize);
+
 #[derive(Default)]
 struct CacheInner {
-    pages: HashMap<(LayoutKey, usize), (Arc<[u8]>, u64)>,
-    order: BTreeMap<u64, (LayoutKey, usize)>,
+    /// The PNG and when it was last used.
+    pages: HashMap<PageKey, (Arc<[u8]>, u64)>,
+    order: BTreeMap<u64, PageKey>,
     counts: HashMap<LayoutKey, usize>,
     bytes: usize,
     tick: u64,
