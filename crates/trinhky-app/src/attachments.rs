@@ -259,7 +259,10 @@ pub async fn upload(
         .map_err(|m| AppError::Invalid(format!("Không nhận tệp \"{file_name}\": {m}")))?;
     if kind == Kind::Pdf {
         // It is signed at issuing: a PDF we cannot read would block issuing later; say so now.
-        trinhky_pdf::sign::attachment_placement(data).map_err(|e| {
+        let copy = data.to_vec();
+        crate::cpu::run(move || trinhky_pdf::sign::attachment_placement(&copy).map(|_| ()))
+            .await
+            .map_err(|e| {
             AppError::Invalid(format!(
                 "Tệp PDF \"{file_name}\" bị hỏng hoặc không đọc được ({e}): xuất lại tệp PDF rồi tải lên."
             ))

@@ -118,13 +118,18 @@ pub async fn login(
     let found = accounts::user_by_username(db, &username)
         .await
         .map_err(AppError::from)?;
-    let ok = match &found {
-        Some(u) => u.active && verify_password(password, &u.password_hash),
+    let (pw, stored) = (
+        password.to_owned(),
+        found.as_ref().map(|u| (u.active, u.password_hash.clone())),
+    );
+    let ok = crate::cpu::run(move || match stored {
+        Some((active, phc)) => active && verify_password(&pw, &phc),
         None => {
-            let _ = verify_password(password, dummy_hash());
+            let _ = verify_password(&pw, dummy_hash());
             false
         }
-    };
+    })
+    .await;
     let txn = store.begin_write().await.map_err(AppError::from)?;
     accounts::record_login_attempt(&txn, &username, client_ip, ok, now)
         .await

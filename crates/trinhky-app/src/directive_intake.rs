@@ -67,7 +67,10 @@ pub async fn upload(
     bytes: &[u8],
     today: NaiveDate,
 ) -> Result<directive::Model> {
-    let (format, text, parsed) = parse_file(bytes, filename, today)?;
+    let (format, text, parsed) = {
+        let (bytes, filename) = (bytes.to_vec(), filename.to_owned());
+        crate::cpu::run(move || parse_file(&bytes, &filename, today)).await?
+    };
     if parsed.tasks.is_empty() && parsed.standing_directives.is_empty() {
         return Err(AppError::Invalid(format!(
             "{filename}: no task was found in this document; is it a directive?"

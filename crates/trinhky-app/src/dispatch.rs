@@ -30,13 +30,21 @@ fn clean(line: &str) -> String {
 }
 
 /// An address written in the line itself: "Tên <a@b.vn>" or a bare address.
+/// The closing `>` is looked for after the `<` (issue #13: "Công ty -> A <a@b.vn" has a `>` before
+/// its `<`, and slicing between them panicked).
 fn email_in(line: &str) -> Option<String> {
-    if let (Some(a), Some(b)) = (line.find('<'), line.rfind('>')) {
-        let e = line[a + 1..b].trim().to_ascii_lowercase();
-        return valid_email(&e).then_some(e);
+    if let Some(a) = line.find('<') {
+        let rest = &line[a + 1..];
+        if let Some(b) = rest.find('>') {
+            let e = rest[..b].trim().to_ascii_lowercase();
+            return valid_email(&e).then_some(e);
+        }
     }
     line.split_whitespace()
-        .map(|w| w.trim_matches([',', ';', '(', ')']).to_ascii_lowercase())
+        .map(|w| {
+            w.trim_matches([',', ';', '(', ')', '<', '>'])
+                .to_ascii_lowercase()
+        })
         .find(|w| valid_email(w))
 }
 
@@ -278,4 +286,25 @@ pub async fn dispatch_once(
         }
     }
     Ok(pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r13_an_arrow_before_the_address_does_not_panic() {
+        assert_eq!(
+            email_in("- Công ty -> A <a@b.vn").as_deref(),
+            Some("a@b.vn")
+        );
+        assert_eq!(email_in("Công ty -> A <a@b.vn>").as_deref(), Some("a@b.vn"));
+        assert_eq!(email_in("A > B").as_deref(), None);
+        assert_eq!(email_in(">< x@y.vn").as_deref(), None);
+        assert_eq!(
+            email_in("Sở Nội vụ <SNV@daknong.gov.vn>").as_deref(),
+            Some("snv@daknong.gov.vn")
+        );
+        assert_eq!(email_in("gửi a@b.vn; c@d.vn").as_deref(), Some("a@b.vn"));
+    }
 }

@@ -572,7 +572,8 @@ pub async fn act(
                 pin,
                 now,
             )
-            .await?,
+            .await
+            .map(std::sync::Arc::new)?,
         )
     } else {
         None
@@ -589,7 +590,8 @@ pub async fn act(
                 pin,
                 now,
             )
-            .await?,
+            .await
+            .map(std::sync::Arc::new)?,
         )
     } else {
         None
@@ -616,20 +618,22 @@ pub async fn act(
             let data =
                 crate::rendering::document_data(store, &l, signer, None, None, !sign_personal)
                     .await?;
-            let (pdf, pages, slots) =
-                crate::rendering::render_with_slots(renderer, &l.document.doc_type, &data)?;
+            let (pdf, pages, slots) = {
+                let (r, doc_type) = (renderer.clone(), l.document.doc_type.clone());
+                crate::cpu::run(move || crate::rendering::render_with_slots(&r, &doc_type, &data))
+                    .await?
+            };
             match (&personal_key, &signing_cfg) {
                 (Some(key), Some(cfg)) => {
-                    let signed = signing::sign_personal(
-                        cfg,
-                        key,
-                        &pdf,
-                        &slots,
-                        &p.user.username,
-                        &p.user.full_name,
-                        &place,
-                        now,
-                    )?;
+                    let (cfg, key, pdf) = (cfg.clone(), key.clone(), pdf.clone());
+                    let (username, full_name) = (p.user.username.clone(), p.user.full_name.clone());
+                    let place = place.clone();
+                    let signed = crate::cpu::run(move || {
+                        signing::sign_personal(
+                            &cfg, &key, &pdf, &slots, &username, &full_name, &place, now,
+                        )
+                    })
+                    .await?;
                     rendered = Some(("signed", signed.pdf.clone(), pages));
                     personal_signature = Some(signed);
                 }
@@ -764,16 +768,25 @@ pub async fn act(
             let blob = trinhky_store::blobs::get(&txn, &file.blob_sha256)
                 .await?
                 .ok_or_else(|| AppError::Internal("signed file blob is missing".into()))?;
-            let signed = signing::sign_organization(
-                cfg,
-                key,
-                &blob.data,
-                &format!("Số: {number}"),
-                &trinhky_render::format_place_date(&place, today),
-                &l.agency_code,
-                &l.agency_name,
-                now,
-            )?;
+            let signed = {
+                let (cfg, key) = (cfg.clone(), key.clone());
+                let number_line = format!("Số: {number}");
+                let date_line = trinhky_render::format_place_date(&place, today);
+                let (code, name) = (l.agency_code.clone(), l.agency_name.clone());
+                crate::cpu::run(move || {
+                    signing::sign_organization(
+                        &cfg,
+                        &key,
+                        &blob.data,
+                        &number_line,
+                        &date_line,
+                        &code,
+                        &name,
+                        now,
+                    )
+                })
+                .await?
+            };
             let sha = repo::add_file(
                 &txn,
                 l.document.id,
@@ -795,8 +808,15 @@ pub async fn act(
                 let blob = trinhky_store::blobs::get(&txn, &a.blob_sha256)
                     .await?
                     .ok_or_else(|| AppError::Internal("attachment blob is missing".into()))?;
+                let (c, k, n, name) = (
+                    cfg.clone(),
+                    key.clone(),
+                    number.clone(),
+                    l.agency_name.clone(),
+                );
                 let signed =
-                    signing::sign_attachment(cfg, key, &blob.data, &number, &l.agency_name, now)
+                    crate::cpu::run(move || signing::sign_attachment(&c, &k, &blob.data, &n, &name, now))
+                        .await
                         .map_err(|e| {
                             AppError::Invalid(format!(
                                 "Không ký số được phụ lục \"{}\" ({e}): thay tệp PDF này rồi phát hành lại.",

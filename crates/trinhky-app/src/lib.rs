@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit_trail;
 pub mod auth;
 pub mod compare;
+pub mod cpu;
 pub mod delegations;
 pub mod delivery;
 pub mod demo;

@@ -90,6 +90,8 @@ pub struct Registry {
     pub renderer: Option<Arc<trinhky_render::Renderer>>,
     /// Trust roots, signature images and TSA; the `sign_*` effects need it.
     pub signing: Option<Arc<crate::signing::Signing>>,
+    /// Rasterised preview pages and page counts, bounded by bytes (see [`crate::rendering`]).
+    pub previews: crate::rendering::PreviewCache,
 }
 
 impl Registry {
@@ -137,6 +139,7 @@ impl Registry {
             numbering_per_type: false,
             renderer: None,
             signing: None,
+            previews: crate::rendering::PreviewCache::default(),
         })
     }
 

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -70,6 +71,147 @@ pub enum LogFormat {
     Json,
 }
 
+/// Limits of the HTTP server against slow or hostile clients (`[server]` in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Time a client has to send a request's headers, and how long an idle keep-alive connection
+    /// stays open (TRINHKY_HEADER_TIMEOUT_SECS, default 10).
+    pub header_timeout: Duration,
+    /// Time a request may take, body included, before it is answered 503
+    /// (TRINHKY_REQUEST_TIMEOUT_SECS, default 60).
+    pub request_timeout: Duration,
+    /// The same for uploads (multipart bodies: directives, attachments, PKCS#12 files), which may
+    /// come over slow links (TRINHKY_UPLOAD_TIMEOUT_SECS, default 600).
+    pub upload_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen backlog
+    /// (TRINHKY_MAX_CONNECTIONS, default 1024).
+    pub max_connections: usize,
+    /// Largest request body of an ordinary route (forms, JSON), in bytes; upload routes have their
+    /// own limits (TRINHKY_BODY_MAX_KB, default 1024).
+    pub body_max_bytes: usize,
+    /// At shutdown, how long requests in flight may still take before their connections are
+    /// closed; idle connections close at once (TRINHKY_SHUTDOWN_GRACE_SECS, default 10).
+    pub shutdown_grace: Duration,
+    /// CPU-bound jobs (layout, rasterising, signing, argon2) that run at once
+    /// (TRINHKY_CPU_WORKERS, default: the number of cores).
+    pub cpu_workers: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            upload_timeout: Duration::from_secs(600),
+            max_connections: 1024,
+            body_max_bytes: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+            cpu_workers: crate::cpu::default_workers(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileServer {
+    header_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    upload_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
+    body_max_kb: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    cpu_workers: Option<u64>,
+}
+
+impl ServerSettings {
+    fn load(
+        file: FileServer,
+        pick: impl Fn(&str, Option<String>) -> Option<String>,
+    ) -> Result<ServerSettings, SettingsError> {
+        let d = ServerSettings::default();
+        let number = |var: &str,
+                      from_file: Option<u64>,
+                      range: std::ops::RangeInclusive<u64>,
+                      default: u64,
+                      unit: &str|
+         -> Result<u64, SettingsError> {
+            match pick(var, from_file.map(|v| v.to_string())) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        err(
+                            var,
+                            format!(
+                                "\"{v}\" is not a whole number of {unit} between {} and {}",
+                                range.start(),
+                                range.end()
+                            ),
+                            format!("e.g. {default}"),
+                        )
+                    }),
+            }
+        };
+        let secs = |n: u64| Duration::from_secs(n);
+        let usize_of = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Ok(ServerSettings {
+            header_timeout: secs(number(
+                "TRINHKY_HEADER_TIMEOUT_SECS",
+                file.header_timeout_secs,
+                1..=3600,
+                d.header_timeout.as_secs(),
+                "seconds",
+            )?),
+            request_timeout: secs(number(
+                "TRINHKY_REQUEST_TIMEOUT_SECS",
+                file.request_timeout_secs,
+                1..=3600,
+                d.request_timeout.as_secs(),
+                "seconds",
+            )?),
+            upload_timeout: secs(number(
+                "TRINHKY_UPLOAD_TIMEOUT_SECS",
+                file.upload_timeout_secs,
+                1..=86_400,
+                d.upload_timeout.as_secs(),
+                "seconds",
+            )?),
+            max_connections: usize_of(number(
+                "TRINHKY_MAX_CONNECTIONS",
+                file.max_connections,
+                1..=1_000_000,
+                1024,
+                "connections",
+            )?),
+            body_max_bytes: usize_of(number(
+                "TRINHKY_BODY_MAX_KB",
+                file.body_max_kb,
+                16..=1_048_576,
+                1024,
+                "KiB",
+            )?)
+            .saturating_mul(1024),
+            shutdown_grace: secs(number(
+                "TRINHKY_SHUTDOWN_GRACE_SECS",
+                file.shutdown_grace_secs,
+                0..=3600,
+                d.shutdown_grace.as_secs(),
+                "seconds",
+            )?),
+            cpu_workers: usize_of(number(
+                "TRINHKY_CPU_WORKERS",
+                file.cpu_workers,
+                1..=1024,
+                u64::try_from(d.cpu_workers).unwrap_or(2),
+                "jobs",
+            )?),
+        })
+    }
+}
+
 /// Validated settings, passed down from `main`.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -96,6 +238,8 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
+    /// Timeouts and limits of the HTTP server.
+    pub server: ServerSettings,
 }
 
 /// A setting that cannot be used.
@@ -133,6 +277,7 @@ struct FileSettings {
     tsa_url: Option<String>,
     attachment_max_mb: Option<u32>,
     smtp: Option<FileSmtp>,
+    server: Option<FileServer>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -412,7 +557,9 @@ impl Settings {
                     )
                 })?,
         };
+        let server = ServerSettings::load(file.server.unwrap_or_default(), pick)?;
         Ok(Settings {
+            server,
             attachment_max_bytes,
             data_dir,
             database_url,
@@ -524,6 +671,51 @@ mod tests {
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
         assert_eq!(s.smtp.unwrap().port, 587);
+    }
+
+    #[test]
+    fn server_limits_have_defaults_env_and_file_keys() {
+        let s = load(&[]).unwrap().server;
+        assert_eq!(s.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.request_timeout, Duration::from_secs(60));
+        assert_eq!(s.max_connections, 1024);
+        assert_eq!(s.body_max_bytes, 1024 * 1024);
+        let s = load(&[
+            ("TRINHKY_HEADER_TIMEOUT_SECS", "2"),
+            ("TRINHKY_REQUEST_TIMEOUT_SECS", "5"),
+            ("TRINHKY_MAX_CONNECTIONS", "200"),
+            ("TRINHKY_BODY_MAX_KB", "64"),
+            ("TRINHKY_SHUTDOWN_GRACE_SECS", "0"),
+            ("TRINHKY_CPU_WORKERS", "1"),
+        ])
+        .unwrap()
+        .server;
+        assert_eq!(s.header_timeout, Duration::from_secs(2));
+        assert_eq!(s.request_timeout, Duration::from_secs(5));
+        assert_eq!(s.max_connections, 200);
+        assert_eq!(s.body_max_bytes, 64 * 1024);
+        assert_eq!(s.shutdown_grace, Duration::ZERO);
+        assert_eq!(s.cpu_workers, 1);
+        let e = load(&[("TRINHKY_HEADER_TIMEOUT_SECS", "0")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_HEADER_TIMEOUT_SECS");
+        let e = load(&[("TRINHKY_MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_MAX_CONNECTIONS");
+
+        let dir = std::env::temp_dir().join(format!("tk-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("trinhky.toml");
+        std::fs::write(
+            &file,
+            "[server]\nheader_timeout_secs = 3\nmax_connections = 50\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file), |k| {
+            (k == "TRINHKY_MAX_CONNECTIONS").then(|| "60".to_owned())
+        })
+        .unwrap()
+        .server;
+        assert_eq!(s.header_timeout, Duration::from_secs(3));
+        assert_eq!(s.max_connections, 60, "the environment wins over the file");
     }
 }
 

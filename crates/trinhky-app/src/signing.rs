@@ -15,6 +15,7 @@
 //! văn thư = clerk; số, ký hiệu = number and code; chứng thư số = certificate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use openssl::x509::X509;
@@ -165,7 +166,8 @@ pub async fn unlock(
         KeyOf::Person { username, .. } => username.to_owned(),
         KeyOf::Agency { clerk, .. } => clerk.to_owned(),
     };
-    match pki::load_p12(&blob.data, pin) {
+    let pin_owned = pin.to_owned();
+    match crate::cpu::run(move || pki::load_p12(&blob.data, &pin_owned)).await {
         Ok(signer) => {
             if failures > 0 {
                 accounts::record_login_attempt(db, &attempts, &actor, true, now).await?;
@@ -612,8 +614,15 @@ fn pdf_time(m: &str) -> String {
     }
 }
 
+/// [`verify_for_display`] on the CPU pool (the web pages).
+pub async fn verify_in_pool(signing: &Arc<Signing>, pdf: Vec<u8>) -> Vec<SignatureView> {
+    let signing = signing.clone();
+    crate::cpu::run(move || verify_for_display(&signing, &pdf)).await
+}
+
 /// Verifies every signature of `pdf` against the configured roots (and the CRLs embedded or
 /// beside the dev CA), for display. An unreadable file gives one "invalid" entry saying why.
+/// Runs on the calling thread (the CLI, tests); the web pages call [`verify_in_pool`].
 pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
     use trinhky_pdf::verify::{Coverage, Revocation, VerifyOptions, verify_pdf_with};
     let report = match verify_pdf_with(

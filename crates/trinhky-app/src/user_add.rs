@@ -60,7 +60,8 @@ pub async fn user_add(
             )));
         }
     }
-    let hash = hash_password(&new.password)?;
+    let pw = new.password.clone();
+    let hash = crate::cpu::run(move || hash_password(&pw)).await?;
     let roles: Vec<(String, Role, String)> = new
         .roles
         .into_iter()

@@ -357,6 +357,35 @@ impl Renderer {
             .collect()
     }
 
+    /// One page of `data` laid out with `template`, as PNG at `dpi`: the whole document is laid
+    /// out (page breaks depend on everything before), but only page `page` (1-based) is
+    /// rasterised. Returns the PNG, `None` when the document has fewer pages, and the page count.
+    pub fn render_png_page(
+        &self,
+        template: &str,
+        data: &DocumentData,
+        dpi: f32,
+        page: usize,
+    ) -> Result<(Option<Vec<u8>>, usize), RenderError> {
+        if !(18.0..=600.0).contains(&dpi) {
+            return Err(RenderError::Data(format!("dpi {dpi} is outside 18–600")));
+        }
+        let data = normalize(data)?;
+        let doc = self.layout(template, &data)?;
+        let count = doc.pages().len();
+        let Some(p) = page.checked_sub(1).and_then(|i| doc.pages().get(i)) else {
+            return Ok((None, count));
+        };
+        let options = typst_render::RenderOptions {
+            pixel_per_pt: Scalar::new(f64::from(dpi) / 72.0),
+            render_bleed: false,
+        };
+        let png = typst_render::render(p, &options)
+            .encode_png()
+            .map_err(|e| RenderError::Export(format!("PNG: {e}")))?;
+        Ok((Some(png), count))
+    }
+
     /// Number of pages `data` takes with `template` (layout only).
     pub fn page_count(&self, template: &str, data: &DocumentData) -> Result<usize, RenderError> {
         Ok(self.layout(template, &normalize(data)?)?.pages().len())

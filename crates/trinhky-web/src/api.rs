@@ -536,18 +536,21 @@ pub async fn document_preview(
     )
     .await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
-    let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
-    let png = pages
-        .into_iter()
-        .nth(n.saturating_sub(1))
-        .filter(|_| n > 0)
-        .ok_or(WebError::NotFound)?;
+    let png = trinhky_app::rendering::preview_page(
+        &state.store,
+        &renderer,
+        &state.registry.previews,
+        &l,
+        n,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "private, no-store"),
         ],
-        png,
+        axum::body::Bytes::from_owner(png),
     )
         .into_response())
 }

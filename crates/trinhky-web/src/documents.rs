@@ -116,7 +116,7 @@ async fn page(
     let signatures = match (&latest, &state.registry.signing) {
         (Some(f), Some(signing)) if f.kind == "signed" || f.kind == "issued" => {
             match trinhky_store::blobs::get(state.store.db(), &f.blob_sha256).await? {
-                Some(b) => trinhky_app::signing::verify_for_display(signing, &b.data),
+                Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
                 None => Vec::new(),
             }
         }
@@ -126,6 +126,7 @@ async fn page(
         trinhky_app::rendering::page_count(
             &state.store,
             state.registry.renderer.as_ref().ok_or(WebError::NotFound)?,
+            &state.registry.previews,
             &l,
         )
         .await
@@ -757,18 +758,21 @@ pub async fn preview(
     )
     .await?;
     let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
-    let pages = trinhky_app::rendering::preview(&state.store, &renderer, &l, 96.0).await?;
-    let png = pages
-        .into_iter()
-        .nth(n.saturating_sub(1))
-        .filter(|_| n > 0)
-        .ok_or(WebError::NotFound)?;
+    let png = trinhky_app::rendering::preview_page(
+        &state.store,
+        &renderer,
+        &state.registry.previews,
+        &l,
+        n,
+    )
+    .await?
+    .ok_or(WebError::NotFound)?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "image/png"),
             (axum::http::header::CACHE_CONTROL, "private, no-store"),
         ],
-        png,
+        axum::body::Bytes::from_owner(png),
     )
         .into_response())
 }

@@ -30,6 +30,8 @@ pub enum WebError {
         allow: Option<HeaderValue>,
     },
     Internal(String),
+    /// The request took longer than the server allows (503); the seconds it was given.
+    Timeout(u64),
 }
 
 impl From<AppError> for WebError {
@@ -75,6 +77,7 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -92,6 +95,7 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => "Định dạng dữ liệu không được hỗ trợ",
             WebError::MethodNotAllowed { .. } => "Thao tác không được hỗ trợ tại địa chỉ này",
             WebError::Internal(_) => "Lỗi hệ thống",
+            WebError::Timeout(_) => "Máy chủ xử lý quá lâu",
         }
     }
 
@@ -119,6 +123,9 @@ impl WebError {
             WebError::Internal(_) => {
                 "Thử lại sau ít phút. Nếu lỗi lặp lại, gửi mã yêu cầu dưới đây cho bộ phận hỗ trợ."
             }
+            WebError::Timeout(_) => {
+                "Thử lại sau ít phút (với tệp lớn, kiểm tra đường truyền). Nếu lỗi lặp lại, gửi mã yêu cầu dưới đây cho bộ phận hỗ trợ."
+            }
         }
     }
 
@@ -141,6 +148,9 @@ impl WebError {
                 "Biểu mẫu đã hết hạn hoặc thiếu mã xác thực (CSRF). Vui lòng tải lại trang và gửi lại.".into()
             }
             WebError::Internal(_) => "Đã có lỗi xảy ra. Vui lòng thử lại sau.".into(),
+            WebError::Timeout(secs) => format!(
+                "Yêu cầu không hoàn thành trong {secs} giây nên máy chủ đã dừng xử lý."
+            ),
         }
     }
 }
@@ -194,6 +204,7 @@ pub fn api_response(e: WebError) -> Response {
         WebError::UnsupportedMediaType(_) => "unsupported_media_type",
         WebError::MethodNotAllowed { .. } => "method_not_allowed",
         WebError::Internal(_) => "internal",
+        WebError::Timeout(_) => "timeout",
     };
     let body = serde_json::json!({"error": {"code": code, "message": e.message(), "request_id": request_id}});
     let mut res = (status, axum::Json(body)).into_response();
@@ -311,14 +322,77 @@ fn detail(text: &str) -> String {
     ". Kiểm tra lại dữ liệu rồi gửi lại.".into()
 }
 
+/// The id of a 5xx answer: the request's (`X-Request-Id`, see [`crate::server`]), or a fresh
+/// one outside a request. The detail goes to the log under that id.
 fn log_if_internal(e: &WebError) -> Option<String> {
-    if let WebError::Internal(detail) = e {
-        let id = trinhky_app::auth::random_bytes::<8>()
-            .map(hex::encode)
-            .unwrap_or_else(|_| "unknown".into());
-        tracing::error!(request_id = %id, error = %detail, "request failed");
-        Some(id)
-    } else {
-        None
+    let id = || current_request_id().unwrap_or_else(new_request_id);
+    match e {
+        WebError::Internal(detail) => {
+            let id = id();
+            tracing::error!(request_id = %id, error = %detail, "request failed");
+            Some(id)
+        }
+        WebError::Timeout(secs) => {
+            let id = id();
+            tracing::warn!(request_id = %id, secs, "request timed out");
+            Some(id)
+        }
+        _ => None,
     }
+}
+
+/// What the middleware knows about the request being answered, for the error pages.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// The `X-Request-Id` of the request (taken from the client or made here).
+    pub id: String,
+    /// Under `/api/`: errors are JSON.
+    pub api: bool,
+}
+
+tokio::task_local! {
+    static REQUEST: RequestContext;
+}
+
+/// Runs `f` (the rest of the middleware stack and the handler) with `ctx` readable by the error
+/// pages. Handlers run in the connection's task, so everything they call sees it.
+pub async fn with_request<F: Future>(ctx: RequestContext, f: F) -> F::Output {
+    REQUEST.scope(ctx, f).await
+}
+
+/// The id of the request being answered, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST.try_with(|r| r.id.clone()).ok()
+}
+
+fn current_is_api() -> bool {
+    REQUEST.try_with(|r| r.api).unwrap_or(false)
+}
+
+/// A fresh request id: 16 hex digits.
+pub fn new_request_id() -> String {
+    trinhky_app::auth::random_bytes::<8>()
+        .map(hex::encode)
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// An error answered outside a handler (a panic, a timeout): the Vietnamese page, or the API's
+/// JSON, with the request id.
+pub fn answer(e: WebError) -> Response {
+    if current_is_api() {
+        api_response(e)
+    } else {
+        page_response(e, crate::render::Templates::global())
+    }
+}
+
+/// `CatchPanicLayer`'s answer: the 500 page with the request id; the panic's message goes to the
+/// log (it may hold data, never shown to the user).
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    answer(WebError::Internal(format!("handler panicked: {what}")))
 }

@@ -81,7 +81,7 @@ async fn signatures(
     let sigs = match (&d.row.file_sha256, &state.registry.signing) {
         (Some(sha), Some(signing)) => match trinhky_store::blobs::get(state.store.db(), sha).await?
         {
-            Some(b) => trinhky_app::signing::verify_for_display(signing, &b.data),
+            Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
             None => Vec::new(),
         },
         _ => Vec::new(),
@@ -298,9 +298,8 @@ pub async fn register(
                 widths,
                 rows: reg.rows.iter().map(|r| r.to_vec()).collect(),
             };
-            let pdf = tokio::task::spawn_blocking(move || renderer.render_table_pdf(&table))
+            let pdf = trinhky_app::cpu::run(move || renderer.render_table_pdf(&table))
                 .await
-                .map_err(|e| WebError::Internal(e.to_string()))?
                 .map_err(|e| match e {
                     // Too many rows for one printout: the user narrows the period.
                     trinhky_render::RenderError::TooLarge(m) => WebError::BadRequest(format!(

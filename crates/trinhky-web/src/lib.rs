@@ -20,10 +20,10 @@ mod pages;
 pub mod paging;
 mod render;
 mod security;
+pub mod server;
 mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -83,15 +83,44 @@ pub fn route_paths(state: &AppState) -> Vec<String> {
 
 /// Builds the router with every route and middleware.
 pub fn router(state: AppState) -> Router {
-    routes(&state)
-        .router
-        .fallback(pages::not_found)
+    with_middleware(routes(&state).router.fallback(pages::not_found), state)
+}
+
+/// Puts the middleware of every route around `routes` (tests wrap routes of their own in the same
+/// stack).
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let limits = state.settings.server.clone();
+    let hsts = security::Hsts::for_base_url(state.settings.base_url.as_deref());
+    routes
+        // Outermost last. From the outside in: the client's X-Request-Id is vetted, kept or
+        // made, and echoed; the request gets its span and id for the error pages; security
+        // headers go on every answer (errors included); the request timeout; a panic becomes
+        // the 500 page with the request id; then the caller is resolved and axum's rejections
+        // get Vietnamese pages.
         .layer(axum::middleware::from_fn(error::rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve_principal,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server::Timeouts::from(&limits),
+            server::timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            hsts,
+            security::headers,
+        ))
+        .layer(axum::middleware::from_fn(server::request_context))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            server::NewRequestId,
+        ))
+        .layer(axum::middleware::from_fn(server::drop_unusable_request_id))
+        // Forms and JSON; the upload routes set their own, larger limits.
+        .layer(axum::extract::DefaultBodyLimit::max(limits.body_max_bytes))
         .with_state(state)
 }
 
@@ -218,16 +247,14 @@ pub fn state(
     AppState::new(settings, store, registry)
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then lets in-flight requests finish within the grace period
+/// (`TRINHKY_SHUTDOWN_GRACE_SECS`). Timeouts and limits come from the settings' `server` part; see
+/// [`server`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = state.settings.server.clone();
+    server::serve_router(listener, router(state), &limits, shutdown).await
 }

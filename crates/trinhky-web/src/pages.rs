@@ -291,6 +291,9 @@ pub async fn logout(
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, sec));
+    if let Some(c) = crate::security::clear_unprefixed(SESSION_COOKIE, sec) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
     Ok(res)
 }
 

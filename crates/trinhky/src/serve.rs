@@ -31,6 +31,7 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
+    trinhky_app::cpu::configure(settings.server.cpu_workers);
     let mut registry =
         trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;

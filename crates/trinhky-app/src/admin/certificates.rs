@@ -290,16 +290,21 @@ pub async fn import_p12(
             "Chưa chọn tệp PKCS#12 (.p12, .pfx).".into(),
         ));
     }
-    let signer = load_p12(p12, pin).map_err(|e| match e {
-        PkiError::WrongPin => AppError::Invalid(
-            "Mã PIN không mở được tệp PKCS#12: kiểm tra lại mã PIN; chưa nhập gì.".into(),
-        ),
-        PkiError::InvalidP12(why) => AppError::Invalid(format!(
-            "Tệp không phải PKCS#12 đọc được (.p12, .pfx): {why}"
-        )),
-        PkiError::Incomplete(what) => AppError::Invalid(format!("Tệp PKCS#12 không chứa {what}.")),
-        other => AppError::Invalid(format!("Tệp PKCS#12 không dùng để ký được: {other}")),
-    })?;
+    let (bytes, pin_owned) = (p12.to_vec(), pin.to_owned());
+    let signer = crate::cpu::run(move || load_p12(&bytes, &pin_owned))
+        .await
+        .map_err(|e| match e {
+            PkiError::WrongPin => AppError::Invalid(
+                "Mã PIN không mở được tệp PKCS#12: kiểm tra lại mã PIN; chưa nhập gì.".into(),
+            ),
+            PkiError::InvalidP12(why) => AppError::Invalid(format!(
+                "Tệp không phải PKCS#12 đọc được (.p12, .pfx): {why}"
+            )),
+            PkiError::Incomplete(what) => {
+                AppError::Invalid(format!("Tệp PKCS#12 không chứa {what}."))
+            }
+            other => AppError::Invalid(format!("Tệp PKCS#12 không dùng để ký được: {other}")),
+        })?;
     let cert = signer.certificate();
     let subject = name_line(cert.subject_name());
     let valid_to = asn1_time(cert.not_after());

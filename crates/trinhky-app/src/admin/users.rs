@@ -346,7 +346,8 @@ pub async fn reset_password(
     } else {
         (new.to_owned(), None)
     };
-    let hash = hash_password(&password)?;
+    let pw = password.clone();
+    let hash = crate::cpu::run(move || hash_password(&pw)).await?;
     let txn = store.begin_write().await?;
     accounts::set_password(&txn, &p.actor(), &u, &hash).await?;
     txn.commit().await.map_err(commit_err)?;

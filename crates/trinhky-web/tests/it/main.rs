@@ -18,6 +18,7 @@ mod login;
 mod paging;
 mod parity;
 mod reminders;
+mod server;
 mod shell;
 mod signing;
 mod validators;

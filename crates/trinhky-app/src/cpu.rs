@@ -1,0 +1,96 @@
+//! The bounded pool for CPU-bound work: typst layout and rasterising, PDF parsing, signing,
+//! verification and argon2. An async handler that did this work on a tokio worker would stall
+//! every other request on that worker (with two cores, two previews stop `/healthz` and login), so
+//! every such call goes through [`run`]: it waits for one of a fixed number of permits, then runs
+//! the closure on tokio's blocking threads. The permits bound how many cores the heavy work may
+//! take at once; the rest of the requests keep the async workers.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Semaphore;
+
+static POOL: OnceLock<Arc<Semaphore>> = OnceLock::new();
+
+/// The default number of permits: the number of cores the process may use.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+/// Sets the number of permits (`TRINHKY_CPU_WORKERS`). Only the first call before any [`run`]
+/// counts; later calls return false and change nothing.
+pub fn configure(workers: usize) -> bool {
+    POOL.set(Arc::new(Semaphore::new(workers.max(1)))).is_ok()
+}
+
+fn pool() -> &'static Arc<Semaphore> {
+    POOL.get_or_init(|| Arc::new(Semaphore::new(default_workers())))
+}
+
+/// How many permits are free now (for tests and metrics).
+pub fn available() -> usize {
+    pool().available_permits()
+}
+
+/// Runs `f` on a blocking thread once a permit is free, and returns its result. A panic in `f`
+/// resumes in the caller, as if `f` had run inline (the web layer turns it into a 500 page).
+pub async fn run<F, T>(f: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    // The semaphore is never closed, so acquiring cannot fail. The permit moves into the
+    // blocking task: a caller that gives up waiting does not free it while the work still runs.
+    let permit = pool().clone().acquire_owned().await.ok();
+    let joined = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await;
+    match joined {
+        Ok(v) => v,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Cancelled only when the runtime shuts down; nothing is waiting for the value then.
+        Err(e) => std::panic::resume_unwind(Box::new(format!("blocking task cancelled: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_and_returns_the_value() {
+        assert_eq!(run(|| 2 + 2).await, 4);
+    }
+
+    #[tokio::test]
+    async fn a_panic_resumes_in_the_caller() {
+        let h = tokio::spawn(run(|| -> u32 { panic!("boom") }));
+        let e = h.await.unwrap_err();
+        assert!(e.is_panic());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_the_permits_run_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let now = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let limit = default_workers();
+        let tasks: Vec<_> = (0..limit * 3)
+            .map(|_| {
+                let (now, peak) = (now.clone(), peak.clone());
+                tokio::spawn(run(move || {
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(n, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert!(peak.load(Ordering::SeqCst) <= limit);
+    }
+}
