@@ -21,6 +21,7 @@ pub mod paging;
 mod render;
 mod security;
 mod state;
+mod tokens;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .merge(drafting::api_routes(&state))
         .merge(admin::api_routes())
+        .merge(tokens::api_routes())
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::home))

@@ -19,5 +19,6 @@ mod parity;
 mod reminders;
 mod shell;
 mod signing;
+mod tokens;
 mod validators;
 mod workflow;
