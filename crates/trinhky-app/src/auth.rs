@@ -70,11 +70,15 @@ pub enum LoginError {
     /// failure started or lengthened the delay).
     #[error(
         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {}.",
-        throttle::wait_vi(Duration::seconds(*retry_after_seconds))
+        wait_text(.retry_after_seconds)
     )]
     Throttled { retry_after_seconds: i64 },
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+fn wait_text(secs: &i64) -> String {
+    throttle::wait_vi(Duration::seconds(*secs))
 }
 
 /// A fresh session: the cookie token (only the client keeps it) and the CSRF token.

@@ -21,7 +21,9 @@ impl IpRange {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -112,7 +114,11 @@ impl TrustedProxies {
     }
 
     /// The client behind `peer` given the `X-Forwarded-For` header values (in order).
-    pub fn client<'a>(&self, peer: IpAddr, forwarded_for: impl IntoIterator<Item = &'a str>) -> IpAddr {
+    pub fn client<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl IntoIterator<Item = &'a str>,
+    ) -> IpAddr {
         let peer = peer.to_canonical();
         if !self.contains(peer) {
             return peer;
@@ -199,9 +205,15 @@ mod tests {
             t.client(ip("10.0.0.5"), ["203.0.113.7, bogus, 10.0.0.8"]),
             ip("10.0.0.8")
         );
-        assert_eq!(t.client(ip("10.0.0.5"), ["[2001:db8::1]:443"]), ip("2001:db8::1"));
+        assert_eq!(
+            t.client(ip("10.0.0.5"), ["[2001:db8::1]:443"]),
+            ip("2001:db8::1")
+        );
         // An untrusted peer's header is ignored.
-        assert_eq!(t.client(ip("198.51.100.1"), ["1.2.3.4"]), ip("198.51.100.1"));
+        assert_eq!(
+            t.client(ip("198.51.100.1"), ["1.2.3.4"]),
+            ip("198.51.100.1")
+        );
         assert_eq!(
             TrustedProxies::default().client(ip("10.0.0.5"), ["1.2.3.4"]),
             ip("10.0.0.5")

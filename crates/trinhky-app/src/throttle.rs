@@ -69,7 +69,9 @@ impl Schedule {
         if failures < self.free {
             return Duration::zero();
         }
-        let doublings = u32::try_from(failures - self.free).unwrap_or(u32::MAX).min(30);
+        let doublings = u32::try_from(failures - self.free)
+            .unwrap_or(u32::MAX)
+            .min(30);
         let secs = self
             .base_secs
             .saturating_mul(1_i64 << doublings)
@@ -207,8 +209,8 @@ pub async fn admit(
     .await?;
     let attempt = accounts::begin_attempt(&txn, subject, source, now).await?;
     let since = now - policy.window;
-    let pair = accounts::failure_tally(&txn, TallyOf::Pair { subject, source }, since, attempt)
-        .await?;
+    let pair =
+        accounts::failure_tally(&txn, TallyOf::Pair { subject, source }, since, attempt).await?;
     let whole = accounts::failure_tally(&txn, TallyOf::Subject(subject), since, attempt).await?;
     let from_source = match policy.source {
         Some(_) => accounts::failure_tally(&txn, TallyOf::Source(source), since, attempt).await?,

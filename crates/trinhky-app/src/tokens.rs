@@ -119,9 +119,7 @@ pub async fn issue(
         ));
     }
     if name.chars().count() > 200 {
-        return Err(AppError::Invalid(
-            "Tên khóa API dài quá 200 ký tự.".into(),
-        ));
+        return Err(AppError::Invalid("Tên khóa API dài quá 200 ký tự.".into()));
     }
     let days = check_days(days)?;
     let user = find_user(store, username).await?;

@@ -1178,15 +1178,16 @@ pub async fn user_token_revoke(
     let r = trinhky_app::tokens::revoke_as(&state.store, &auth.principal, id, Utc::now())
         .await
         .and_then(|r| match r {
-            trinhky_app::tokens::Revoked::Done(v) => {
-                Ok(format!("Đã thu hồi khóa API \"{}\" của {username}.", v.name))
-            }
+            trinhky_app::tokens::Revoked::Done(v) => Ok(format!(
+                "Đã thu hồi khóa API \"{}\" của {username}.",
+                v.name
+            )),
             trinhky_app::tokens::Revoked::Already(v) => Err(trinhky_app::AppError::Conflict(
                 format!("Khóa API \"{}\" đã bị thu hồi trước đó.", v.name),
             )),
-            trinhky_app::tokens::Revoked::NotFound => Err(trinhky_app::AppError::Invalid(
-                format!("Không có khóa API số {id}."),
-            )),
+            trinhky_app::tokens::Revoked::NotFound => Err(trinhky_app::AppError::Invalid(format!(
+                "Không có khóa API số {id}."
+            ))),
         });
     user_change(&state, &auth, &username, r).await
 }

@@ -550,12 +550,6 @@ pub async fn agency_add_user(
             .await
         }
         Err(e) => {
-            let retry_after = match &e {
-                trinhky_app::auth::LoginError::Throttled {
-                    retry_after_seconds,
-                } => Some(*retry_after_seconds),
-                _ => None,
-            };
             let web: WebError = e.into();
             match web {
                 WebError::BadRequest(m) | WebError::Conflict(m) => {

@@ -106,10 +106,9 @@ pub async fn api_revoke(
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     match tokens::revoke_as(&state.store, &auth.principal, id, Utc::now()).await? {
         Revoked::Done(v) => Ok(Json(v)),
-        Revoked::Already(_) => Err(WebError::Conflict(format!(
-            "Khóa API số {id} đã bị thu hồi trước đó."
-        ))
-        .into()),
+        Revoked::Already(_) => {
+            Err(WebError::Conflict(format!("Khóa API số {id} đã bị thu hồi trước đó.")).into())
+        }
         Revoked::NotFound => Err(WebError::NotFound.into()),
     }
 }

@@ -390,8 +390,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!(
                 "API token {} for {username} created, valid until {}. It is shown once; send it as `Authorization: Bearer <token>`.",
                 view.id,
-                view.expires_at
-                    .map_or_else(|| "-".to_owned(), |e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                view.expires_at.map_or_else(
+                    || "-".to_owned(),
+                    |e| e.format("%Y-%m-%d %H:%M UTC").to_string()
+                )
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -404,7 +406,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
             };
             println!(
                 "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  status",
@@ -429,18 +434,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(UserCmd::RevokeToken { id }) => {
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            match trinhky_app::tokens::revoke(&store, &cli_actor(), id, chrono::Utc::now()).await?
-            {
+            match trinhky_app::tokens::revoke(&store, &cli_actor(), id, chrono::Utc::now()).await? {
                 trinhky_app::tokens::Revoked::Done(t) => {
                     println!("API token {id} (\"{}\" of {}) revoked.", t.name, t.username);
                     Ok(ExitCode::SUCCESS)
                 }
                 trinhky_app::tokens::Revoked::Already(t) => {
-                    println!("API token {id} (\"{}\" of {}) was already revoked.", t.name, t.username);
+                    println!(
+                        "API token {id} (\"{}\" of {}) was already revoked.",
+                        t.name, t.username
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 trinhky_app::tokens::Revoked::NotFound => {
-                    bail!("no API token with id {id}; list them with `trinhky user tokens USERNAME`")
+                    bail!(
+                        "no API token with id {id}; list them with `trinhky user tokens USERNAME`"
+                    )
                 }
             }
         }

@@ -347,13 +347,37 @@ async fn after_many_failures_the_right_password_works_once_the_delay_has_passed(
     assert!(waits.iter().all(|w| *w <= 300), "{waits:?}");
     assert_eq!(waits.last(), Some(&300));
     // From that address the right password waits for the delay too ...
-    let r = login(&app.store, "snv.giamdoc", &demo_password("snv.giamdoc"), "192.0.2.9", ttl, last + Duration::seconds(10)).await;
+    let r = login(
+        &app.store,
+        "snv.giamdoc",
+        &demo_password("snv.giamdoc"),
+        "192.0.2.9",
+        ttl,
+        last + Duration::seconds(10),
+    )
+    .await;
     assert!(matches!(r, Err(LoginError::Throttled { .. })), "{r:?}");
     // ... and works once it has passed.
-    let r = login(&app.store, "snv.giamdoc", &demo_password("snv.giamdoc"), "192.0.2.9", ttl, last + Duration::seconds(301)).await;
+    let r = login(
+        &app.store,
+        "snv.giamdoc",
+        &demo_password("snv.giamdoc"),
+        "192.0.2.9",
+        ttl,
+        last + Duration::seconds(301),
+    )
+    .await;
     assert!(r.is_ok(), "{r:?}");
     // The owner elsewhere was never delayed.
-    let r = login(&app.store, "snv.giamdoc", &demo_password("snv.giamdoc"), "192.0.2.200", ttl, t).await;
+    let r = login(
+        &app.store,
+        "snv.giamdoc",
+        &demo_password("snv.giamdoc"),
+        "192.0.2.200",
+        ttl,
+        t,
+    )
+    .await;
     assert!(r.is_ok(), "{r:?}");
 }
 
@@ -364,24 +388,47 @@ async fn an_attacker_rotating_addresses_does_not_lock_out_the_owner() {
     let now = Utc::now();
     // 55 addresses, one guess each: past the account's ceiling of 50.
     for i in 0..55 {
-        let r = login(&app.store, "snv.giamdoc", "doan-sai", &format!("192.0.2.{i}"), ttl, now).await;
+        let r = login(
+            &app.store,
+            "snv.giamdoc",
+            "doan-sai",
+            &format!("192.0.2.{i}"),
+            ttl,
+            now,
+        )
+        .await;
         assert!(matches!(r, Err(_)), "{r:?}");
     }
     // An address that failed is now delayed by the account's ceiling ...
-    let r = login(&app.store, "snv.giamdoc", "doan-sai-nua", "192.0.2.3", ttl, now).await;
+    let r = login(
+        &app.store,
+        "snv.giamdoc",
+        "doan-sai-nua",
+        "192.0.2.3",
+        ttl,
+        now,
+    )
+    .await;
     assert!(matches!(r, Err(LoginError::Throttled { .. })), "{r:?}");
     // ... but the owner from an address of their own logs in.
-    let r = login(&app.store, "snv.giamdoc", &demo_password("snv.giamdoc"), "198.51.100.1", ttl, now).await;
+    let r = login(
+        &app.store,
+        "snv.giamdoc",
+        &demo_password("snv.giamdoc"),
+        "198.51.100.1",
+        ttl,
+        now,
+    )
+    .await;
     assert!(r.is_ok(), "{r:?}");
     assert!(
-        events(&app, "session.lockout")
-            .await
-            .iter()
-            .any(|e| e.details.contains("\"scopes\":[\"subject\"]")
-                || serde_json::from_str::<serde_json::Value>(&e.details).unwrap()["scopes"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&serde_json::json!("subject"))),
+        events(&app, "session.lockout").await.iter().any(|e| e
+            .details
+            .contains("\"scopes\":[\"subject\"]")
+            || serde_json::from_str::<serde_json::Value>(&e.details).unwrap()["scopes"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("subject"))),
         "the account's ceiling was audited"
     );
 }

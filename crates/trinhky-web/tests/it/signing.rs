@@ -414,21 +414,37 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
             .err()
             .unwrap();
         if i < 5 {
-            assert!(matches!(&err, AppError::Invalid(m) if m.contains(&format!("còn {} lần", 5 - i))), "{err:?}");
+            assert!(
+                matches!(&err, AppError::Invalid(m) if m.contains(&format!("còn {} lần", 5 - i))),
+                "{err:?}"
+            );
         } else {
-            assert!(matches!(&err, AppError::Throttled(m) if m.contains("thử lại sau 15 giây")), "{err:?}");
+            assert!(
+                matches!(&err, AppError::Throttled(m) if m.contains("thử lại sau 15 giây")),
+                "{err:?}"
+            );
         }
     }
-    let err = unlock(&app.store, key("snv.vanthu.gia"), trinhky_app::demo::DEMO_PIN, now)
-        .await
-        .err()
-        .unwrap();
+    let err = unlock(
+        &app.store,
+        key("snv.vanthu.gia"),
+        trinhky_app::demo::DEMO_PIN,
+        now,
+    )
+    .await
+    .err()
+    .unwrap();
     assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
     // The agency's real clerk still seals.
     assert!(
-        unlock(&app.store, key("snv.vanthu"), trinhky_app::demo::DEMO_PIN, now)
-            .await
-            .is_ok()
+        unlock(
+            &app.store,
+            key("snv.vanthu"),
+            trinhky_app::demo::DEMO_PIN,
+            now
+        )
+        .await
+        .is_ok()
     );
     // The start of the delay is in the audit chain, once.
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -439,7 +455,11 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
         .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].entity_id, "pin:agency:SNV");
-    assert!(events[0].details.contains("snv.vanthu.gia"), "{}", events[0].details);
+    assert!(
+        events[0].details.contains("snv.vanthu.gia"),
+        "{}",
+        events[0].details
+    );
     // Parallel wrong PINs of one person are all counted: only the free ones are checked.
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..12 {

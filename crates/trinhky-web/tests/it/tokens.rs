@@ -7,7 +7,9 @@ use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use trinhky_store::entities::audit_event;
-use trinhky_testkit::{Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode};
+use trinhky_testkit::{
+    Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode,
+};
 
 async fn login(app: &TestApp, user: &str) -> Session {
     app.login(user, &demo_password(user)).await.ok().unwrap()
@@ -64,10 +66,16 @@ async fn audited(app: &TestApp, action: &str) -> Vec<audit_event::Model> {
 async fn expired_and_revoked_tokens_answer_401() {
     let app = spawn_app().await;
     let now = Utc::now();
-    let (live, view) =
-        trinhky_app::tokens::issue(&app.store, "test", "snv.vanthu", "cổng dịch vụ công", 30, now)
-            .await
-            .unwrap();
+    let (live, view) = trinhky_app::tokens::issue(
+        &app.store,
+        "test",
+        "snv.vanthu",
+        "cổng dịch vụ công",
+        30,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(view.expires_at, Some(now + Duration::days(30)));
     assert_eq!(view.status, "active");
     let (old, _) = trinhky_app::tokens::issue(
@@ -135,17 +143,32 @@ async fn users_manage_their_own_tokens_and_admins_those_they_administer() {
     assert_eq!(list[0]["name"], "báo cáo tự động");
     assert_eq!(list[0]["status"], "active");
     let text = list.to_string();
-    assert!(!text.contains(&token[3..]) && !text.contains("token_hash"), "{text}");
-    let res = app.send(bearer("GET", "/api/v1/tokens", &token, None)).await;
+    assert!(
+        !text.contains(&token[3..]) && !text.contains("token_hash"),
+        "{text}"
+    );
+    let res = app
+        .send(bearer("GET", "/api/v1/tokens", &token, None))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     // A token cannot mint its successors.
     let res = app
-        .send(bearer("POST", "/api/v1/tokens", &token, Some(json!({"name": "x"}))))
+        .send(bearer(
+            "POST",
+            "/api/v1/tokens",
+            &token,
+            Some(json!({"name": "x"})),
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Out of range lifetime.
     let res = app
-        .send(api("POST", "/api/v1/tokens", &s, Some(json!({"name": "x", "expires_days": 400}))))
+        .send(api(
+            "POST",
+            "/api/v1/tokens",
+            &s,
+            Some(json!({"name": "x", "expires_days": 400})),
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // Nobody else's tokens: not listed, not revocable (and not disclosed).
@@ -161,26 +184,46 @@ async fn users_manage_their_own_tokens_and_admins_those_they_administer() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = app
-        .send(api("POST", &format!("/api/v1/tokens/{other_id}/revoke"), &s, None))
+        .send(api(
+            "POST",
+            &format!("/api/v1/tokens/{other_id}/revoke"),
+            &s,
+            None,
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(me(&app, &other).await, StatusCode::OK);
     // The province's administrator lists and revokes the drafter's token.
     let admin = login(&app, "quantri").await;
     let list = json_of(
-        app.send(api("GET", "/api/v1/tokens?user=snv.chuyenvien", &admin, None))
-            .await,
+        app.send(api(
+            "GET",
+            "/api/v1/tokens?user=snv.chuyenvien",
+            &admin,
+            None,
+        ))
+        .await,
     )
     .await;
     let id = list[0]["id"].as_i64().unwrap();
     let res = app
-        .send(api("POST", &format!("/api/v1/tokens/{id}/revoke"), &admin, None))
+        .send(api(
+            "POST",
+            &format!("/api/v1/tokens/{id}/revoke"),
+            &admin,
+            None,
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(json_of(res).await["status"], "revoked");
     assert_eq!(me(&app, &token).await, StatusCode::UNAUTHORIZED);
     let res = app
-        .send(api("POST", &format!("/api/v1/tokens/{id}/revoke"), &admin, None))
+        .send(api(
+            "POST",
+            &format!("/api/v1/tokens/{id}/revoke"),
+            &admin,
+            None,
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     // The owner revokes their own with the session (CSRF header needed).
@@ -195,7 +238,12 @@ async fn users_manage_their_own_tokens_and_admins_those_they_administer() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF header");
     let gd = login(&app, "snv.giamdoc").await;
     let res = app
-        .send(api("POST", &format!("/api/v1/tokens/{other_id}/revoke"), &gd, None))
+        .send(api(
+            "POST",
+            &format!("/api/v1/tokens/{other_id}/revoke"),
+            &gd,
+            None,
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(me(&app, &other).await, StatusCode::UNAUTHORIZED);
@@ -258,7 +306,10 @@ async fn the_admin_user_page_lists_creates_and_revokes_tokens() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = page_text(res).await;
-    assert!(html.contains("Đã tạo khóa API \"phần mềm một cửa\""), "{html}");
+    assert!(
+        html.contains("Đã tạo khóa API \"phần mềm một cửa\""),
+        "{html}"
+    );
     let token = html
         .split_whitespace()
         .find(|w| w.starts_with("tk_"))
@@ -266,9 +317,15 @@ async fn the_admin_user_page_lists_creates_and_revokes_tokens() {
         .trim_end_matches(|c: char| !c.is_ascii_hexdigit())
         .to_owned();
     assert_eq!(me(&app, &token).await, StatusCode::OK);
-    assert!(html.contains("Khóa API") && html.contains("đang dùng"), "{html}");
+    assert!(
+        html.contains("Khóa API") && html.contains("đang dùng"),
+        "{html}"
+    );
     let res = app
-        .send(form("/admin/users/snv.vanthu/tokens", &[("name", "x"), ("expires_days", "999")]))
+        .send(form(
+            "/admin/users/snv.vanthu/tokens",
+            &[("name", "x"), ("expires_days", "999")],
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let id = trinhky_app::tokens::list(&app.store, "snv.vanthu", Utc::now())
@@ -277,11 +334,17 @@ async fn the_admin_user_page_lists_creates_and_revokes_tokens() {
         .id;
     // A token of another account through this account's page: not found.
     let res = app
-        .send(form(&format!("/admin/users/snv.giamdoc/tokens/{id}/revoke"), &[]))
+        .send(form(
+            &format!("/admin/users/snv.giamdoc/tokens/{id}/revoke"),
+            &[],
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = app
-        .send(form(&format!("/admin/users/snv.vanthu/tokens/{id}/revoke"), &[]))
+        .send(form(
+            &format!("/admin/users/snv.vanthu/tokens/{id}/revoke"),
+            &[],
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = page_text(res).await;
