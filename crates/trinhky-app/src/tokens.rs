@@ -199,10 +199,10 @@ async fn revoke_token(
     let Some(owner) = accounts::user_by_id(store.db(), t.user_id).await? else {
         return Ok(Revoked::NotFound);
     };
-    if let Some(p) = p {
-        if !may_manage(store, p, &owner).await? {
-            return Ok(Revoked::NotFound);
-        }
+    if let Some(p) = p
+        && !may_manage(store, p, &owner).await?
+    {
+        return Ok(Revoked::NotFound);
     }
     let txn = store.begin_write().await?;
     let done = accounts::revoke_api_token(&txn, actor, &t, &owner.username, now).await?;

@@ -265,17 +265,16 @@ pub async fn failure_tally<C: ConnectionTrait>(
         TallyOf::Source(source) => Condition::all().add(login_attempt::Column::ClientIp.eq(source)),
     };
     let mut from = since;
-    if matches!(of, TallyOf::Pair { .. }) {
-        if let Some(s) = login_attempt::Entity::find()
+    if matches!(of, TallyOf::Pair { .. })
+        && let Some(s) = login_attempt::Entity::find()
             .filter(scope.clone())
             .filter(login_attempt::Column::Succeeded.eq(true))
             .filter(login_attempt::Column::AttemptedAt.gte(since))
             .order_by_desc(login_attempt::Column::AttemptedAt)
             .one(conn)
             .await?
-        {
-            from = s.attempted_at;
-        }
+    {
+        from = s.attempted_at;
     }
     let failed = || {
         login_attempt::Entity::find()
