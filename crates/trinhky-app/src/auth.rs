@@ -1,4 +1,7 @@
 //! Passwords (argon2id), random tokens, login with throttling, sessions and API tokens.
+//!
+//! Login throttling is a progressive delay per (account, address), per address and per account
+//! (for addresses that failed on it), never a lock of the right password: see [`crate::throttle`].
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -11,11 +14,11 @@ use trinhky_store::entities::user;
 
 use crate::{AppError, Result};
 
-/// Failed attempts per username inside [`THROTTLE_WINDOW_MINUTES`] before logins are refused.
-pub const MAX_FAILURES_PER_USER: u64 = 5;
-/// Failed attempts per client address inside the window before that address is refused.
-pub const MAX_FAILURES_PER_IP: u64 = 30;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+use crate::throttle::{self, Gate, Policy};
+
+/// Longest username kept for throttling (real ones have at most 64 characters): a huge login
+/// form must not become a huge row.
+const MAX_SUBJECT_CHARS: usize = 100;
 
 fn argon2() -> Argon2<'static> {
     // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
@@ -63,11 +66,19 @@ pub enum LoginError {
     /// Wrong username or password (never says which).
     #[error("Tên đăng nhập hoặc mật khẩu không đúng.")]
     Invalid,
-    /// Too many failures: wait before trying again.
-    #[error("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {retry_after_minutes} phút.")]
-    Throttled { retry_after_minutes: i64 },
+    /// Too many failures: wait before trying again (the password was not checked, or this
+    /// failure started or lengthened the delay).
+    #[error(
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {}.",
+        wait_text(.retry_after_seconds)
+    )]
+    Throttled { retry_after_seconds: i64 },
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+fn wait_text(secs: &i64) -> String {
+    throttle::wait_vi(Duration::seconds(*secs))
 }
 
 /// A fresh session: the cookie token (only the client keeps it) and the CSRF token.
@@ -90,8 +101,10 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Logs a user in: throttled per username and per address, then password-checked; on success a
-/// session row and its audit event are written in one transaction.
+/// Logs a user in. The attempt is recorded and the progressive delay checked first
+/// ([`throttle::admit`]); inside the delay the password is not even checked. On success the
+/// attempt, the session row and its audit event are written in one transaction; a failure that
+/// starts a delay is audited (`session.lockout`).
 pub async fn login(
     store: &Store,
     username: &str,
@@ -100,21 +113,22 @@ pub async fn login(
     session_ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<NewSession, LoginError> {
-    let username = username.trim().to_ascii_lowercase();
-    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let username: String = username
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(MAX_SUBJECT_CHARS)
+        .collect();
+    let ticket = match throttle::admit(store, &Policy::LOGIN, &username, client_ip, now).await? {
+        Gate::Go(t) => t,
+        Gate::Wait(wait) => {
+            tracing::warn!(username = %username, client_ip, "login delayed");
+            return Err(LoginError::Throttled {
+                retry_after_seconds: wait.num_seconds(),
+            });
+        }
+    };
     let db = store.db();
-    let failures = accounts::recent_failures(db, &username, since)
-        .await
-        .map_err(AppError::from)?;
-    let ip_failures = accounts::recent_failures_from_ip(db, client_ip, since)
-        .await
-        .map_err(AppError::from)?;
-    if failures >= MAX_FAILURES_PER_USER || ip_failures >= MAX_FAILURES_PER_IP {
-        tracing::warn!(username = %username, client_ip, "login throttled");
-        return Err(LoginError::Throttled {
-            retry_after_minutes: THROTTLE_WINDOW_MINUTES,
-        });
-    }
     let found = accounts::user_by_username(db, &username)
         .await
         .map_err(AppError::from)?;
@@ -130,15 +144,30 @@ pub async fn login(
         }
     })
     .await;
-    let txn = store.begin_write().await.map_err(AppError::from)?;
-    accounts::record_login_attempt(&txn, &username, client_ip, ok, now)
-        .await
-        .map_err(AppError::from)?;
     let (Some(user), true) = (found, ok) else {
-        txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
         tracing::info!(username = %username, client_ip, "login failed");
+        if ticket.failure_locks() {
+            let txn = store.begin_write().await.map_err(AppError::from)?;
+            audit::record_at(
+                &txn,
+                AuditInput::new("system:throttle", "session.lockout", "login", &username)
+                    .details(ticket.lockout_details(&username, client_ip)),
+                now,
+            )
+            .await
+            .map_err(AppError::from)?;
+            txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+            tracing::warn!(username = %username, client_ip, "login lockout: delay starts");
+        }
+        if ticket.wait_if_failed > Duration::zero() {
+            return Err(LoginError::Throttled {
+                retry_after_seconds: ticket.wait_if_failed.num_seconds(),
+            });
+        }
         return Err(LoginError::Invalid);
     };
+    let txn = store.begin_write().await.map_err(AppError::from)?;
+    ticket.succeeded(&txn).await?;
     let token = new_token()?;
     let csrf_token = new_token()?;
     let expires_at = now + session_ttl;
@@ -186,30 +215,23 @@ pub async fn logout(store: &Store, session_hash: &str, username: &str) -> Result
     Ok(())
 }
 
-/// Issues an API bearer token for `username`; the token is returned once and stored hashed.
+/// Issues an API bearer token for `username` valid for the default lifetime
+/// ([`crate::tokens::DEFAULT_DAYS`]); the token is returned once and stored hashed.
 pub async fn create_api_token(
     store: &Store,
     actor: &str,
     username: &str,
     name: &str,
 ) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::Invalid(
-            "token name is empty; name the integration that will use it".into(),
-        ));
-    }
-    let txn = store.begin_write().await?;
-    let user = accounts::user_by_username(&txn, username)
-        .await?
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "no user named \"{username}\"; create it with `trinhky user add`"
-            ))
-        })?;
-    let token = format!("tk_{}", new_token()?);
-    accounts::create_api_token(&txn, actor, &user, name, &token_hash(&token)).await?;
-    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    let (token, _) = crate::tokens::issue(
+        store,
+        actor,
+        username,
+        name,
+        crate::tokens::DEFAULT_DAYS,
+        Utc::now(),
+    )
+    .await?;
     Ok(token)
 }
 

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod attachments;
 pub mod audit_trail;
 pub mod auth;
+pub mod client_addr;
 pub mod compare;
 pub mod cpu;
 pub mod delegations;
@@ -25,6 +26,8 @@ pub mod reminders;
 pub mod rendering;
 pub mod settings;
 pub mod signing;
+pub mod throttle;
+pub mod tokens;
 pub mod user_add;
 
 pub use principal::Principal;

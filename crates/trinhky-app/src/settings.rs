@@ -236,6 +236,8 @@ pub struct Settings {
     pub tsa_url: Option<String>,
     /// Largest attachment (tệp đính kèm) accepted, in bytes (TRINHKY_ATTACHMENT_MAX_MB).
     pub attachment_max_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (TRINHKY_TRUSTED_PROXIES).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
     /// Timeouts and limits of the HTTP server.
@@ -276,6 +278,7 @@ struct FileSettings {
     templates_dir: Option<PathBuf>,
     tsa_url: Option<String>,
     attachment_max_mb: Option<u32>,
+    trusted_proxies: Option<String>,
     smtp: Option<FileSmtp>,
     server: Option<FileServer>,
 }
@@ -558,8 +561,19 @@ impl Settings {
                 })?,
         };
         let server = ServerSettings::load(file.server.unwrap_or_default(), pick)?;
+        let trusted_proxies = match pick("TRINHKY_TRUSTED_PROXIES", file.trusted_proxies) {
+            None => crate::client_addr::TrustedProxies::default(),
+            Some(v) => crate::client_addr::TrustedProxies::parse(&v).map_err(|problem| {
+                err(
+                    "TRINHKY_TRUSTED_PROXIES",
+                    problem,
+                    "list the reverse proxies' addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1, 10.0.0.0/24 (network addresses only)",
+                )
+            })?,
+        };
         Ok(Settings {
             server,
+            trusted_proxies,
             attachment_max_bytes,
             data_dir,
             database_url,
@@ -631,6 +645,18 @@ mod tests {
         assert_eq!(s.attachment_max_bytes, 5 * 1024 * 1024);
         let e = load(&[("TRINHKY_ATTACHMENT_MAX_MB", "0")]).unwrap_err();
         assert_eq!(e.setting, "TRINHKY_ATTACHMENT_MAX_MB");
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_strictly() {
+        assert!(load(&[]).unwrap().trusted_proxies.is_empty());
+        let s = load(&[("TRINHKY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/24")]).unwrap();
+        assert!(s.trusted_proxies.contains("10.0.0.7".parse().unwrap()));
+        let e = load(&[("TRINHKY_TRUSTED_PROXIES", "10.0.0.1/24")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_TRUSTED_PROXIES");
+        assert!(e.to_string().contains("host bits"), "{e}");
+        let e = load(&[("TRINHKY_TRUSTED_PROXIES", "nginx")]).unwrap_err();
+        assert_eq!(e.setting, "TRINHKY_TRUSTED_PROXIES");
     }
 
     #[test]

@@ -8,8 +8,12 @@
 //!   organisation signs with its seal over the left third of the head's signature.
 //!
 //! Keys live in `signing_keys` (PKCS#12 blobs, encrypted with the holder's PIN; the PIN is never
-//! stored). A wrong PIN changes nothing and counts as a failed attempt: after
-//! [`PIN_MAX_FAILURES`] within [`PIN_WINDOW_MINUTES`] the key is locked for the rest of the window.
+//! stored). A wrong PIN changes nothing and counts as a failed attempt. PINs are throttled like
+//! passwords ([`crate::throttle`], [`Policy::PIN`]): per (key, person typing) a few free
+//! failures, then a growing delay (capped at a few minutes) during which the PIN is not checked;
+//! a much higher ceiling per key applies only to people who failed on it themselves, so one
+//! clerk cannot keep the agency's seal key locked for the others. The start of a delay is
+//! audited (`signing.pin_lockout`).
 //!
 //! Glossary: chữ ký số = digital signature; ký duyệt = approve and sign; dấu = seal;
 //! văn thư = clerk; số, ký hiệu = number and code; chứng thư số = certificate.
@@ -25,13 +29,11 @@ use trinhky_pdf::sign::{
     LocalSigner, Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf,
 };
 use trinhky_render::Slots;
+use trinhky_store::audit::{self, AuditInput};
 use trinhky_store::{Store, accounts, keys};
 
+use crate::throttle::{self, Gate, Policy};
 use crate::{AppError, Result};
-
-/// Failed PIN entries per key holder and window before signing is locked.
-pub const PIN_MAX_FAILURES: u64 = 5;
-pub const PIN_WINDOW_MINUTES: i64 = 15;
 
 /// Name of the text field over "Số:" (box 3) and over the place and date (box 4).
 pub const NUMBER_FIELD: &str = "so_ky_hieu";
@@ -121,7 +123,7 @@ pub enum KeyOf<'a> {
 }
 
 impl KeyOf<'_> {
-    /// The throttling key in `login_attempts` (never a real username: those have no colon).
+    /// The throttling subject in `login_attempts` (never a real username: those have no colon).
     fn attempts_key(&self) -> String {
         match self {
             KeyOf::Person { username, .. } => format!("pin:user:{username}"),
@@ -151,35 +153,53 @@ pub async fn unlock(
             KeyOf::Agency { code, .. } => format!("Cơ quan {code} chưa có chứng thư số tổ chức: đề nghị quản trị viên cấp (trinhky pki init) hoặc nhập tệp PKCS#12 của cơ quan."),
         }));
     };
-    let attempts = who.attempts_key();
-    let since = now - chrono::Duration::minutes(PIN_WINDOW_MINUTES);
-    let failures = accounts::recent_failures(db, &attempts, since).await?;
-    if failures >= PIN_MAX_FAILURES {
-        return Err(AppError::Throttled(format!(
-            "Đã nhập sai mã PIN {failures} lần: khóa ký số tạm khóa, thử lại sau {PIN_WINDOW_MINUTES} phút."
-        )));
-    }
-    let blob = trinhky_store::blobs::get(db, &key.p12_sha256)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
     let actor = match who {
         KeyOf::Person { username, .. } => username.to_owned(),
         KeyOf::Agency { clerk, .. } => clerk.to_owned(),
     };
+    let attempts = who.attempts_key();
+    let ticket = match throttle::admit(store, &Policy::PIN, &attempts, &actor, now).await? {
+        Gate::Go(t) => t,
+        Gate::Wait(wait) => {
+            return Err(AppError::Throttled(format!(
+                "Đã nhập sai mã PIN nhiều lần: khóa ký số tạm khóa, thử lại sau {}.",
+                throttle::wait_vi(wait)
+            )));
+        }
+    };
+    let blob = trinhky_store::blobs::get(db, &key.p12_sha256)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
     let pin_owned = pin.to_owned();
     match crate::cpu::run(move || pki::load_p12(&blob.data, &pin_owned)).await {
         Ok(signer) => {
-            if failures > 0 {
-                accounts::record_login_attempt(db, &attempts, &actor, true, now).await?;
-            }
+            let txn = store.begin_write().await?;
+            ticket.succeeded(&txn).await?;
+            txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
             Ok(signer)
         }
         Err(PkiError::WrongPin) => {
-            accounts::record_login_attempt(db, &attempts, &actor, false, now).await?;
-            let left = PIN_MAX_FAILURES.saturating_sub(failures + 1);
-            Err(if left == 0 {
+            if ticket.failure_locks() {
+                let txn = store.begin_write().await?;
+                audit::record_at(
+                    &txn,
+                    AuditInput::new(
+                        &format!("user:{actor}"),
+                        "signing.pin_lockout",
+                        "signing_key",
+                        &attempts,
+                    )
+                    .details(ticket.lockout_details(&attempts, &actor)),
+                    now,
+                )
+                .await?;
+                txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+            }
+            let left = ticket.pair_left.saturating_sub(1);
+            Err(if ticket.wait_if_failed > chrono::Duration::zero() {
                 AppError::Throttled(format!(
-                    "Mã PIN không đúng. Đã sai {PIN_MAX_FAILURES} lần: khóa ký số tạm khóa {PIN_WINDOW_MINUTES} phút."
+                    "Mã PIN không đúng; văn bản chưa được ký. Đã sai nhiều lần: khóa ký số tạm khóa, thử lại sau {}.",
+                    throttle::wait_vi(ticket.wait_if_failed)
                 ))
             } else {
                 AppError::Invalid(format!(

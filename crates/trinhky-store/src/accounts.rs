@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use trinhky_domain::Role;
 
 use crate::audit::{self, AuditInput};
@@ -167,60 +168,132 @@ pub async fn agency_members<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Records one login attempt (successful or not).
-pub async fn record_login_attempt<C: ConnectionTrait>(
+/// Serialises the attempt bookkeeping of these throttling keys across processes until the
+/// transaction ends. SQLite write transactions (`Store::begin_write`) are serial already; on
+/// PostgreSQL each key takes a transaction-scoped advisory lock, in a fixed order so that two
+/// attempts sharing keys cannot deadlock.
+pub async fn lock_attempt_keys<C: ConnectionTrait>(conn: &C, keys: &[String]) -> Result<()> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .map(|k| {
+            let d = Sha256::digest(k.as_bytes());
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&d[..8]);
+            i64::from_be_bytes(b)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records an attempt before its secret is checked: as a failure, so that attempts running in
+/// parallel count each other; [`attempt_succeeded`] turns it into a success. `subject` is the
+/// account (or the signing key) tried, `source` the client address (or the person typing the
+/// PIN). Returns the row's id.
+pub async fn begin_attempt<C: ConnectionTrait>(
     conn: &C,
-    username: &str,
-    client_ip: &str,
-    succeeded: bool,
+    subject: &str,
+    source: &str,
     at: DateTime<Utc>,
-) -> Result<()> {
-    login_attempt::ActiveModel {
-        username: Set(username.to_owned()),
-        client_ip: Set(client_ip.to_owned()),
-        succeeded: Set(succeeded),
+) -> Result<i32> {
+    Ok(login_attempt::ActiveModel {
+        username: Set(subject.to_owned()),
+        client_ip: Set(source.to_owned()),
+        succeeded: Set(false),
         attempted_at: Set(at),
         ..Default::default()
     }
     .insert(conn)
-    .await?;
+    .await?
+    .id)
+}
+
+/// Marks an attempt recorded by [`begin_attempt`] as successful.
+pub async fn attempt_succeeded<C: ConnectionTrait>(conn: &C, id: i32) -> Result<()> {
+    login_attempt::Entity::update_many()
+        .col_expr(login_attempt::Column::Succeeded, Expr::value(true))
+        .filter(login_attempt::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
-/// Failed attempts for `username` since `since`, and since the last success.
-pub async fn recent_failures<C: ConnectionTrait>(
-    conn: &C,
-    username: &str,
-    since: DateTime<Utc>,
-) -> Result<u64> {
-    let last_success = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Succeeded.eq(true))
-        .filter(login_attempt::Column::AttemptedAt.gte(since))
-        .order_by_desc(login_attempt::Column::AttemptedAt)
-        .one(conn)
-        .await?;
-    let from = last_success.map_or(since, |s| s.attempted_at.max(since));
-    Ok(login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::AttemptedAt.gte(from))
-        .count(conn)
-        .await?)
+/// Which failures a tally counts.
+#[derive(Debug, Clone, Copy)]
+pub enum TallyOf<'a> {
+    /// One subject from one source, since that pair's last success.
+    Pair { subject: &'a str, source: &'a str },
+    /// One subject from every source.
+    Subject(&'a str),
+    /// One source against every subject.
+    Source(&'a str),
 }
 
-/// Failed attempts from one client address since `since` (stops password spraying).
-pub async fn recent_failures_from_ip<C: ConnectionTrait>(
+/// Failures counted by a tally, and the newest of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub failures: u64,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Failed (or still unchecked) attempts since `since`, leaving out the attempt `except`.
+pub async fn failure_tally<C: ConnectionTrait>(
     conn: &C,
-    ip: &str,
+    of: TallyOf<'_>,
     since: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(login_attempt::Entity::find()
-        .filter(login_attempt::Column::ClientIp.eq(ip))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::AttemptedAt.gte(since))
-        .count(conn)
-        .await?)
+    except: i32,
+) -> Result<Tally> {
+    let scope = match of {
+        TallyOf::Pair { subject, source } => Condition::all()
+            .add(login_attempt::Column::Username.eq(subject))
+            .add(login_attempt::Column::ClientIp.eq(source)),
+        TallyOf::Subject(subject) => {
+            Condition::all().add(login_attempt::Column::Username.eq(subject))
+        }
+        TallyOf::Source(source) => Condition::all().add(login_attempt::Column::ClientIp.eq(source)),
+    };
+    let mut from = since;
+    if matches!(of, TallyOf::Pair { .. })
+        && let Some(s) = login_attempt::Entity::find()
+            .filter(scope.clone())
+            .filter(login_attempt::Column::Succeeded.eq(true))
+            .filter(login_attempt::Column::AttemptedAt.gte(since))
+            .order_by_desc(login_attempt::Column::AttemptedAt)
+            .one(conn)
+            .await?
+    {
+        from = s.attempted_at;
+    }
+    let failed = || {
+        login_attempt::Entity::find()
+            .filter(scope.clone())
+            .filter(login_attempt::Column::Succeeded.eq(false))
+            .filter(login_attempt::Column::AttemptedAt.gte(from))
+            .filter(login_attempt::Column::Id.ne(except))
+    };
+    let failures = failed().count(conn).await?;
+    let last = if failures == 0 {
+        None
+    } else {
+        failed()
+            .order_by_desc(login_attempt::Column::AttemptedAt)
+            .one(conn)
+            .await?
+            .map(|a| a.attempted_at)
+    };
+    Ok(Tally { failures, last })
 }
 
 /// Creates a session row. `id_hash` is the SHA-256 of the cookie token.
@@ -311,35 +384,103 @@ pub async fn purge_expired<C: ConnectionTrait>(
     Ok(s.rows_affected + a.rows_affected)
 }
 
-/// Stores an API token (its hash) for a user, with the audit event.
+/// Stores an API token (its hash) for a user, valid until `expires_at`, with the audit event.
 pub async fn create_api_token<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
     user: &user::Model,
     name: &str,
     token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
 ) -> Result<api_token::Model> {
     let t = api_token::ActiveModel {
         user_id: Set(user.id),
         name: Set(name.to_owned()),
         token_hash: Set(token_hash.to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        expires_at: Set(Some(expires_at)),
         ..Default::default()
     }
     .insert(conn)
     .await?;
-    audit::record(
+    audit::record_at(
         conn,
-        AuditInput::new(actor, "api_token.create", "api_token", t.id)
-            .details(serde_json::json!({"user": user.username, "name": name})),
+        AuditInput::new(actor, "api_token.create", "api_token", t.id).details(
+            serde_json::json!({"user": user.username, "name": name, "expires_at": expires_at}),
+        ),
+        now,
     )
     .await?;
     Ok(t)
 }
 
-/// The active user behind a bearer token hash, marking the token used.
+/// A user's API tokens (hashes included: callers show only the other fields), newest first.
+pub async fn api_tokens_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+) -> Result<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn api_token_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i32,
+) -> Result<Option<api_token::Model>> {
+    Ok(api_token::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Revokes one token with its audit event; false when it was revoked already.
+pub async fn revoke_api_token<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    token: &api_token::Model,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let r = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(token.id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    if r.rows_affected == 0 {
+        return Ok(false);
+    }
+    audit::record_at(
+        conn,
+        AuditInput::new(actor, "api_token.revoke", "api_token", token.id)
+            .details(serde_json::json!({"user": owner, "name": token.name})),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Revokes every live token of a user (no audit event of its own: the caller's event counts
+/// them). Returns how many were revoked.
+pub async fn revoke_api_tokens_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// The active user behind a bearer token hash, marking the token used. Revoked and expired
+/// tokens resolve to nobody.
 pub async fn user_by_api_token<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
@@ -352,7 +493,7 @@ pub async fn user_by_api_token<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    if t.revoked_at.is_some() {
+    if t.revoked_at.is_some() || t.expires_at.is_none_or(|e| e <= now) {
         return Ok(None);
     }
     api_token::Entity::update_many()
@@ -514,8 +655,8 @@ pub async fn set_active<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// Replaces a user's password hash and ends their sessions, with the audit event (the hash is
-/// not in it).
+/// Replaces a user's password hash, ends their sessions and revokes their API tokens, with the
+/// audit event (the hash is not in it).
 pub async fn set_password<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
@@ -527,10 +668,11 @@ pub async fn set_password<C: ConnectionTrait>(
     am.updated_at = Set(Utc::now());
     am.update(conn).await?;
     let ended = delete_sessions_of(conn, u.id).await?;
+    let revoked = revoke_api_tokens_of(conn, u.id, Utc::now()).await?;
     audit::record(
         conn,
         AuditInput::new(actor, "user.password_reset", "user", &u.username)
-            .details(serde_json::json!({"sessions_ended": ended})),
+            .details(serde_json::json!({"sessions_ended": ended, "api_tokens_revoked": revoked})),
     )
     .await?;
     Ok(())

@@ -87,6 +87,11 @@ pub struct TestApp {
 
 /// Starts the app on a fresh database with the demo province and demo accounts loaded.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// [`spawn_app`] with extra settings, as `TRINHKY_*` variables (e.g. `TRINHKY_TRUSTED_PROXIES`).
+pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     let (store, database_url) = fresh_store().await;
     trinhky_app::demo::load(&store, &repo_root().join("deploy/demo"))
         .await
@@ -96,7 +101,10 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings::load(None, |k| match k {
         "TRINHKY_DATABASE_URL" => Some(database_url.clone()),
         "TRINHKY_DATA_DIR" => Some(data_dir.display().to_string()),
-        _ => None,
+        _ => env
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned()),
     })
     .expect("settings");
     let mut registry = trinhky_app::registry::Registry::load(

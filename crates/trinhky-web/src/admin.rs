@@ -60,6 +60,11 @@ pub fn page_routes() -> crate::Routes {
         .route("/admin/users/{username}/roles/revoke", post(user_revoke))
         .route("/admin/users/{username}/active", post(user_active))
         .route("/admin/users/{username}/password", post(user_password))
+        .route("/admin/users/{username}/tokens", post(user_token_create))
+        .route(
+            "/admin/users/{username}/tokens/{id}/revoke",
+            post(user_token_revoke),
+        )
         .route("/admin/certificates", get(certificates_page))
         .route("/admin/certificates/issue", post(certificates_issue))
         .route(
@@ -979,6 +984,18 @@ async fn user_detail(
         .ok_or(WebError::NotFound)?;
     let (message, message_ok) = notice_ctx(&notice);
     let own = u.user.id == auth.principal.user.id;
+    let api_tokens: Vec<minijinja::Value> =
+        trinhky_app::tokens::list(&state.store, &u.user.username, Utc::now())
+            .await?
+            .into_iter()
+            .map(|t| {
+                context! {
+                    id => t.id, name => t.name.clone(), status => t.status, status_label => t.status_vi(),
+                    created => dmy_time(Some(t.created_at)), expires => dmy_time(t.expires_at),
+                    last_used => t.last_used_at.map_or_else(|| "chưa dùng".to_owned(), |d| dmy_time(Some(d))),
+                }
+            })
+            .collect();
     render(
         state,
         "admin_user.html",
@@ -987,6 +1004,7 @@ async fn user_detail(
             nav => nav(auth), page_title => format!("Tài khoản {}", u.user.username),
             u => context! { username => u.user.username.clone(), full_name => u.user.full_name.clone(), email => u.user.email.clone(), active => u.user.active },
             roles => role_labels(&u.roles), own, all_roles => roles_select(), agencies => agencies_select(state).await?,
+            api_tokens, token_default_days => trinhky_app::tokens::DEFAULT_DAYS, token_max_days => trinhky_app::tokens::MAX_DAYS,
             message, message_ok,
         },
     )
@@ -1095,8 +1113,81 @@ pub async fn user_password(
     let r = users::reset_password(&state.store, &auth.principal, &username, &f.get("password"))
         .await
         .map(|generated| match generated {
-            Some(p) => format!("Đã đặt mật khẩu mới cho {username}: {p} (chỉ hiện một lần; các phiên đăng nhập cũ đã kết thúc)."),
-            None => format!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc."),
+            Some(p) => format!("Đã đặt mật khẩu mới cho {username}: {p} (chỉ hiện một lần; các phiên đăng nhập cũ đã kết thúc, các khóa API đã bị thu hồi)."),
+            None => format!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc, các khóa API đã bị thu hồi."),
+        });
+    user_change(&state, &auth, &username, r).await
+}
+
+pub async fn user_token_create(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path(username): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    admin(&auth)?;
+    let f = FormData::parse(&body);
+    f.csrf(&auth)?;
+    let days = match f.get("expires_days").trim() {
+        "" => Ok(trinhky_app::tokens::DEFAULT_DAYS),
+        d => d.parse::<i64>().map_err(|_| {
+            trinhky_app::AppError::Invalid(format!(
+                "Thời hạn \"{d}\" không phải số ngày (1–{}).",
+                trinhky_app::tokens::MAX_DAYS
+            ))
+        }),
+    };
+    let r = match days {
+        Ok(days) => trinhky_app::tokens::issue_as(
+            &state.store,
+            &auth.principal,
+            &username,
+            &f.get("name"),
+            days,
+            Utc::now(),
+        )
+        .await
+        .map(|(token, v)| {
+            format!(
+                "Đã tạo khóa API \"{}\" cho {username}, hết hạn {}: {token} (chỉ hiện một lần; gửi kèm tiêu đề Authorization: Bearer).",
+                v.name,
+                dmy_time(v.expires_at)
+            )
+        }),
+        Err(e) => Err(e),
+    };
+    user_change(&state, &auth, &username, r).await
+}
+
+pub async fn user_token_revoke(
+    State(state): State<AppState>,
+    User(auth): User,
+    Path((username, id)): Path<(String, i32)>,
+    body: Bytes,
+) -> PageResult {
+    admin(&auth)?;
+    let f = FormData::parse(&body);
+    f.csrf(&auth)?;
+    let owned = trinhky_app::tokens::list(&state.store, &username, Utc::now())
+        .await
+        .map(|ts| ts.iter().any(|t| t.id == id))
+        .unwrap_or(false);
+    if !owned {
+        return Err(WebError::NotFound);
+    }
+    let r = trinhky_app::tokens::revoke_as(&state.store, &auth.principal, id, Utc::now())
+        .await
+        .and_then(|r| match r {
+            trinhky_app::tokens::Revoked::Done(v) => Ok(format!(
+                "Đã thu hồi khóa API \"{}\" của {username}.",
+                v.name
+            )),
+            trinhky_app::tokens::Revoked::Already(v) => Err(trinhky_app::AppError::Conflict(
+                format!("Khóa API \"{}\" đã bị thu hồi trước đó.", v.name),
+            )),
+            trinhky_app::tokens::Revoked::NotFound => Err(trinhky_app::AppError::Invalid(format!(
+                "Không có khóa API số {id}."
+            ))),
         });
     user_change(&state, &auth, &username, r).await
 }

@@ -22,6 +22,7 @@ mod render;
 mod security;
 pub mod server;
 mod state;
+mod tokens;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -185,6 +186,7 @@ fn routes(state: &AppState) -> Routes {
         .route("/openapi.json", get(openapi::document))
         .merge(drafting::api_routes(state))
         .merge(admin::api_routes())
+        .merge(tokens::api_routes())
         .map(|r| r.fallback(api::not_found));
     Routes::new()
         .route("/", get(pages::home))

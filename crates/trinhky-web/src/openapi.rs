@@ -226,6 +226,12 @@ pub fn operations() -> Vec<Op> {
         op("post", "/api/v1/admin/calendar", "Add a holiday (range) or a make-up working day; dates dd/mm/yyyy or yyyy-mm-dd; deadlines use it at once").ok("201", obj())
             .body(object(&["kind", "from", "name"], json!({"kind": {"enum": ["holiday", "working_day"]}, "from": date(), "to": date(), "name": s()}))),
         op("delete", "/api/v1/admin/calendar/{id}", "Remove a calendar entry").ok("204", obj()),
+        // ---- API tokens (tokens.rs) ----
+        op("get", "/api/v1/tokens", "API tokens (khóa API) of the caller, or with `user` of an account the caller administers; never the secret").returns(json!({"type": "array", "items": schema("ApiToken")}))
+            .query("user", s(), "Username (default: the caller)").paged(),
+        op("post", "/api/v1/tokens", "Issue an API token (shown once in `token`) for the caller or an account the caller administers; needs a browser session, not a bearer token").ok("201", schema("ApiToken"))
+            .body(object(&["name"], json!({"name": s(), "expires_days": {"type": "integer", "minimum": 1, "maximum": trinhky_app::tokens::MAX_DAYS, "default": trinhky_app::tokens::DEFAULT_DAYS}, "user": s()}))),
+        op("post", "/api/v1/tokens/{id}/revoke", "Revoke an API token (one's own, or of an account one administers; 409 when already revoked); it answers 401 from then on").returns(schema("ApiToken")),
         // ---- delegations ----
         op("get", "/api/v1/delegations", "Delegations (giao quyền ký thay) of the agencies the caller heads, newest first").returns(json!({"type": "array", "items": schema("Delegation")})).paged(),
         op("post", "/api/v1/delegations", "Grant a deputy the KT. signing authority for a period (agency head)").ok("201", schema("Delegation"))
@@ -372,7 +378,7 @@ pub fn spec() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "Token from `trinhky user token`"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Token from `trinhky user token` or POST /api/v1/tokens; it expires (default 90 days) and can be revoked"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "trinhky_session"}
             },
             "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": schema("Error")}}}},
@@ -392,6 +398,13 @@ pub fn spec() -> Value {
                     "id": int(), "agency": s(), "from": s(), "to": s(), "authority": s(), "head_title": s(), "deputy_title": s(),
                     "valid_from": {"type": "string", "format": "date"}, "valid_to": {"type": ["string", "null"], "format": "date"},
                     "revoked_at": {"type": ["string", "null"], "format": "date-time"}, "active": {"type": "boolean"}})),
+                "ApiToken": object(&["id", "username", "name", "created_at", "status"], json!({
+                    "id": int(), "username": s(), "name": s(), "token": {"type": "string", "description": "Only in the answer to its creation"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                    "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+                    "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+                    "status": {"enum": ["active", "expired", "revoked"]}})),
                 "Register": object(&["kind", "columns", "rows", "total"], json!({
                     "kind": {"enum": ["outgoing", "incoming"]}, "title": s(), "agency_code": s(), "agency_name": s(),
                     "columns": {"type": "array", "items": s()},

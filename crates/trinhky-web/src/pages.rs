@@ -147,8 +147,26 @@ pub async fn not_found() -> WebError {
     WebError::NotFound
 }
 
-fn client_ip(conn: Option<&ConnectInfo<SocketAddr>>) -> String {
-    conn.map_or_else(|| "unknown".into(), |c| c.0.ip().to_string())
+/// The client's address: the TCP peer, or — when the peer is a trusted reverse proxy
+/// (`TRINHKY_TRUSTED_PROXIES`) — the address its `X-Forwarded-For` names
+/// ([`trinhky_app::client_addr`]).
+pub(crate) fn client_ip(
+    state: &AppState,
+    conn: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+) -> String {
+    let Some(peer) = conn.map(|c| c.0.ip()) else {
+        return "unknown".into();
+    };
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    state
+        .settings
+        .trusted_proxies
+        .client(peer, forwarded)
+        .to_string()
 }
 
 fn login_page(
@@ -219,7 +237,7 @@ pub async fn login_submit(
         _ => return Err(WebError::Csrf),
     }
     let ttl = Duration::minutes(state.settings.session_ttl_minutes);
-    let ip = client_ip(conn.as_ref().map(|c| &c.0));
+    let ip = client_ip(&state, conn.as_ref().map(|c| &c.0), &headers);
     match login(
         &state.store,
         &form.username,
@@ -246,6 +264,12 @@ pub async fn login_submit(
             Ok(res)
         }
         Err(e) => {
+            let retry_after = match &e {
+                trinhky_app::auth::LoginError::Throttled {
+                    retry_after_seconds,
+                } => Some(*retry_after_seconds),
+                _ => None,
+            };
             let web: WebError = e.into();
             match web {
                 WebError::BadRequest(msg) => login_page(
@@ -255,13 +279,20 @@ pub async fn login_submit(
                     Some(msg),
                     &form.username,
                 ),
-                WebError::TooManyRequests(msg) => login_page(
-                    &state,
-                    &headers,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Some(msg),
-                    &form.username,
-                ),
+                WebError::TooManyRequests(msg) => {
+                    let mut res = login_page(
+                        &state,
+                        &headers,
+                        StatusCode::TOO_MANY_REQUESTS,
+                        Some(msg),
+                        &form.username,
+                    )?;
+                    if let Some(secs) = retry_after {
+                        res.headers_mut()
+                            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                    }
+                    Ok(res)
+                }
                 other => Err(other),
             }
         }

@@ -261,6 +261,21 @@ pub enum UserCmd {
         /// What the token is for, e.g. "tích hợp cổng dịch vụ công".
         #[arg(long)]
         name: String,
+        /// Days until the token expires (1–365).
+        #[arg(long, value_name = "N", default_value_t = trinhky_app::tokens::DEFAULT_DAYS)]
+        expires_days: i64,
+    },
+    /// List a user's API tokens: id, name, created, expires, last used, status (never the secret).
+    Tokens {
+        username: String,
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API token by id (see `trinhky user tokens`); it answers 401 from then on.
+    RevokeToken {
+        /// The token's id.
+        id: i32,
     },
 }
 
@@ -355,16 +370,88 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             directory_import(&settings, &file).await
         }
         Command::User(UserCmd::Add(args)) => user_add(&settings, args).await,
-        Command::User(UserCmd::Token { username, name }) => {
+        Command::User(UserCmd::Token {
+            username,
+            name,
+            expires_days,
+        }) => {
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            let token =
-                trinhky_app::auth::create_api_token(&store, &cli_actor(), &username, &name).await?;
+            let (token, view) = trinhky_app::tokens::issue(
+                &store,
+                &cli_actor(),
+                &username,
+                &name,
+                expires_days,
+                chrono::Utc::now(),
+            )
+            .await?;
             println!("{token}");
             eprintln!(
-                "API token for {username} created. It is shown once; send it as `Authorization: Bearer <token>`."
+                "API token {} for {username} created, valid until {}. It is shown once; send it as `Authorization: Bearer <token>`.",
+                view.id,
+                view.expires_at.map_or_else(
+                    || "-".to_owned(),
+                    |e| e.format("%Y-%m-%d %H:%M UTC").to_string()
+                )
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::Tokens { username, json }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            let list = trinhky_app::tokens::list(&store, &username, chrono::Utc::now()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            println!(
+                "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  status",
+                "id", "name", "created", "expires", "last used"
+            );
+            for t in &list {
+                println!(
+                    "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  {}",
+                    t.id,
+                    t.name,
+                    when(Some(t.created_at)),
+                    when(t.expires_at),
+                    when(t.last_used_at),
+                    t.status
+                );
+            }
+            if list.is_empty() {
+                eprintln!("{username} has no API tokens.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCmd::RevokeToken { id }) => {
+            let store = open_store(&settings).await?;
+            store.migrate().await?;
+            match trinhky_app::tokens::revoke(&store, &cli_actor(), id, chrono::Utc::now()).await? {
+                trinhky_app::tokens::Revoked::Done(t) => {
+                    println!("API token {id} (\"{}\" of {}) revoked.", t.name, t.username);
+                    Ok(ExitCode::SUCCESS)
+                }
+                trinhky_app::tokens::Revoked::Already(t) => {
+                    println!(
+                        "API token {id} (\"{}\" of {}) was already revoked.",
+                        t.name, t.username
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                trinhky_app::tokens::Revoked::NotFound => {
+                    bail!(
+                        "no API token with id {id}; list them with `trinhky user tokens USERNAME`"
+                    )
+                }
+            }
         }
         Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
         Command::Pki(PkiCmd::Init { dir, pin }) => {

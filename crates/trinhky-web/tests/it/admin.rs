@@ -89,6 +89,8 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/admin/users/snv.chuyenvien/roles/revoke"),
         ("POST", "/admin/users/snv.chuyenvien/active"),
         ("POST", "/admin/users/snv.chuyenvien/password"),
+        ("POST", "/admin/users/snv.chuyenvien/tokens"),
+        ("POST", "/admin/users/snv.chuyenvien/tokens/1/revoke"),
         ("GET", "/admin/certificates"),
         ("POST", "/admin/certificates/issue"),
         ("POST", "/admin/certificates/user/snv.giamdoc/import"),

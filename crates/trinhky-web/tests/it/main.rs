@@ -21,5 +21,6 @@ mod reminders;
 mod server;
 mod shell;
 mod signing;
+mod tokens;
 mod validators;
 mod workflow;

@@ -392,3 +392,99 @@ async fn approved_document_classified(app: &TestApp, head: &trinhky_app::Princip
     .unwrap();
     doc
 }
+
+#[tokio::test]
+async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
+    use trinhky_app::signing::{KeyOf, unlock};
+    let app = spawn_app().await;
+    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV")
+        .await
+        .unwrap()
+        .unwrap();
+    let key = |clerk: &'static str| KeyOf::Agency {
+        agency_id: snv.id,
+        code: "SNV",
+        clerk,
+    };
+    let now = Utc::now();
+    // A rogue clerk guesses: five free failures, then a delay without checking the PIN.
+    for i in 1..=5 {
+        let err = unlock(&app.store, key("snv.vanthu.gia"), "000000", now)
+            .await
+            .err()
+            .unwrap();
+        if i < 5 {
+            assert!(
+                matches!(&err, AppError::Invalid(m) if m.contains(&format!("còn {} lần", 5 - i))),
+                "{err:?}"
+            );
+        } else {
+            assert!(
+                matches!(&err, AppError::Throttled(m) if m.contains("thử lại sau 15 giây")),
+                "{err:?}"
+            );
+        }
+    }
+    let err = unlock(
+        &app.store,
+        key("snv.vanthu.gia"),
+        trinhky_app::demo::DEMO_PIN,
+        now,
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
+    // The agency's real clerk still seals.
+    assert!(
+        unlock(
+            &app.store,
+            key("snv.vanthu"),
+            trinhky_app::demo::DEMO_PIN,
+            now
+        )
+        .await
+        .is_ok()
+    );
+    // The start of the delay is in the audit chain, once.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let events = trinhky_store::entities::audit_event::Entity::find()
+        .filter(trinhky_store::entities::audit_event::Column::Action.eq("signing.pin_lockout"))
+        .all(app.store.db())
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].entity_id, "pin:agency:SNV");
+    assert!(
+        events[0].details.contains("snv.vanthu.gia"),
+        "{}",
+        events[0].details
+    );
+    // Parallel wrong PINs of one person are all counted: only the free ones are checked.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let store = app.store.clone();
+        let agency_id = snv.id;
+        set.spawn(async move {
+            unlock(
+                &store,
+                KeyOf::Agency {
+                    agency_id,
+                    code: "SNV",
+                    clerk: "snv.vanthu.khac",
+                },
+                "111111",
+                now,
+            )
+            .await
+            .err()
+        });
+    }
+    let mut invalid = 0;
+    while let Some(r) = set.join_next().await {
+        if matches!(r.unwrap(), Some(AppError::Invalid(_))) {
+            invalid += 1;
+        }
+    }
+    assert_eq!(invalid, 4);
+}

@@ -11,6 +11,7 @@ mod mail;
 mod pdf;
 mod serve;
 mod servers;
+mod tokens;
 
 use std::path::Path;
 use std::process::{Command, Output};
