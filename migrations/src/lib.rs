@@ -16,6 +16,7 @@ mod m0009_reminders;
 mod m0010_holidays;
 mod m0011_attachments;
 mod m0013_search;
+mod m0015_keys_audit;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_holidays::Migration),
             Box::new(m0011_attachments::Migration),
             Box::new(m0013_search::Migration),
+            Box::new(m0015_keys_audit::Migration),
         ]
     }
 }

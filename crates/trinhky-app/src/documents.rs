@@ -516,6 +516,9 @@ pub async fn act(
         Some(
             signing::unlock(
                 store,
+                signing_cfg
+                    .as_deref()
+                    .unwrap_or(&signing::Signing::default()),
                 signing::KeyOf::Person {
                     user_id: p.user.id,
                     username: &p.user.username,
@@ -532,6 +535,9 @@ pub async fn act(
         Some(
             signing::unlock(
                 store,
+                signing_cfg
+                    .as_deref()
+                    .unwrap_or(&signing::Signing::default()),
                 signing::KeyOf::Agency {
                     agency_id: l.document.agency_id,
                     code: &l.agency_code,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod attachments;
+pub mod audit_anchor;
 pub mod audit_trail;
 pub mod auth;
 pub mod compare;
@@ -17,6 +18,7 @@ pub mod dispatch;
 pub mod documents;
 pub mod follow_up;
 pub mod incoming;
+pub mod kek;
 pub mod principal;
 pub mod registry;
 pub mod reminders;
@@ -50,6 +52,9 @@ pub enum AppError {
     /// An upload larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The key-encryption key is missing or does not open a stored key.
+    #[error(transparent)]
+    Kek(#[from] kek::KekError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -1248,6 +1248,17 @@ fn pki_dir(state: &AppState) -> std::path::PathBuf {
     state.settings.data_dir.join("pki")
 }
 
+/// The key-encryption key new keys are wrapped with (configured with signing at start-up).
+fn signing_kek(state: &AppState) -> Result<&trinhky_app::kek::Kek, WebError> {
+    state
+        .registry
+        .signing
+        .as_ref()
+        .ok_or_else(|| WebError::Internal("signing is not configured".into()))?
+        .kek()
+        .map_err(WebError::from)
+}
+
 async fn certificates_view(
     state: &AppState,
     auth: &Auth,
@@ -1332,6 +1343,7 @@ pub async fn certificates_issue(
     let only = HolderRef::parse(&f.get("kind"), &f.get("handle"));
     let r = certificates::issue_dev(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &pki_dir(&state),
         &f.get("ca_passphrase"),
@@ -1408,6 +1420,7 @@ pub async fn certificate_import(
     let who = HolderRef::parse(&kind, &handle).ok_or(WebError::NotFound)?;
     let r = certificates::import_p12(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &who,
         &file,
@@ -1513,6 +1526,7 @@ pub async fn api_certificates_issue(
     };
     let issued = certificates::issue_dev(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &pki_dir(&state),
         &b.ca_passphrase,
@@ -1548,6 +1562,7 @@ pub async fn api_certificate_import(
     let (_, file, pin) = read_import(multipart).await?;
     let i = certificates::import_p12(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &who,
         &file,
