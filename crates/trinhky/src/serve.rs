@@ -32,7 +32,6 @@ async fn shutdown_signal() {
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     crate::cli::check_demo_bind(&settings, &args)?;
-    let kek = crate::cli::load_kek(&settings, args.demo)?;
     let mut registry =
         trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;
@@ -43,6 +42,7 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
         )
     })?;
     registry.renderer = Some(Arc::new(renderer));
+    let kek = crate::cli::load_kek(&settings, args.demo)?;
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
     registry.register(&store).await?;
