@@ -17,6 +17,7 @@ mod m0010_holidays;
 mod m0011_attachments;
 mod m0013_search;
 mod m0014_tokens_throttle;
+mod m0015_keys_audit;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_attachments::Migration),
             Box::new(m0013_search::Migration),
             Box::new(m0014_tokens_throttle::Migration),
+            Box::new(m0015_keys_audit::Migration),
         ]
     }
 }

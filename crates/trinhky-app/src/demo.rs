@@ -99,11 +99,13 @@ pub async fn load(store: &Store, demo_dir: &Path) -> Result<Vec<DemoAccount>> {
 /// The PIN of every demo signing key (demo only: real keys have their holders' own PINs).
 pub const DEMO_PIN: &str = "123456";
 
-/// Issues demo signing keys (ECDSA P-256, PIN [`DEMO_PIN`]) from the development CA in
-/// `<data_dir>/pki` to every head, deputy and organisation that has none; returns how many.
-pub async fn install_keys(store: &Store, data_dir: &Path) -> Result<usize> {
+/// Issues demo signing keys (ECDSA P-256, PIN [`DEMO_PIN`], wrapped with `kek`) from the
+/// development CA in `<data_dir>/pki` (its own passphrase in `ca.pass` there) to every head,
+/// deputy and organisation that has none; returns how many.
+pub async fn install_keys(store: &Store, kek: &crate::kek::Kek, data_dir: &Path) -> Result<usize> {
     let issued = crate::signing::issue_dev_keys(
         store,
+        kek,
         &data_dir.join("pki"),
         DEMO_PIN,
         trinhky_pdf::sign::KeyAlgorithm::EcdsaP256,

@@ -565,6 +565,9 @@ pub async fn act(
         Some(
             signing::unlock(
                 store,
+                signing_cfg
+                    .as_deref()
+                    .unwrap_or(&signing::Signing::default()),
                 signing::KeyOf::Person {
                     user_id: p.user.id,
                     username: &p.user.username,
@@ -582,6 +585,9 @@ pub async fn act(
         Some(
             signing::unlock(
                 store,
+                signing_cfg
+                    .as_deref()
+                    .unwrap_or(&signing::Signing::default()),
                 signing::KeyOf::Agency {
                     agency_id: l.document.agency_id,
                     code: &l.agency_code,

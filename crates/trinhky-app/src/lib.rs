@@ -6,6 +6,7 @@
 pub mod access;
 pub mod admin;
 pub mod attachments;
+pub mod audit_anchor;
 pub mod audit_trail;
 pub mod auth;
 pub mod client_addr;
@@ -20,6 +21,7 @@ pub mod dispatch;
 pub mod documents;
 pub mod follow_up;
 pub mod incoming;
+pub mod kek;
 pub mod principal;
 pub mod registry;
 pub mod reminders;
@@ -55,6 +57,9 @@ pub enum AppError {
     /// An upload larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The key-encryption key is missing or does not open a stored key.
+    #[error(transparent)]
+    Kek(#[from] kek::KekError),
     #[error("internal error: {0}")]
     Internal(String),
 }

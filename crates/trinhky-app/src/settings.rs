@@ -238,6 +238,12 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client (TRINHKY_TRUSTED_PROXIES).
     pub trusted_proxies: crate::client_addr::TrustedProxies,
+    /// The key-encryption key's file (TRINHKY_KEK_FILE); see [`crate::kek`].
+    pub kek_file: Option<PathBuf>,
+    /// The key-encryption key itself, base64 (TRINHKY_KEK; environment only).
+    pub kek: Option<Secret>,
+    /// Where audit checkpoints are appended (TRINHKY_AUDIT_CHECKPOINTS).
+    pub audit_checkpoints: PathBuf,
     /// Where the settings came from, for `--help`-style diagnostics.
     pub source: Option<PathBuf>,
     /// Timeouts and limits of the HTTP server.
@@ -279,6 +285,8 @@ struct FileSettings {
     tsa_url: Option<String>,
     attachment_max_mb: Option<u32>,
     trusted_proxies: Option<String>,
+    kek_file: Option<PathBuf>,
+    audit_checkpoints: Option<PathBuf>,
     smtp: Option<FileSmtp>,
     server: Option<FileServer>,
 }
@@ -571,9 +579,33 @@ impl Settings {
                 )
             })?,
         };
+        let kek_file = pick(
+            "TRINHKY_KEK_FILE",
+            file.kek_file.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from);
+        let kek = env("TRINHKY_KEK")
+            .filter(|v| !v.trim().is_empty())
+            .map(Secret::new);
+        if kek.is_some() && kek_file.is_some() {
+            return Err(err(
+                "TRINHKY_KEK",
+                "both TRINHKY_KEK and TRINHKY_KEK_FILE are set",
+                "set only one of them",
+            ));
+        }
+        let audit_checkpoints = pick(
+            "TRINHKY_AUDIT_CHECKPOINTS",
+            file.audit_checkpoints.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("audit-checkpoints.jsonl"));
         Ok(Settings {
             server,
             trusted_proxies,
+            kek_file,
+            kek,
+            audit_checkpoints,
             attachment_max_bytes,
             data_dir,
             database_url,
@@ -598,9 +630,58 @@ impl Settings {
         Settings::load(config, |k| std::env::var(k).ok())
     }
 
-    /// Creates the data directory when the database lives in it.
+    /// The key-encryption key: `TRINHKY_KEK`, else the file `TRINHKY_KEK_FILE`. With `demo`
+    /// and neither set, `$TRINHKY_DATA_DIR/kek` is used, and created (0600) when missing.
+    /// Without one, outside the demo, the error says how to create one.
+    pub fn load_kek(&self, demo: bool) -> Result<crate::kek::Kek, crate::kek::KekError> {
+        use crate::kek::{Kek, KekError};
+        if let Some(k) = &self.kek {
+            return Kek::parse(k.expose(), "TRINHKY_KEK");
+        }
+        if let Some(p) = &self.kek_file {
+            return Kek::load_file(p);
+        }
+        let demo_file = self.data_dir.join("kek");
+        if demo {
+            return if demo_file.exists() {
+                Kek::load_file(&demo_file)
+            } else {
+                match Kek::create_file(&demo_file) {
+                    // Another demo process sharing the folder made it first.
+                    Err(KekError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                    {
+                        Kek::load_file(&demo_file)
+                    }
+                    other => other,
+                }
+            };
+        }
+        Err(KekError::Missing {
+            hint: if demo_file.exists() {
+                format!(
+                    " (the demo's KEK is {}: set TRINHKY_KEK_FILE to it to keep using the demo's keys)",
+                    demo_file.display()
+                )
+            } else {
+                String::new()
+            },
+        })
+    }
+
+    /// The KEK when one is configured or the demo's exists (`$TRINHKY_DATA_DIR/kek`); never
+    /// creates one. For commands that can work without it (`trinhky audit verify`).
+    pub fn find_kek(&self) -> Result<Option<crate::kek::Kek>, crate::kek::KekError> {
+        if self.kek.is_some() || self.kek_file.is_some() || self.data_dir.join("kek").exists() {
+            self.load_kek(true).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Creates the data directory (mode 0700) when the database lives in it.
     pub fn prepare_data_dir(&self) -> Result<(), SettingsError> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+        crate::kek::create_private_dir(&self.data_dir).map_err(|e| {
             err(
                 "TRINHKY_DATA_DIR",
                 format!("cannot create {}: {e}", self.data_dir.display()),

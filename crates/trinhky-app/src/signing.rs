@@ -7,8 +7,10 @@
 //!   are written into those fields (form filling, which the head's signature permits) and the
 //!   organisation signs with its seal over the left third of the head's signature.
 //!
-//! Keys live in `signing_keys` (PKCS#12 blobs, encrypted with the holder's PIN; the PIN is never
-//! stored). A wrong PIN changes nothing and counts as a failed attempt. PINs are throttled like
+//! Keys live in `signing_keys`: PKCS#12 blobs encrypted with the holder's PIN (never stored) and
+//! wrapped with the key-encryption key ([`crate::kek`], never in the database); they are unwrapped
+//! and unlocked in memory only, at signing time. New PINs have at least [`PIN_MIN_DIGITS`] digits.
+//! A wrong PIN changes nothing and counts as a failed attempt. PINs are throttled like
 //! passwords ([`crate::throttle`], [`Policy::PIN`]): per (key, person typing) a few free
 //! failures, then a growing delay (capped at a few minutes) during which the PIN is not checked;
 //! a much higher ceiling per key applies only to people who failed on it themselves, so one
@@ -32,8 +34,107 @@ use trinhky_render::Slots;
 use trinhky_store::audit::{self, AuditInput};
 use trinhky_store::{Store, accounts, keys};
 
+use crate::kek::Kek;
 use crate::throttle::{self, Gate, Policy};
 use crate::{AppError, Result};
+
+/// Shortest PIN accepted for a new key (digits only for keys issued here).
+pub const PIN_MIN_DIGITS: usize = 6;
+
+/// The PIN policy for keys issued here: at least [`PIN_MIN_DIGITS`] digits, nothing else.
+pub fn check_new_pin(pin: &str) -> Result<()> {
+    if pin.chars().count() < PIN_MIN_DIGITS || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::Invalid(format!(
+            "Mã PIN của khóa mới phải gồm ít nhất {PIN_MIN_DIGITS} chữ số (chỉ gồm các số 0–9)."
+        )));
+    }
+    Ok(())
+}
+
+/// The PIN policy for an imported PKCS#12: its password has at least [`PIN_MIN_DIGITS`]
+/// characters (a licensed CA may use letters too).
+pub fn check_import_pin(pin: &str) -> Result<()> {
+    if pin.chars().count() < PIN_MIN_DIGITS {
+        return Err(AppError::Invalid(format!(
+            "Mã PIN của tệp PKCS#12 phải có ít nhất {PIN_MIN_DIGITS} ký tự: đổi mã PIN của tệp (ví dụ bằng công cụ của tổ chức cung cấp dịch vụ chứng thực) rồi nhập lại; chưa nhập gì."
+        )));
+    }
+    Ok(())
+}
+
+/// The authenticated context a key is wrapped for: its holder, so a wrapped key copied into
+/// another holder's row does not open.
+pub fn key_context(owner: keys::Owner) -> Vec<u8> {
+    let (kind, id) = owner.parts();
+    format!("trinhky signing key {kind}:{id}").into_bytes()
+}
+
+/// Wraps a PKCS#12 for `owner` and stores it as the owner's new key.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_key<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    kek: &Kek,
+    actor: &str,
+    owner: keys::Owner,
+    subject: &str,
+    certificate_pem: &str,
+    p12: &[u8],
+) -> Result<trinhky_store::entities::signing_key::Model> {
+    let wrapped = kek.wrap(&key_context(owner), p12)?;
+    Ok(keys::store_key(
+        conn,
+        actor,
+        owner,
+        subject,
+        certificate_pem,
+        &wrapped,
+        &kek.id(),
+    )
+    .await?)
+}
+
+/// The PKCS#12 of a stored key, unwrapped in memory (still encrypted with the holder's PIN).
+pub async fn key_p12(
+    store: &Store,
+    kek: &Kek,
+    key: &trinhky_store::entities::signing_key::Model,
+) -> Result<Vec<u8>> {
+    let owner = keys::Owner::of(key)
+        .ok_or_else(|| AppError::Internal(format!("key {} has an unknown owner", key.id)))?;
+    let blob = trinhky_store::blobs::get(store.db(), &key.p12_sha256)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
+    if key.kek_id.is_none() {
+        return Err(AppError::Internal(format!(
+            "key {} is not wrapped with the KEK yet: restart `trinhky serve` to wrap it",
+            key.id
+        )));
+    }
+    Ok(kek.unwrap(&key_context(owner), &blob.data)?)
+}
+
+/// Wraps every key stored before keys were wrapped (bare PKCS#12 blobs, protected by the PIN
+/// only) with `kek`, deletes the bare blobs and audits each as `key.wrap`; on SQLite the file is
+/// then compacted so the freed pages do not keep the bare bytes. Returns how many were wrapped.
+pub async fn wrap_stored_keys(store: &Store, kek: &Kek, actor: &str) -> Result<usize> {
+    let bare = keys::unwrapped_keys(store.db()).await?;
+    if bare.is_empty() {
+        return Ok(0);
+    }
+    let txn = store.begin_write().await?;
+    for key in &bare {
+        let owner = keys::Owner::of(key)
+            .ok_or_else(|| AppError::Internal(format!("key {} has an unknown owner", key.id)))?;
+        let blob = trinhky_store::blobs::get(&txn, &key.p12_sha256)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
+        let wrapped = kek.wrap(&key_context(owner), &blob.data)?;
+        keys::store_wrapped(&txn, actor, key, &wrapped, &kek.id()).await?;
+    }
+    txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
+    store.compact().await?;
+    Ok(bare.len())
+}
 
 /// Name of the text field over "Số:" (box 3) and over the place and date (box 4).
 pub const NUMBER_FIELD: &str = "so_ky_hieu";
@@ -50,6 +151,8 @@ pub struct Signing {
     pub images_dir: PathBuf,
     /// RFC 3161 service for PAdES B-T.
     pub tsa_url: Option<String>,
+    /// The key-encryption key the stored keys are wrapped with.
+    pub kek: Option<Kek>,
 }
 
 fn read_pems(path: &Path, out: &mut Vec<X509>) -> Result<()> {
@@ -88,6 +191,22 @@ impl Signing {
             trust,
             images_dir: templates_dir.join("signatures"),
             tsa_url,
+            kek: None,
+        })
+    }
+
+    /// The same, with the key-encryption key that unwraps stored keys.
+    pub fn with_kek(mut self, kek: Kek) -> Self {
+        self.kek = Some(kek);
+        self
+    }
+
+    /// The key-encryption key, or an error saying it is not configured.
+    pub fn kek(&self) -> Result<&Kek> {
+        self.kek.as_ref().ok_or_else(|| {
+            AppError::Kek(crate::kek::KekError::Missing {
+                hint: String::new(),
+            })
         })
     }
 
@@ -132,10 +251,12 @@ impl KeyOf<'_> {
     }
 }
 
-/// Unlocks a signing key with `pin`. A wrong PIN is recorded (committed at once, outside any
-/// action) and answered with the attempts left; too many lock the key for the window.
+/// Unlocks a signing key with `pin` (unwrapped with the KEK of `signing` first, in memory). A
+/// wrong PIN is recorded (committed at once, outside any action) and answered with the attempts
+/// left; too many lock the key for the window.
 pub async fn unlock(
     store: &Store,
+    signing: &Signing,
     who: KeyOf<'_>,
     pin: &str,
     now: DateTime<Utc>,
@@ -167,11 +288,9 @@ pub async fn unlock(
             )));
         }
     };
-    let blob = trinhky_store::blobs::get(db, &key.p12_sha256)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("key blob {} is missing", key.p12_sha256)))?;
+    let p12 = key_p12(store, signing.kek()?, &key).await?;
     let pin_owned = pin.to_owned();
-    match crate::cpu::run(move || pki::load_p12(&blob.data, &pin_owned)).await {
+    match crate::cpu::run(move || pki::load_p12(&p12, &pin_owned)).await {
         Ok(signer) => {
             let txn = store.begin_write().await?;
             ticket.succeeded(&txn).await?;
@@ -515,19 +634,73 @@ pub async fn holders_without_keys(store: &Store) -> Result<Vec<Holder>> {
     Ok(out)
 }
 
+/// The file next to the development CA that holds its own passphrase (random, mode 0600).
+pub const CA_PASSPHRASE_FILE: &str = "ca.pass";
+
+/// The development CA's own passphrase, kept in `<dir>/ca.pass` (0600): read when present, made
+/// (random) for a new CA. A CA made before it had one has its key encrypted with the holders'
+/// `legacy_pin`: it is opened with that PIN once and re-encrypted with a new passphrase.
+pub fn dev_ca_passphrase(dir: &Path, legacy_pin: &str) -> Result<String> {
+    let io = |path: &Path, e: std::io::Error| AppError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let file = dir.join(CA_PASSPHRASE_FILE);
+    if file.exists() {
+        let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
+        return Ok(text.trim().to_owned());
+    }
+    let mut raw = [0u8; 24];
+    openssl::rand::rand_bytes(&mut raw).map_err(|e| AppError::Internal(e.to_string()))?;
+    let pass = hex::encode(raw);
+    crate::kek::create_private_dir(dir).map_err(|e| io(dir, e))?;
+    if dir.join("ca.pem").exists() {
+        let pki = trinhky_pdf::pki::DevPki::open(dir, legacy_pin).map_err(|e| match e {
+            PkiError::WrongPassphrase(_) => AppError::Invalid(format!(
+                "the development CA in {} has no {CA_PASSPHRASE_FILE} and its key does not open with this PIN: give the PIN it was created with, or move the folder away to create a new CA",
+                dir.display()
+            )),
+            other => AppError::Internal(format!("development CA in {}: {other}", dir.display())),
+        })?;
+        pki.set_passphrase(&pass)
+            .map_err(|e| AppError::Internal(format!("development CA in {}: {e}", dir.display())))?;
+    }
+    crate::kek::write_private_new(&file, format!("{pass}\n").as_bytes())
+        .map_err(|e| io(&file, e))?;
+    Ok(pass)
+}
+
 /// Issues a certificate from the development CA in `dir` (created when absent, its key encrypted
-/// with `pin`) to every holder without a key, each PKCS#12 protected by `pin`, and stores the keys.
-/// Returns the holders served. For demos and tests: production imports real PKCS#12 files.
+/// with its own random passphrase, [`dev_ca_passphrase`]) to every holder without a key, each
+/// PKCS#12 protected by `pin` and wrapped with `kek`, and stores the keys. Returns the holders
+/// served. For demos and tests: production imports real PKCS#12 files.
 pub async fn issue_dev_keys(
     store: &Store,
+    kek: &Kek,
     dir: &Path,
     pin: &str,
     alg: trinhky_pdf::sign::KeyAlgorithm,
     actor: &str,
     progress: impl FnMut(&Holder),
 ) -> Result<Vec<Holder>> {
+    check_new_pin(pin)?;
     let holders = holders_without_keys(store).await?;
-    issue_dev_keys_to(store, dir, pin, pin, alg, actor, holders, progress).await
+    if holders.is_empty() {
+        return Ok(holders);
+    }
+    let ca_passphrase = dev_ca_passphrase(dir, pin)?;
+    issue_dev_keys_to(
+        store,
+        kek,
+        dir,
+        &ca_passphrase,
+        pin,
+        alg,
+        actor,
+        holders,
+        progress,
+    )
+    .await
 }
 
 /// Issues development certificates to `holders`: the CA in `dir` is unlocked with
@@ -536,6 +709,7 @@ pub async fn issue_dev_keys(
 #[allow(clippy::too_many_arguments)]
 pub async fn issue_dev_keys_to(
     store: &Store,
+    kek: &Kek,
     dir: &Path,
     ca_passphrase: &str,
     pin: &str,
@@ -545,11 +719,7 @@ pub async fn issue_dev_keys_to(
     mut progress: impl FnMut(&Holder),
 ) -> Result<Vec<Holder>> {
     use trinhky_pdf::pki::{DevPki, IdentityKind, NewIdentity};
-    if pin.chars().count() < 4 {
-        return Err(AppError::Invalid(
-            "the PIN must have at least 4 characters".into(),
-        ));
-    }
+    check_new_pin(pin)?;
     if holders.is_empty() {
         return Ok(holders);
     }
@@ -593,7 +763,7 @@ pub async fn issue_dev_keys_to(
     }
     let txn = store.begin_write().await?;
     for (h, pem, p12) in &issued {
-        keys::store_key(&txn, actor, h.owner, &h.name, pem, p12).await?;
+        store_key(&txn, kek, actor, h.owner, &h.name, pem, p12).await?;
     }
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(holders)

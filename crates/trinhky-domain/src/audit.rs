@@ -133,6 +133,16 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier that continues a chain after event `seq` whose hash is `hash` (a checkpoint),
+    /// so only the events after it are read.
+    pub fn starting_after(seq: i64, hash: &str) -> Self {
+        ChainVerifier {
+            prev: hash.to_owned(),
+            expected_seq: seq + 1,
+            last: seq,
+        }
+    }
+
     /// Feeds the next event (in seq order) with its stored `prev_hash` and `hash`.
     pub fn push(
         &mut self,

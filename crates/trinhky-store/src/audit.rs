@@ -201,6 +201,62 @@ pub async fn verify<C: ConnectionTrait>(
     })
 }
 
+/// The chain head as recorded: the last event's sequence number and hash (0 and the genesis
+/// hash for an empty chain).
+pub async fn head<C: ConnectionTrait>(conn: &C) -> Result<(i64, String)> {
+    let head = audit_head::Entity::find_by_id(1)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            StoreError::Corrupt("audit_head row is missing; run `trinhky migrate`".into())
+        })?;
+    Ok((head.seq, head.hash))
+}
+
+/// The stored hash of event `seq`, if it exists.
+pub async fn hash_at<C: ConnectionTrait>(conn: &C, seq: i64) -> Result<Option<String>> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.eq(seq))
+        .one(conn)
+        .await?
+        .map(|m| m.hash))
+}
+
+/// Re-computes the events after `from_seq` (whose hash is `from_hash`, e.g. a checkpoint) up to
+/// `to_seq`; returns the first break, if any.
+pub async fn verify_after<C: ConnectionTrait>(
+    conn: &C,
+    from_seq: i64,
+    from_hash: &str,
+    to_seq: i64,
+) -> Result<Option<ChainBreak>> {
+    let mut pages = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gt(from_seq))
+        .filter(audit_event::Column::Seq.lte(to_seq))
+        .order_by_asc(audit_event::Column::Seq)
+        .paginate(conn, 1000);
+    let mut verifier = ChainVerifier::starting_after(from_seq, from_hash);
+    while let Some(page) = pages.fetch_and_next().await? {
+        for m in page {
+            let entry = AuditEntry {
+                seq: m.seq,
+                occurred_at: m.occurred_at,
+                actor: m.actor,
+                action: m.action,
+                entity_type: m.entity_type,
+                entity_id: m.entity_id,
+                before_hash: m.before_hash,
+                after_hash: m.after_hash,
+                details: m.details,
+            };
+            if let Err(b) = verifier.push(&entry, &m.prev_hash, &m.hash) {
+                return Ok(Some(b));
+            }
+        }
+    }
+    Ok(verifier.finish(to_seq).err())
+}
+
 /// The latest events, newest first (for admin views).
 pub async fn latest<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<audit_event::Model>> {
     use sea_orm::QuerySelect;

@@ -85,6 +85,15 @@ pub struct TestApp {
     pub pki: TestPki,
 }
 
+/// The key-encryption key of the test apps (fixed, so a test can also pass it to the binary
+/// as `TRINHKY_KEK`).
+pub const TEST_KEK_BASE64: &str = "dHJpbmhreSB0ZXN0IEtFSyAtIG5vdCBhIHNlY3JldCE=";
+
+/// [`TEST_KEK_BASE64`] as a key.
+pub fn test_kek() -> trinhky_app::kek::Kek {
+    trinhky_app::kek::Kek::parse(TEST_KEK_BASE64, "the test KEK").expect("test KEK")
+}
+
 /// Starts the app on a fresh database with the demo province and demo accounts loaded.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
@@ -120,6 +129,7 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
         trust: vec![pki.ca.clone()],
         images_dir: repo_root().join("templates/signatures"),
         tsa_url: None,
+        kek: Some(test_kek()),
     }));
     let registry = Arc::new(registry);
     registry.register(&store).await.expect("register workflows");
@@ -253,8 +263,9 @@ pub async fn install_demo_keys(store: &Store) -> TestPki {
             .find(|e| e["handle"] == holder.handle.as_str())
             .unwrap_or_else(|| panic!("no cached test key for {}", holder.handle));
         let p12 = std::fs::read(dir.join(entry["p12"].as_str().unwrap())).unwrap();
-        trinhky_store::keys::store_key(
+        trinhky_app::signing::store_key(
             &txn,
+            &test_kek(),
             "system:test",
             holder.owner,
             &holder.name,

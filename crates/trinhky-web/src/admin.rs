@@ -1339,6 +1339,17 @@ fn pki_dir(state: &AppState) -> std::path::PathBuf {
     state.settings.data_dir.join("pki")
 }
 
+/// The key-encryption key new keys are wrapped with (configured with signing at start-up).
+fn signing_kek(state: &AppState) -> Result<&trinhky_app::kek::Kek, WebError> {
+    state
+        .registry
+        .signing
+        .as_ref()
+        .ok_or_else(|| WebError::Internal("signing is not configured".into()))?
+        .kek()
+        .map_err(WebError::from)
+}
+
 async fn certificates_view(
     state: &AppState,
     auth: &Auth,
@@ -1423,6 +1434,7 @@ pub async fn certificates_issue(
     let only = HolderRef::parse(&f.get("kind"), &f.get("handle"));
     let r = certificates::issue_dev(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &pki_dir(&state),
         &f.get("ca_passphrase"),
@@ -1499,6 +1511,7 @@ pub async fn certificate_import(
     let who = HolderRef::parse(&kind, &handle).ok_or(WebError::NotFound)?;
     let r = certificates::import_p12(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &who,
         &file,
@@ -1604,6 +1617,7 @@ pub async fn api_certificates_issue(
     };
     let issued = certificates::issue_dev(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &pki_dir(&state),
         &b.ca_passphrase,
@@ -1639,6 +1653,7 @@ pub async fn api_certificate_import(
     let (_, file, pin) = read_import(multipart).await?;
     let i = certificates::import_p12(
         &state.store,
+        signing_kek(&state)?,
         &auth.principal.actor(),
         &who,
         &file,

@@ -36,9 +36,12 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCmd),
-    /// Inspect the tamper-evident audit trail.
+    /// Inspect the tamper-evident audit trail and anchor it outside the database.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The key-encryption key (KEK) that wraps every signing key stored in the database.
+    #[command(subcommand)]
+    Keys(KeysCmd),
     /// Validate workflow definitions.
     #[command(subcommand)]
     Workflow(WorkflowCmd),
@@ -103,7 +106,8 @@ pub enum DemoCmd {
 #[derive(Debug, Subcommand)]
 pub enum PkiCmd {
     /// Create a development CA and a certificate for every head, deputy and clerk's organisation;
-    /// keys are PKCS#12 protected by --pin and stored in the database.
+    /// keys are PKCS#12 protected by --pin (at least 6 digits) and stored in the database wrapped
+    /// with the KEK (TRINHKY_KEK_FILE). The CA key gets its own random passphrase (ca.pass).
     Init {
         /// Folder for the CA files. Default: $TRINHKY_DATA_DIR/pki.
         #[arg(long, value_name = "DIR")]
@@ -142,8 +146,8 @@ pub enum PkiCmd {
         /// Folder of the development CA. Default: $TRINHKY_DATA_DIR/pki.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// File holding the development CA's passphrase (the PIN given to `pki init`);
-        /// else $TRINHKY_PIN or stdin.
+        /// File holding the development CA's passphrase. Default: its own passphrase file
+        /// (`ca.pass` next to it, written by `pki init`), else $TRINHKY_PIN or stdin.
         #[arg(long, value_name = "FILE")]
         pin_file: Option<PathBuf>,
     },
@@ -239,6 +243,20 @@ pub struct ServeArgs {
     /// Listen address; overrides TRINHKY_BIND (default 127.0.0.1:8080). Port 0 picks a free port.
     #[arg(long, value_name = "ADDR:PORT")]
     pub bind: Option<String>,
+    /// Allow --demo (public passwords, PIN 123456) on an address other than loopback.
+    #[arg(long, requires = "demo")]
+    pub demo_public: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Write a new random key-encryption key (32 bytes, base64) to FILE with mode 0600; refuses
+    /// to overwrite. Then set TRINHKY_KEK_FILE=FILE for every trinhky command, and keep a copy
+    /// apart from the database backups.
+    InitKek {
+        /// Where to write it, e.g. /etc/trinhky/kek.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,12 +318,20 @@ pub struct UserAddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
-    /// Recompute the hash chain; exit 0 if intact, 1 naming the first broken event.
+    /// Recompute the hash chain and check it against the checkpoints file with the KEK; exit 0
+    /// if intact, 1 naming the first broken event or checkpoint, 2 if it could not check.
     Verify {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// Checkpoints file (e.g. a copy shipped elsewhere). Default: TRINHKY_AUDIT_CHECKPOINTS.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
     },
+    /// Append a checkpoint of the chain head (HMAC with a key derived from the KEK) to the
+    /// checkpoints file, after checking the events since the last one. `trinhky serve` does this
+    /// every minute when the chain grew.
+    Checkpoint,
 }
 
 pub fn init_logging(format: LogFormat) {
@@ -318,6 +344,40 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// `--demo` publishes its passwords and PIN: refused on a non-loopback address unless
+/// `--demo-public` says so.
+pub fn check_demo_bind(settings: &Settings, args: &ServeArgs) -> Result<()> {
+    if args.demo && !args.demo_public && !settings.bind.ip().is_loopback() {
+        bail!(
+            "refusing to start the demo on {}: --demo prints its passwords and signing PIN for everyone, so it listens on loopback only. Use --bind 127.0.0.1:8080, or add --demo-public to expose the demo on purpose",
+            settings.bind
+        );
+    }
+    Ok(())
+}
+
+/// The key-encryption key, or an error saying how to create one (see `trinhky keys init-kek`).
+pub fn load_kek(settings: &Settings, demo: bool) -> Result<trinhky_app::kek::Kek> {
+    let kek = settings.load_kek(demo)?;
+    tracing::debug!(kek = %kek.id(), "key-encryption key loaded");
+    Ok(kek)
+}
+
+/// Wraps keys stored before wrapping existed (audited), and says so.
+pub async fn wrap_stored_keys(store: &Store, kek: &trinhky_app::kek::Kek) -> Result<()> {
+    let n = trinhky_app::signing::wrap_stored_keys(store, kek, "system:kek")
+        .await
+        .context("wrapping the stored signing keys with the KEK")?;
+    if n > 0 {
+        tracing::warn!(
+            keys = n,
+            kek = %kek.id(),
+            "signing keys stored as bare PKCS#12 were wrapped with the KEK; backups made before now still hold them protected by the PIN only"
+        );
+    }
+    Ok(())
 }
 
 pub async fn open_store(settings: &Settings) -> Result<Store> {
@@ -453,11 +513,37 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Audit(AuditCmd::Verify { json }) => audit_verify(&settings, json).await,
+        Command::Audit(AuditCmd::Verify { json, checkpoints }) => {
+            audit_verify(&settings, json, checkpoints).await
+        }
+        Command::Audit(AuditCmd::Checkpoint) => audit_checkpoint(&settings).await,
+        Command::Keys(KeysCmd::InitKek { file }) => {
+            if file.exists() {
+                bail!(
+                    "{} exists: refusing to overwrite a KEK (keys wrapped with it could no longer be used). Choose another file",
+                    file.display()
+                );
+            }
+            let kek = trinhky_app::kek::Kek::create_file(&file)?;
+            println!(
+                "key-encryption key {} written to {} (mode 0600)",
+                kek.id(),
+                file.display()
+            );
+            println!(
+                "  set TRINHKY_KEK_FILE={} for trinhky (or kek_file in the settings file),",
+                file.display()
+            );
+            println!("  make it readable by the service user only, and keep a copy apart from the");
+            println!("  database backups: without it no stored signing key can be used.");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Pki(PkiCmd::Init { dir, pin }) => {
+            let kek = load_kek(&settings, false)?;
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            crate::pdfcmd::pki_init(&settings, &store, dir, &pin).await
+            wrap_stored_keys(&store, &kek).await?;
+            crate::pdfcmd::pki_init(&settings, &store, &kek, dir, &pin).await
         }
         Command::Pki(PkiCmd::Import {
             file,
@@ -465,9 +551,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             agency,
             pin_file,
         }) => {
+            let kek = load_kek(&settings, false)?;
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            crate::pdfcmd::pki_import(&store, &file, user, agency, pin_file.as_deref()).await
+            wrap_stored_keys(&store, &kek).await?;
+            crate::pdfcmd::pki_import(&store, &kek, &file, user, agency, pin_file.as_deref()).await
         }
         Command::Pki(PkiCmd::Trust { file }) => crate::pdfcmd::pki_trust(&settings, &file),
         Command::Pki(PkiCmd::Revoke {
@@ -647,13 +735,27 @@ async fn user_add(settings: &Settings, args: UserAddArgs) -> Result<ExitCode> {
     }
 }
 
-async fn audit_verify(settings: &Settings, json: bool) -> Result<ExitCode> {
+async fn audit_verify(
+    settings: &Settings,
+    json: bool,
+    checkpoints: Option<PathBuf>,
+) -> Result<ExitCode> {
     let store = open_store(settings).await?;
     if !store.is_migrated().await? {
         bail!(
             "the database at {} has pending migrations; run `trinhky migrate` first",
             settings.database_url
         );
+    }
+    let path = checkpoints.unwrap_or_else(|| settings.audit_checkpoints.clone());
+    let lines = trinhky_app::audit_anchor::read_file(&path)?.len();
+    let kek = settings.find_kek()?;
+    if lines > 0 && kek.is_none() {
+        eprintln!(
+            "error: {lines} checkpoint(s) in {} cannot be checked without the KEK: set TRINHKY_KEK_FILE (or TRINHKY_KEK)",
+            path.display()
+        );
+        return Ok(ExitCode::from(2));
     }
     let pb = progress(0, "verifying");
     let report = trinhky_store::audit::verify(store.db(), |done, total| {
@@ -662,25 +764,87 @@ async fn audit_verify(settings: &Settings, json: bool) -> Result<ExitCode> {
     })
     .await?;
     pb.finish_and_clear();
+    let anchors = match &kek {
+        Some(k) => trinhky_app::audit_anchor::verify(&store, k, &path).await?,
+        None => trinhky_app::audit_anchor::AnchorReport::default(),
+    };
+    let ok = report.broken.is_none() && anchors.problems.is_empty();
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut v = serde_json::to_value(&report)?;
+        v["checkpoints_file"] = serde_json::json!(path.display().to_string());
+        v["anchors"] = serde_json::to_value(&anchors)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     match &report.broken {
-        None => {
-            if !json {
-                println!("audit chain intact: {} events verified", report.events);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        None => println!("audit chain intact: {} events verified", report.events),
         Some(b) => {
-            if !json {
-                println!("audit chain BROKEN: {b}");
-                println!(
-                    "(checked {} events before the break)",
-                    report.events.saturating_sub(1)
-                );
-            }
-            Ok(ExitCode::from(1))
+            println!("audit chain BROKEN: {b}");
+            println!(
+                "(checked {} events before the break)",
+                report.events.saturating_sub(1)
+            );
         }
     }
+    for p in &anchors.problems {
+        println!("audit checkpoint MISMATCH: {p}");
+    }
+    if anchors.problems.is_empty() {
+        match (anchors.anchored_seq, anchors.anchored_at) {
+            (Some(seq), Some(at)) => println!(
+                "checkpoints match: {} checkpoint(s) in {}; events up to #{seq} anchored (last checkpoint {at})",
+                anchors.checkpoints,
+                path.display()
+            ),
+            _ => println!(
+                "not anchored: no checkpoint in {} (`trinhky audit checkpoint` writes one; `trinhky serve` every minute). Without one, a rewrite of the whole chain in the database cannot be told apart",
+                path.display()
+            ),
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn audit_checkpoint(settings: &Settings) -> Result<ExitCode> {
+    use trinhky_app::audit_anchor::Written;
+    let kek = match settings.find_kek()? {
+        Some(k) => k,
+        None => load_kek(settings, false)?,
+    };
+    let store = open_store(settings).await?;
+    if !store.is_migrated().await? {
+        bail!(
+            "the database at {} has pending migrations; run `trinhky migrate` first",
+            settings.database_url
+        );
+    }
+    let path = &settings.audit_checkpoints;
+    match trinhky_app::audit_anchor::checkpoint(&store, &kek, path, chrono::Utc::now()).await {
+        Ok(Written::Empty) => println!("the audit chain is empty: nothing to anchor"),
+        Ok(Written::Unchanged(c)) => println!(
+            "event #{} is already anchored in {} (checkpoint of {})",
+            c.seq,
+            path.display(),
+            c.at
+        ),
+        Ok(Written::New(c)) => println!(
+            "checkpoint of event #{} appended to {}; ship this file elsewhere (or keep the log line)",
+            c.seq,
+            path.display()
+        ),
+        Err(trinhky_app::AppError::Conflict(m)) => {
+            eprintln!("error: {m}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -88,8 +88,10 @@ async fn act(
 }
 
 pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode> {
+    let kek = crate::cli::load_kek(&settings, true)?;
     let store = open_store(&settings).await?;
     store.migrate().await.context("migrations failed")?;
+    crate::cli::wrap_stored_keys(&store, &kek).await?;
     let mut registry =
         trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;
@@ -103,13 +105,16 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
     let pb = crate::cli::progress(steps, "preparing");
     trinhky_app::demo::load(&store, &demo_dir).await?;
     pb.inc(1);
-    let issued_keys = trinhky_app::demo::install_keys(&store, &settings.data_dir).await?;
+    let issued_keys = trinhky_app::demo::install_keys(&store, &kek, &settings.data_dir).await?;
     pb.inc(1);
-    registry.signing = Some(Arc::new(trinhky_app::signing::Signing::load(
-        &settings.data_dir,
-        &settings.templates_dir,
-        settings.tsa_url.clone(),
-    )?));
+    registry.signing = Some(Arc::new(
+        trinhky_app::signing::Signing::load(
+            &settings.data_dir,
+            &settings.templates_dir,
+            settings.tsa_url.clone(),
+        )?
+        .with_kek(kek),
+    ));
     let registry = Arc::new(registry);
     pb.finish_and_clear();
     if issued_keys > 0 {

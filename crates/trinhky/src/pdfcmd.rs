@@ -46,11 +46,17 @@ fn read_pin(pin_file: Option<&Path>, what: &str) -> Result<String> {
 pub async fn pki_init(
     settings: &Settings,
     store: &Store,
+    kek: &trinhky_app::kek::Kek,
     dir: Option<PathBuf>,
     pin: &str,
 ) -> Result<ExitCode> {
-    if pin.chars().count() < 4 {
-        bail!("the PIN must have at least 4 characters (--pin)");
+    if pin.chars().count() < trinhky_app::signing::PIN_MIN_DIGITS
+        || !pin.chars().all(|c| c.is_ascii_digit())
+    {
+        bail!(
+            "the PIN must have at least {} digits and nothing else (--pin)",
+            trinhky_app::signing::PIN_MIN_DIGITS
+        );
     }
     let dir = dir.unwrap_or_else(|| pki_dir(settings));
     let holders = trinhky_app::signing::holders_without_keys(store).await?;
@@ -68,6 +74,7 @@ pub async fn pki_init(
     let pb = crate::cli::progress(holders.len() as u64, "issuing");
     let issued = trinhky_app::signing::issue_dev_keys(
         store,
+        kek,
         &dir,
         pin,
         trinhky_pdf::sign::KeyAlgorithm::Rsa,
@@ -98,9 +105,14 @@ pub async fn pki_init(
         dir.join("ca.pem").display()
     );
     println!(
-        "  every key is a PKCS#12 protected by the PIN you gave, and the CA key (ca.key.pem) is"
+        "  every key is a PKCS#12 protected by the PIN you gave (not stored), wrapped with the KEK {}",
+        kek.id()
     );
-    println!("  encrypted PKCS#8 under the same PIN; the PIN is not stored.");
+    println!(
+        "  in the database; the CA key (ca.key.pem) is encrypted with its own passphrase, kept in {}",
+        dir.join(trinhky_app::signing::CA_PASSPHRASE_FILE).display()
+    );
+    println!("  (mode 0600, like every file there).");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,6 +129,7 @@ fn holder_ref(user: Option<String>, agency: Option<String>) -> Result<HolderRef>
 /// administration page).
 pub async fn pki_import(
     store: &Store,
+    kek: &trinhky_app::kek::Kek,
     file: &Path,
     user: Option<String>,
     agency: Option<String>,
@@ -129,6 +142,7 @@ pub async fn pki_import(
     let pin = read_pin(pin_file, &file.display().to_string())?;
     let imported = match certificates::import_p12(
         store,
+        kek,
         "cli:pki-import",
         &who,
         &bytes,
@@ -203,8 +217,13 @@ pub async fn pki_revoke(
     let dir = dir.unwrap_or_else(|| pki_dir(settings));
     // Issued by the development CA: its passphrase lists the certificate in a new CRL first, so
     // a failure changes nothing.
+    let own = dir.join(trinhky_app::signing::CA_PASSPHRASE_FILE);
     let pass = if certificates::issued_by_dev_ca(store, &who, &dir).await? {
-        Some(read_pin(pin_file, "the development CA")?)
+        if pin_file.is_none() && own.exists() {
+            Some(read_pin(Some(&own), "the development CA")?)
+        } else {
+            Some(read_pin(pin_file, "the development CA")?)
+        }
     } else {
         None
     };

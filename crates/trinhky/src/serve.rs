@@ -32,6 +32,7 @@ async fn shutdown_signal() {
 
 pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     trinhky_app::cpu::configure(settings.server.cpu_workers);
+    crate::cli::check_demo_bind(&settings, &args)?;
     let mut registry =
         trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
     registry.numbering_per_type = settings.numbering_per_type;
@@ -42,14 +43,16 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
         )
     })?;
     registry.renderer = Some(Arc::new(renderer));
+    let kek = crate::cli::load_kek(&settings, args.demo)?;
     let store = open_store(&settings).await?;
     let ran = store.migrate().await.context("migrations failed")?;
     registry.register(&store).await?;
     tracing::info!(migrations = ran, "database ready");
+    crate::cli::wrap_stored_keys(&store, &kek).await?;
     if args.demo {
         let dir = trinhky_app::demo::find_demo_dir(args.demo_dir.as_deref())?;
         let accounts = trinhky_app::demo::load(&store, &dir).await?;
-        let keys = trinhky_app::demo::install_keys(&store, &settings.data_dir).await?;
+        let keys = trinhky_app::demo::install_keys(&store, &kek, &settings.data_dir).await?;
         println!("Demo accounts (from {}):", dir.join("users.toml").display());
         println!("  {:<28} {:<28} {}", "username", "password", "roles");
         for a in &accounts {
@@ -71,7 +74,8 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
             &settings.templates_dir,
             settings.tsa_url.clone(),
         )
-        .context("signing trust roots")?,
+        .context("signing trust roots")?
+        .with_kek(kek.clone()),
     ));
     let registry = Arc::new(registry);
     let listener = tokio::net::TcpListener::bind(settings.bind)
@@ -90,7 +94,8 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?)
         .context("mail transport (TRINHKY_SMTP_*)")?;
     let base_url = settings.base_url.clone().unwrap_or_default();
-    let mut workers = spawn_workers(&store, &registry, base_url, stop_rx.clone());
+    let anchor = (kek, settings.audit_checkpoints.clone());
+    let mut workers = spawn_workers(&store, &registry, base_url, anchor, stop_rx.clone());
     workers.push(spawn_dispatcher(
         &store,
         mailer,
@@ -116,14 +121,22 @@ fn spawn_workers(
     store: &trinhky_store::Store,
     registry: &Arc<trinhky_app::registry::Registry>,
     base_url: String,
+    (kek, checkpoints): (trinhky_app::kek::Kek, std::path::PathBuf),
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let store = store.clone();
     let registry = registry.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
+        // Audit checkpoints (see trinhky_app::audit_anchor): every minute when the chain grew.
+        let mut anchor_tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tokio::select! {
+                _ = anchor_tick.tick() => {
+                    if let Err(e) = trinhky_app::audit_anchor::checkpoint(&store, &kek, &checkpoints, chrono::Utc::now()).await {
+                        tracing::error!(error = %e, "audit checkpoint failed");
+                    }
+                }
                 _ = tick.tick() => {
                     let now = chrono::Utc::now();
                     match trinhky_store::accounts::purge_expired(store.db(), now, now - chrono::Duration::days(30)).await {

@@ -217,6 +217,7 @@ pub async fn holders(store: &Store, now: DateTime<Utc>) -> Result<Vec<HolderView
 #[allow(clippy::too_many_arguments)]
 pub async fn issue_dev(
     store: &Store,
+    kek: &crate::kek::Kek,
     actor: &str,
     pki_dir: &Path,
     ca_passphrase: &str,
@@ -230,11 +231,7 @@ pub async fn issue_dev(
                 .into(),
         ));
     }
-    if pin.chars().count() < 4 {
-        return Err(AppError::Invalid(
-            "Mã PIN của khóa mới phải có ít nhất 4 ký tự.".into(),
-        ));
-    }
+    crate::signing::check_new_pin(pin)?;
     let mut wanted = crate::signing::holders_without_keys(store).await?;
     if let Some(who) = only {
         let (owner, name) = resolve(store, who).await?;
@@ -252,6 +249,7 @@ pub async fn issue_dev(
     }
     crate::signing::issue_dev_keys_to(
         store,
+        kek,
         pki_dir,
         ca_passphrase,
         pin,
@@ -274,9 +272,11 @@ pub struct Imported {
 }
 
 /// Makes a PKCS#12 the holder's signing key: unlocked with `pin` to check it (the PIN is not
-/// stored; the file stays encrypted with it), refused when expired.
+/// stored; the file stays encrypted with it and is stored wrapped with `kek`), refused when
+/// expired or when its PIN is shorter than the policy allows.
 pub async fn import_p12(
     store: &Store,
+    kek: &crate::kek::Kek,
     actor: &str,
     who: &HolderRef,
     p12: &[u8],
@@ -290,6 +290,7 @@ pub async fn import_p12(
             "Chưa chọn tệp PKCS#12 (.p12, .pfx).".into(),
         ));
     }
+    crate::signing::check_import_pin(pin)?;
     let (bytes, pin_owned) = (p12.to_vec(), pin.to_owned());
     let signer = crate::cpu::run(move || load_p12(&bytes, &pin_owned))
         .await
@@ -321,7 +322,7 @@ pub async fn import_p12(
         .map_err(|e| AppError::Internal(format!("certificate to PEM: {e}")))?;
     let pem = String::from_utf8_lossy(&pem).into_owned();
     let txn = store.begin_write().await?;
-    keys::store_key(&txn, actor, owner, &subject, &pem, p12).await?;
+    crate::signing::store_key(&txn, kek, actor, owner, &subject, &pem, p12).await?;
     txn.commit().await.map_err(commit_err)?;
     Ok(Imported {
         holder,

@@ -61,9 +61,42 @@ fn crypto(e: impl std::fmt::Display) -> PkiError {
     PkiError::Crypto(e.to_string())
 }
 
+/// Writes a file readable by its owner only (0600, also when it existed with a wider mode):
+/// keys, PKCS#12 files and everything else of the CA.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
-    std::fs::write(path, bytes).map_err(|source| PkiError::Io {
+    use std::io::Write;
+    let io = |source| PkiError::Io {
         path: path.to_path_buf(),
+        source,
+    };
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    f.write_all(bytes).map_err(io)
+}
+
+/// Creates the CA's folder (and parents) with mode 0700 when it does not exist.
+fn create_dir(dir: &Path) -> Result<(), PkiError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|source| PkiError::Io {
+        path: dir.to_path_buf(),
         source,
     })
 }
@@ -233,10 +266,7 @@ impl DevPki {
         if ca_passphrase.is_empty() {
             return Err(PkiError::EmptyPassphrase);
         }
-        std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        create_dir(dir)?;
         let dir = dir.canonicalize().map_err(|source| PkiError::Io {
             path: dir.to_path_buf(),
             source,
@@ -339,6 +369,24 @@ impl DevPki {
             ca_key,
             issued: Vec::new(),
         })
+    }
+
+    /// Re-encrypts the CA key under a new passphrase (the CA gets its own, not a holder's PIN).
+    pub fn set_passphrase(&self, ca_passphrase: &str) -> Result<(), PkiError> {
+        if ca_passphrase.is_empty() {
+            return Err(PkiError::EmptyPassphrase);
+        }
+        let pem = self
+            .ca_key
+            .private_key_to_pem_pkcs8_passphrase(
+                openssl::symm::Cipher::aes_256_cbc(),
+                ca_passphrase.as_bytes(),
+            )
+            .map_err(crypto)?;
+        let path = self.dir.join("ca.key.pem");
+        let tmp = self.dir.join("ca.key.pem.new");
+        write(&tmp, &pem)?;
+        std::fs::rename(&tmp, &path).map_err(|source| PkiError::Io { path, source })
     }
 
     pub fn ca_cert(&self) -> &X509 {
@@ -550,6 +598,35 @@ mod tests {
         assert_eq!(slug("  Sở Tư pháp / Phòng 2 "), "so-tu-phap-phong-2");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn keys_and_the_ca_are_written_for_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("trinhky-pki-mode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pki = DevPki::create(
+            &dir.join("pki"),
+            "ca-secret",
+            &[NewIdentity::p256("Sở Nội vụ", "123456")],
+            &[NewIdentity::p256("Nguyễn Văn An", "123456")],
+        )
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("pki")), 0o700);
+        let mut files = 0;
+        for e in std::fs::read_dir(dir.join("pki")).unwrap() {
+            let p = e.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+            files += 1;
+        }
+        assert!(
+            files >= 7,
+            "ca.pem, ca.key.pem, revoked.txt, ca.crl, 2 × (.pem, .p12)"
+        );
+        assert!(pki.issued.iter().all(|i| mode(&i.p12_path) == 0o600));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn the_ca_key_is_encrypted_at_rest() {
         let dir = std::env::temp_dir().join(format!("trinhky-pki-enc-{}", std::process::id()));
@@ -582,6 +659,9 @@ mod tests {
             pki.ca_cert().to_der().unwrap()
         );
         opened.publish_crl().unwrap();
+        opened.set_passphrase("new-secret").unwrap();
+        assert!(DevPki::open(&dir, "ca-secret").is_err());
+        DevPki::open(&dir, "new-secret").unwrap();
         assert!(matches!(
             DevPki::create(&dir.join("x"), "", &[], &[]),
             Err(PkiError::EmptyPassphrase)

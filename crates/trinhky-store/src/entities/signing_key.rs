@@ -12,8 +12,11 @@ pub struct Model {
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub certificate_pem: String,
-    /// The PKCS#12 (key encrypted with the holder's PIN), as a blob.
+    /// The PKCS#12 (key encrypted with the holder's PIN), wrapped with the KEK, as a blob.
     pub p12_sha256: String,
+    /// The KEK that wrapped the blob; `None` for a bare PKCS#12 stored before keys were
+    /// wrapped (re-wrapped at the next start).
+    pub kek_id: Option<String>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }

@@ -978,7 +978,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
             &s,
             &[
                 ("ca_passphrase", "mat-khau-CA-thu"),
-                ("pin", "2468"),
+                ("pin", "246810"),
                 ("kind", "user"),
                 ("handle", "snv.giamdoc2"),
                 ("algorithm", "p256"),
@@ -1005,12 +1005,10 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .unwrap();
     assert!(
         trinhky_pdf::pki::load_p12(
-            &trinhky_store::blobs::get(app.store.db(), &key.p12_sha256)
+            &trinhky_app::signing::key_p12(&app.store, &trinhky_testkit::test_kek(), &key)
                 .await
-                .unwrap()
-                .unwrap()
-                .data,
-            "2468"
+                .unwrap(),
+            "246810"
         )
         .is_ok()
     );
@@ -1021,7 +1019,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
             &s,
             &[
                 ("ca_passphrase", "mat-khau-CA-thu"),
-                ("pin", "2468"),
+                ("pin", "246810"),
                 ("kind", "user"),
                 ("handle", "snv.giamdoc2"),
             ],
@@ -1042,7 +1040,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
             "POST",
             "/api/v1/admin/certificates/issue",
             &s,
-            Some(json!({"ca_passphrase": "sai", "pin": "2468"})),
+            Some(json!({"ca_passphrase": "sai", "pin": "246810"})),
         ))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
@@ -1057,7 +1055,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
             "POST",
             "/api/v1/admin/certificates/issue",
             &s,
-            Some(json!({"ca_passphrase": "mat-khau-CA-thu", "pin": "1357", "algorithm": "p256"})),
+            Some(json!({"ca_passphrase": "mat-khau-CA-thu", "pin": "135790", "algorithm": "p256"})),
         ))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -1070,7 +1068,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .send(multipart(
             "/admin/certificates/user/snv.chuyenvien/import",
             &s,
-            &[("csrf_token", &s.csrf), ("pin", "0000")],
+            &[("csrf_token", &s.csrf), ("pin", "000000")],
             Some(("k.p12", &p12)),
             false,
         ))
@@ -1085,7 +1083,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .send(multipart(
             "/admin/certificates/user/snv.chuyenvien/import",
             &s,
-            &[("csrf_token", &s.csrf), ("pin", "2468")],
+            &[("csrf_token", &s.csrf), ("pin", "246810")],
             Some(("k.p12", b"not a p12")),
             false,
         ))
@@ -1095,7 +1093,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .send(multipart(
             "/admin/certificates/user/snv.chuyenvien/import",
             &s,
-            &[("pin", "2468")],
+            &[("pin", "246810")],
             Some(("k.p12", &p12)),
             false,
         ))
@@ -1105,7 +1103,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .send(multipart(
             "/admin/certificates/user/snv.chuyenvien/import",
             &s,
-            &[("csrf_token", &s.csrf), ("pin", "2468")],
+            &[("csrf_token", &s.csrf), ("pin", "246810")],
             Some(("k.p12", &p12)),
             false,
         ))
@@ -1120,7 +1118,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .send(multipart(
             "/api/v1/admin/certificates/agency/SNV/import",
             &s,
-            &[("pin", "2468")],
+            &[("pin", "246810")],
             Some(("k.p12", &p12)),
             true,
         ))
@@ -1202,7 +1200,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
     assert!(
         events
             .iter()
-            .all(|e| !e.details.contains("mat-khau-CA-thu") && !e.details.contains("2468")),
+            .all(|e| !e.details.contains("mat-khau-CA-thu") && !e.details.contains("246810")),
         "no secret in the audit chain"
     );
 }

@@ -14,6 +14,7 @@ mod errors;
 mod follow_up;
 mod incoming;
 mod intake;
+mod keys;
 mod login;
 mod paging;
 mod parity;

@@ -18,7 +18,7 @@ fn each_subcommand_has_accurate_help() {
     let cases: &[(&[&str], &[&str])] = &[
         (
             &["serve", "--help"],
-            &["--demo", "--demo-dir", "--bind", "SIGTERM"],
+            &["--demo", "--demo-dir", "--bind", "SIGTERM", "--demo-public"],
         ),
         (&["migrate", "--help"], &["migrations"]),
         (
@@ -39,8 +39,10 @@ fn each_subcommand_has_accurate_help() {
         (&["user", "token", "--help"], &["--name", "USERNAME"]),
         (
             &["audit", "verify", "--help"],
-            &["--json", "first broken event"],
+            &["--json", "first broken event", "--checkpoints"],
         ),
+        (&["audit", "checkpoint", "--help"], &["KEK", "every minute"]),
+        (&["keys", "init-kek", "--help"], &["0600", "TRINHKY_KEK_FILE"]),
     ];
     for (args, needles) in cases {
         let o = trinhky("sqlite::memory:", args);

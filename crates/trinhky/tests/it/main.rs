@@ -7,6 +7,7 @@ mod directive;
 mod directory;
 mod help;
 mod issuing;
+mod keys;
 mod mail;
 mod pdf;
 mod serve;
@@ -28,6 +29,9 @@ pub fn trinhky_with_stdin(database_url: &str, args: &[&str], stdin: &str) -> Out
         .current_dir(trinhky_testkit::repo_root())
         .env("TRINHKY_DATABASE_URL", database_url)
         .env("TRINHKY_LOG", "warn")
+        .env("TRINHKY_KEK", trinhky_testkit::TEST_KEK_BASE64)
+        .env("TRINHKY_AUDIT_CHECKPOINTS", checkpoints_of(database_url))
+        .env_remove("TRINHKY_KEK_FILE")
         .env_remove("TRINHKY_CONFIG")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -41,6 +45,14 @@ pub fn trinhky_with_stdin(database_url: &str, args: &[&str], stdin: &str) -> Out
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// The audit checkpoints file of a test database (its own, in the temp folder).
+pub fn checkpoints_of(database_url: &str) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    database_url.hash(&mut h);
+    std::env::temp_dir().join(format!("trinhky-checkpoints-{:016x}.jsonl", h.finish()))
 }
 
 pub fn text(o: &Output) -> String {

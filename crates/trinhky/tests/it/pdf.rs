@@ -11,6 +11,7 @@ fn run(url: &str, data: &std::path::Path, args: &[&str]) -> std::process::Output
         .env("TRINHKY_DATABASE_URL", url)
         .env("TRINHKY_DATA_DIR", data)
         .env("TRINHKY_LOG", "warn")
+        .env("TRINHKY_KEK", trinhky_testkit::TEST_KEK_BASE64)
         .output()
         .unwrap()
 }

@@ -18,6 +18,31 @@ fn http_get(addr: &str, path: &str) -> String {
     out
 }
 
+#[cfg(unix)]
+fn r13_data_files_are_private(data: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data.join("kek")), 0o600, "data/kek");
+    let pki = data.join("pki");
+    assert_eq!(mode(&pki), 0o700, "data/pki");
+    let files: Vec<_> = std::fs::read_dir(&pki)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "p12"))
+    );
+    assert!(files.iter().any(|p| p.ends_with("ca.pass")));
+    for p in files {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+}
+
+#[cfg(not(unix))]
+fn r13_data_files_are_private(_: &std::path::Path) {}
+
 #[tokio::test]
 async fn serve_demo_answers_and_stops_on_sigterm() {
     let url = trinhky_testkit::fresh_database_url().await;
@@ -50,6 +75,8 @@ async fn serve_demo_answers_and_stops_on_sigterm() {
     );
     assert!(http_get(&addr, "/healthz").ends_with("ok"));
     assert!(http_get(&addr, "/readyz").contains("\"database\":\"ok\""));
+    // Issue 13: the demo's KEK and everything of its development CA are private to the user.
+    r13_data_files_are_private(&data);
 
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -24,6 +24,7 @@ impl Serve {
             .env("TRINHKY_DATABASE_URL", database_url)
             .env("TRINHKY_DATA_DIR", data)
             .env("TRINHKY_LOG", "warn")
+            .env("TRINHKY_KEK", trinhky_testkit::TEST_KEK_BASE64)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {
