@@ -157,7 +157,7 @@ pub fn operations() -> Vec<Op> {
         // ---- documents ----
         op("post", "/api/v1/assignments/{id}/documents", "Create a report from an assignment of one's agency").ok("201", schema("Document"))
             .body(json!({"type": "object", "properties": {"doc_type": s()}})),
-        op("get", "/api/v1/documents/{id}", "A document with its state, available actions and history").returns(schema("Document")),
+        op("get", "/api/v1/documents/{id}", "A document with its state, available actions and history; a recipient agency's clerk gets, once it is issued and until it is recalled, only its card (no text, no history)").returns(schema("Document")),
         op("put", "/api/v1/documents/{id}", "Save an edit as a new version").returns(schema("Document"))
             .body(object(&["expected_version", "title"], json!({"expected_version": int(), "title": s(), "body": s(), "addressees": s(), "recipients": s(), "note": s()}))),
         op("post", "/api/v1/documents/{id}/actions/{action}", "Perform a workflow action (submit, return, approve, issue …)").returns(schema("Document"))
@@ -166,7 +166,7 @@ pub fn operations() -> Vec<Op> {
             .body(json!({"type": "object", "properties": {"classification": {"enum": ["mat", "toi-mat", "tuyet-mat", null]}}})),
         op("post", "/api/v1/documents/{id}/reassign", "Give the document to another drafter of its agency (agency head or unit head)")
             .body(object(&["expected_version", "drafter"], json!({"expected_version": int(), "drafter": s()}))),
-        op("get", "/api/v1/documents/{id}/pdf", "The newest rendered or signed PDF of the document").content(Content::Pdf),
+        op("get", "/api/v1/documents/{id}/pdf", "The newest rendered or signed PDF of the document; for a recipient the issued (sealed) PDF").content(Content::Pdf),
         op("get", "/api/v1/documents/{id}/preview/{page}", "Page N of the document as PNG (`1.png` …); drafts carry the DỰ THẢO watermark").content(Content::Png),
         op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(list()),
         op("post", "/api/v1/documents/{id}/recall", "Recall (thu hồi) an issued document; every recipient is notified")
