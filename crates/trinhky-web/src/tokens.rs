@@ -4,10 +4,10 @@
 //! session (a bearer token cannot mint its own successors). The rules are
 //! `trinhky_app::tokens`; the system administrator's page section is in `admin.rs`.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use trinhky_app::tokens::{self, Revoked, TokenView};

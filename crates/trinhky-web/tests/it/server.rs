@@ -250,6 +250,7 @@ async fn healthz_stays_fast_while_twenty_previews_render() {
             &app.registry,
             &trinhky_testkit::flows::principal(&app, "snv.chuyenvien").await,
             doc,
+            trinhky_app::access::Want::Working,
         )
         .await
         .unwrap();

@@ -409,10 +409,16 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     let now = Utc::now();
     // A rogue clerk guesses: five free failures, then a delay without checking the PIN.
     for i in 1..=5 {
-        let err = unlock(&app.store, key("snv.vanthu.gia"), "000000", now)
-            .await
-            .err()
-            .unwrap();
+        let err = unlock(
+            &app.store,
+            app.registry.signing.as_deref().unwrap(),
+            key("snv.vanthu.gia"),
+            "000000",
+            now,
+        )
+        .await
+        .err()
+        .unwrap();
         if i < 5 {
             assert!(
                 matches!(&err, AppError::Invalid(m) if m.contains(&format!("còn {} lần", 5 - i))),
@@ -427,6 +433,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     }
     let err = unlock(
         &app.store,
+        app.registry.signing.as_deref().unwrap(),
         key("snv.vanthu.gia"),
         trinhky_app::demo::DEMO_PIN,
         now,
@@ -439,6 +446,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     assert!(
         unlock(
             &app.store,
+            app.registry.signing.as_deref().unwrap(),
             key("snv.vanthu"),
             trinhky_app::demo::DEMO_PIN,
             now
@@ -464,10 +472,12 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..12 {
         let store = app.store.clone();
+        let signing = app.registry.signing.clone().unwrap();
         let agency_id = snv.id;
         set.spawn(async move {
             unlock(
                 &store,
+                &signing,
                 KeyOf::Agency {
                     agency_id,
                     code: "SNV",
