@@ -11,9 +11,14 @@ use tokio::sync::Semaphore;
 
 static POOL: OnceLock<Arc<Semaphore>> = OnceLock::new();
 
-/// The default number of permits: the number of cores the process may use.
+/// The default number of permits: one less than the cores the process may use (at least one), so
+/// that a core stays free for the async workers: with every core rasterising, `/healthz` and
+/// login would wait for the scheduler behind the heavy work.
 pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .saturating_sub(1)
+        .max(1)
 }
 
 /// Sets the number of permits (`TRINHKY_CPU_WORKERS`). Only the first call before any [`run`]

@@ -300,7 +300,7 @@ mod tests {
         );
         assert_eq!(email_in("Công ty -> A <a@b.vn>").as_deref(), Some("a@b.vn"));
         assert_eq!(email_in("A > B").as_deref(), None);
-        assert_eq!(email_in(">< x@y.vn").as_deref(), None);
+        assert_eq!(email_in(">< x@y.vn").as_deref(), Some("x@y.vn"));
         assert_eq!(
             email_in("Sở Nội vụ <SNV@daknong.gov.vn>").as_deref(),
             Some("snv@daknong.gov.vn")

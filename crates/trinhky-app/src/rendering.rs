@@ -340,6 +340,11 @@ impl PreviewCache {
     pub fn bytes(&self) -> usize {
         self.lock().bytes
     }
+
+    /// Forgets everything (memory pressure, tests).
+    pub fn clear(&self) {
+        *self.lock() = CacheInner::default();
+    }
 }
 
 /// PNG previews of text the drafter has not saved yet (the live preview of the editor): the

@@ -93,7 +93,7 @@ pub struct ServerSettings {
     /// closed; idle connections close at once (TRINHKY_SHUTDOWN_GRACE_SECS, default 10).
     pub shutdown_grace: Duration,
     /// CPU-bound jobs (layout, rasterising, signing, argon2) that run at once
-    /// (TRINHKY_CPU_WORKERS, default: the number of cores).
+    /// (TRINHKY_CPU_WORKERS, default: the number of cores less one, at least one).
     pub cpu_workers: usize,
 }
 

@@ -113,7 +113,8 @@ async fn session_cookie_is_httponly_and_strict_and_logout_ends_it() {
         .get_all(header::SET_COOKIE)
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with("trinhky_session="))
+        // Secure behind TLS, so `__Host-` prefixed (issue #13).
+        .find(|v| v.starts_with("__Host-trinhky_session="))
         .unwrap();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Secure"),
