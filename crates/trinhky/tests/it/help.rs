@@ -42,7 +42,10 @@ fn each_subcommand_has_accurate_help() {
             &["--json", "first broken event", "--checkpoints"],
         ),
         (&["audit", "checkpoint", "--help"], &["KEK", "every minute"]),
-        (&["keys", "init-kek", "--help"], &["0600", "TRINHKY_KEK_FILE"]),
+        (
+            &["keys", "init-kek", "--help"],
+            &["0600", "TRINHKY_KEK_FILE"],
+        ),
     ];
     for (args, needles) in cases {
         let o = trinhky("sqlite::memory:", args);
