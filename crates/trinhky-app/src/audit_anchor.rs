@@ -131,10 +131,9 @@ pub async fn checkpoint(
     }
     let mut last: Option<Checkpoint> = None;
     for (_, line) in read_file(path)? {
-        if let Ok(c) = line {
-            if c.kek == kek.id() && c.mac_ok(kek)? && last.as_ref().is_none_or(|l| c.seq >= l.seq) {
-                last = Some(c);
-            }
+        let Ok(c) = line else { continue };
+        if c.kek == kek.id() && c.mac_ok(kek)? && last.as_ref().is_none_or(|l| c.seq >= l.seq) {
+            last = Some(c);
         }
     }
     let refuse = |why: String| {

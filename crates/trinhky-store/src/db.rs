@@ -189,7 +189,7 @@ impl Store {
 }
 
 /// The advisory lock key of migrations on PostgreSQL ("trinhky" in ASCII).
-const MIGRATION_LOCK_KEY: i64 = 0x7472_696e_686b_79;
+const MIGRATION_LOCK_KEY: i64 = 0x0074_7269_6e68_6b79;
 
 /// The file of a `sqlite://PATH?…` URL (`None` for an in-memory database).
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
