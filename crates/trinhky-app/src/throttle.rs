@@ -42,6 +42,14 @@
 //! success ([`Ticket::succeeded`]). An attempt refused by the delay is rolled back: it neither
 //! counts nor grows the table.
 //!
+//! Because an admitted attempt counts as a failure until it is resolved, attempts of one
+//! (subject, source) pair are also taken one at a time in a process ([`pair_turn`]): the next is
+//! admitted once the previous one is resolved. Otherwise a burst of *right* attempts — a clerk
+//! sealing two hundred reports at once with the right PIN — would see each other as pending
+//! failures and be delayed. Parallel wrong attempts are then evaluated in turn, and after the
+//! free ones the rest wait, exactly as when they come one after another. Across several servers
+//! sharing one database, at most one attempt per server is pending at a time.
+//!
 //! # Audit
 //!
 //! When a failure starts a delay on a tally (its count reaches that schedule's free failures),
@@ -49,7 +57,11 @@
 //! tally, the source and the wait — once per crossing, not once per failure. Later failures only
 //! lengthen the delay. The user is told how long to wait in Vietnamese ([`wait_vi`]).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use chrono::{DateTime, Duration, Utc};
+use tokio::sync::OwnedMutexGuard;
 use trinhky_store::accounts::{self, Tally, TallyOf};
 use trinhky_store::{DatabaseTransaction, Store};
 
@@ -146,6 +158,30 @@ pub struct Ticket {
     pub wait_if_failed: Duration,
     /// The tallies whose delay a failure of this attempt would start.
     pub starts: Vec<Scope>,
+    /// This pair's turn: the next attempt of the pair is admitted once the ticket is dropped.
+    _turn: Arc<OwnedMutexGuard<()>>,
+}
+
+/// Turns of the pairs with an attempt in progress (see the module documentation).
+type Turns = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+
+/// Waits for the turn of one (subject, source) pair in this process.
+/// (Subjects of PINs start with `pin:` and usernames have no colon, so kinds never share a turn.)
+async fn pair_turn(subject: &str, source: &str) -> OwnedMutexGuard<()> {
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    let key = format!("{subject}\u{1f}{source}");
+    let lock = {
+        let mut turns = TURNS
+            .get_or_init(Turns::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Pairs nobody waits on are dropped, so the map holds the pairs in progress only.
+        if turns.len() > 256 {
+            turns.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        turns.entry(key).or_default().clone()
+    };
+    lock.lock_owned().await
 }
 
 impl Ticket {
@@ -201,6 +237,7 @@ pub async fn admit(
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<Gate> {
+    let turn = pair_turn(subject, source).await;
     let txn = store.begin_write().await?;
     accounts::lock_attempt_keys(
         &txn,
@@ -257,6 +294,7 @@ pub async fn admit(
         pair_left: policy.pair.free.saturating_sub(pair.failures),
         wait_if_failed,
         starts,
+        _turn: Arc::new(turn),
     }))
 }
 
