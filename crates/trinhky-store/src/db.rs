@@ -68,15 +68,24 @@ impl Store {
         } else {
             opts.max_connections(16);
         }
+        let sqlite_path = (backend == Backend::Sqlite)
+            .then(|| sqlite_file(url))
+            .flatten();
+        // Processes opening a new SQLite file at once (replicas starting) would race to switch it
+        // to WAL and one would get "database is locked": they open it one at a time, under the
+        // migration lock (best effort: without a usable lock file, open anyway).
+        let _opening = match &sqlite_path {
+            Some(p) => lock_file(format!("{}.migrate.lock", p.display()).into())
+                .await
+                .ok(),
+            None => None,
+        };
         let db = Database::connect(opts)
             .await
             .map_err(|e| StoreError::Connect {
                 url: redact(url),
                 reason: e.to_string(),
             })?;
-        let sqlite_path = (backend == Backend::Sqlite)
-            .then(|| sqlite_file(url))
-            .flatten();
         Ok(Store {
             db,
             backend,

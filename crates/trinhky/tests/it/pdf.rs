@@ -386,6 +386,7 @@ async fn pki_import_trust_and_revoke() {
         &["verify", &p(&annex), "--trust", &p(&pki.join("ca.pem"))],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Issue 13: the development CA has its own passphrase (ca.pass), not the holders' PIN.
     let o = run(
         &url,
         &data,
@@ -398,6 +399,9 @@ async fn pki_import_trust_and_revoke() {
             &p(&data.join("pin")),
         ],
     );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("không đúng"), "{}", text(&o));
+    let o = run(&url, &data, &["pki", "revoke", "--agency", "SNV"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("CRL"), "{}", text(&o));
     let snv = trinhky_store::directory::agency_by_code(store.db(), "SNV")
