@@ -316,6 +316,28 @@ fn png_preview_has_one_image_per_page() {
 }
 
 #[test]
+fn one_page_preview_is_that_page_of_the_full_preview() {
+    let r = renderer();
+    let data = long_report(40);
+    let all = r.render_png("bao-cao", &data, 72.0).unwrap();
+    assert!(all.len() >= 2);
+    let (second, count) = r.render_png_page("bao-cao", &data, 72.0, 2).unwrap();
+    assert_eq!(count, all.len());
+    assert_eq!(second.as_deref(), Some(&all[1][..]));
+    let (none, count) = r
+        .render_png_page("bao-cao", &data, 72.0, all.len() + 1)
+        .unwrap();
+    assert!(none.is_none());
+    assert_eq!(count, all.len());
+    assert!(
+        r.render_png_page("bao-cao", &data, 72.0, 0)
+            .unwrap()
+            .0
+            .is_none()
+    );
+}
+
+#[test]
 fn repeated_renders_survive_eviction_and_stay_identical() {
     let r = renderer();
     let d = sample("cong-van");
