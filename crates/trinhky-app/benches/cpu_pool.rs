@@ -8,8 +8,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use criterion::{Criterion, criterion_group, criterion_main};
+use trinhky_domain::time::VN_OFFSET;
 use trinhky_pdf::pki::{DevPki, NewIdentity, load_p12};
 use trinhky_pdf::sign::{Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf};
 
@@ -109,10 +110,7 @@ fn bench(c: &mut Criterion) {
         reason: Some("Phê duyệt".into()),
         location: Some("Hà Nội".into()),
         name: Some("Nguyễn Văn An".into()),
-        time: FixedOffset::east_opt(7 * 3600)
-            .unwrap()
-            .with_ymd_and_hms(2025, 3, 14, 9, 30, 0)
-            .unwrap(),
+        time: VN_OFFSET.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap(),
         tsa_url: None,
         trust: Vec::new(),
     });

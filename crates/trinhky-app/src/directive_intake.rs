@@ -12,6 +12,7 @@ use trinhky_domain::directive::{DeadlineKind, Directive, ParseOptions, parse};
 use trinhky_domain::directory::{Agency, RecipientGroup};
 use trinhky_domain::resolve::{DirectoryIndex, ResolvedDirective, resolve_directive};
 use trinhky_domain::text::nfc;
+use trinhky_domain::time;
 use trinhky_pdf::extract::{MAX_INPUT_BYTES, extract_text};
 use trinhky_store::entities::{assignment, directive};
 use trinhky_store::intake::{NewAssignment, NewDirective};
@@ -312,7 +313,7 @@ pub async fn confirm(
                 deadline_text: if edited {
                     match dec.last_day {
                         Some(d) => {
-                            format!("hạn {} (Văn phòng UBND điều chỉnh)", d.format("%d/%m/%Y"))
+                            format!("hạn {} (Văn phòng UBND điều chỉnh)", time::dmy(d))
                         }
                         None => dec.condition.clone().unwrap_or_default(),
                     }

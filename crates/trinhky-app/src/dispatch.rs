@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use trinhky_domain::directory::valid_email;
+use trinhky_domain::time;
 use trinhky_mail::{MailError, Mailer, Outgoing};
 use trinhky_store::outbox::{self, NewMessage};
 use trinhky_store::{Store, directory};
@@ -150,7 +151,7 @@ pub fn messages(
             body: format!(
                 "Kính gửi: {}.\n\n{issuing_body} gửi văn bản số {number} ngày {} về việc: {title}.\nNgười ký: {signer}.\n\nVăn bản điện tử có chữ ký số (và phụ lục, tệp đính kèm nếu có) được đính kèm thư này; đề nghị quý cơ quan kiểm tra chữ ký số khi tiếp nhận.\n\nTrân trọng./.\n\n(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)",
                 r.text,
-                issued_on.format("%d/%m/%Y"),
+                time::dmy(issued_on),
             ),
         })
         .collect()

@@ -264,7 +264,7 @@ pub enum Reminded {
 
 fn deadline_phrase(last_day: Option<NaiveDate>, condition: Option<&str>) -> String {
     match (last_day, condition) {
-        (Some(d), _) => format!("hạn {}", d.format("%d/%m/%Y")),
+        (Some(d), _) => format!("hạn {}", trinhky_domain::time::dmy(d)),
         (None, Some(c)) => format!("hạn: {c}"),
         (None, None) => "chưa có hạn cụ thể".into(),
     }

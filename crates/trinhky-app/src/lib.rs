@@ -83,9 +83,5 @@ pub fn read_text(path: &std::path::Path) -> Result<String> {
 
 /// Today's date in Vietnam (UTC+7), the calendar deadlines are counted in.
 pub fn today_vn() -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
-    match chrono::FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => now.with_timezone(&tz).date_naive(),
-        None => now.date_naive(),
-    }
+    trinhky_domain::time::local_date(chrono::Utc::now())
 }

@@ -47,10 +47,6 @@ pub struct Mailed {
     pub messages: usize,
 }
 
-fn date_vn(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
 fn addr_hash(email: &str) -> String {
     hex::encode(&Sha256::digest(email.as_bytes())[..6])
 }
@@ -254,7 +250,7 @@ async fn effect_messages(
             Some(format!("no one to remind at step {state}")),
         ));
     }
-    let due_s = date_vn(due);
+    let due_s = trinhky_domain::time::dmy(due);
     let subject = match kind.as_str() {
         "overdue" => format!("[Quá hạn] Văn bản \"{title}\" đã quá hạn ngày {due_s}"),
         _ => format!("[Nhắc việc] Văn bản \"{title}\" đến hạn ngày {due_s}"),
@@ -404,7 +400,7 @@ fn assignment_messages(
     base: &str,
     domain: &str,
 ) -> Vec<NewMessage> {
-    let due_s = date_vn(last_day);
+    let due_s = trinhky_domain::time::dmy(last_day);
     let what = if a.deliverable.trim().is_empty() {
         format!("Nhiệm vụ {}", a.task_ref)
     } else {

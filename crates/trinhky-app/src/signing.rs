@@ -23,8 +23,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use openssl::x509::X509;
+use trinhky_domain::time;
 use trinhky_pdf::form::{self, Fill, TextField};
 use trinhky_pdf::pki::{self, PkiError};
 use trinhky_pdf::sign::{
@@ -332,13 +333,6 @@ pub async fn unlock(
     }
 }
 
-fn vn_time(now: DateTime<Utc>) -> DateTime<FixedOffset> {
-    match FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => now.with_timezone(&tz),
-        None => now.fixed_offset(),
-    }
-}
-
 fn sign_failed(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("signing failed: {e}"))
 }
@@ -408,7 +402,7 @@ pub fn sign_personal(
         rect: [cx - w / 2.0, y1 + 2.0, cx + w / 2.0, y1 + h - 2.0],
     };
     let image = signing.image(&format!("{username}.png"), "demo-signature.png")?;
-    let time = vn_time(now);
+    let time = time::vn(now);
     let opts = SignOptions {
         kind: SignatureKind::Personal,
         placement,
@@ -529,7 +523,7 @@ pub fn sign_organization(
         reason: Some(format!("Phát hành văn bản {number_line}")),
         location: None,
         name: Some(agency_name.to_owned()),
-        time: vn_time(now),
+        time: time::vn(now),
         tsa_url: signing.tsa_url.clone(),
         trust: signing.trust.clone(),
     };
@@ -569,7 +563,7 @@ pub fn sign_attachment(
         )),
         location: None,
         name: Some(number.to_owned()),
-        time: vn_time(now),
+        time: time::vn(now),
         tsa_url: signing.tsa_url.clone(),
         trust: signing.trust.clone(),
     };

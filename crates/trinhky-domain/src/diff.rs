@@ -1,13 +1,14 @@
-//! A word-level diff between two versions of a text (so sánh phiên bản): the longest common
-//! subsequence over words, with the whitespace between them kept as tokens of its own, so that
-//! the unchanged and removed pieces spell the old text and the unchanged and added pieces spell
-//! the new text exactly.
+//! A word-level diff between two versions of a text (so sánh phiên bản): words and the whitespace
+//! runs between them are the tokens, so that the unchanged and removed pieces spell the old text
+//! and the unchanged and added pieces spell the new text exactly.
 //!
-//! The dynamic programme is quadratic: the common head and tail are cut off first (an edit usually
-//! touches a few places), and a middle too large for the table is compared line by line instead,
-//! and beyond that replaced as a whole. The result is always a correct diff, only coarser.
+//! The common head and tail are cut off first (an edit usually touches a few places, and it keeps
+//! a change next to the words it changes: "tổ chức[+ hai] hội nghị"); the middle is compared with
+//! the `similar` crate (Myers' algorithm). Two long middles that share little are compared line
+//! by line instead: the result is still a correct diff, only coarser, and it stays fast.
 
 use serde::Serialize;
+use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 /// What happened to a piece of text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,7 +29,7 @@ pub struct Chunk {
     pub text: String,
 }
 
-/// Cells of the LCS table above which the words of the middle are not compared one by one.
+/// Token pairs (old × new) of the middle above which it is compared line by line.
 const MAX_CELLS: usize = 4_000_000;
 
 /// Words and the whitespace runs between them, in order; concatenated they give `s` back.
@@ -68,43 +69,10 @@ fn push(out: &mut Vec<Chunk>, change: Change, text: &str) {
     }
 }
 
-/// The LCS of `a` and `b` as chunks, or `None` when the table would be too large.
-fn lcs(a: &[&str], b: &[&str]) -> Option<Vec<(Change, usize)>> {
-    let (n, m) = (a.len(), b.len());
-    if n.saturating_mul(m) > MAX_CELLS {
-        return None;
+fn push_all(out: &mut Vec<Chunk>, change: Change, tokens: &[&str]) {
+    for t in tokens {
+        push(out, change, t);
     }
-    // table[i][j] = LCS length of a[i..] and b[j..], row-major with width m + 1.
-    let w = m + 1;
-    let mut table = vec![0u32; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            table[i * w + j] = if a[i] == b[j] {
-                table[(i + 1) * w + j + 1] + 1
-            } else {
-                table[(i + 1) * w + j].max(table[i * w + j + 1])
-            };
-        }
-    }
-    // Walk forward; the index is into `a` for Same/Removed and into `b` for Added.
-    let mut steps = Vec::with_capacity(n + m);
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i] == b[j] {
-            steps.push((Change::Same, i));
-            i += 1;
-            j += 1;
-        } else if table[(i + 1) * w + j] >= table[i * w + j + 1] {
-            steps.push((Change::Removed, i));
-            i += 1;
-        } else {
-            steps.push((Change::Added, j));
-            j += 1;
-        }
-    }
-    steps.extend((i..n).map(|k| (Change::Removed, k)));
-    steps.extend((j..m).map(|k| (Change::Added, k)));
-    Some(steps)
 }
 
 fn diff_tokens(out: &mut Vec<Chunk>, a: &[&str], b: &[&str], fallback_to_lines: bool) {
@@ -118,32 +86,25 @@ fn diff_tokens(out: &mut Vec<Chunk>, a: &[&str], b: &[&str], fallback_to_lines: 
         .count();
     let a_mid = &a_rest[..a_rest.len() - tail];
     let b_mid = &b_rest[..b_rest.len() - tail];
-    for t in &a[..head] {
-        push(out, Change::Same, t);
-    }
-    match lcs(a_mid, b_mid) {
-        Some(steps) => {
-            for (change, k) in steps {
-                let t = if change == Change::Added {
-                    b_mid[k]
-                } else {
-                    a_mid[k]
-                };
-                push(out, change, t);
+    push_all(out, Change::Same, &a[..head]);
+    if fallback_to_lines && a_mid.len().saturating_mul(b_mid.len()) > MAX_CELLS {
+        let (old, new) = (a_mid.concat(), b_mid.concat());
+        diff_tokens(out, &lines(&old), &lines(&new), false);
+    } else {
+        for op in capture_diff_slices(Algorithm::Myers, a_mid, b_mid) {
+            let (tag, old, new) = op.as_tag_tuple();
+            match tag {
+                DiffTag::Equal => push_all(out, Change::Same, &a_mid[old]),
+                DiffTag::Delete => push_all(out, Change::Removed, &a_mid[old]),
+                DiffTag::Insert => push_all(out, Change::Added, &b_mid[new]),
+                DiffTag::Replace => {
+                    push_all(out, Change::Removed, &a_mid[old]);
+                    push_all(out, Change::Added, &b_mid[new]);
+                }
             }
         }
-        None if fallback_to_lines => {
-            let (old, new) = (a_mid.concat(), b_mid.concat());
-            diff_tokens(out, &lines(&old), &lines(&new), false);
-        }
-        None => {
-            push(out, Change::Removed, &a_mid.concat());
-            push(out, Change::Added, &b_mid.concat());
-        }
     }
-    for t in &a_rest[a_rest.len() - tail..] {
-        push(out, Change::Same, t);
-    }
+    push_all(out, Change::Same, &a_rest[a_rest.len() - tail..]);
 }
 
 /// The word-level diff from `old` to `new`, adjacent pieces of one kind merged.

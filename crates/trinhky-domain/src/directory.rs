@@ -253,139 +253,22 @@ fn require_text(loc: &Locator<'_>, v: &Spanned<String>, what: &str) -> Result<St
 
 /// Parses and validates a directory file. `file` is used in messages only.
 pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
-    let loc = Locator { file, text };
-    let raw: RawDirectory = toml::from_str(text).map_err(|e| loc.toml(e))?;
-
-    // Every name and alias, folded, must point at exactly one agency or group.
-    let mut names: HashMap<String, String> = HashMap::new();
-    let mut claim = |key: &str, owner: &str, span: Range<usize>| -> Result<(), FileError> {
-        let k = fold(key);
-        match names.get(&k) {
-            Some(other) if other != owner => Err(loc.at(
-                span,
-                format!("\"{key}\" already names {other}; each name or alias must point at one agency or group"),
-            )),
-            _ => {
-                names.insert(k, owner.to_owned());
-                Ok(())
-            }
-        }
+    let mut cx = Checker {
+        loc: Locator { file, text },
+        names: HashMap::new(),
+        codes: BTreeMap::new(),
+        emails: HashMap::new(),
     };
-
+    let raw: RawDirectory = toml::from_str(text).map_err(|e| cx.loc.toml(e))?;
     let mut agencies = Vec::with_capacity(raw.agencies.len());
-    let mut codes: BTreeMap<String, Range<usize>> = BTreeMap::new();
-    let mut emails: HashMap<String, String> = HashMap::new();
     for a in &raw.agencies {
-        let code = a.code.get_ref().trim().to_owned();
-        if !valid_code(&code) {
-            return Err(loc.at(
-                a.code.span(),
-                format!("agency code \"{code}\" is invalid; use upper-case letters (Đ allowed), digits and '-', e.g. \"SNV\" or \"SKHĐT\""),
-            ));
-        }
-        if codes.insert(code.clone(), a.code.span()).is_some() {
-            return Err(loc.at(
-                a.code.span(),
-                format!("agency code \"{code}\" is used twice; codes must be unique"),
-            ));
-        }
-        let name = require_text(&loc, &a.name, "agency name")?;
-        let email = a.email.get_ref().trim().to_ascii_lowercase();
-        if !valid_email(&email) {
-            return Err(loc.at(
-                a.email.span(),
-                format!("\"{email}\" is not a valid e-mail address (expected name@domain.tld)"),
-            ));
-        }
-        if let Some(other) = emails.insert(email.clone(), code.clone()) {
-            return Err(loc.at(
-                a.email.span(),
-                format!("e-mail \"{email}\" is already used by agency {other}"),
-            ));
-        }
-        let short_name = match &a.short_name {
-            Some(s) => require_text(&loc, s, "short name")?,
-            None => name.clone(),
-        };
-        let owner = format!("agency {code}");
-        claim(&name, &owner, a.name.span())?;
-        if let Some(s) = &a.short_name {
-            claim(&short_name, &owner, s.span())?;
-        }
-        let mut aliases = Vec::new();
-        for al in &a.aliases {
-            let text = require_text(&loc, al, "alias")?;
-            claim(&text, &owner, al.span())?;
-            aliases.push(text);
-        }
-        agencies.push(Agency {
-            code,
-            name,
-            short_name,
-            parent: nfc(a.parent.trim()),
-            kind: a.kind,
-            email,
-            head_title: nfc(a.head_title.trim()),
-            deputy_title: nfc(a.deputy_title.trim()),
-            aliases,
-            uses_trinhky: a.uses_trinhky,
-        });
+        agencies.push(cx.agency(a)?);
     }
-
     let mut groups = Vec::with_capacity(raw.groups.len());
     for g in &raw.groups {
-        let code = g.code.get_ref().trim().to_owned();
-        if !valid_code(&code) {
-            return Err(loc.at(
-                g.code.span(),
-                format!("group code \"{code}\" is invalid; use upper-case letters, digits and '-'"),
-            ));
-        }
-        if codes.insert(code.clone(), g.code.span()).is_some() {
-            return Err(loc.at(
-                g.code.span(),
-                format!("code \"{code}\" is used twice; agency and group codes must be unique"),
-            ));
-        }
-        let name = require_text(&loc, &g.name, "group name")?;
-        let owner = format!("group {code}");
-        claim(&name, &owner, g.name.span())?;
-        let mut aliases = Vec::new();
-        for al in &g.aliases {
-            let text = require_text(&loc, al, "alias")?;
-            claim(&text, &owner, al.span())?;
-            aliases.push(text);
-        }
-        if g.members.is_empty() {
-            return Err(loc.at(
-                g.code.span(),
-                format!("group {code} has no members; list agency codes in `members`"),
-            ));
-        }
-        let mut members: Vec<String> = Vec::new();
-        for m in &g.members {
-            let mc = m.get_ref().trim().to_owned();
-            if !agencies.iter().any(|a| a.code == mc) {
-                return Err(loc.at(
-                    m.span(),
-                    format!(
-                        "group {code} lists \"{mc}\", which is not an agency code defined above"
-                    ),
-                ));
-            }
-            if members.contains(&mc) {
-                return Err(loc.at(m.span(), format!("group {code} lists \"{mc}\" twice")));
-            }
-            members.push(mc);
-        }
-        groups.push(RecipientGroup {
-            code,
-            name,
-            aliases,
-            members,
-        });
+        groups.push(cx.group(g, &agencies)?);
     }
-
+    let loc = &cx.loc;
     let m = &raw.directory;
     let province_office = m.province_office.get_ref().trim().to_owned();
     if !agencies.iter().any(|a| a.code == province_office) {
@@ -404,13 +287,153 @@ pub fn parse_directory(file: &str, text: &str) -> Result<Directory, FileError> {
         ));
     }
     Ok(Directory {
-        name: require_text(&loc, &m.name, "directory name")?,
-        place: require_text(&loc, &m.place, "place")?,
+        name: require_text(loc, &m.name, "directory name")?,
+        place: require_text(loc, &m.place, "place")?,
         email_domain,
         province_office,
         agencies,
         groups,
     })
+}
+
+/// What a directory file has claimed so far while it is checked entry by entry.
+struct Checker<'a> {
+    loc: Locator<'a>,
+    /// Every name and alias, folded, with its owner ("agency SNV"): each must point at one owner.
+    names: HashMap<String, String>,
+    /// Agency and group codes, which share one namespace.
+    codes: BTreeMap<String, Range<usize>>,
+    /// Agency e-mail addresses with the code using each.
+    emails: HashMap<String, String>,
+}
+
+impl Checker<'_> {
+    fn claim(&mut self, key: &str, owner: &str, span: Range<usize>) -> Result<(), FileError> {
+        let k = fold(key);
+        match self.names.get(&k) {
+            Some(other) if other != owner => Err(self.loc.at(
+                span,
+                format!("\"{key}\" already names {other}; each name or alias must point at one agency or group"),
+            )),
+            _ => {
+                self.names.insert(k, owner.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    fn aliases(&mut self, raw: &[Spanned<String>], owner: &str) -> Result<Vec<String>, FileError> {
+        let mut aliases = Vec::new();
+        for al in raw {
+            let text = require_text(&self.loc, al, "alias")?;
+            self.claim(&text, owner, al.span())?;
+            aliases.push(text);
+        }
+        Ok(aliases)
+    }
+
+    fn agency(&mut self, a: &RawAgency) -> Result<Agency, FileError> {
+        let loc = &self.loc;
+        let code = a.code.get_ref().trim().to_owned();
+        if !valid_code(&code) {
+            return Err(loc.at(
+                a.code.span(),
+                format!("agency code \"{code}\" is invalid; use upper-case letters (Đ allowed), digits and '-', e.g. \"SNV\" or \"SKHĐT\""),
+            ));
+        }
+        if self.codes.insert(code.clone(), a.code.span()).is_some() {
+            return Err(loc.at(
+                a.code.span(),
+                format!("agency code \"{code}\" is used twice; codes must be unique"),
+            ));
+        }
+        let name = require_text(loc, &a.name, "agency name")?;
+        let email = a.email.get_ref().trim().to_ascii_lowercase();
+        if !valid_email(&email) {
+            return Err(loc.at(
+                a.email.span(),
+                format!("\"{email}\" is not a valid e-mail address (expected name@domain.tld)"),
+            ));
+        }
+        if let Some(other) = self.emails.insert(email.clone(), code.clone()) {
+            return Err(loc.at(
+                a.email.span(),
+                format!("e-mail \"{email}\" is already used by agency {other}"),
+            ));
+        }
+        let short_name = match &a.short_name {
+            Some(s) => require_text(loc, s, "short name")?,
+            None => name.clone(),
+        };
+        let owner = format!("agency {code}");
+        self.claim(&name, &owner, a.name.span())?;
+        if let Some(s) = &a.short_name {
+            self.claim(&short_name, &owner, s.span())?;
+        }
+        let aliases = self.aliases(&a.aliases, &owner)?;
+        Ok(Agency {
+            code,
+            name,
+            short_name,
+            parent: nfc(a.parent.trim()),
+            kind: a.kind,
+            email,
+            head_title: nfc(a.head_title.trim()),
+            deputy_title: nfc(a.deputy_title.trim()),
+            aliases,
+            uses_trinhky: a.uses_trinhky,
+        })
+    }
+
+    fn group(&mut self, g: &RawGroup, agencies: &[Agency]) -> Result<RecipientGroup, FileError> {
+        let code = g.code.get_ref().trim().to_owned();
+        if !valid_code(&code) {
+            return Err(self.loc.at(
+                g.code.span(),
+                format!("group code \"{code}\" is invalid; use upper-case letters, digits and '-'"),
+            ));
+        }
+        if self.codes.insert(code.clone(), g.code.span()).is_some() {
+            return Err(self.loc.at(
+                g.code.span(),
+                format!("code \"{code}\" is used twice; agency and group codes must be unique"),
+            ));
+        }
+        let name = require_text(&self.loc, &g.name, "group name")?;
+        let owner = format!("group {code}");
+        self.claim(&name, &owner, g.name.span())?;
+        let aliases = self.aliases(&g.aliases, &owner)?;
+        if g.members.is_empty() {
+            return Err(self.loc.at(
+                g.code.span(),
+                format!("group {code} has no members; list agency codes in `members`"),
+            ));
+        }
+        let mut members: Vec<String> = Vec::new();
+        for m in &g.members {
+            let mc = m.get_ref().trim().to_owned();
+            if !agencies.iter().any(|a| a.code == mc) {
+                return Err(self.loc.at(
+                    m.span(),
+                    format!(
+                        "group {code} lists \"{mc}\", which is not an agency code defined above"
+                    ),
+                ));
+            }
+            if members.contains(&mc) {
+                return Err(self
+                    .loc
+                    .at(m.span(), format!("group {code} lists \"{mc}\" twice")));
+            }
+            members.push(mc);
+        }
+        Ok(RecipientGroup {
+            code,
+            name,
+            aliases,
+            members,
+        })
+    }
 }
 
 /// Why an agency or group edited by an administrator is refused: the field and what to fix

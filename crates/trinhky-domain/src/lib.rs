@@ -20,6 +20,7 @@ pub mod numbering;
 pub mod resolve;
 pub mod role;
 pub mod text;
+pub mod time;
 pub mod workflow;
 
 pub use role::Role;

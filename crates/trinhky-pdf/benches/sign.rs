@@ -7,8 +7,9 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use criterion::{Criterion, criterion_group, criterion_main};
+use trinhky_domain::time::VN_OFFSET;
 use trinhky_pdf::pki::{DevPki, NewIdentity, load_p12};
 use trinhky_pdf::sign::{Placement, SignOptions, SignatureImage, SignatureKind, sign_pdf};
 use trinhky_pdf::verify::{Verifier, VerifyOptions, verify_pdf_with};
@@ -42,10 +43,7 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap();
     let png = |n: &str| std::fs::read(root().join("../../templates/signatures").join(n)).unwrap();
-    let time = FixedOffset::east_opt(7 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2025, 3, 14, 9, 30, 0)
-        .unwrap();
+    let time = VN_OFFSET.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
     let personal_at = Placement {
         page: 2,
         rect: [365.0, 591.0, 485.0, 639.0],

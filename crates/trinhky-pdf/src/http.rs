@@ -1,77 +1,29 @@
-//! A small blocking HTTP/1.1 client for the two things a signature needs from
-//! the network: an RFC 3161 time-stamp (POST) and a CRL (GET). Plain TCP for
-//! `http://`, OpenSSL (system trust store, host name checked) for `https://`.
-//! One request per connection (`Connection: close`), 10 s overall deadline.
+//! The blocking HTTP client for what a signature needs from the network: an RFC 3161 time-stamp
+//! (POST) and a CRL (GET), through `ureq`. OpenSSL with the system trust store for `https://`
+//! (as the rest of this crate), a 10 s deadline for the whole exchange, a cap on the response size,
+//! no redirects (the URLs come from certificates and settings, and are used as given).
+//!
+//! Government networks often reach the outside only through a proxy: the usual variables are
+//! honoured, as curl does — `HTTPS_PROXY` for `https://` URLs, `HTTP_PROXY` for `http://`,
+//! `ALL_PROXY` for both (lower-case spellings too), and `NO_PROXY` lists the hosts reached directly.
 //!
 //! Every error message names the URL.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::{Agent, Proxy};
 
 /// Deadline for one whole exchange (connect, send, receive).
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest response body accepted (a CRL of a big CA is a few MB).
-const MAX_RESPONSE: usize = 32 * 1024 * 1024;
+const MAX_RESPONSE: u64 = 32 * 1024 * 1024;
 
 /// A response with a 2xx status.
 #[derive(Debug)]
 pub(crate) struct Response {
     pub content_type: Option<String>,
     pub body: Vec<u8>,
-}
-
-struct Target<'a> {
-    tls: bool,
-    host: &'a str,
-    port: u16,
-    path: String,
-    authority: &'a str,
-}
-
-fn parse_url(url: &str) -> Result<Target<'_>, String> {
-    let (tls, rest) = if let Some(r) = url.strip_prefix("http://") {
-        (false, r)
-    } else if let Some(r) = url.strip_prefix("https://") {
-        (true, r)
-    } else {
-        return Err("only http:// and https:// URLs are supported".into());
-    };
-    let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let path = path.split('#').next().unwrap_or("/");
-    let path = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    };
-    if authority.is_empty() || authority.contains('@') {
-        return Err("the URL needs a host (and no user name)".into());
-    }
-    let default_port = if tls { 443 } else { 80 };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or("unterminated IPv6 address")?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().map_err(|_| format!("bad port {p:?}"))?,
-            None if after.is_empty() => default_port,
-            None => return Err(format!("unexpected {after:?} after the host")),
-        };
-        (h, port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse().map_err(|_| format!("bad port {p:?}"))?),
-            None => (authority, default_port),
-        }
-    };
-    Ok(Target {
-        tls,
-        host,
-        port,
-        path,
-        authority,
-    })
 }
 
 /// `POST` `body` to `url`.
@@ -81,191 +33,133 @@ pub(crate) fn post(
     accept: &str,
     body: &[u8],
 ) -> Result<Response, String> {
-    request("POST", url, Some((content_type, body)), accept)
+    let proxy = proxy_from_env(url);
+    exchange(url, Some((content_type, body)), accept, proxy.as_deref())
+        .map_err(|e| format!("{url}: {e}"))
 }
 
 /// `GET` `url`.
 pub(crate) fn get(url: &str, accept: &str) -> Result<Response, String> {
-    request("GET", url, None, accept)
+    let proxy = proxy_from_env(url);
+    exchange(url, None, accept, proxy.as_deref()).map_err(|e| format!("{url}: {e}"))
 }
 
-fn request(
-    method: &str,
-    url: &str,
-    body: Option<(&str, &[u8])>,
-    accept: &str,
-) -> Result<Response, String> {
-    exchange(method, url, body, accept).map_err(|e| format!("{url}: {e}"))
+/// The proxy the environment names for `url`, if any.
+fn proxy_from_env(url: &str) -> Option<String> {
+    proxy_for(url, |name| std::env::var(name).ok())
+}
+
+/// The proxy for `url` given the environment `var`: the scheme's own variable, else `ALL_PROXY`,
+/// unless `NO_PROXY` names the host. Empty values count as unset.
+fn proxy_for(url: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let get = |upper: &str| {
+        var(upper)
+            .or_else(|| var(&upper.to_ascii_lowercase()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let (scheme, rest) = url.split_once("://")?;
+    let own = match scheme.to_ascii_lowercase().as_str() {
+        "https" => get("HTTPS_PROXY"),
+        "http" => get("HTTP_PROXY"),
+        _ => None,
+    };
+    let proxy = own.or_else(|| get("ALL_PROXY"))?;
+    let host = host_of(rest);
+    match get("NO_PROXY") {
+        Some(list) if no_proxy(&list, &host) => None,
+        _ => Some(proxy),
+    }
+}
+
+/// The host of the part of a URL after "scheme://", lower-case, without port or IPv6 brackets.
+fn host_of(rest: &str) -> String {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.to_ascii_lowercase()
+}
+
+/// Whether the comma-separated `NO_PROXY` list covers `host`: `*` covers everything, an entry
+/// covers its own name and its subdomains (a leading `.` or `*.` is allowed); ports are ignored.
+fn no_proxy(list: &str, host: &str) -> bool {
+    list.split(',').map(str::trim).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let entry = entry.trim_start_matches('*').trim_start_matches('.');
+        let entry = match entry.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None if entry.matches(':').count() == 1 => entry.split(':').next().unwrap_or_default(),
+            None => entry,
+        };
+        let entry = entry.to_ascii_lowercase();
+        !entry.is_empty()
+            && (host == entry
+                || host
+                    .strip_suffix(entry.as_str())
+                    .is_some_and(|head| head.ends_with('.')))
+    })
+}
+
+fn agent(proxy: Option<&str>) -> Result<Agent, String> {
+    let proxy = proxy
+        .map(|p| Proxy::new(p).map_err(|e| format!("the proxy {p:?} is not usable: {e}")))
+        .transpose()?;
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::NativeTls)
+        .root_certs(RootCerts::PlatformVerifier)
+        .build();
+    let config = Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .user_agent("trinhky")
+        .proxy(proxy)
+        .tls_config(tls)
+        .build();
+    Ok(config.into())
 }
 
 fn exchange(
-    method: &str,
     url: &str,
     body: Option<(&str, &[u8])>,
     accept: &str,
+    proxy: Option<&str>,
 ) -> Result<Response, String> {
-    let t = parse_url(url)?;
-    let deadline = Instant::now() + TIMEOUT;
-    let addrs = (t.host, t.port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", t.host))?;
-    let mut last = format!("{} has no address", t.host);
-    let mut tcp = None;
-    for addr in addrs {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(&addr, left) {
-            Ok(s) => {
-                tcp = Some(s);
-                break;
-            }
-            Err(e) => last = format!("cannot connect to {addr}: {e}"),
-        }
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err("only http:// and https:// URLs are supported".into());
     }
-    let tcp = tcp.ok_or(last)?;
-    tcp.set_read_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    tcp.set_write_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    let _ = tcp.set_nodelay(true);
-
-    let mut head = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: trinhky\r\nAccept: {accept}\r\nConnection: close\r\n",
-        t.path, t.authority
-    );
-    if let Some((ct, b)) = body {
-        head.push_str(&format!(
-            "Content-Type: {ct}\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
-    }
-    head.push_str("\r\n");
-    let mut req = head.into_bytes();
-    if let Some((_, b)) = body {
-        req.extend_from_slice(b);
-    }
-
-    let raw = if t.tls {
-        let connector = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())
-            .map_err(|e| format!("TLS setup failed: {e}"))?
-            .build();
-        let mut s = connector
-            .connect(t.host, tcp)
-            .map_err(|e| format!("TLS handshake failed: {e}"))?;
-        roundtrip(&mut s, &req, deadline)?
-    } else {
-        let mut s = tcp;
-        roundtrip(&mut s, &req, deadline)?
+    let agent = agent(proxy)?;
+    let sent = match body {
+        Some((content_type, bytes)) => agent
+            .post(url)
+            .header("Accept", accept)
+            .header("Content-Type", content_type)
+            .send(bytes),
+        None => agent.get(url).header("Accept", accept).call(),
     };
-    parse_response(&raw, true)?
-        .ok_or_else(|| "the connection closed before the response ended".into())
-}
-
-fn roundtrip<S: Read + Write>(s: &mut S, req: &[u8], deadline: Instant) -> Result<Vec<u8>, String> {
-    s.write_all(req)
-        .and_then(|()| s.flush())
-        .map_err(|e| format!("sending the request failed: {e}"))?;
-    let mut buf = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "no complete response within {} s",
-                TIMEOUT.as_secs()
-            ));
-        }
-        match s.read(&mut chunk) {
-            Ok(0) => return Ok(buf),
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                if buf.len() > MAX_RESPONSE {
-                    return Err(format!("the response exceeds {MAX_RESPONSE} bytes"));
-                }
-                // Stop as soon as the response is complete: some servers keep
-                // the connection (or the TLS session) open despite `close`.
-                if matches!(parse_response(&buf, false), Ok(Some(_))) {
-                    return Ok(buf);
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(format!("no response within {} s", TIMEOUT.as_secs()));
-            }
-            // A TLS peer that closes without close_notify: use what arrived.
-            Err(_) if !buf.is_empty() => return Ok(buf),
-            Err(e) => return Err(format!("reading the response failed: {e}")),
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// `Ok(None)` while the response is incomplete (no end of headers yet, fewer
-/// body bytes than announced, or a body delimited by the end of the
-/// connection before `at_eof`). Errors for non-2xx statuses.
-fn parse_response(raw: &[u8], at_eof: bool) -> Result<Option<Response>, String> {
-    let Some(end) = find(raw, b"\r\n\r\n") else {
-        return Ok(None);
-    };
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let mut parts = status_line.splitn(3, ' ');
-    let (proto, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if !proto.starts_with("HTTP/1.") {
-        return Err(format!("not an HTTP/1.x response: {status_line:?}"));
-    }
-    let code: u16 = code
-        .parse()
-        .map_err(|_| format!("bad status line {status_line:?}"))?;
-    let mut content_type = None;
-    let mut length = None;
-    let mut chunked = false;
-    for l in lines {
-        let Some((k, v)) = l.split_once(':') else {
-            continue;
-        };
-        let v = v.trim();
-        match k.trim().to_ascii_lowercase().as_str() {
-            "content-type" => content_type = Some(v.to_string()),
-            "content-length" => {
-                length = Some(
-                    v.parse::<usize>()
-                        .map_err(|_| format!("bad Content-Length {v:?}"))?,
-                );
-            }
-            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
-            _ => {}
-        }
-    }
-    let rest = &raw[end + 4..];
-    let body = if chunked {
-        match dechunk(rest)? {
-            Some(b) => b,
-            None => return Ok(None),
-        }
-    } else if let Some(n) = length {
-        if rest.len() < n {
-            return Ok(None);
-        }
-        rest[..n].to_vec()
-    } else {
-        // Body until the connection closes: only complete at EOF, which the
-        // caller signals by parsing again after the last read.
-        rest.to_vec()
-    };
-    if !(200..300).contains(&code) {
+    let mut response = sent.map_err(describe)?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE)
+        .read_to_vec()
+        .map_err(describe)?;
+    if !status.is_success() {
         return Err(format!(
-            "the server answered {status_line}{}",
+            "the server answered {} {}{}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or_default(),
             if body.is_empty() || body.len() > 200 {
                 String::new()
             } else {
@@ -273,81 +167,99 @@ fn parse_response(raw: &[u8], at_eof: bool) -> Result<Option<Response>, String> 
             }
         ));
     }
-    if !chunked && length.is_none() && !at_eof {
-        // The body runs until the connection closes.
-        return Ok(None);
-    }
-    Ok(Some(Response { content_type, body }))
+    Ok(Response { content_type, body })
 }
 
-/// Decode a chunked body; `None` while incomplete.
-fn dechunk(mut b: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = find(b, b"\r\n") else {
-            return Ok(None);
-        };
-        let size_text = String::from_utf8_lossy(&b[..eol]);
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| format!("bad chunk size {size_text:?}"))?;
-        b = &b[eol + 2..];
-        if size == 0 {
-            return Ok(Some(out));
+/// A `ureq` error as a sentence that says which step failed.
+fn describe(e: ureq::Error) -> String {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::Timeout(_) => format!("no complete response within {} s", TIMEOUT.as_secs()),
+        ureq::Error::HostNotFound => "cannot resolve the host".into(),
+        ureq::Error::BodyExceedsLimit(_) => {
+            format!("the response exceeds {MAX_RESPONSE} bytes")
         }
-        if b.len() < size + 2 {
-            return Ok(None);
+        ureq::Error::ConnectProxyFailed(m) => format!("the proxy did not open a tunnel: {m}"),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+            ) =>
+        {
+            format!("cannot connect: {io}")
         }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size + 2..];
+        ureq::Error::Io(io) => format!("the exchange failed: {io}"),
+        other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::mpsc;
+    use std::thread;
+
     use super::*;
 
-    #[test]
-    fn urls_are_split() {
-        let t = parse_url("http://127.0.0.1:8080/tsa?x=1").unwrap();
-        assert_eq!(
-            (t.tls, t.host, t.port, t.path.as_str()),
-            (false, "127.0.0.1", 8080, "/tsa?x=1")
-        );
-        let t = parse_url("https://tsa.example.vn").unwrap();
-        assert_eq!(
-            (t.tls, t.host, t.port, t.path.as_str()),
-            (true, "tsa.example.vn", 443, "/")
-        );
-        let t = parse_url("http://[::1]:99/a").unwrap();
-        assert_eq!((t.host, t.port, t.authority), ("::1", 99, "[::1]:99"));
-        assert!(parse_url("ftp://x/").is_err());
-        assert!(parse_url("http://user@x/").is_err());
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
-    fn responses_are_parsed() {
-        let r = b"HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: 3\r\n\r\nabc";
-        assert!(parse_response(&r[..r.len() - 1], false).unwrap().is_none());
-        let ok = parse_response(r, false).unwrap().unwrap();
-        assert_eq!(ok.body, b"abc");
+    fn the_proxy_follows_the_scheme_and_no_proxy() {
+        let vars = [
+            ("HTTPS_PROXY", "http://proxy.gov.vn:3128"),
+            ("http_proxy", "http://plain.gov.vn:8080"),
+            ("NO_PROXY", "localhost, .noi-bo.gov.vn,10.0.0.5:80"),
+        ];
+        let p = |url| proxy_for(url, env(&vars));
         assert_eq!(
-            ok.content_type.as_deref(),
-            Some("application/timestamp-reply")
+            p("https://tsa.ca.gov.vn/tsa").as_deref(),
+            Some("http://proxy.gov.vn:3128")
         );
-        let c = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_response(c, false).unwrap().unwrap().body, b"abcde");
-        let eof = b"HTTP/1.0 200 OK\r\n\r\nxyz";
-        assert!(parse_response(eof, false).unwrap().is_none());
-        assert_eq!(parse_response(eof, true).unwrap().unwrap().body, b"xyz");
-        let e = parse_response(b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", true);
-        assert!(e.unwrap_err().contains("503 Busy: busy"));
+        assert_eq!(
+            p("http://crl.ca.gov.vn/ca.crl").as_deref(),
+            Some("http://plain.gov.vn:8080")
+        );
+        assert_eq!(p("http://localhost:8080/x"), None);
+        assert_eq!(p("https://ca.noi-bo.gov.vn/tsa"), None);
+        assert_eq!(p("https://noi-bo.gov.vn/tsa"), None);
+        assert_eq!(p("http://10.0.0.5/ca.crl"), None);
+        // A suffix match must end at a dot: "xnoi-bo.gov.vn" is another domain.
+        assert!(p("https://xnoi-bo.gov.vn/tsa").is_some());
+        assert_eq!(
+            proxy_for("https://x.vn/", env(&[("ALL_PROXY", "http://all:1")])).as_deref(),
+            Some("http://all:1")
+        );
+        let all_off = [("ALL_PROXY", "http://all:1"), ("no_proxy", "*")];
+        assert_eq!(proxy_for("https://x.vn/", env(&all_off)), None);
+        assert_eq!(
+            proxy_for("https://x.vn/", env(&[("HTTPS_PROXY", " ")])),
+            None
+        );
+        assert_eq!(proxy_for("https://x.vn/", env(&[])), None);
+    }
+
+    #[test]
+    fn hosts_are_taken_from_urls() {
+        assert_eq!(host_of("Tsa.Example.vn:8080/a?b"), "tsa.example.vn");
+        assert_eq!(host_of("[::1]:99/a"), "::1");
+        assert_eq!(host_of("user@host/x"), "host");
+        assert!(no_proxy("[::1]", "::1"));
     }
 
     #[test]
     fn a_closed_port_is_a_clear_error() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+        let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
@@ -355,6 +267,143 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}/tsa");
         let e = post(&url, "application/timestamp-query", "*/*", b"x").unwrap_err();
         assert!(e.starts_with(&url), "{e}");
+        assert!(e.contains("cannot connect"), "{e}");
+        assert!(get("ftp://x/", "*/*").unwrap_err().contains("only http://"));
+    }
+
+    /// Reads one request's head from `s` and returns it.
+    fn read_head(s: &mut BufReader<TcpStream>) -> String {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if s.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                return head;
+            }
+            head.push_str(&line);
+        }
+    }
+
+    /// A one-shot origin server: answers one request with `status` and `body`, and sends back the
+    /// request it saw (head and body).
+    fn origin(status: &'static str, body: &'static [u8]) -> (u16, mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let head = read_head(&mut reader);
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            let mut sent = vec![0; length];
+            reader.read_exact(&mut sent).unwrap();
+            let mut out = stream;
+            write!(
+                out,
+                "HTTP/1.1 {status}\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            out.write_all(body).unwrap();
+            tx.send(format!("{head}\n{}", String::from_utf8_lossy(&sent)))
+                .unwrap();
+        });
+        (port, rx)
+    }
+
+    #[test]
+    fn a_post_reaches_the_server_and_reads_the_answer() {
+        let (port, seen) = origin("200 OK", b"token");
+        let url = format!("http://127.0.0.1:{port}/tsa");
+        let r = post(
+            &url,
+            "application/timestamp-query",
+            "application/timestamp-reply",
+            b"query",
+        )
+        .unwrap();
+        assert_eq!(r.body, b"token");
+        assert_eq!(
+            r.content_type.as_deref(),
+            Some("application/timestamp-reply")
+        );
+        let seen = seen.recv().unwrap();
+        assert!(seen.starts_with("POST /tsa HTTP/1.1\r\n"), "{seen}");
+        assert!(
+            seen.to_ascii_lowercase()
+                .contains("content-type: application/timestamp-query"),
+            "{seen}"
+        );
+        assert!(seen.ends_with("\nquery"), "{seen}");
+    }
+
+    #[test]
+    fn an_error_status_names_the_url_status_and_short_body() {
+        let (port, _seen) = origin("503 Service Unavailable", b"busy");
+        let url = format!("http://127.0.0.1:{port}/ca.crl");
+        let e = get(&url, "*/*").unwrap_err();
+        assert!(e.starts_with(&url), "{e}");
+        assert!(e.contains("503 Service Unavailable: busy"), "{e}");
+    }
+
+    /// A CONNECT proxy for one tunnel: it records the CONNECT line, then copies bytes both ways.
+    fn connect_proxy() -> (u16, mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let (client, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            let head = read_head(&mut reader);
+            let target = head.split_whitespace().nth(1).unwrap().to_owned();
+            let upstream = TcpStream::connect(&target).unwrap();
+            let mut to_client = client.try_clone().unwrap();
+            to_client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .unwrap();
+            tx.send(head).unwrap();
+            let mut up_write = upstream.try_clone().unwrap();
+            let forward = thread::spawn(move || {
+                let _ = std::io::copy(&mut reader, &mut up_write);
+            });
+            let mut up_read = upstream;
+            let _ = std::io::copy(&mut up_read, &mut to_client);
+            let _ = forward.join();
+        });
+        (port, rx)
+    }
+
+    #[test]
+    fn requests_go_through_the_given_proxy() {
+        let (origin_port, seen) = origin("200 OK", b"crl bytes");
+        let (proxy_port, tunnel) = connect_proxy();
+        let url = format!("http://127.0.0.1:{origin_port}/ca.crl");
+        let proxy = format!("http://127.0.0.1:{proxy_port}");
+        let r = exchange(&url, None, "application/pkix-crl", Some(&proxy)).unwrap();
+        assert_eq!(r.body, b"crl bytes");
+        let tunnel = tunnel.recv().unwrap();
+        assert!(
+            tunnel.starts_with(&format!("CONNECT 127.0.0.1:{origin_port} HTTP/1.1")),
+            "{tunnel}"
+        );
+        assert!(seen.recv().unwrap().starts_with("GET /ca.crl HTTP/1.1"));
+    }
+
+    #[test]
+    fn an_unreachable_proxy_is_a_clear_error() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let proxy = format!("http://127.0.0.1:{port}");
+        let e = exchange("http://127.0.0.1:9/tsa", None, "*/*", Some(&proxy)).unwrap_err();
         assert!(e.contains("cannot connect"), "{e}");
     }
 }

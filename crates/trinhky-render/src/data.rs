@@ -1,6 +1,6 @@
 //! The data a template receives: [`DocumentData`], plus the decree's date line.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Everything a template needs to lay out one administrative document.
@@ -66,61 +66,4 @@ pub struct Signer {
     pub position: String,
     /// Full name, e.g. "Nguyễn Văn A" (no academic titles, per the decree).
     pub name: String,
-}
-
-/// The decree's place-and-date line: "Gia Nghĩa, ngày 05 tháng 6 năm 2023".
-///
-/// Days below 10 and the months 1 and 2 are zero-padded (Phụ lục I, II.4), so "tháng 01", "tháng 02",
-/// but "tháng 3" … "tháng 12".
-pub fn format_place_date(place: &str, date: NaiveDate) -> String {
-    let month = date.month();
-    let month = if month <= 2 {
-        format!("{month:02}")
-    } else {
-        month.to_string()
-    };
-    format!(
-        "{place}, ngày {:02} tháng {month} năm {}",
-        date.day(),
-        date.year()
-    )
-}
-
-/// The date line for a document not dated yet: blanks to be filled in by hand.
-pub(crate) fn format_place_blank(place: &str) -> String {
-    format!("{place}, ngày      tháng      năm      ")
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn pads_day_below_ten_and_first_two_months() {
-        assert_eq!(
-            format_place_date("Gia Nghĩa", d(2023, 6, 5)),
-            "Gia Nghĩa, ngày 05 tháng 6 năm 2023"
-        );
-        assert_eq!(
-            format_place_date("Hà Nội", d(2024, 1, 15)),
-            "Hà Nội, ngày 15 tháng 01 năm 2024"
-        );
-        assert_eq!(
-            format_place_date("Hà Nội", d(2024, 2, 9)),
-            "Hà Nội, ngày 09 tháng 02 năm 2024"
-        );
-        assert_eq!(
-            format_place_date("Huế", d(2024, 3, 10)),
-            "Huế, ngày 10 tháng 3 năm 2024"
-        );
-        assert_eq!(
-            format_place_date("Huế", d(2024, 12, 31)),
-            "Huế, ngày 31 tháng 12 năm 2024"
-        );
-    }
 }

@@ -38,8 +38,9 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use unicode_normalization::UnicodeNormalization;
 
-pub use data::{DocumentData, Signer, format_place_date};
+pub use data::{DocumentData, Signer};
 pub use markup::Limits;
+pub use trinhky_domain::time::format_place_date;
 
 use world::{RenderWorld, Shared, file_id};
 
@@ -422,10 +423,7 @@ impl Renderer {
         let standards = PdfStandards::new(&[PdfStandard::A_2b])
             .map_err(|e| RenderError::Export(e.message().to_string()))?;
         // PDF/A needs the document date: now, in Vietnam time.
-        let now = chrono::Utc::now().with_timezone(
-            &chrono::FixedOffset::east_opt(7 * 3600)
-                .ok_or_else(|| RenderError::Setup("time zone".into()))?,
-        );
+        let now = trinhky_domain::time::vn(chrono::Utc::now());
         let datetime = Datetime::from_ymd_hms(
             now.year(),
             month_u8(now.month()),
@@ -435,7 +433,7 @@ impl Renderer {
             month_u8(now.second()),
         )
         .ok_or_else(|| RenderError::Data(format!("time {now} is out of range")))?;
-        let timestamp = Timestamp::new_local(datetime, 7 * 60)
+        let timestamp = Timestamp::new_local(datetime, trinhky_domain::time::VN_OFFSET_SECS / 60)
             .ok_or_else(|| RenderError::Data("time zone offset".into()))?;
         let options = PdfOptions {
             timestamp: Some(timestamp),
@@ -518,7 +516,7 @@ impl Renderer {
         };
         let date_line = match data.date {
             Some(d) => format_place_date(&data.place, d),
-            None => data::format_place_blank(&data.place),
+            None => trinhky_domain::time::format_place_blank(&data.place),
         };
         let n = data.addressees.len();
         let addressees = data

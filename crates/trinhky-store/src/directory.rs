@@ -73,38 +73,7 @@ pub async fn import(
     let total = dir.agencies.len() + dir.groups.len();
     let mut summary = ImportSummary::default();
 
-    let settings = directory_settings::Entity::find_by_id(1).one(&txn).await?;
-    let wanted = (
-        &dir.name,
-        &dir.place,
-        &dir.email_domain,
-        &dir.province_office,
-    );
-    match settings {
-        Some(s) if (&s.name, &s.place, &s.email_domain, &s.province_office) == wanted => {}
-        existing => {
-            let before = existing
-                .as_ref()
-                .map(|s| (&s.name, &s.place, &s.email_domain, &s.province_office));
-            let am = directory_settings::ActiveModel {
-                id: Set(1),
-                name: Set(dir.name.clone()),
-                place: Set(dir.place.clone()),
-                email_domain: Set(dir.email_domain.clone()),
-                province_office: Set(dir.province_office.clone()),
-                updated_at: Set(now),
-            };
-            let mut ev =
-                AuditInput::new(actor, "directory.settings", "directory", 1).after(&wanted);
-            if let Some(b) = before {
-                ev = ev.before(&b);
-                am.update(&txn).await?;
-            } else {
-                am.insert(&txn).await?;
-            }
-            audit::record(&txn, ev).await?;
-        }
-    }
+    import_settings(&txn, dir, actor, now).await?;
 
     let existing: HashMap<String, agency::Model> = agency::Entity::find()
         .all(&txn)
@@ -140,84 +109,139 @@ pub async fn import(
         .collect();
     summary.agencies_not_in_file.sort();
 
-    let code_of: HashMap<i32, String> = ids.iter().map(|(c, id)| (*id, c.clone())).collect();
     for (i, g) in dir.groups.iter().enumerate() {
-        let row = recipient_group::Entity::find()
-            .filter(recipient_group::Column::Code.eq(&g.code))
-            .one(&txn)
-            .await?;
-        match row {
-            Some(row) => {
-                let members = group_member::Entity::find()
-                    .filter(group_member::Column::GroupId.eq(row.id))
-                    .all(&txn)
-                    .await?;
-                let current = RecipientGroup {
-                    code: row.code.clone(),
-                    name: row.name.clone(),
-                    aliases: serde_json::from_str(&row.aliases).unwrap_or_default(),
-                    members: sorted_codes(
-                        members
-                            .iter()
-                            .filter_map(|m| code_of.get(&m.agency_id).cloned()),
-                    ),
-                };
-                let wanted = RecipientGroup {
-                    members: sorted_codes(g.members.iter().cloned()),
-                    ..g.clone()
-                };
-                if current == wanted {
-                    summary.groups_unchanged += 1;
-                } else {
-                    let mut am: recipient_group::ActiveModel = row.clone().into();
-                    am.name = Set(g.name.clone());
-                    am.aliases = Set(aliases_json(&g.aliases));
-                    am.updated_at = Set(now);
-                    am.update(&txn).await?;
-                    group_member::Entity::delete_many()
-                        .filter(group_member::Column::GroupId.eq(row.id))
-                        .exec(&txn)
-                        .await?;
-                    insert_members(&txn, row.id, &g.members, &ids).await?;
-                    audit::record(
-                        &txn,
-                        AuditInput::new(actor, "group.update", "recipient_group", &g.code)
-                            .before(&current)
-                            .after(&wanted),
-                    )
-                    .await?;
-                    summary.groups_updated += 1;
-                }
-            }
-            None => {
-                let row = recipient_group::ActiveModel {
-                    code: Set(g.code.clone()),
-                    name: Set(g.name.clone()),
-                    aliases: Set(aliases_json(&g.aliases)),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                insert_members(&txn, row.id, &g.members, &ids).await?;
-                let wanted = RecipientGroup {
-                    members: sorted_codes(g.members.iter().cloned()),
-                    ..g.clone()
-                };
-                audit::record(
-                    &txn,
-                    AuditInput::new(actor, "group.create", "recipient_group", &g.code)
-                        .after(&wanted),
-                )
-                .await?;
-                summary.groups_created += 1;
-            }
+        match import_group(&txn, actor, g, &ids, now).await? {
+            Change::Created => summary.groups_created += 1,
+            Change::Updated => summary.groups_updated += 1,
+            Change::Unchanged => summary.groups_unchanged += 1,
         }
         progress(dir.agencies.len() + i + 1, total);
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+/// What importing one entry did.
+enum Change {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// The directory's own settings (name, place, mail domain, province office): written and
+/// audited only when they differ.
+async fn import_settings<C: ConnectionTrait>(
+    conn: &C,
+    dir: &Directory,
+    actor: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    let settings = directory_settings::Entity::find_by_id(1).one(conn).await?;
+    let wanted = (
+        &dir.name,
+        &dir.place,
+        &dir.email_domain,
+        &dir.province_office,
+    );
+    match settings {
+        Some(s) if (&s.name, &s.place, &s.email_domain, &s.province_office) == wanted => {}
+        existing => {
+            let before = existing
+                .as_ref()
+                .map(|s| (&s.name, &s.place, &s.email_domain, &s.province_office));
+            let am = directory_settings::ActiveModel {
+                id: Set(1),
+                name: Set(dir.name.clone()),
+                place: Set(dir.place.clone()),
+                email_domain: Set(dir.email_domain.clone()),
+                province_office: Set(dir.province_office.clone()),
+                updated_at: Set(now),
+            };
+            let mut ev =
+                AuditInput::new(actor, "directory.settings", "directory", 1).after(&wanted);
+            if let Some(b) = before {
+                ev = ev.before(&b);
+                am.update(conn).await?;
+            } else {
+                am.insert(conn).await?;
+            }
+            audit::record(conn, ev).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates or updates one recipient group by code; `ids` maps agency codes to row ids.
+async fn import_group<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    g: &RecipientGroup,
+    ids: &HashMap<String, i32>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Change> {
+    let row = recipient_group::Entity::find()
+        .filter(recipient_group::Column::Code.eq(&g.code))
+        .one(conn)
+        .await?;
+    let wanted = RecipientGroup {
+        members: sorted_codes(g.members.iter().cloned()),
+        ..g.clone()
+    };
+    let Some(row) = row else {
+        let row = recipient_group::ActiveModel {
+            code: Set(g.code.clone()),
+            name: Set(g.name.clone()),
+            aliases: Set(aliases_json(&g.aliases)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        insert_members(conn, row.id, &g.members, ids).await?;
+        audit::record(
+            conn,
+            AuditInput::new(actor, "group.create", "recipient_group", &g.code).after(&wanted),
+        )
+        .await?;
+        return Ok(Change::Created);
+    };
+    let members = group_member::Entity::find()
+        .filter(group_member::Column::GroupId.eq(row.id))
+        .all(conn)
+        .await?;
+    let code_of: HashMap<i32, &str> = ids.iter().map(|(c, id)| (*id, c.as_str())).collect();
+    let current = RecipientGroup {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        aliases: serde_json::from_str(&row.aliases).unwrap_or_default(),
+        members: sorted_codes(
+            members
+                .iter()
+                .filter_map(|m| code_of.get(&m.agency_id).map(|c| (*c).to_owned())),
+        ),
+    };
+    if current == wanted {
+        return Ok(Change::Unchanged);
+    }
+    let mut am: recipient_group::ActiveModel = row.clone().into();
+    am.name = Set(g.name.clone());
+    am.aliases = Set(aliases_json(&g.aliases));
+    am.updated_at = Set(now);
+    am.update(conn).await?;
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::GroupId.eq(row.id))
+        .exec(conn)
+        .await?;
+    insert_members(conn, row.id, &g.members, ids).await?;
+    audit::record(
+        conn,
+        AuditInput::new(actor, "group.update", "recipient_group", &g.code)
+            .before(&current)
+            .after(&wanted),
+    )
+    .await?;
+    Ok(Change::Updated)
 }
 
 async fn write_agency_create<C: ConnectionTrait>(

@@ -3,10 +3,11 @@
 //! a dd/mm/yyyy pattern; the server also accepts ISO yyyy-mm-dd (API clients, old bookmarks).
 
 use chrono::NaiveDate;
+use trinhky_domain::time;
 
 /// "19/06/2023".
 pub fn show(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    time::dmy(d)
 }
 
 /// Parses "19/06/2023", "19/6/2023" or "2023-06-19"; empty is `None`. The error names the value
@@ -16,7 +17,7 @@ pub fn parse(s: &str) -> Result<Option<NaiveDate>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(s, "%d/%m/%Y")
+    NaiveDate::parse_from_str(s, time::DMY)
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
         .map(Some)
         .map_err(|_| {

@@ -12,6 +12,7 @@ use trinhky_app::AppError;
 use trinhky_app::access::Want;
 use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_domain::Role;
+use trinhky_domain::time;
 use trinhky_domain::workflow::{self, Requirement};
 use trinhky_store::documents::Content;
 
@@ -21,17 +22,6 @@ use crate::pages::nav;
 use crate::state::AppState;
 
 type PageResult = Result<Response, WebError>;
-
-fn vn_time(t: chrono::DateTime<Utc>) -> String {
-    match chrono::FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
-        None => t.format("%d/%m/%Y %H:%M UTC").to_string(),
-    }
-}
-
-fn fmt_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
 
 async fn page(
     state: &AppState,
@@ -63,7 +53,7 @@ async fn page(
             let label = l.definition.actions_from(&t.from_state).into_iter().find(|x| x.action == t.action).map(|x| x.label.clone()).unwrap_or(t.action.clone());
             let to = l.definition.state(&t.to_state).map(|s| s.label.clone()).unwrap_or(t.to_state.clone());
             context! {
-                at => vn_time(t.at),
+                at => time::dmy_hm(t.at),
                 actor => name, action => label, to, comment => t.comment, authority => t.authority, version => t.document_version,
             }
         })
@@ -72,7 +62,7 @@ async fn page(
         .await?
         .into_iter()
         .rev()
-        .map(|v| context! { no => v.version_no, note => v.note, at => vn_time(v.created_at), title => v.title })
+        .map(|v| context! { no => v.version_no, note => v.note, at => time::dmy_hm(v.created_at), title => v.title })
         .collect();
     let can_edit = trinhky_app::attachments::may_edit(&l, p);
     let attachments = trinhky_app::attachments::of_loaded(&state.store, &l).await?;
@@ -103,7 +93,7 @@ async fn page(
     } else {
         Vec::new()
     };
-    let recalled = entry.as_ref().and_then(|e| e.recalled_at).map(vn_time);
+    let recalled = entry.as_ref().and_then(|e| e.recalled_at).map(time::dmy_hm);
     let recall_reason = entry.as_ref().and_then(|e| e.recall_reason.clone());
     let can_recall = entry.as_ref().is_some_and(|e| e.recalled_at.is_none())
         && trinhky_app::incoming::may_recall(p, &l.agency_code);
@@ -157,7 +147,7 @@ async fn page(
                     addressees => l.version.addressees.clone(), recipients => l.version.recipients.clone(),
                     version_no => l.version.version_no, workflow => l.definition.title.clone(),
                     state => state_label, instance_version => l.instance.version,
-                    due => l.instance.due_date.map(fmt_date),
+                    due => l.instance.due_date.map(time::dmy),
                     authority => l.instance.signing_authority.clone(), position => l.instance.signing_position.clone(),
                     classification => l.document.classification.clone(),
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use trinhky_app::directive_intake::{self, TaskDecision, kind_str, parse_kind, proposed_decisions};
 use trinhky_domain::Role;
+use trinhky_domain::time;
 use trinhky_store::intake;
 
 use crate::auth::{Auth, User};
@@ -72,7 +73,7 @@ async fn list_page(
             context! {
                 id => d.id, title => d.title.clone(), number => d.number.clone(), source => d.source_name.clone(),
                 status => if d.status == "review" { "Chờ rà soát" } else { "Đã giao nhiệm vụ" },
-                uploaded => d.created_at.format("%d/%m/%Y").to_string(),
+                uploaded => time::dmy_vn(d.created_at),
             }
         })
         .collect();
@@ -256,7 +257,7 @@ async fn review_page(
         intake::assignments_of(state.store.db(), id)
             .await?
             .into_iter()
-            .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(|d| d.format("%d/%m/%Y").to_string()), deliverable => a.deliverable })
+            .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(time::dmy), deliverable => a.deliverable })
             .collect()
     } else {
         Vec::new()
@@ -271,7 +272,7 @@ async fn review_page(
                 source_html => minijinja::Value::from_safe_string(highlighted(&p.directive.text, &spans)),
                 doc => context! {
                     title => p.directive.title.clone(), number => doc.number.clone(), doc_type => doc.doc_type.clone(),
-                    issuer => doc.issuer.clone(), date => doc.date.map(|d| d.format("%d/%m/%Y").to_string()),
+                    issuer => doc.issuer.clone(), date => doc.date.map(time::dmy),
                     signer => doc.signer.name.clone(), authority => doc.signer.authority.clone(), position => doc.signer.position.clone(),
                     source => p.directive.source_name.clone(),
                 },

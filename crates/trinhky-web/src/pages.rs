@@ -12,6 +12,7 @@ use serde::Deserialize;
 use trinhky_app::auth::{login, logout as end_session, new_token};
 use trinhky_app::user_add::{NewUser, user_add};
 use trinhky_domain::Role;
+use trinhky_domain::time;
 use trinhky_store::{accounts, directory};
 
 use crate::auth::{Auth, User, Via};
@@ -363,7 +364,7 @@ pub async fn home(
             context! {
                 id => a.id, reference => a.task_ref, can_draft, directive => a.directive_title, lead => a.lead_name, lead_code => a.lead_code,
                 deliverable => a.deliverable, report_to => a.report_to,
-                last_day => a.last_day.map(|d| d.format("%d/%m/%Y").to_string()),
+                last_day => a.last_day.map(time::dmy),
                 due, overdue => days_left.is_some_and(|n| n < 0),
             }
         })
@@ -375,7 +376,7 @@ pub async fn home(
             .await?
             .into_iter()
             .filter(|d| d.status != "review")
-            .map(|d| context! { id => d.id, title => d.title, number => d.number, uploaded => d.created_at.format("%d/%m/%Y").to_string() })
+            .map(|d| context! { id => d.id, title => d.title, number => d.number, uploaded => time::dmy_vn(d.created_at) })
             .collect()
     } else {
         Vec::new()
@@ -389,7 +390,7 @@ pub async fn home(
             let days_left = w.due_date.map(|d| (d - today).num_days());
             context! {
                 id => w.document_id, title => w.title, doc_type => w.doc_type, agency => w.agency_code, state => w.state_label,
-                due => w.due_date.map(|d| d.format("%d/%m/%Y").to_string()), overdue => days_left.is_some_and(|n| n < 0),
+                due => w.due_date.map(time::dmy), overdue => days_left.is_some_and(|n| n < 0),
             }
         })
         .collect();

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_app::{Principal, Settings};
 use trinhky_domain::Role;
+use trinhky_domain::time;
 use trinhky_domain::workflow::Authority;
 use trinhky_store::{Store, accounts, directory};
 
@@ -125,15 +126,14 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
     }
     // The clock of the scenario: the given day at 08:00 Vietnam time, else now.
     let start = match date {
-        Some(d) => chrono::FixedOffset::east_opt(7 * 3600)
-            .and_then(|tz| tz.from_local_datetime(&d.and_hms_opt(8, 0, 0)?).single())
+        Some(d) => d
+            .and_hms_opt(8, 0, 0)
+            .and_then(|t| time::VN_OFFSET.from_local_datetime(&t).single())
             .map(|t| t.with_timezone(&Utc))
             .context("--date is out of range")?,
         None => Utc::now(),
     };
-    let today = start
-        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?)
-        .date_naive();
+    let today = time::local_date(start);
 
     // 1. Văn phòng UBND imports the seed directive and confirms its assignments.
     let office_clerk = principal(&store, "vpubnd.vanthu").await?;
@@ -393,9 +393,9 @@ pub async fn run(settings: Settings, date: Option<NaiveDate>) -> Result<ExitCode
         let deadline = match (&number, a.last_day) {
             (Some(n), Some(last)) => {
                 if n.issued_on <= last {
-                    format!("đúng hạn ({})", last.format("%d/%m/%Y"))
+                    format!("đúng hạn ({})", time::dmy(last))
                 } else {
-                    format!("trễ hạn ({})", last.format("%d/%m/%Y"))
+                    format!("trễ hạn ({})", time::dmy(last))
                 }
             }
             _ => "—".into(),

@@ -25,7 +25,7 @@ fn name(file: &Path) -> String {
 }
 
 fn fmt_date(d: Option<chrono::NaiveDate>) -> String {
-    d.map_or_else(|| "—".into(), |d| d.format("%d/%m/%Y").to_string())
+    d.map_or_else(|| "—".into(), trinhky_domain::time::dmy)
 }
 
 fn print_table(d: &Directive) {

@@ -303,8 +303,7 @@ pub fn sign(
         (None, None) if image.is_some() => (page, [330.0, 180.0, 480.0, 240.0]),
         (None, None) => (page, [0.0, 0.0, 0.0, 0.0]),
     };
-    let now = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("time zone")?);
+    let now = trinhky_domain::time::vn(chrono::Utc::now());
     let opts = SignOptions {
         kind: if attachment.is_some() {
             SignatureKind::Attachment

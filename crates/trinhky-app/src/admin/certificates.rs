@@ -313,7 +313,7 @@ pub async fn import_p12(
         return Err(AppError::Invalid(format!(
             "Chứng thư trong tệp đã hết hạn ngày {}: đề nghị tổ chức cung cấp dịch vụ chứng thực cấp chứng thư mới.",
             valid_to
-                .map(|t| t.format("%d/%m/%Y").to_string())
+                .map(|t| trinhky_domain::time::dmy(t.date_naive()))
                 .unwrap_or_default()
         )));
     }

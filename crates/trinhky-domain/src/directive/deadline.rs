@@ -208,7 +208,7 @@ fn make_date(
                 }
                 warnings.push(format!(
                     "mục {item}: ngày {d}/{m} không ghi năm; hiểu là {}",
-                    date.format("%d/%m/%Y")
+                    crate::time::dmy(date)
                 ));
             } else if !own {
                 warnings.push(format!(

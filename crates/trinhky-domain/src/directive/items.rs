@@ -87,6 +87,43 @@ pub(super) fn parse(
     warnings: &mut Vec<String>,
 ) -> Result<Body, DirectiveError> {
     let text = layout.text;
+    let tree = tree(layout);
+    let mut body = Body {
+        tasks: Vec::new(),
+        standing: Vec::new(),
+        approvals: Vec::new(),
+        closing: tree.closing.map(|(s, e)| text[s..e].to_owned()),
+    };
+    if tree.nodes.is_empty() {
+        paragraphs(text, &tree.preamble, ctx, &mut body, warnings);
+    } else {
+        // "Sở Nội vụ đề nghị các cơ quan, đơn vị:" before the items: the leads of every item.
+        let root_leads = tree
+            .preamble
+            .last()
+            .map(|&(s, e)| &text[s..e])
+            .filter(|p| p.trim_end().ends_with(':'))
+            .map(agencies::leads)
+            .unwrap_or_default();
+        items(text, &tree.nodes, &root_leads, ctx, &mut body, warnings);
+    }
+    if body.tasks.is_empty() && body.standing.is_empty() && body.approvals.is_empty() {
+        return Err(DirectiveError::NoContent);
+    }
+    Ok(body)
+}
+
+/// The body as a tree of marked items, with the unmarked paragraphs before them and the closing.
+struct Tree {
+    nodes: Vec<Node>,
+    /// Byte ranges of the paragraphs before the first item (all of them when nothing is marked).
+    preamble: Vec<(usize, usize)>,
+    closing: Option<(usize, usize)>,
+}
+
+/// Builds the item tree: a marker of a lower rank opens a child, an unmarked line continues the
+/// open item. Bullets before the first numbered item of a numbered text are plain paragraphs.
+fn tree(layout: &Layout<'_>) -> Tree {
     let lines = &layout.lines[layout.body.clone()];
     let has_numbered = lines.iter().any(|l| {
         matches!(
@@ -94,18 +131,18 @@ pub(super) fn parse(
             Some((Marker::Roman(_) | Marker::Num(_) | Marker::SubNum(_), _))
         )
     });
-
-    let mut nodes: Vec<Node> = Vec::new();
+    let mut t = Tree {
+        nodes: Vec::new(),
+        preamble: Vec::new(),
+        closing: None,
+    };
     let mut stack: Vec<usize> = Vec::new();
-    let mut preamble: Vec<(usize, usize)> = Vec::new();
-    let mut closing: Option<(usize, usize)> = None;
     let mut seen_numbered = false;
-
     for l in lines {
         if l.text.is_empty() || layout::is_separator(l.text) {
             continue;
         }
-        if let Some(c) = closing.as_mut() {
+        if let Some(c) = t.closing.as_mut() {
             c.1 = l.end();
             continue;
         }
@@ -113,9 +150,9 @@ pub(super) fn parse(
         let is_bullet = matches!(marker, Some((Marker::Dash | Marker::Plus, _)));
         if marker.is_none()
             && CLOSING.is_match(l.text)
-            && (!nodes.is_empty() || !preamble.is_empty())
+            && (!t.nodes.is_empty() || !t.preamble.is_empty())
         {
-            closing = Some((l.start, l.end()));
+            t.closing = Some((l.start, l.end()));
             continue;
         }
         match marker {
@@ -124,16 +161,16 @@ pub(super) fn parse(
                     seen_numbered = true;
                 }
                 while let Some(&top) = stack.last() {
-                    if nodes[top].marker.rank() >= m.rank() {
+                    if t.nodes[top].marker.rank() >= m.rank() {
                         stack.pop();
                     } else {
                         break;
                     }
                 }
                 let parent = stack.last().copied();
-                let reference = reference_for(&nodes, parent, &m);
-                let idx = nodes.len();
-                nodes.push(Node {
+                let reference = reference_for(&t.nodes, parent, &m);
+                let idx = t.nodes.len();
+                t.nodes.push(Node {
                     marker: m,
                     reference,
                     parent,
@@ -142,111 +179,114 @@ pub(super) fn parse(
                     end: l.end(),
                 });
                 if let Some(p) = parent {
-                    nodes[p].children.push(idx);
+                    t.nodes[p].children.push(idx);
                 }
                 stack.push(idx);
             }
             _ => match stack.last() {
-                Some(&top) => nodes[top].end = l.end(),
-                None => preamble.push((l.start, l.end())),
+                Some(&top) => t.nodes[top].end = l.end(),
+                None => t.preamble.push((l.start, l.end())),
             },
         }
     }
+    t
+}
 
-    let mut body = Body {
-        tasks: Vec::new(),
-        standing: Vec::new(),
-        approvals: Vec::new(),
-        closing: closing.map(|(s, e)| text[s..e].to_owned()),
-    };
-
-    // "Sở Nội vụ đề nghị các cơ quan, đơn vị:" before the items: the leads of every item.
-    let root_leads = preamble
-        .last()
-        .map(|&(s, e)| &text[s..e])
-        .filter(|p| p.trim_end().ends_with(':'))
-        .map(agencies::leads)
-        .unwrap_or_default();
-
-    if nodes.is_empty() {
-        // No markers: every paragraph that assigns work counts, numbered in order.
-        let mut n = 0;
-        for &(s, e) in &preamble {
-            let t = &text[s..e];
-            let leads = agencies::leads(t);
-            let has_deadline = deadline::find(t, ctx, "?", &mut Vec::new()).is_some();
-            if leads.is_empty() && !has_deadline {
-                continue;
-            }
-            n += 1;
-            classify(
-                text,
-                (s, e),
-                &n.to_string(),
-                leads,
-                Vec::new(),
-                ctx,
-                &mut body,
-                warnings,
-            );
+/// No markers: every paragraph that assigns work counts, numbered in order.
+fn paragraphs(
+    text: &str,
+    preamble: &[(usize, usize)],
+    ctx: &DateContext,
+    body: &mut Body,
+    warnings: &mut Vec<String>,
+) {
+    let mut n = 0;
+    for &(s, e) in preamble {
+        let t = &text[s..e];
+        let leads = agencies::leads(t);
+        let has_deadline = deadline::find(t, ctx, "?", &mut Vec::new()).is_some();
+        if leads.is_empty() && !has_deadline {
+            continue;
         }
-    } else {
-        let mut refs_seen = std::collections::HashSet::new();
-        for node in &nodes {
-            if !refs_seen.insert(node.reference.clone()) {
-                warnings.push(format!(
-                    "mục {} xuất hiện hai lần; kiểm tra lại cách đánh số",
-                    node.reference
-                ));
-            }
-            let own = &text[node.start..node.end];
-            let is_heading = matches!(node.marker, Marker::Roman(_)) || layout::is_all_caps(own);
-            let context_only = !node.children.is_empty()
-                && (is_heading
-                    || (own.trim_end().ends_with(':')
-                        && deadline::find(own, ctx, "?", &mut Vec::new()).is_none()
-                        && deliverable(own, None).is_none()));
-            if context_only || (is_heading && node.children.is_empty()) {
-                continue;
-            }
-            let mut leads = agencies::leads(own);
-            let mut inherited_co = Vec::new();
-            if leads.is_empty() {
-                let mut p = node.parent;
-                while let Some(pi) = p {
-                    let ptext = &text[nodes[pi].start..nodes[pi].end];
-                    let pl = agencies::leads(ptext);
-                    if !pl.is_empty() {
-                        leads = pl;
-                        inherited_co = agencies::co_agencies(ptext);
-                        break;
-                    }
-                    p = nodes[pi].parent;
-                }
-            }
-            if leads.is_empty() {
-                leads = root_leads.clone();
-            }
-            if leads.is_empty() && under_purpose_heading(&nodes, node.parent, text) {
-                continue;
-            }
-            classify(
-                text,
-                (node.start, node.end),
-                &node.reference,
-                leads,
-                inherited_co,
-                ctx,
-                &mut body,
-                warnings,
-            );
-        }
+        n += 1;
+        classify(
+            text,
+            (s, e),
+            &n.to_string(),
+            leads,
+            Vec::new(),
+            ctx,
+            body,
+            warnings,
+        );
     }
+}
 
-    if body.tasks.is_empty() && body.standing.is_empty() && body.approvals.is_empty() {
-        return Err(DirectiveError::NoContent);
+/// Classifies every item with content of its own; headings and "…:" introductions only give
+/// context (their leads pass to the items below them).
+fn items(
+    text: &str,
+    nodes: &[Node],
+    root_leads: &[String],
+    ctx: &DateContext,
+    body: &mut Body,
+    warnings: &mut Vec<String>,
+) {
+    let mut refs_seen = std::collections::HashSet::new();
+    for node in nodes {
+        if !refs_seen.insert(node.reference.clone()) {
+            warnings.push(format!(
+                "mục {} xuất hiện hai lần; kiểm tra lại cách đánh số",
+                node.reference
+            ));
+        }
+        let own = &text[node.start..node.end];
+        let is_heading = matches!(node.marker, Marker::Roman(_)) || layout::is_all_caps(own);
+        let context_only = !node.children.is_empty()
+            && (is_heading
+                || (own.trim_end().ends_with(':')
+                    && deadline::find(own, ctx, "?", &mut Vec::new()).is_none()
+                    && deliverable(own, None).is_none()));
+        if context_only || (is_heading && node.children.is_empty()) {
+            continue;
+        }
+        let (mut leads, inherited_co) = leads_of(text, nodes, node);
+        if leads.is_empty() {
+            leads = root_leads.to_vec();
+        }
+        if leads.is_empty() && under_purpose_heading(nodes, node.parent, text) {
+            continue;
+        }
+        classify(
+            text,
+            (node.start, node.end),
+            &node.reference,
+            leads,
+            inherited_co,
+            ctx,
+            body,
+            warnings,
+        );
     }
-    Ok(body)
+}
+
+/// The leads an item names, else those of its nearest ancestor that names any (with that
+/// ancestor's co-agencies).
+fn leads_of(text: &str, nodes: &[Node], node: &Node) -> (Vec<String>, Vec<String>) {
+    let leads = agencies::leads(&text[node.start..node.end]);
+    if !leads.is_empty() {
+        return (leads, Vec::new());
+    }
+    let mut p = node.parent;
+    while let Some(pi) = p {
+        let ptext = &text[nodes[pi].start..nodes[pi].end];
+        let pl = agencies::leads(ptext);
+        if !pl.is_empty() {
+            return (pl, agencies::co_agencies(ptext));
+        }
+        p = nodes[pi].parent;
+    }
+    (Vec::new(), Vec::new())
 }
 
 /// Items under "MỤC ĐÍCH, YÊU CẦU" / "QUAN ĐIỂM" state aims, not work for anyone.

@@ -19,23 +19,15 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::directory::FileError;
+use crate::time::dmy;
 
-/// Vietnam's UTC offset (no daylight saving).
-const VN_OFFSET_SECS: i32 = 7 * 3600;
-
-/// The calendar date in Vietnam (UTC+7) at `now`.
-pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
-    match FixedOffset::east_opt(VN_OFFSET_SECS) {
-        Some(tz) => now.with_timezone(&tz).date_naive(),
-        None => now.date_naive(),
-    }
-}
+pub use crate::time::local_date;
 
 /// Holidays and make-up working days. `Calendar::default()` knows only weekends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -266,10 +258,6 @@ pub enum EntryError {
     Duplicate { date: String, name: String },
     #[error("{date} vừa là ngày nghỉ vừa là ngày làm bù (\"{name}\")")]
     Conflict { date: String, name: String },
-}
-
-fn dmy(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
 }
 
 impl Entry {

@@ -143,8 +143,63 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
             return Err(cx.errors);
         }
     };
+    check_header(&raw, &mut cx);
+    let states = states(raw.states, &mut cx);
+    let known: BTreeSet<&str> = states.iter().map(|s| s.name.as_str()).collect();
+    let known_list = states
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let known = Known {
+        names: known,
+        list: &known_list,
+    };
+    let initial = initial(raw.initial.as_ref(), &known, &mut cx);
+    let transitions = raw
+        .transitions
+        .into_iter()
+        .map(|t| transition(t, &known, &mut cx))
+        .collect();
 
-    // Shape checks serde cannot express.
+    let def = Definition {
+        id: raw.id.into_inner(),
+        version: raw.version.into_inner(),
+        title: raw.title.into_inner(),
+        doc_types: raw.doc_types,
+        initial,
+        states,
+        transitions,
+        file: file.to_owned(),
+    };
+    check_graph(&def, &mut cx);
+
+    if cx.errors.is_empty() {
+        Ok(def)
+    } else {
+        cx.errors
+            .sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
+        cx.errors.dedup();
+        Err(cx.errors)
+    }
+}
+
+/// The state names defined under `[states]`, for checking references and for hints.
+struct Known<'a> {
+    names: BTreeSet<&'a str>,
+    /// "drafting, review, …", in file order.
+    list: &'a str,
+}
+
+impl Known<'_> {
+    /// WF002 / WF009 hint for an unknown state.
+    fn hint(&self) -> String {
+        format!("define it under [states] or use one of: {}", self.list)
+    }
+}
+
+/// Shape checks on the id, version and title that serde cannot express.
+fn check_header(raw: &RawDef, cx: &mut Ctx<'_>) {
     if raw.id.get_ref().trim().is_empty() {
         let line = cx.line(raw.id.span());
         cx.push(
@@ -172,9 +227,11 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
             "set a Vietnamese title, e.g. title = \"Báo cáo\"",
         );
     }
+}
 
-    // States, in file order.
-    let mut raw_states: Vec<(Spanned<String>, RawState)> = raw.states.into_iter().collect();
+/// The states, in file order; WF006 for an unknown role, WF001 for an empty label.
+fn states(raw: BTreeMap<Spanned<String>, RawState>, cx: &mut Ctx<'_>) -> Vec<StateDef> {
+    let mut raw_states: Vec<(Spanned<String>, RawState)> = raw.into_iter().collect();
     raw_states.sort_by_key(|(k, _)| k.span().start);
     let mut states = Vec::with_capacity(raw_states.len());
     for (name, st) in raw_states {
@@ -220,17 +277,12 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
             line,
         });
     }
-    let known: BTreeSet<&str> = states.iter().map(|s| s.name.as_str()).collect();
-    let known_list = || {
-        states
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    states
+}
 
-    // Initial state.
-    let initial = match &raw.initial {
+/// The initial state (WF002 when missing or unknown).
+fn initial(initial: Option<&Spanned<String>>, known: &Known<'_>, cx: &mut Ctx<'_>) -> String {
+    match initial {
         None => {
             cx.push(
                 "WF002",
@@ -241,196 +293,190 @@ pub fn load(file: &str, text: &str) -> Result<Definition, Vec<CheckError>> {
             String::new()
         }
         Some(i) => {
-            if !known.contains(i.get_ref().as_str()) {
+            if !known.names.contains(i.get_ref().as_str()) {
                 let line = cx.line(i.span());
                 cx.push(
                     "WF002",
                     line,
                     format!("unknown initial state \"{}\"", i.get_ref()),
-                    format!("define it under [states] or use one of: {}", known_list()),
+                    known.hint(),
                 );
             }
             i.get_ref().clone()
         }
-    };
+    }
+}
 
-    // Transitions.
-    let mut transitions = Vec::with_capacity(raw.transitions.len());
-    for t in raw.transitions {
-        let line = cx.line(t.action.span());
-        let action = t.action.get_ref().clone();
-        if action.trim().is_empty() || t.label.trim().is_empty() {
+/// One transition: its states (WF009), roles (WF006), requirements (WF011), effects (WF007),
+/// the signing PIN (WF013) and its guard.
+fn transition(t: RawTransition, known: &Known<'_>, cx: &mut Ctx<'_>) -> TransitionDef {
+    let line = cx.line(t.action.span());
+    let action = t.action.get_ref().clone();
+    if action.trim().is_empty() || t.label.trim().is_empty() {
+        cx.push(
+            "WF001",
+            line,
+            "transition with an empty action or label",
+            "set action = \"submit\" and a Vietnamese label",
+        );
+    }
+    for (which, s) in [("from", &t.from), ("to", &t.to)] {
+        if !known.names.contains(s.get_ref().as_str()) {
+            let l = cx.line(s.span());
             cx.push(
-                "WF001",
-                line,
-                "transition with an empty action or label",
-                "set action = \"submit\" and a Vietnamese label",
+                "WF009",
+                l,
+                format!(
+                    "transition \"{action}\" names unknown state \"{}\" in `{which}`",
+                    s.get_ref()
+                ),
+                known.hint(),
             );
         }
-        for (which, s) in [("from", &t.from), ("to", &t.to)] {
-            if !known.contains(s.get_ref().as_str()) {
-                let l = cx.line(s.span());
+    }
+    let by = roles_by(&t.by, &action, cx);
+    let requires = requirements(&t.requires, &action, cx);
+    let effects = effects(&t.effects, &action, cx);
+    if effects
+        .iter()
+        .any(|e| matches!(e, EffectKind::SignPersonal | EffectKind::SignOrganization))
+        && !requires.contains(&Requirement::SigningPin)
+    {
+        cx.push(
+            "WF013",
+            line,
+            format!("transition \"{action}\" signs but does not ask for the signing PIN"),
+            "add requires = [\"signing_pin\"]: a private key is unlocked only by its holder's PIN",
+        );
+    }
+    let when = t.when.as_ref().and_then(|w| guard(w, &action, cx));
+    TransitionDef {
+        action,
+        label: t.label,
+        from: t.from.into_inner(),
+        to: t.to.into_inner(),
+        by,
+        requires,
+        effects,
+        when,
+        line,
+    }
+}
+
+/// `by`: a role or a list of roles, without repeats.
+fn roles_by(by: &Spanned<toml::Value>, action: &str, cx: &mut Ctx<'_>) -> Vec<ActorRole> {
+    let by_line = cx.line(by.span());
+    let by_raw: Vec<Option<String>> = match by.get_ref() {
+        toml::Value::String(s) => vec![Some(s.clone())],
+        toml::Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => vec![None],
+    };
+    let mut roles = Vec::new();
+    for r in &by_raw {
+        match r.as_deref().map(|s| (s, ActorRole::parse(s))) {
+            Some((_, Some(role))) => {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+            }
+            Some((s, None)) => cx.push(
+                "WF006",
+                by_line,
+                format!("unknown role \"{s}\" in transition \"{action}\""),
+                format!(
+                    "expected one of: {}",
+                    names(&ActorRole::ALL, ActorRole::as_str)
+                ),
+            ),
+            None => cx.push(
+                "WF001",
+                by_line,
+                format!(
+                    "`by` of transition \"{action}\" must be a role name or a list of role names"
+                ),
+                "write by = [\"drafter\"]",
+            ),
+        }
+    }
+    if by_raw.is_empty() {
+        cx.push(
+            "WF006",
+            by_line,
+            format!("transition \"{action}\" names no role in `by`"),
+            format!(
+                "name at least one of: {}",
+                names(&ActorRole::ALL, ActorRole::as_str)
+            ),
+        );
+    }
+    roles
+}
+
+fn requirements(raw: &[Spanned<String>], action: &str, cx: &mut Ctx<'_>) -> Vec<Requirement> {
+    let mut requires = Vec::new();
+    for r in raw {
+        match Requirement::parse(r.get_ref()) {
+            Some(req) => requires.push(req),
+            None => {
+                let l = cx.line(r.span());
                 cx.push(
-                    "WF009",
+                    "WF011",
                     l,
                     format!(
-                        "transition \"{action}\" names unknown state \"{}\" in `{which}`",
-                        s.get_ref()
+                        "unknown requirement \"{}\" in transition \"{action}\"",
+                        r.get_ref()
                     ),
-                    format!("define it under [states] or use one of: {}", known_list()),
+                    format!(
+                        "expected one of: {}",
+                        names(&Requirement::ALL, Requirement::as_str)
+                    ),
                 );
             }
         }
-        // `by` is a role or a list of roles.
-        let by_line = cx.line(t.by.span());
-        let by_raw: Vec<Option<String>> = match t.by.get_ref() {
-            toml::Value::String(s) => vec![Some(s.clone())],
-            toml::Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-            _ => vec![None],
-        };
-        let mut by = Vec::new();
-        for r in &by_raw {
-            match r.as_deref().map(|s| (s, ActorRole::parse(s))) {
-                Some((_, Some(role))) => {
-                    if !by.contains(&role) {
-                        by.push(role);
-                    }
-                }
-                Some((s, None)) => cx.push(
-                    "WF006",
-                    by_line,
-                    format!("unknown role \"{s}\" in transition \"{action}\""),
-                    format!("expected one of: {}", names(&ActorRole::ALL, ActorRole::as_str)),
-                ),
-                None => cx.push(
-                    "WF001",
-                    by_line,
-                    format!("`by` of transition \"{action}\" must be a role name or a list of role names"),
-                    "write by = [\"drafter\"]",
-                ),
-            }
-        }
-        if by_raw.is_empty() {
-            cx.push(
-                "WF006",
-                by_line,
-                format!("transition \"{action}\" names no role in `by`"),
-                format!(
-                    "name at least one of: {}",
-                    names(&ActorRole::ALL, ActorRole::as_str)
-                ),
-            );
-        }
-        let mut requires = Vec::new();
-        for r in &t.requires {
-            match Requirement::parse(r.get_ref()) {
-                Some(req) => requires.push(req),
-                None => {
-                    let l = cx.line(r.span());
-                    cx.push(
-                        "WF011",
-                        l,
-                        format!(
-                            "unknown requirement \"{}\" in transition \"{action}\"",
-                            r.get_ref()
-                        ),
-                        format!(
-                            "expected one of: {}",
-                            names(&Requirement::ALL, Requirement::as_str)
-                        ),
-                    );
-                }
-            }
-        }
-        let mut effects = Vec::new();
-        let mut effect_lines = Vec::new();
-        for e in &t.effects {
-            match EffectKind::parse(e.get_ref()) {
-                Some(k) => {
-                    effects.push(k);
-                    effect_lines.push(cx.line(e.span()));
-                }
-                None => {
-                    let l = cx.line(e.span());
-                    cx.push(
-                        "WF007",
-                        l,
-                        format!(
-                            "unknown effect \"{}\" in transition \"{action}\"",
-                            e.get_ref()
-                        ),
-                        format!(
-                            "expected one of: {}",
-                            names(&EffectKind::ALL, EffectKind::as_str)
-                        ),
-                    );
-                }
-            }
-        }
-        if effects
-            .iter()
-            .any(|e| matches!(e, EffectKind::SignPersonal | EffectKind::SignOrganization))
-            && !requires.contains(&Requirement::SigningPin)
-        {
-            cx.push(
-                "WF013",
-                line,
-                format!("transition \"{action}\" signs but does not ask for the signing PIN"),
-                "add requires = [\"signing_pin\"]: a private key is unlocked only by its holder's PIN",
-            );
-        }
-        let when = match &t.when {
-            None => None,
-            Some(w) => match Guard::parse(w.get_ref()) {
-                Some(g) => Some(g),
-                None => {
-                    let l = cx.line(w.span());
-                    cx.push(
-                        "WF001",
-                        l,
-                        format!(
-                            "unknown guard when = \"{}\" in transition \"{action}\"",
-                            w.get_ref()
-                        ),
-                        "expected \"optional_enabled\" or \"optional_disabled\", or no `when`",
-                    );
-                    None
-                }
-            },
-        };
-        transitions.push(TransitionDef {
-            action,
-            label: t.label,
-            from: t.from.into_inner(),
-            to: t.to.into_inner(),
-            by,
-            requires,
-            effects,
-            when,
-            line,
-        });
     }
+    requires
+}
 
-    let def = Definition {
-        id: raw.id.into_inner(),
-        version: raw.version.into_inner(),
-        title: raw.title.into_inner(),
-        doc_types: raw.doc_types,
-        initial,
-        states,
-        transitions,
-        file: file.to_owned(),
-    };
-    check_graph(&def, &mut cx);
-
-    if cx.errors.is_empty() {
-        Ok(def)
-    } else {
-        cx.errors
-            .sort_by(|a, b| (a.line, a.code).cmp(&(b.line, b.code)));
-        cx.errors.dedup();
-        Err(cx.errors)
+fn effects(raw: &[Spanned<String>], action: &str, cx: &mut Ctx<'_>) -> Vec<EffectKind> {
+    let mut effects = Vec::new();
+    for e in raw {
+        match EffectKind::parse(e.get_ref()) {
+            Some(k) => effects.push(k),
+            None => {
+                let l = cx.line(e.span());
+                cx.push(
+                    "WF007",
+                    l,
+                    format!(
+                        "unknown effect \"{}\" in transition \"{action}\"",
+                        e.get_ref()
+                    ),
+                    format!(
+                        "expected one of: {}",
+                        names(&EffectKind::ALL, EffectKind::as_str)
+                    ),
+                );
+            }
+        }
     }
+    effects
+}
+
+fn guard(w: &Spanned<String>, action: &str, cx: &mut Ctx<'_>) -> Option<Guard> {
+    let g = Guard::parse(w.get_ref());
+    if g.is_none() {
+        let l = cx.line(w.span());
+        cx.push(
+            "WF001",
+            l,
+            format!(
+                "unknown guard when = \"{}\" in transition \"{action}\"",
+                w.get_ref()
+            ),
+            "expected \"optional_enabled\" or \"optional_disabled\", or no `when`",
+        );
+    }
+    g
 }
 
 /// WF003, WF004, WF005, WF008, WF010: checks on the graph of (known) states.

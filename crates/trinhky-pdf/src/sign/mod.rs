@@ -382,8 +382,8 @@ mod tests {
 
     #[test]
     fn pdf_date_keeps_the_offset() {
-        let t = FixedOffset::east_opt(7 * 3600)
-            .and_then(|o| o.with_ymd_and_hms(2025, 3, 14, 9, 30, 5).single())
+        let t = trinhky_domain::time::VN_OFFSET
+            .with_ymd_and_hms(2025, 3, 14, 9, 30, 5)
             .unwrap();
         assert_eq!(pdf_date(&t), "D:20250314093005+07'00'");
         assert_eq!(

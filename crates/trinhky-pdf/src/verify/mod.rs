@@ -8,20 +8,18 @@
 mod changes;
 mod revisions;
 mod scan;
+mod signature;
 mod timestamp;
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
-use const_oid::db::{rfc5911, rfc5912};
+use const_oid::db::rfc5912;
 use der::{Decode, Encode};
 use lopdf::{Document, Object};
 use openssl::bn::{BigNum, BigNumContext};
 use openssl::ec::{EcGroup, EcKey, EcPoint};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Public};
 use openssl::rsa::Rsa;
@@ -31,7 +29,6 @@ use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext};
 use x509_cert::Certificate;
 
 use crate::incremental::resolve;
-use crate::sign::cms::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
 
 pub use changes::Coverage;
 pub use timestamp::TimestampReport;
@@ -551,63 +548,11 @@ impl Verifier {
         dss_crls: &[Crl],
         r: &mut SignatureReport,
     ) {
-        // Byte range.
-        let range: Vec<i64> = v
-            .get(b"ByteRange")
-            .ok()
-            .map(|a| l.resolve(a))
-            .and_then(|a| {
-                a.as_array()
-                    .ok()
-                    .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
-            })
-            .unwrap_or_default();
-        r.byte_range = range.clone();
-        let len = pdf.len() as i64;
-        let ok_range = range.len() == 4
-            && range[0] == 0
-            && range.iter().all(|&x| x >= 0)
-            && range[1] < range[2]
-            && range[2] + range[3] <= len
-            && pdf.get(range[1] as usize) == Some(&b'<')
-            && pdf.get(range[2] as usize - 1) == Some(&b'>');
-        if !ok_range {
-            r.problems
-                .push("the /ByteRange is malformed or does not surround /Contents".into());
-            return;
-        }
-        let (b, c, d) = (range[1] as usize, range[2] as usize, range[3] as usize);
-        r.coverage = cov(c + d);
-        if let Coverage::OtherChanges { changes } = &r.coverage {
-            r.problems.push(format!(
-                "the document was changed after signing: {}",
-                changes.join("; ")
-            ));
-        }
-        let mut h = openssl::sha::Sha256::new();
-        h.update(&pdf[..b]);
-        h.update(&pdf[c..c + d]);
-        let digest = h.finish();
-
-        // CMS.
-        let Some(contents) = v.get(b"Contents").ok().and_then(|o| o.as_str().ok()) else {
-            r.problems.push("the signature has no /Contents".into());
+        let Some(digest) = signature::signed_digest(pdf, l, cov, v, r) else {
             return;
         };
-        let Some(cms_der) = der_len(contents).and_then(|n| contents.get(..n)) else {
-            r.problems
-                .push("/Contents is not a DER CMS structure".into());
+        let Some(sd) = signature::signed_data(v, r) else {
             return;
-        };
-        let sd = match ContentInfo::from_der(cms_der)
-            .and_then(|ci| ci.content.decode_as::<SignedData>())
-        {
-            Ok(sd) => sd,
-            Err(e) => {
-                r.problems
-                    .push(format!("the CMS SignedData cannot be parsed: {e}"));
-                return;
-            }
         };
         let Some(si) = sd.signer_infos.0.iter().next() else {
             r.problems.push("the CMS has no SignerInfo".into());
@@ -622,20 +567,11 @@ impl Verifier {
                 _ => None,
             })
             .collect();
-        let signer_cert = certs.iter().copied().find(|c| match &si.sid {
-            SignerIdentifier::IssuerAndSerialNumber(ias) => {
-                strip_zero(c.tbs_certificate.serial_number.as_bytes())
-                    == strip_zero(ias.serial_number.as_bytes())
-                    && c.tbs_certificate.issuer == ias.issuer
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => c
-                .tbs_certificate
-                .get::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
-                .ok()
-                .flatten()
-                .is_some_and(|(_, k)| k.0 == ski.0),
-        });
-        let Some(signer_cert) = signer_cert else {
+        let Some(signer_cert) = certs
+            .iter()
+            .copied()
+            .find(|c| signature::issued_for(c, &si.sid))
+        else {
             r.problems
                 .push("the signer's certificate is not in the CMS".into());
             return;
@@ -648,70 +584,12 @@ impl Verifier {
                 .collect(),
         );
         let cert_der = signer_cert.to_der().unwrap_or_default();
-
         let Some(attrs) = &si.signed_attrs else {
             r.problems
                 .push("the CMS has no signed attributes (not PAdES)".into());
             return;
         };
-        let attr = |oid| {
-            attrs
-                .iter()
-                .find(|a| a.oid == oid)
-                .and_then(|a| a.values.iter().next())
-        };
-        let mut intact = true;
-        match attr(rfc5911::ID_MESSAGE_DIGEST)
-            .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
-        {
-            Some(m) if m.as_bytes() == digest => {}
-            Some(_) => {
-                intact = false;
-                r.problems
-                    .push("digest mismatch: the signed bytes were modified".into());
-            }
-            None => {
-                intact = false;
-                r.problems
-                    .push("the CMS has no messageDigest attribute".into());
-            }
-        }
-        match attr(ID_AA_SIGNING_CERTIFICATE_V2)
-            .and_then(|v| v.decode_as::<SigningCertificateV2>().ok())
-        {
-            Some(s)
-                if s.certs.first().map(|c| c.cert_hash.as_bytes())
-                    == Some(openssl::sha::sha256(&cert_der).as_slice()) => {}
-            Some(_) => {
-                intact = false;
-                r.problems.push("signing-certificate-v2 does not match the signer's certificate (certificate swapped)".into());
-            }
-            None => r
-                .problems
-                .push("no signing-certificate-v2 attribute (not PAdES baseline)".into()),
-        }
-        let sig_ok = public_key(signer_cert).and_then(|key| {
-            let signed = attrs.to_der().map_err(|e| e.to_string())?;
-            let mut verifier = openssl::sign::Verifier::new(MessageDigest::sha256(), &key)
-                .map_err(|e| e.to_string())?;
-            verifier
-                .verify_oneshot(si.signature.as_bytes(), &signed)
-                .map_err(|e| e.to_string())
-        });
-        match sig_ok {
-            Ok(true) => {}
-            Ok(false) => {
-                intact = false;
-                r.problems
-                    .push("the CMS signature does not verify with the signer's certificate".into());
-            }
-            Err(e) => {
-                intact = false;
-                r.problems
-                    .push(format!("the CMS signature could not be checked: {e}"));
-            }
-        }
-        r.intact = intact;
+        r.intact = signature::intact(si, attrs, signer_cert, &cert_der, &digest, r);
 
         // Signature time-stamp (PAdES B-T).
         if let Some(token) = timestamp::token_of(si) {
@@ -722,16 +600,30 @@ impl Verifier {
             r.timestamp = Some(ts);
         }
 
-        // Chain and trust (OpenSSL's path validation).
-        let Some(signer_x509) = self.x509(&cert_der) else {
+        let Some((signer_x509, issuer)) = self.trust_chain(&certs, &cert_der, dss_certs, r) else {
+            return;
+        };
+        if let Some(issuer) = issuer {
+            self.revocation(&signer_x509, &issuer, dss_crls, r);
+        }
+    }
+
+    /// Chain and trust (OpenSSL's path validation): the signer's certificate and its issuer, if
+    /// one is known (from the validated chain, else from the certificates at hand).
+    fn trust_chain(
+        &self,
+        certs: &[&Certificate],
+        cert_der: &[u8],
+        dss_certs: &[X509],
+        r: &mut SignatureReport,
+    ) -> Option<(X509, Option<X509>)> {
+        let Some(signer_x509) = self.x509(cert_der) else {
             r.problems
                 .push("the signer's certificate is not valid DER".into());
-            return;
+            return None;
         };
-        let Ok(mut untrusted) = Stack::new() else {
-            return;
-        };
-        for c in &certs {
+        let mut untrusted = Stack::new().ok()?;
+        for c in certs {
             let Ok(der) = c.to_der() else { continue };
             if der == cert_der || self.trust_der.contains(&der) {
                 continue;
@@ -773,11 +665,20 @@ impl Verifier {
                 None
             }
         };
+        Some((signer_x509, issuer))
+    }
 
-        // Revocation.
-        let Some(issuer) = issuer else { return };
+    /// Revocation: the CRLs known to the verifier, in the DSS and (when allowed) at the
+    /// certificate's local distribution point, signed by `issuer`.
+    fn revocation(
+        &self,
+        signer_x509: &X509,
+        issuer: &X509,
+        dss_crls: &[Crl],
+        r: &mut SignatureReport,
+    ) {
         let local = if self.local_crl_dp {
-            local_crls(&signer_x509)
+            local_crls(signer_x509)
         } else {
             Vec::new()
         };
@@ -812,7 +713,7 @@ impl Verifier {
             if !signed {
                 continue;
             }
-            match crl.get_by_cert(&signer_x509) {
+            match crl.get_by_cert(signer_x509) {
                 CrlStatus::Revoked(rev) => {
                     let at = rev.revocation_date().to_string();
                     r.problems

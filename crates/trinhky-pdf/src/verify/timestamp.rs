@@ -101,37 +101,65 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
     if let Some(x509_cert::ext::pkix::name::GeneralName::DirectoryName(n)) = &tst.tsa {
         r.tsa = Some(n.to_string());
     }
-    match digest_for(tst.message_imprint.hash_algorithm.oid) {
-        Some(md)
-            if hash(md, signature_value).as_deref()
-                == Some(tst.message_imprint.hashed_message.as_bytes()) =>
-        {
-            r.imprint_matches = true;
-        }
-        Some(_) => r
-            .problems
-            .push("the time-stamp is for other data (its imprint is not this signature's)".into()),
-        None => r.problems.push(format!(
-            "the time-stamp's hash algorithm {} is not supported",
-            tst.message_imprint.hash_algorithm.oid
-        )),
+    match imprint(&tst, signature_value) {
+        Ok(()) => r.imprint_matches = true,
+        Err(e) => r.problems.push(e),
     }
-
     let Some(si) = sd.signer_infos.0.iter().next() else {
         r.problems
             .push("the time-stamp token has no SignerInfo".into());
         return r;
     };
-    let certs: Vec<&Certificate> = sd
-        .certificates
+    let certs = certificates(&sd);
+    let Some(tsa_cert) = certs.iter().copied().find(|c| issued_for(c, &si.sid)) else {
+        r.problems.push(
+            "the TSA's certificate is not in the time-stamp token (requested with certReq)".into(),
+        );
+        return r;
+    };
+    r.tsa = Some(tsa_cert.tbs_certificate.subject.to_string());
+    match verify_signature(&sd, si, tsa_cert) {
+        Ok(()) => r.signature_verifies = true,
+        Err(e) => r.problems.push(e),
+    }
+    check_tsa(tsa_cert, &certs, chain, &mut r);
+    r
+}
+
+/// The token's message imprint is the hash of `signature_value`.
+fn imprint(tst: &crate::sign::tsa::TstInfo, signature_value: &[u8]) -> Result<(), String> {
+    match digest_for(tst.message_imprint.hash_algorithm.oid) {
+        Some(md)
+            if hash(md, signature_value).as_deref()
+                == Some(tst.message_imprint.hashed_message.as_bytes()) =>
+        {
+            Ok(())
+        }
+        Some(_) => {
+            Err("the time-stamp is for other data (its imprint is not this signature's)".into())
+        }
+        None => Err(format!(
+            "the time-stamp's hash algorithm {} is not supported",
+            tst.message_imprint.hash_algorithm.oid
+        )),
+    }
+}
+
+/// The certificates carried in the token.
+fn certificates(sd: &SignedData) -> Vec<&Certificate> {
+    sd.certificates
         .iter()
         .flat_map(|s| s.0.iter())
         .filter_map(|c| match c {
             CertificateChoices::Certificate(c) => Some(c),
             _ => None,
         })
-        .collect();
-    let Some(tsa_cert) = certs.iter().copied().find(|c| match &si.sid {
+        .collect()
+}
+
+/// Whether `c` is the certificate `sid` names.
+fn issued_for(c: &Certificate, sid: &SignerIdentifier) -> bool {
+    match sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => {
             c.tbs_certificate.serial_number == ias.serial_number
                 && c.tbs_certificate.issuer == ias.issuer
@@ -142,66 +170,68 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
             .ok()
             .flatten()
             .is_some_and(|(_, k)| k.0 == ski.0),
-    }) else {
-        r.problems.push(
-            "the TSA's certificate is not in the time-stamp token (requested with certReq)".into(),
-        );
-        return r;
-    };
-    r.tsa = Some(tsa_cert.tbs_certificate.subject.to_string());
-
-    // Signed attributes: content type TSTInfo, message digest of the TSTInfo.
-    let verified = (|| -> Result<(), String> {
-        let attrs = si
-            .signed_attrs
-            .as_ref()
-            .ok_or("the time-stamp token has no signed attributes")?;
-        let attr = |oid| {
-            attrs
-                .iter()
-                .find(|a| a.oid == oid)
-                .and_then(|a| a.values.iter().next())
-        };
-        if attr(rfc5911::ID_CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
-            != Some(ID_CT_TST_INFO)
-        {
-            return Err("the time-stamp token's content type is not TSTInfo".into());
-        }
-        let md = digest_for(si.digest_alg.oid).ok_or_else(|| {
-            format!(
-                "the time-stamp's digest algorithm {} is not supported",
-                si.digest_alg.oid
-            )
-        })?;
-        let content = sd
-            .encap_content_info
-            .econtent
-            .as_ref()
-            .and_then(|c| c.decode_as::<der::asn1::OctetString>().ok())
-            .ok_or("the time-stamp token has no TSTInfo")?;
-        let digest = attr(rfc5911::ID_MESSAGE_DIGEST)
-            .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
-            .ok_or("the time-stamp token has no messageDigest")?;
-        if hash(md, content.as_bytes()).as_deref() != Some(digest.as_bytes()) {
-            return Err("the time-stamp's TSTInfo was modified (digest mismatch)".into());
-        }
-        let key = super::public_key(tsa_cert)?;
-        let signed = attrs.to_der().map_err(|e| e.to_string())?;
-        let mut v = openssl::sign::Verifier::new(md, &key).map_err(|e| e.to_string())?;
-        if v.verify_oneshot(si.signature.as_bytes(), &signed)
-            .map_err(|e| e.to_string())?
-        {
-            Ok(())
-        } else {
-            Err("the TSA's signature on the time-stamp does not verify".into())
-        }
-    })();
-    match verified {
-        Ok(()) => r.signature_verifies = true,
-        Err(e) => r.problems.push(e),
     }
+}
 
-    // The TSA certificate: time-stamping EKU and a trusted chain.
+/// The TSA's signature over the signed attributes, which must name TSTInfo as the content type
+/// and carry the digest of the TSTInfo.
+fn verify_signature(
+    sd: &SignedData,
+    si: &SignerInfo,
+    tsa_cert: &Certificate,
+) -> Result<(), String> {
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or("the time-stamp token has no signed attributes")?;
+    let attr = |oid| {
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
+    };
+    if attr(rfc5911::ID_CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
+        != Some(ID_CT_TST_INFO)
+    {
+        return Err("the time-stamp token's content type is not TSTInfo".into());
+    }
+    let md = digest_for(si.digest_alg.oid).ok_or_else(|| {
+        format!(
+            "the time-stamp's digest algorithm {} is not supported",
+            si.digest_alg.oid
+        )
+    })?;
+    let content = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .and_then(|c| c.decode_as::<der::asn1::OctetString>().ok())
+        .ok_or("the time-stamp token has no TSTInfo")?;
+    let digest = attr(rfc5911::ID_MESSAGE_DIGEST)
+        .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
+        .ok_or("the time-stamp token has no messageDigest")?;
+    if hash(md, content.as_bytes()).as_deref() != Some(digest.as_bytes()) {
+        return Err("the time-stamp's TSTInfo was modified (digest mismatch)".into());
+    }
+    let key = super::public_key(tsa_cert)?;
+    let signed = attrs.to_der().map_err(|e| e.to_string())?;
+    let mut v = openssl::sign::Verifier::new(md, &key).map_err(|e| e.to_string())?;
+    if v.verify_oneshot(si.signature.as_bytes(), &signed)
+        .map_err(|e| e.to_string())?
+    {
+        Ok(())
+    } else {
+        Err("the TSA's signature on the time-stamp does not verify".into())
+    }
+}
+
+/// The TSA certificate: the critical time-stamping EKU and a chain `chain` trusts.
+fn check_tsa(
+    tsa_cert: &Certificate,
+    certs: &[&Certificate],
+    chain: ChainCheck<'_>,
+    r: &mut TimestampReport,
+) {
     let eku_ok = tsa_cert
         .tbs_certificate
         .get::<x509_cert::ext::pkix::ExtendedKeyUsage>()
@@ -213,7 +243,7 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
             .push("the TSA certificate lacks the critical extended key usage timeStamping".into());
     }
     let Ok(tsa_der) = tsa_cert.to_der() else {
-        return r;
+        return;
     };
     let others: Vec<Vec<u8>> = certs
         .iter()
@@ -226,5 +256,4 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
             .problems
             .push(format!("the TSA certificate is not trusted: {why}")),
     }
-    r
 }

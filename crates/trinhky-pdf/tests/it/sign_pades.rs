@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use lopdf::{Document, IncrementalDocument, Object, Stream, dictionary};
+use trinhky_domain::time::VN_OFFSET;
 use trinhky_pdf::pki::{self, DevPki, NewIdentity, PkiError};
 use trinhky_pdf::sign::{
     Placement, SignError, SignOptions, SignatureImage, SignatureKind, sign_pdf,
@@ -156,10 +157,7 @@ pub fn personal_placement() -> Placement {
 }
 
 pub fn opts(kind: SignatureKind) -> SignOptions {
-    let time = FixedOffset::east_opt(7 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2025, 3, 14, 9, 30, 0)
-        .unwrap();
+    let time = VN_OFFSET.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap();
     let png = |n: &str| {
         std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))

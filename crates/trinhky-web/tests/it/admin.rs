@@ -1583,5 +1583,5 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
 }
 
 fn trinhky_web_dates(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    trinhky_domain::time::dmy(d)
 }
