@@ -180,6 +180,8 @@ fn describe(e: ureq::Error) -> String {
             format!("the response exceeds {MAX_RESPONSE} bytes")
         }
         ureq::Error::ConnectProxyFailed(m) => format!("the proxy did not open a tunnel: {m}"),
+        ureq::Error::NativeTls(e) => format!("TLS handshake failed: {e}"),
+        ureq::Error::Tls(m) => format!("TLS handshake failed: {m}"),
         ureq::Error::Io(io)
             if matches!(
                 io.kind(),
