@@ -18,6 +18,7 @@ mod m0011_attachments;
 mod m0013_search;
 mod m0014_tokens_throttle;
 mod m0015_keys_audit;
+mod m0016_notices;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_search::Migration),
             Box::new(m0014_tokens_throttle::Migration),
             Box::new(m0015_keys_audit::Migration),
+            Box::new(m0016_notices::Migration),
         ]
     }
 }

@@ -172,7 +172,9 @@ pub async fn resend(
     let txn = store.begin_write().await?;
     let row = trinhky_store::outbox::message_by_id(&txn, message_id)
         .await?
-        .filter(|m| m.document_id == Some(l.document.id) && m.kind != "reminder")
+        .filter(|m| {
+            m.document_id == Some(l.document.id) && !matches!(m.kind.as_str(), "reminder" | "notify")
+        })
         .ok_or_else(|| {
             AppError::Invalid(format!(
                 "Thư số {message_id} không thuộc văn bản này: tải lại trang và chọn thư trong bảng gửi văn bản."

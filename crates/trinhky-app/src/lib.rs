@@ -19,6 +19,7 @@ pub mod directive_intake;
 pub mod directory_import;
 pub mod dispatch;
 pub mod documents;
+pub mod effects;
 pub mod follow_up;
 pub mod incoming;
 pub mod kek;

@@ -92,9 +92,16 @@ pub struct Registry {
     pub signing: Option<Arc<crate::signing::Signing>>,
     /// Rasterised preview pages and page counts, bounded by bytes (see [`crate::rendering`]).
     pub previews: crate::rendering::PreviewCache,
+    /// Computed inboxes ("Việc của tôi"), keyed by what they depend on (see [`crate::documents::inbox`]).
+    inboxes: crate::documents::InboxCache,
 }
 
 impl Registry {
+    /// The inbox cache of this process.
+    pub fn inboxes(&self) -> &crate::documents::InboxCache {
+        &self.inboxes
+    }
+
     /// Loads and validates every definition in `dir` and the calendar.
     pub fn load(dir: &Path, calendar_file: &Path) -> Result<Registry> {
         let (defs, errors) = check_paths(&[dir.to_path_buf()])?;
@@ -140,6 +147,7 @@ impl Registry {
             renderer: None,
             signing: None,
             previews: crate::rendering::PreviewCache::default(),
+            inboxes: crate::documents::InboxCache::default(),
         })
     }
 

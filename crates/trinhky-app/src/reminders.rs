@@ -34,7 +34,8 @@ pub const ASSIGNMENT_WARNING_DAYS: i64 = 3;
 /// The actor recorded in the audit trail for queued reminders.
 const ACTOR: &str = "system:reminders";
 
-const FOOTER: &str = "(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)";
+pub(crate) const FOOTER: &str =
+    "(Thư gửi tự động từ hệ thống trinhky; vui lòng không trả lời thư này.)";
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +48,7 @@ pub struct Mailed {
     pub messages: usize,
 }
 
-fn addr_hash(email: &str) -> String {
+pub(crate) fn addr_hash(email: &str) -> String {
     hex::encode(&Sha256::digest(email.as_bytes())[..6])
 }
 
@@ -56,13 +57,13 @@ fn commit_err(e: sea_orm::DbErr) -> AppError {
 }
 
 /// A person to remind, with the capacity they are reminded in.
-struct Person {
-    user: user::Model,
-    capacity: String,
+pub(crate) struct Person {
+    pub(crate) user: user::Model,
+    pub(crate) capacity: String,
 }
 
 /// Active members of `agency_id` holding one of `roles`, as [`Person`]s.
-async fn members(
+pub(crate) async fn members(
     store: &Store,
     agency_id: i32,
     roles: &[Role],
@@ -83,7 +84,7 @@ async fn members(
         .collect())
 }
 
-fn push_unique(out: &mut Vec<Person>, more: Vec<Person>) {
+pub(crate) fn push_unique(out: &mut Vec<Person>, more: Vec<Person>) {
     for p in more {
         if valid_email(&p.user.email) && !out.iter().any(|x| x.user.email == p.user.email) {
             out.push(p);

@@ -27,8 +27,8 @@ pub struct NewMessage {
     pub message_id: String,
     pub subject: String,
     pub body: String,
-    /// `dispatch` or `recall`: one row per (document, address, kind); `reminder`: one row per
-    /// Message-ID (a person gets several reminders about one document).
+    /// `dispatch` or `recall`: one row per (document, address, kind); `reminder` and `notify`:
+    /// one row per Message-ID (a person gets several reminders and notices about one document).
     pub kind: String,
 }
 
@@ -287,14 +287,14 @@ pub async fn resend<C: ConnectionTrait>(
 }
 
 /// The messages of a document (dispatch status per recipient): its dispatch and recall rows, not
-/// the reminders about it ([`reminders_of_document`]).
+/// the reminders ([`reminders_of_document`]) nor the notices ([`notices_of_document`]) about it.
 pub async fn of_document<C: ConnectionTrait>(
     conn: &C,
     document_id: i32,
 ) -> Result<Vec<outbox_message::Model>> {
     Ok(outbox_message::Entity::find()
         .filter(outbox_message::Column::DocumentId.eq(document_id))
-        .filter(outbox_message::Column::Kind.ne("reminder"))
+        .filter(outbox_message::Column::Kind.is_not_in(["reminder", "notify"]))
         .order_by_asc(outbox_message::Column::Id)
         .all(conn)
         .await?)
@@ -308,6 +308,19 @@ pub async fn reminders_of_document<C: ConnectionTrait>(
     Ok(outbox_message::Entity::find()
         .filter(outbox_message::Column::DocumentId.eq(document_id))
         .filter(outbox_message::Column::Kind.eq("reminder"))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The notices about a document: people told that it waits for them (effect `notify`).
+pub async fn notices_of_document<C: ConnectionTrait>(
+    conn: &C,
+    document_id: i32,
+) -> Result<Vec<outbox_message::Model>> {
+    Ok(outbox_message::Entity::find()
+        .filter(outbox_message::Column::DocumentId.eq(document_id))
+        .filter(outbox_message::Column::Kind.eq("notify"))
         .order_by_asc(outbox_message::Column::Id)
         .all(conn)
         .await?)

@@ -1,10 +1,12 @@
-//! Documents taken through the workflow with the app's use cases, for tests that need an
-//! approved document (dispatch, issuing over HTTP, servers as processes).
+//! Documents taken through the workflow with the app's use cases, for tests that need a
+//! document at some step (approval, issuing, dispatch, servers as processes): the common
+//! sequences create → submit → forward → approve → issue, and [`act`] for one step.
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait};
-use trinhky_app::Principal;
 use trinhky_app::documents::{self as uc, ActRequest};
+use trinhky_app::{AppError, Principal};
+use trinhky_store::entities::workflow_instance;
 
 use crate::{TestApp, repo_root};
 
@@ -23,24 +25,67 @@ pub async fn principal(app: &TestApp, username: &str) -> Principal {
     }
 }
 
-/// Takes Sở Nội vụ's plan (task 6.1) to the clerk and returns its id, with the Nơi nhận given.
-pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
-    let doc = document_at_approval(app, recipients).await;
+/// An action request at instance version `version` with the demo PIN.
+pub fn with_pin(version: i64) -> ActRequest {
+    ActRequest {
+        expected_version: version,
+        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
+        ..Default::default()
+    }
+}
+
+/// `username` takes `action` on `doc`, looking at instance version `version`, with the demo PIN.
+pub async fn act(
+    app: &TestApp,
+    username: &str,
+    doc: i32,
+    action: &str,
+    version: i64,
+) -> Result<workflow_instance::Model, AppError> {
+    act_with(app, username, doc, action, with_pin(version)).await
+}
+
+/// [`act`] with the request given (a comment, another PIN …).
+pub async fn act_with(
+    app: &TestApp,
+    username: &str,
+    doc: i32,
+    action: &str,
+    req: ActRequest,
+) -> Result<workflow_instance::Model, AppError> {
     uc::act(
         &app.store,
         &app.registry,
-        &principal(app, "snv.giamdoc").await,
+        &principal(app, username).await,
         doc,
-        "approve",
-        ActRequest {
-            expected_version: 2,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
+        action,
+        req,
         Utc::now(),
     )
     .await
-    .unwrap();
+}
+
+/// The director approves (signs) a document waiting at approval (instance version 2).
+pub async fn approve(app: &TestApp, doc: i32) {
+    act(app, "snv.giamdoc", doc, "approve", 2).await.unwrap();
+}
+
+/// The clerk issues an approved document (instance version 3): number, seal, dispatch.
+pub async fn issue(app: &TestApp, doc: i32) {
+    act(app, "snv.vanthu", doc, "issue", 3).await.unwrap();
+}
+
+/// Takes Sở Nội vụ's plan (task 6.1) to the clerk and returns its id, with the Nơi nhận given.
+pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
+    let doc = document_at_approval(app, recipients).await;
+    approve(app, doc).await;
+    doc
+}
+
+/// Sở Nội vụ's plan (task 6.1) created, submitted, forwarded, approved and issued.
+pub async fn issued_document(app: &TestApp, recipients: &str) -> i32 {
+    let doc = approved_document(app, recipients).await;
+    issue(app, doc).await;
     doc
 }
 
@@ -56,21 +101,7 @@ const DEFAULT_TITLE: &str = "Kế hoạch cải thiện và nâng cao Chỉ số
 pub async fn approved_document_titled(app: &TestApp, recipients: &str, title: &str) -> i32 {
     let a = seed_assignment(app).await;
     let doc = forwarded_from(app, a, recipients, title).await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.giamdoc").await,
-        doc,
-        "approve",
-        ActRequest {
-            expected_version: 2,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    approve(app, doc).await;
     doc
 }
 
@@ -110,11 +141,7 @@ pub async fn approved_documents(
                 &head,
                 doc,
                 "approve",
-                ActRequest {
-                    expected_version: 2,
-                    pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-                    ..Default::default()
-                },
+                with_pin(2),
                 Utc::now(),
             )
             .await
@@ -177,9 +204,17 @@ pub async fn seed_assignment(app: &TestApp) -> i32 {
     panic!("no 6.1 assignment without a report")
 }
 
-async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str, title: &str) -> i32 {
+/// A document drafted by Sở Nội vụ's drafter from `assignment` (of `doc_type`, or the one the
+/// assignment implies), with the trích yếu and Nơi nhận given: version 2, not yet submitted.
+pub async fn drafted(
+    app: &TestApp,
+    assignment: i32,
+    doc_type: Option<&str>,
+    recipients: &str,
+    title: &str,
+) -> i32 {
     let drafter = principal(app, "snv.chuyenvien").await;
-    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
+    let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, doc_type)
         .await
         .unwrap();
     let content = trinhky_store::documents::Content {
@@ -191,33 +226,15 @@ async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str, title:
     uc::edit(&app.store, &app.registry, &drafter, doc.id, 1, content, "x")
         .await
         .unwrap();
-    let now = Utc::now();
-    let req = |v: i64| ActRequest {
-        expected_version: v,
-        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-        ..Default::default()
-    };
-    uc::act(
-        &app.store,
-        &app.registry,
-        &drafter,
-        doc.id,
-        "submit",
-        req(0),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.truongphong").await,
-        doc.id,
-        "forward",
-        req(1),
-        now,
-    )
-    .await
-    .unwrap();
     doc.id
+}
+
+/// Drafted, submitted by the drafter and forwarded by the unit head: waiting at approval.
+async fn forwarded_from(app: &TestApp, assignment: i32, recipients: &str, title: &str) -> i32 {
+    let doc = drafted(app, assignment, None, recipients, title).await;
+    act(app, "snv.chuyenvien", doc, "submit", 0).await.unwrap();
+    act(app, "snv.truongphong", doc, "forward", 1)
+        .await
+        .unwrap();
+    doc
 }

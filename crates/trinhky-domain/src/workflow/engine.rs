@@ -389,46 +389,72 @@ pub fn apply(
     };
     let today = local_date(now);
 
-    // Role: the first role of `by` the actor holds.
-    let mut needs_delegation = false;
-    let mut acted = None;
-    for &role in &t.by {
-        match holds(def, inst, actor, role, today) {
-            Holds::Yes { agency, delegation } => {
-                acted = Some((role, agency, delegation));
-                break;
-            }
-            Holds::NeedsDelegation => needs_delegation = true,
-            Holds::No => {}
-        }
-    }
-    let Some((acted_as, acting_agency, delegation)) = acted else {
-        if needs_delegation {
-            return Err(Denied::NoDelegation {
-                agency: inst.agency.clone(),
-            });
-        }
-        if t.by.iter().any(|r| holds_elsewhere(actor, *r)) {
-            return Err(Denied::WrongAgency {
-                agency: inst.agency.clone(),
-            });
-        }
-        return Err(Denied::WrongRole {
-            action: action.to_owned(),
-            allowed: t.by.clone(),
-        });
-    };
-
-    // Requirements, in declared order.
+    let (acted_as, acting_agency, delegation) = acting_role(def, inst, actor, t, today)?;
     let comment = input
         .comment
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
+    check_requirements(t, inst, input, comment.is_some(), today)?;
+    let (effects, signing) = plan_effects(def, t, inst, actor, delegation.as_ref())?;
+
+    Ok(Outcome {
+        from: t.from.clone(),
+        to: t.to.clone(),
+        action: t.action.clone(),
+        effects,
+        new_version: inst.version + 1,
+        signing,
+        acted_as,
+        acting_agency,
+        comment,
+    })
+}
+
+/// The first role of the transition's `by` the actor holds: (role, acting agency, delegation).
+fn acting_role(
+    def: &Definition,
+    inst: &Instance,
+    actor: &Actor,
+    t: &TransitionDef,
+    today: NaiveDate,
+) -> Result<(ActorRole, String, Option<Delegation>), Denied> {
+    let mut needs_delegation = false;
+    for &role in &t.by {
+        match holds(def, inst, actor, role, today) {
+            Holds::Yes { agency, delegation } => return Ok((role, agency, delegation)),
+            Holds::NeedsDelegation => needs_delegation = true,
+            Holds::No => {}
+        }
+    }
+    if needs_delegation {
+        return Err(Denied::NoDelegation {
+            agency: inst.agency.clone(),
+        });
+    }
+    if t.by.iter().any(|r| holds_elsewhere(actor, *r)) {
+        return Err(Denied::WrongAgency {
+            agency: inst.agency.clone(),
+        });
+    }
+    Err(Denied::WrongRole {
+        action: t.action.clone(),
+        allowed: t.by.clone(),
+    })
+}
+
+/// The transition's requirements, in declared order.
+fn check_requirements(
+    t: &TransitionDef,
+    inst: &Instance,
+    input: &ActionInput,
+    has_comment: bool,
+    today: NaiveDate,
+) -> Result<(), Denied> {
     for r in &t.requires {
         match r {
-            Requirement::Comment if comment.is_none() => {
+            Requirement::Comment if !has_comment => {
                 return Err(Denied::MissingRequirement(*r));
             }
             Requirement::SigningPin if !input.pin_provided => {
@@ -451,8 +477,18 @@ pub fn apply(
             _ => {}
         }
     }
+    Ok(())
+}
 
-    // Signatures, and the effects as data.
+/// The effects as data, in the declared order (signatures checked), then the notice to the
+/// role responsible for the state entered.
+fn plan_effects(
+    def: &Definition,
+    t: &TransitionDef,
+    inst: &Instance,
+    actor: &Actor,
+    delegation: Option<&Delegation>,
+) -> Result<(Vec<Effect>, Option<SigningBlock>), Denied> {
     let mut personal = inst.personal_signed;
     let mut organization = inst.organization_signed;
     let mut effects = Vec::with_capacity(t.effects.len() + 1);
@@ -465,7 +501,7 @@ pub fn apply(
                     return Err(Denied::AlreadySigned);
                 }
                 personal = true;
-                signing = Some(signing_block(inst, actor, delegation.as_ref()));
+                signing = Some(signing_block(inst, actor, delegation));
                 Effect::SignPersonal {
                     signer: actor.username.clone(),
                 }
@@ -505,18 +541,7 @@ pub fn apply(
             effects.push(n);
         }
     }
-
-    Ok(Outcome {
-        from: t.from.clone(),
-        to: t.to.clone(),
-        action: t.action.clone(),
-        effects,
-        new_version: inst.version + 1,
-        signing,
-        acted_as,
-        acting_agency,
-        comment,
-    })
+    Ok((effects, signing))
 }
 
 fn signing_block(inst: &Instance, actor: &Actor, delegation: Option<&Delegation>) -> SigningBlock {

@@ -7,9 +7,8 @@ use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_store::entities::{audit_event, workflow_instance};
-use trinhky_testkit::flows::{document_at_approval, principal};
+use trinhky_testkit::flows::{self, document_at_approval};
 use trinhky_testkit::{
     Session, TestApp, body_text, demo_password, page_text, repo_root, spawn_app, urlencode,
 };
@@ -1429,21 +1428,9 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
     let approve = |doc: i32| {
         let app = &app;
         async move {
-            uc::act(
-                &app.store,
-                &app.registry,
-                &principal(app, "snv.giamdoc").await,
-                doc,
-                "approve",
-                ActRequest {
-                    expected_version: 2,
-                    pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await
-            .unwrap();
+            flows::act(&app, "snv.giamdoc", doc, "approve", 2)
+                .await
+                .unwrap();
             workflow_instance::Entity::find()
                 .filter(workflow_instance::Column::DocumentId.eq(doc))
                 .one(app.store.db())

@@ -6,9 +6,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
 use serde_json::Value;
-use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_mail::{Mailer, Security, SmtpConfig, TransportConfig};
-use trinhky_testkit::flows::{approved_document, principal};
+use trinhky_testkit::flows::{self, approved_document};
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer, free_port};
 use trinhky_testkit::{Session, TestApp, body_text, demo_password, page_text, spawn_app};
 
@@ -49,21 +48,9 @@ async fn get(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
 }
 
 async fn issue(app: &TestApp, doc: i32) {
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.vanthu").await,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

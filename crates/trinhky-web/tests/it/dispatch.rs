@@ -8,11 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_mail::{Mailer, Security, SmtpConfig, TransportConfig};
-use trinhky_testkit::flows::{approved_document, principal};
+use trinhky_testkit::flows::{self, approved_document};
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer, read_with_python, self_signed_cert};
-use trinhky_testkit::{TestApp, spawn_app};
+use trinhky_testkit::spawn_app;
 
 use crate::validators::{assert_issued_pdf_valid, scratch};
 
@@ -103,22 +102,9 @@ fn smtp_mailer(port: u16) -> Mailer {
 async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
     let app = spawn_app().await;
     let doc = approved_document(&app, "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- UBND các huyện, thành phố;\n- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT, SNV.").await;
-    let clerk = principal(&app, "snv.vanthu").await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
@@ -212,22 +198,9 @@ async fn an_unresolved_recipient_blocks_issuing_and_changes_nothing() {
         "- Như trên;\n- Sở Ngoại giao Sao Hỏa;\n- Lưu: VT, SNV.",
     )
     .await;
-    let clerk = principal(&app, "snv.vanthu").await;
-    let err = uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap_err();
+    let err = flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Sở Ngoại giao Sao Hỏa"), "{err}");
     let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
         .await
@@ -309,24 +282,6 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-async fn issue(app: &TestApp, doc: i32) {
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.vanthu").await,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-}
-
 fn tls_mailer(port: u16, security: Security, password: &str, ca: &Path) -> Mailer {
     Mailer::new(&TransportConfig::Smtp(SmtpConfig {
         host: "127.0.0.1".into(),
@@ -350,7 +305,7 @@ async fn starttls_with_auth_delivers_once_the_subject_decodes_and_the_pdf_still_
         "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT, SNV.",
     )
     .await;
-    issue(&app, doc).await;
+    flows::issue(&app, doc).await;
     let dir = scratch("smtp-starttls");
     let (cert, key) = self_signed_cert(&dir);
     let smtp = SmtpServer::start(
@@ -449,7 +404,7 @@ async fn a_wrong_smtp_password_is_retried_then_failed_with_the_reply_never_sent(
         "- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT.",
     )
     .await;
-    issue(&app, doc).await;
+    flows::issue(&app, doc).await;
     let dir = scratch("smtp-wrong-password");
     let (cert, key) = self_signed_cert(&dir);
     let smtp = SmtpServer::start(
@@ -493,7 +448,7 @@ async fn implicit_tls_with_auth_delivers() {
         "- Công ty Tư vấn A <tuvan@congty-a.example>;\n- Lưu: VT.",
     )
     .await;
-    issue(&app, doc).await;
+    flows::issue(&app, doc).await;
     let dir = scratch("smtp-implicit-tls");
     let (cert, key) = self_signed_cert(&dir);
     let smtp = SmtpServer::start(

@@ -2,12 +2,11 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
-use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_store::entities::{assignment, outbox_message};
-use trinhky_testkit::flows::{approved_document, principal};
+use trinhky_testkit::flows::{self, approved_document, principal};
 use trinhky_testkit::{
     Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode,
 };
@@ -32,21 +31,9 @@ async fn directive_with_report_on_time(app: &TestApp) -> (i32, i32) {
     let mut am: assignment::ActiveModel = a.into();
     am.last_day = Set(Some(trinhky_app::today_vn() + Duration::days(30)));
     am.update(app.store.db()).await.unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.vanthu").await,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     (directive, a_id)
 }
 

@@ -4,11 +4,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::Utc;
-use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_testkit::{Session, TestApp, demo_password, page_text, spawn_app};
 
-use trinhky_testkit::flows::{approved_document_titled, principal};
+use trinhky_testkit::flows::{self, approved_document_titled};
 
 const RECIPIENTS: &str =
     "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Văn phòng UBND tỉnh;\n- Lưu: VT, SNV.";
@@ -17,21 +15,9 @@ const TITLE: &str = "Kế hoạch cải cách hành chính và nâng cao Chỉ s
 /// Sở Nội vụ's plan issued to SKHĐT and VPUBND (and the UBND tỉnh by "Như trên").
 async fn issued_document(app: &TestApp) -> i32 {
     let doc = approved_document_titled(app, RECIPIENTS, TITLE).await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(app, "snv.vanthu").await,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     doc
 }
 

@@ -10,6 +10,7 @@ mod delegations;
 mod delivery;
 mod dispatch;
 mod drafting;
+mod effects;
 mod errors;
 mod follow_up;
 mod incoming;

@@ -8,7 +8,9 @@ use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_app::reminders;
 use trinhky_mail::{Mailer, Security, SmtpConfig, TransportConfig};
 use trinhky_store::entities::outbox_message;
-use trinhky_testkit::flows::{approved_document, document_at_approval, principal, seed_assignment};
+use trinhky_testkit::flows::{
+    self, approved_document, document_at_approval, principal, seed_assignment,
+};
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer, read_with_python};
 use trinhky_testkit::{TestApp, spawn_app};
 
@@ -382,21 +384,9 @@ async fn an_issued_report_stops_the_assignment_reminders() {
         .assignment_id
         .unwrap();
     only_assignment(&app, a, "2024-03-08").await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &principal(&app, "snv.vanthu").await,
-        doc,
-        "issue",
-        ActRequest {
-            expected_version: 3,
-            pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-            ..Default::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     let m = mail(&app, "2024-03-11").await;
     assert_eq!(m.assignments, 0, "{m:?}");
     assert!(

@@ -8,7 +8,7 @@ use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_testkit::{TestApp, spawn_app};
 
 use crate::validators::{assert_issued_pdf_valid, scratch};
-use trinhky_testkit::flows::{approved_document, document_at_approval, principal};
+use trinhky_testkit::flows::{self, approved_document, document_at_approval, principal};
 
 const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Lưu: VT, SNV.";
 
@@ -60,18 +60,9 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
         "{report:?}"
     );
 
-    let clerk = principal(&app, "snv.vanthu").await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc,
-        "issue",
-        with_pin(3, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     let issued = file_of(&app, doc, "issued")
         .await
         .expect("issuing stores the sealed PDF");
@@ -165,17 +156,9 @@ async fn a_wrong_pin_changes_nothing_and_too_many_lock_signing() {
         }
     }
     // Locked now, even with the right PIN.
-    let err = uc::act(
-        &app.store,
-        &app.registry,
-        &head,
-        doc,
-        "approve",
-        with_pin(2, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap_err();
+    let err = flows::act(&app, "snv.giamdoc", doc, "approve", 2)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
     let after = trinhky_store::documents::instance_of(app.store.db(), doc)
         .await
@@ -228,17 +211,9 @@ async fn a_wrong_organisation_pin_takes_no_number() {
             .unwrap()
             .is_none()
     );
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc,
-        "issue",
-        with_pin(3, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap();
     let n = trinhky_store::numbering::number_of(app.store.db(), doc)
         .await
         .unwrap()
@@ -253,7 +228,6 @@ async fn classified_documents_have_their_own_register_and_no_email() {
     use trinhky_domain::numbering::Classification;
     let app = spawn_app().await;
     let head = principal(&app, "snv.giamdoc").await;
-    let clerk = principal(&app, "snv.vanthu").await;
     let drafter = principal(&app, "snv.chuyenvien").await;
 
     // A recipient with only an e-mail address: refused for a classified document.
@@ -284,28 +258,12 @@ async fn classified_documents_have_their_own_register_and_no_email() {
     )
     .await
     .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &head,
-        doc,
-        "approve",
-        with_pin(2, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let err = uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc,
-        "issue",
-        with_pin(3, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap_err();
+    flows::act(&app, "snv.giamdoc", doc, "approve", 2)
+        .await
+        .unwrap();
+    let err = flows::act(&app, "snv.vanthu", doc, "issue", 3)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, AppError::Invalid(m) if m.contains("Công ty Tư vấn A") && m.contains("Văn bản mật")),
         "{err:?}"
@@ -319,17 +277,9 @@ async fn classified_documents_have_their_own_register_and_no_email() {
 
     // Only agencies that receive in trinhky: issued, in the "mat" register, nothing e-mailed.
     let secret = approved_document_classified(&app, &head).await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        secret,
-        "issue",
-        with_pin(3, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", secret, "issue", 3)
+        .await
+        .unwrap();
     let n = trinhky_store::numbering::number_of(app.store.db(), secret)
         .await
         .unwrap()
@@ -347,17 +297,9 @@ async fn classified_documents_have_their_own_register_and_no_email() {
     );
     // An ordinary document keeps its own sequence.
     let plain = approved_document(&app, RECIPIENTS).await;
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        plain,
-        "issue",
-        with_pin(3, trinhky_app::demo::DEMO_PIN),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", plain, "issue", 3)
+        .await
+        .unwrap();
     let n = trinhky_store::numbering::number_of(app.store.db(), plain)
         .await
         .unwrap()

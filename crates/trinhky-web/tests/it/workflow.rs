@@ -10,6 +10,7 @@ use trinhky_app::Principal;
 use trinhky_app::directive_intake;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_domain::workflow::Authority;
+use trinhky_testkit::flows;
 use trinhky_testkit::{TestApp, body_text, repo_root, spawn_app};
 
 async fn token(app: &TestApp, user: &str) -> String {
@@ -311,7 +312,6 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
     let app = spawn_app().await;
     let assignment = seed_assignment(&app).await;
     let drafter = principal(&app, "snv.chuyenvien").await;
-    let unit = principal(&app, "snv.truongphong").await;
     let head = principal(&app, "snv.giamdoc").await;
     let today = trinhky_app::today_vn();
     uc::delegate(
@@ -330,34 +330,17 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
     let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
-    let now = Utc::now();
     let req = |v: i64| ActRequest {
         expected_version: v,
         pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     };
-    uc::act(
-        &app.store,
-        &app.registry,
-        &drafter,
-        doc.id,
-        "submit",
-        req(0),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &unit,
-        doc.id,
-        "forward",
-        req(1),
-        now,
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.chuyenvien", doc.id, "submit", 0)
+        .await
+        .unwrap();
+    flows::act(&app, "snv.truongphong", doc.id, "forward", 1)
+        .await
+        .unwrap();
 
     let mut tasks = Vec::new();
     for i in 0..8 {
@@ -722,76 +705,28 @@ async fn the_clerk_issues_with_the_next_number_in_the_outgoing_register() {
     let app = spawn_app().await;
     let assignment = seed_assignment(&app).await;
     let drafter = principal(&app, "snv.chuyenvien").await;
-    let unit = principal(&app, "snv.truongphong").await;
     let head = principal(&app, "snv.giamdoc").await;
-    let clerk = principal(&app, "snv.vanthu").await;
     let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
-    let now = Utc::now();
-    let req = |v: i64| ActRequest {
-        expected_version: v,
-        pin: Some(trinhky_app::demo::DEMO_PIN.into()),
-        ..Default::default()
-    };
-    uc::act(
-        &app.store,
-        &app.registry,
-        &drafter,
-        doc.id,
-        "submit",
-        req(0),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &unit,
-        doc.id,
-        "forward",
-        req(1),
-        now,
-    )
-    .await
-    .unwrap();
-    uc::act(
-        &app.store,
-        &app.registry,
-        &head,
-        doc.id,
-        "approve",
-        req(2),
-        now,
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.chuyenvien", doc.id, "submit", 0)
+        .await
+        .unwrap();
+    flows::act(&app, "snv.truongphong", doc.id, "forward", 1)
+        .await
+        .unwrap();
+    flows::act(&app, "snv.giamdoc", doc.id, "approve", 2)
+        .await
+        .unwrap();
     // Nobody but the clerk issues.
     assert!(
-        uc::act(
-            &app.store,
-            &app.registry,
-            &head,
-            doc.id,
-            "issue",
-            req(3),
-            now
-        )
-        .await
-        .is_err()
+        flows::act(&app, "snv.giamdoc", doc.id, "issue", 3)
+            .await
+            .is_err()
     );
-    uc::act(
-        &app.store,
-        &app.registry,
-        &clerk,
-        doc.id,
-        "issue",
-        req(3),
-        now,
-    )
-    .await
-    .unwrap();
+    flows::act(&app, "snv.vanthu", doc.id, "issue", 3)
+        .await
+        .unwrap();
     let entry = trinhky_store::numbering::number_of(app.store.db(), doc.id)
         .await
         .unwrap()
