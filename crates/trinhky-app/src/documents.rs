@@ -555,9 +555,7 @@ pub async fn act(
         .any(|e| matches!(e, Effect::SignOrganization));
     let pin = req.pin.as_deref().map(str::trim).unwrap_or_default();
     let signing_cfg = if sign_personal || sign_org {
-        Some(registry.signing.clone().ok_or_else(|| {
-            AppError::Internal("signing is not configured (no trust roots or images)".into())
-        })?)
+        Some(registry.signing().clone())
     } else {
         None
     };
@@ -612,7 +610,8 @@ pub async fn act(
     let mut rendered: Option<(&'static str, Vec<u8>, usize)> = None;
     let mut personal_signature: Option<signing::Signed> = None;
     if outcome.effects.iter().any(|e| matches!(e, Effect::Render)) {
-        if let Some(renderer) = &registry.renderer {
+        {
+            let renderer = registry.renderer();
             let signer = match (&outcome.signing, sign_personal) {
                 (Some(s), true) => trinhky_render::Signer {
                     authority: s.authority.clone().into_iter().collect(),
@@ -626,7 +625,9 @@ pub async fn act(
                     .await?;
             let (pdf, pages, slots) = {
                 let (r, doc_type) = (renderer.clone(), l.document.doc_type.clone());
-                crate::cpu::run(move || crate::rendering::render_with_slots(&r, &doc_type, &data))
+                registry
+                    .cpu()
+                    .run(move || crate::rendering::render_with_slots(&r, &doc_type, &data))
                     .await?
             };
             match (&personal_key, &signing_cfg) {
@@ -634,12 +635,14 @@ pub async fn act(
                     let (cfg, key, pdf) = (cfg.clone(), key.clone(), pdf.clone());
                     let (username, full_name) = (p.user.username.clone(), p.user.full_name.clone());
                     let place = place.clone();
-                    let signed = crate::cpu::run(move || {
-                        signing::sign_personal(
-                            &cfg, &key, &pdf, &slots, &username, &full_name, &place, now,
-                        )
-                    })
-                    .await?;
+                    let signed = registry
+                        .cpu()
+                        .run(move || {
+                            signing::sign_personal(
+                                &cfg, &key, &pdf, &slots, &username, &full_name, &place, now,
+                            )
+                        })
+                        .await?;
                     rendered = Some(("signed", signed.pdf.clone(), pages));
                     personal_signature = Some(signed);
                 }
@@ -779,19 +782,21 @@ pub async fn act(
                 let number_line = format!("Số: {number}");
                 let date_line = trinhky_render::format_place_date(&place, today);
                 let (code, name) = (l.agency_code.clone(), l.agency_name.clone());
-                crate::cpu::run(move || {
-                    signing::sign_organization(
-                        &cfg,
-                        &key,
-                        &blob.data,
-                        &number_line,
-                        &date_line,
-                        &code,
-                        &name,
-                        now,
-                    )
-                })
-                .await?
+                registry
+                    .cpu()
+                    .run(move || {
+                        signing::sign_organization(
+                            &cfg,
+                            &key,
+                            &blob.data,
+                            &number_line,
+                            &date_line,
+                            &code,
+                            &name,
+                            now,
+                        )
+                    })
+                    .await?
             };
             let sha = repo::add_file(
                 &txn,
@@ -821,7 +826,7 @@ pub async fn act(
                     l.agency_name.clone(),
                 );
                 let signed =
-                    crate::cpu::run(move || signing::sign_attachment(&c, &k, &blob.data, &n, &name, now))
+                    registry.cpu().run(move || signing::sign_attachment(&c, &k, &blob.data, &n, &name, now))
                         .await
                         .map_err(|e| {
                             AppError::Invalid(format!(
