@@ -1,4 +1,4 @@
-//! The cost of the CPU pool (`trinhky_app::cpu::run`: a semaphore permit, then tokio's
+//! The cost of the CPU pool (`trinhky_app::cpu::CpuPool::run`: a semaphore permit, then tokio's
 //! `spawn_blocking`, then waking the caller) on the render and sign figures of BENCHMARKS.md,
 //! measured in one run: each operation called directly on the benchmark thread (the baseline) and
 //! the same operation awaited through the pool from a tokio runtime, as the web handlers do.
@@ -31,10 +31,11 @@ fn bench(c: &mut Criterion) {
         &std::fs::read(root().join("crates/trinhky-render/examples/data/bao-cao.json")).unwrap(),
     )
     .unwrap();
+    let pool = trinhky_app::cpu::CpuPool::default();
     let mut g = c.benchmark_group("cpu-pool");
     g.bench_function("no-op: direct", |b| b.iter(|| black_box(1 + 1)));
     g.bench_function("no-op: through the pool", |b| {
-        b.iter(|| rt.block_on(trinhky_app::cpu::run(|| black_box(1 + 1))))
+        b.iter(|| rt.block_on(pool.run(|| black_box(1 + 1))))
     });
     g.bench_function("render bao-cao pdf: direct", |b| {
         let mut n = 0u32;
@@ -52,9 +53,7 @@ fn bench(c: &mut Criterion) {
             let mut d = data.clone();
             d.number = Some(format!("{:02}/BC-SNV", n % 10_000));
             let r = renderer.clone();
-            black_box(rt.block_on(trinhky_app::cpu::run(move || {
-                r.render_pdf("bao-cao", &d).unwrap()
-            })))
+            black_box(rt.block_on(pool.run(move || r.render_pdf("bao-cao", &d).unwrap())))
         })
     });
     g.bench_function("preview page 1 png 96 dpi: direct", |b| {
@@ -73,9 +72,9 @@ fn bench(c: &mut Criterion) {
             let mut d = data.clone();
             d.number = Some(format!("{:02}/BC-SNV", n % 10_000));
             let r = renderer.clone();
-            black_box(rt.block_on(trinhky_app::cpu::run(move || {
-                r.render_png_page("bao-cao", &d, 96.0, 1).unwrap()
-            })))
+            black_box(
+                rt.block_on(pool.run(move || r.render_png_page("bao-cao", &d, 96.0, 1).unwrap())),
+            )
         })
     });
 
@@ -120,9 +119,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("sign personal (visible): through the pool", |b| {
         b.iter(|| {
             let (pdf, person, opts) = (pdf.clone(), person.clone(), opts.clone());
-            black_box(rt.block_on(trinhky_app::cpu::run(move || {
-                sign_pdf(&pdf, &*person, &opts).unwrap()
-            })))
+            black_box(rt.block_on(pool.run(move || sign_pdf(&pdf, &*person, &opts).unwrap())))
         })
     });
     g.finish();

@@ -260,7 +260,7 @@ pub async fn upload(
     if kind == Kind::Pdf {
         // It is signed at issuing: a PDF we cannot read would block issuing later; say so now.
         let copy = data.to_vec();
-        crate::cpu::run(move || trinhky_pdf::sign::attachment_placement(&copy).map(|_| ()))
+        registry.cpu().run(move || trinhky_pdf::sign::attachment_placement(&copy).map(|_| ()))
             .await
             .map_err(|e| {
             AppError::Invalid(format!(

@@ -101,12 +101,22 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// What a login needs besides the store: the CPU pool that checks passwords (argon2) and the
+/// turns of the login attempts in progress ([`throttle::Turns`]). The [`crate::App`] owns one;
+/// clones share the pool and the turns.
+#[derive(Clone, Debug, Default)]
+pub struct Logins {
+    pub cpu: crate::cpu::CpuPool,
+    pub turns: throttle::Turns,
+}
+
 /// Logs a user in. The attempt is recorded and the progressive delay checked first
 /// ([`throttle::admit`]); inside the delay the password is not even checked. On success the
 /// attempt, the session row and its audit event are written in one transaction; a failure that
 /// starts a delay is audited (`session.lockout`).
 pub async fn login(
     store: &Store,
+    logins: &Logins,
     username: &str,
     password: &str,
     client_ip: &str,
@@ -119,7 +129,16 @@ pub async fn login(
         .chars()
         .take(MAX_SUBJECT_CHARS)
         .collect();
-    let ticket = match throttle::admit(store, &Policy::LOGIN, &username, client_ip, now).await? {
+    let ticket = match throttle::admit(
+        store,
+        &logins.turns,
+        &Policy::LOGIN,
+        &username,
+        client_ip,
+        now,
+    )
+    .await?
+    {
         Gate::Go(t) => t,
         Gate::Wait(wait) => {
             tracing::warn!(username = %username, client_ip, "login delayed");
@@ -136,14 +155,16 @@ pub async fn login(
         password.to_owned(),
         found.as_ref().map(|u| (u.active, u.password_hash.clone())),
     );
-    let ok = crate::cpu::run(move || match stored {
-        Some((active, phc)) => active && verify_password(&pw, &phc),
-        None => {
-            let _ = verify_password(&pw, dummy_hash());
-            false
-        }
-    })
-    .await;
+    let ok = logins
+        .cpu
+        .run(move || match stored {
+            Some((active, phc)) => active && verify_password(&pw, &phc),
+            None => {
+                let _ = verify_password(&pw, dummy_hash());
+                false
+            }
+        })
+        .await;
     let (Some(user), true) = (found, ok) else {
         tracing::info!(username = %username, client_ip, "login failed");
         if ticket.failure_locks() {

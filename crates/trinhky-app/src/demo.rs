@@ -42,8 +42,11 @@ pub fn find_demo_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         })
 }
 
-/// Imports the demo directory and creates the demo accounts that do not exist yet.
+/// Imports the demo directory and creates the demo accounts that do not exist yet. Runs before
+/// the application is built (the demo's keys must exist when signing loads its trust roots), so
+/// the passwords are hashed on a pool of its own.
 pub async fn load(store: &Store, demo_dir: &Path) -> Result<Vec<DemoAccount>> {
+    let cpu = crate::cpu::CpuPool::default();
     let (dir, _) = directory_import(
         store,
         &demo_dir.join("directory.toml"),
@@ -65,6 +68,7 @@ pub async fn load(store: &Store, demo_dir: &Path) -> Result<Vec<DemoAccount>> {
         if !exists {
             user_add(
                 store,
+                &cpu,
                 "system:demo",
                 NewUser {
                     username: u.username.clone(),

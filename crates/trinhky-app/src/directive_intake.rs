@@ -63,6 +63,7 @@ pub async fn directory_index(store: &Store) -> Result<DirectoryIndex> {
 /// be read or parsed.
 pub async fn upload(
     store: &Store,
+    cpu: &crate::cpu::CpuPool,
     actor: &str,
     filename: &str,
     bytes: &[u8],
@@ -70,7 +71,8 @@ pub async fn upload(
 ) -> Result<directive::Model> {
     let (format, text, parsed) = {
         let (bytes, filename) = (bytes.to_vec(), filename.to_owned());
-        crate::cpu::run(move || parse_file(&bytes, &filename, today)).await?
+        cpu.run(move || parse_file(&bytes, &filename, today))
+            .await?
     };
     if parsed.tasks.is_empty() && parsed.standing_directives.is_empty() {
         return Err(AppError::Invalid(format!(

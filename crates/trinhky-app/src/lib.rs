@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod app;
 pub mod attachments;
 pub mod audit_anchor;
 pub mod audit_trail;
@@ -33,6 +34,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod user_add;
 
+pub use app::App;
 pub use principal::Principal;
 pub use settings::Settings;
 

@@ -86,14 +86,26 @@ pub struct Registry {
     calendar_source: String,
     /// One number counter per document type (true) or one shared counter (false, the default).
     pub numbering_per_type: bool,
-    /// The document renderer (typst templates); the `render` effect needs it.
-    pub renderer: Option<Arc<trinhky_render::Renderer>>,
-    /// Trust roots, signature images and TSA; the `sign_*` effects need it.
-    pub signing: Option<Arc<crate::signing::Signing>>,
+    renderer: Arc<trinhky_render::Renderer>,
+    signing: Arc<crate::signing::Signing>,
+    cpu: crate::cpu::CpuPool,
     /// Rasterised preview pages and page counts, bounded by bytes (see [`crate::rendering`]).
     pub previews: crate::rendering::PreviewCache,
     /// Computed inboxes ("Việc của tôi"), keyed by what they depend on (see [`crate::documents::inbox`]).
     inboxes: crate::documents::InboxCache,
+}
+
+/// What the effects of the workflow need besides the definitions, built by [`crate::App::build`].
+pub struct Services {
+    /// The document renderer (typst templates); the `render` effect needs it.
+    pub renderer: Arc<trinhky_render::Renderer>,
+    /// Trust roots, signature images, TSA and the KEK; the `sign_*` effects need it. Without a
+    /// KEK it is still a `Signing`: using a stored key then says that none is configured.
+    pub signing: Arc<crate::signing::Signing>,
+    /// Where rendering and signing run.
+    pub cpu: crate::cpu::CpuPool,
+    /// One number counter per document type (true) or one shared counter (false).
+    pub numbering_per_type: bool,
 }
 
 impl Registry {
@@ -103,7 +115,7 @@ impl Registry {
     }
 
     /// Loads and validates every definition in `dir` and the calendar.
-    pub fn load(dir: &Path, calendar_file: &Path) -> Result<Registry> {
+    pub fn load(dir: &Path, calendar_file: &Path, services: Services) -> Result<Registry> {
         let (defs, errors) = check_paths(&[dir.to_path_buf()])?;
         if !errors.is_empty() {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
@@ -143,9 +155,10 @@ impl Registry {
             }),
             calendar_seed,
             calendar_source,
-            numbering_per_type: false,
-            renderer: None,
-            signing: None,
+            numbering_per_type: services.numbering_per_type,
+            renderer: services.renderer,
+            signing: services.signing,
+            cpu: services.cpu,
             previews: crate::rendering::PreviewCache::default(),
             inboxes: crate::documents::InboxCache::default(),
         })
@@ -222,6 +235,21 @@ impl Registry {
             };
         }
         Ok(cell.calendar.clone())
+    }
+
+    /// The document renderer.
+    pub fn renderer(&self) -> &Arc<trinhky_render::Renderer> {
+        &self.renderer
+    }
+
+    /// Trust roots, signature images, TSA and KEK.
+    pub fn signing(&self) -> &Arc<crate::signing::Signing> {
+        &self.signing
+    }
+
+    /// The application's pool for CPU-bound work.
+    pub fn cpu(&self) -> &crate::cpu::CpuPool {
+        &self.cpu
     }
 
     /// The calendar file the database was first filled from.

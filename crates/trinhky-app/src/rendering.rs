@@ -143,18 +143,20 @@ async fn preview_data(store: &Store, l: &Loaded) -> Result<DocumentData> {
 /// The number of pages of the current version's layout (no rasterising; cached with the pages).
 pub async fn page_count(
     store: &Store,
-    renderer: &Arc<Renderer>,
-    cache: &PreviewCache,
+    registry: &crate::registry::Registry,
     l: &Loaded,
 ) -> Result<usize> {
+    let cache = &registry.previews;
     let data = preview_data(store, l).await?;
     let template = template_for(&l.document.doc_type);
     let key = LayoutKey::new(l.version.id, template, &data, PREVIEW_DPI);
     if let Some(n) = cache.pages(&key) {
         return Ok(n);
     }
-    let r = renderer.clone();
-    let n = crate::cpu::run(move || r.page_count(template, &data))
+    let r = registry.renderer().clone();
+    let n = registry
+        .cpu()
+        .run(move || r.page_count(template, &data))
         .await
         .map_err(|e| AppError::Invalid(format!("Không dựng được văn bản: {e}")))?;
     cache.put_pages(key, n);
@@ -170,11 +172,11 @@ pub const PREVIEW_DPI: f32 = 96.0;
 /// out once.
 pub async fn preview_page(
     store: &Store,
-    renderer: &Arc<Renderer>,
-    cache: &PreviewCache,
+    registry: &crate::registry::Registry,
     l: &Loaded,
     page: usize,
 ) -> Result<Option<Arc<[u8]>>> {
+    let cache = &registry.previews;
     let data = preview_data(store, l).await?;
     let template = template_for(&l.document.doc_type);
     let key = LayoutKey::new(l.version.id, template, &data, PREVIEW_DPI);
@@ -187,11 +189,12 @@ pub async fn preview_page(
     if page == 0 {
         return Ok(None);
     }
-    let r = renderer.clone();
-    let (png, count) =
-        crate::cpu::run(move || r.render_png_page(template, &data, PREVIEW_DPI, page))
-            .await
-            .map_err(|e| AppError::Invalid(format!("Không dựng được bản xem trước: {e}")))?;
+    let r = registry.renderer().clone();
+    let (png, count) = registry
+        .cpu()
+        .run(move || r.render_png_page(template, &data, PREVIEW_DPI, page))
+        .await
+        .map_err(|e| AppError::Invalid(format!("Không dựng được bản xem trước: {e}")))?;
     cache.put_pages(key.clone(), count);
     Ok(png.map(|png| cache.put_page(key, page, png)))
 }
@@ -200,14 +203,16 @@ pub async fn preview_page(
 /// preview shows them all). Laid out and rasterised on the CPU pool.
 pub async fn preview(
     store: &Store,
-    renderer: &Arc<Renderer>,
+    registry: &crate::registry::Registry,
     l: &Loaded,
     dpi: f32,
 ) -> Result<Vec<Vec<u8>>> {
     let data = preview_data(store, l).await?;
     let template = template_for(&l.document.doc_type);
-    let r = renderer.clone();
-    crate::cpu::run(move || r.render_png(template, &data, dpi))
+    let r = registry.renderer().clone();
+    registry
+        .cpu()
+        .run(move || r.render_png(template, &data, dpi))
         .await
         .map_err(|e| AppError::Invalid(format!("Không dựng được bản xem trước: {e}")))
 }
@@ -366,14 +371,11 @@ pub async fn preview_unsaved(
                 .into(),
         ));
     }
-    let renderer = registry.renderer.as_ref().ok_or_else(|| {
-        AppError::Invalid("Máy chủ chưa có mẫu văn bản để dựng bản xem trước.".into())
-    })?;
     l.version.title = trinhky_domain::text::nfc(content.title.trim());
     l.version.body = trinhky_domain::text::nfc(&content.body);
     l.version.addressees = trinhky_domain::text::nfc(content.addressees.trim());
     l.version.recipients = trinhky_domain::text::nfc(content.recipients.trim());
-    preview(store, renderer, &l, dpi).await
+    preview(store, registry, &l, dpi).await
 }
 
 #[cfg(test)]

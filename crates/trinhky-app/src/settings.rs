@@ -669,6 +669,16 @@ impl Settings {
         })
     }
 
+    /// Makes the demo's KEK (`$TRINHKY_DATA_DIR/kek`, created when missing) the configured
+    /// one, unless `TRINHKY_KEK` or `TRINHKY_KEK_FILE` names one already.
+    pub fn use_demo_kek(&mut self) -> Result<(), crate::kek::KekError> {
+        if self.kek.is_none() && self.kek_file.is_none() {
+            self.load_kek(true)?;
+            self.kek_file = Some(self.data_dir.join("kek"));
+        }
+        Ok(())
+    }
+
     /// The KEK when one is configured or the demo's exists (`$TRINHKY_DATA_DIR/kek`); never
     /// creates one. For commands that can work without it (`trinhky audit verify`).
     pub fn find_kek(&self) -> Result<Option<crate::kek::Kek>, crate::kek::KekError> {

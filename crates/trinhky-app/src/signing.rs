@@ -154,6 +154,10 @@ pub struct Signing {
     pub tsa_url: Option<String>,
     /// The key-encryption key the stored keys are wrapped with.
     pub kek: Option<Kek>,
+    /// Where PIN checks, signing and verification run (the [`crate::App`]'s pool).
+    pub cpu: crate::cpu::CpuPool,
+    /// PIN attempts in progress, one at a time per (key, person) (see [`throttle`]).
+    pub pin_turns: throttle::Turns,
 }
 
 fn read_pems(path: &Path, out: &mut Vec<X509>) -> Result<()> {
@@ -193,7 +197,15 @@ impl Signing {
             images_dir: templates_dir.join("signatures"),
             tsa_url,
             kek: None,
+            cpu: crate::cpu::CpuPool::default(),
+            pin_turns: throttle::Turns::default(),
         })
+    }
+
+    /// The same, with the CPU pool of the application.
+    pub fn with_cpu(mut self, cpu: crate::cpu::CpuPool) -> Self {
+        self.cpu = cpu;
+        self
     }
 
     /// The same, with the key-encryption key that unwraps stored keys.
@@ -280,7 +292,16 @@ pub async fn unlock(
         KeyOf::Agency { clerk, .. } => clerk.to_owned(),
     };
     let attempts = who.attempts_key();
-    let ticket = match throttle::admit(store, &Policy::PIN, &attempts, &actor, now).await? {
+    let ticket = match throttle::admit(
+        store,
+        &signing.pin_turns,
+        &Policy::PIN,
+        &attempts,
+        &actor,
+        now,
+    )
+    .await?
+    {
         Gate::Go(t) => t,
         Gate::Wait(wait) => {
             return Err(AppError::Throttled(format!(
@@ -291,7 +312,11 @@ pub async fn unlock(
     };
     let p12 = key_p12(store, signing.kek()?, &key).await?;
     let pin_owned = pin.to_owned();
-    match crate::cpu::run(move || pki::load_p12(&p12, &pin_owned)).await {
+    match signing
+        .cpu
+        .run(move || pki::load_p12(&p12, &pin_owned))
+        .await
+    {
         Ok(signer) => {
             let txn = store.begin_write().await?;
             ticket.succeeded(&txn).await?;
@@ -800,8 +825,9 @@ fn pdf_time(m: &str) -> String {
 
 /// [`verify_for_display`] on the CPU pool (the web pages).
 pub async fn verify_in_pool(signing: &Arc<Signing>, pdf: Vec<u8>) -> Vec<SignatureView> {
+    let cpu = signing.cpu.clone();
     let signing = signing.clone();
-    crate::cpu::run(move || verify_for_display(&signing, &pdf)).await
+    cpu.run(move || verify_for_display(&signing, &pdf)).await
 }
 
 /// Verifies every signature of `pdf` against the configured roots (and the CRLs embedded or

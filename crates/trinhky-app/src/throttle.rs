@@ -43,7 +43,7 @@
 //! counts nor grows the table.
 //!
 //! Because an admitted attempt counts as a failure until it is resolved, attempts of one
-//! (subject, source) pair are also taken one at a time in a process ([`pair_turn`]): the next is
+//! (subject, source) pair are also taken one at a time in a process ([`Turns`]): the next is
 //! admitted once the previous one is resolved. Otherwise a burst of *right* attempts — a clerk
 //! sealing two hundred reports at once with the right PIN — would see each other as pending
 //! failures and be delayed. Parallel wrong attempts are then evaluated in turn, and after the
@@ -58,7 +58,7 @@
 //! lengthen the delay. The user is told how long to wait in Vietnamese ([`wait_vi`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::OwnedMutexGuard;
@@ -162,26 +162,33 @@ pub struct Ticket {
     _turn: Arc<OwnedMutexGuard<()>>,
 }
 
-/// Turns of the pairs with an attempt in progress (see the module documentation).
-type Turns = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+/// Turns of the pairs with an attempt in progress in this process (see the module
+/// documentation). Owned by whoever admits attempts of one kind (the [`crate::App`] for logins,
+/// [`crate::signing::Signing`] for PINs); clones share the turns.
+#[derive(Clone, Debug, Default)]
+pub struct Turns {
+    pairs: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
 
-/// Waits for the turn of one (subject, source) pair in this process.
-/// (Subjects of PINs start with `pin:` and usernames have no colon, so kinds never share a turn.)
-async fn pair_turn(subject: &str, source: &str) -> OwnedMutexGuard<()> {
-    static TURNS: OnceLock<Turns> = OnceLock::new();
-    let key = format!("{subject}\u{1f}{source}");
-    let lock = {
-        let mut turns = TURNS
-            .get_or_init(Turns::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Pairs nobody waits on are dropped, so the map holds the pairs in progress only.
-        if turns.len() > 256 {
-            turns.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        turns.entry(key).or_default().clone()
-    };
-    lock.lock_owned().await
+impl Turns {
+    /// Waits for the turn of one (subject, source) pair.
+    /// (Subjects of PINs start with `pin:` and usernames have no colon, so kinds never share a
+    /// turn even in one `Turns`.)
+    async fn pair_turn(&self, subject: &str, source: &str) -> OwnedMutexGuard<()> {
+        let key = format!("{subject}\u{1f}{source}");
+        let lock = {
+            let mut turns = self
+                .pairs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Pairs nobody waits on are dropped, so the map holds the pairs in progress only.
+            if turns.len() > 256 {
+                turns.retain(|_, l| Arc::strong_count(l) > 1);
+            }
+            turns.entry(key).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
 }
 
 impl Ticket {
@@ -232,12 +239,13 @@ fn whole_seconds(d: Duration) -> Duration {
 /// its secret may be checked (see the module documentation).
 pub async fn admit(
     store: &Store,
+    turns: &Turns,
     policy: &Policy,
     subject: &str,
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<Gate> {
-    let turn = pair_turn(subject, source).await;
+    let turn = turns.pair_turn(subject, source).await;
     let txn = store.begin_write().await?;
     accounts::lock_attempt_keys(
         &txn,

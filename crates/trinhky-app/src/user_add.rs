@@ -22,6 +22,7 @@ pub struct NewUser {
 /// Validates and creates the user, its roles and the audit event in one transaction.
 pub async fn user_add(
     store: &Store,
+    cpu: &crate::cpu::CpuPool,
     actor: &str,
     new: NewUser,
 ) -> Result<trinhky_store::entities::user::Model> {
@@ -61,7 +62,7 @@ pub async fn user_add(
         }
     }
     let pw = new.password.clone();
-    let hash = crate::cpu::run(move || hash_password(&pw)).await?;
+    let hash = cpu.run(move || hash_password(&pw)).await?;
     let roles: Vec<(String, Role, String)> = new
         .roles
         .into_iter()

@@ -165,6 +165,7 @@ pub async fn seed_assignment(app: &TestApp) -> i32 {
     .unwrap();
     let d = trinhky_app::directive_intake::upload(
         &app.store,
+        app.app.cpu(),
         "test",
         "seed.txt",
         &bytes,

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, Response, header};
 use sea_orm::ConnectionTrait;
 use tower::ServiceExt;
-use trinhky_app::Settings;
+use trinhky_app::{App, Settings};
 use trinhky_store::Store;
 
 pub mod flows;
@@ -75,6 +75,8 @@ pub async fn fresh_store() -> (Store, String) {
 
 /// The app under test.
 pub struct TestApp {
+    /// The application, built by [`trinhky_app::App::build`] as the server builds it.
+    pub app: Arc<App>,
     pub registry: Arc<trinhky_app::registry::Registry>,
     /// The app's data folder (`TRINHKY_DATA_DIR`), fresh per test.
     pub data_dir: PathBuf,
@@ -99,51 +101,58 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// The settings of a test app on `database_url` with its data in `data_dir`: the repository's
+/// workflows, calendar and templates, the test KEK, and `env` (`TRINHKY_*` pairs) on top.
+pub fn test_settings(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Settings {
+    let root = repo_root();
+    Settings::load(None, |k| {
+        if let Some((_, v)) = env.iter().find(|(name, _)| *name == k) {
+            return Some((*v).to_owned());
+        }
+        match k {
+            "TRINHKY_DATABASE_URL" => Some(database_url.to_owned()),
+            "TRINHKY_DATA_DIR" => Some(data_dir.display().to_string()),
+            "TRINHKY_KEK" => Some(TEST_KEK_BASE64.to_owned()),
+            "TRINHKY_WORKFLOWS_DIR" => Some(root.join("workflows").display().to_string()),
+            "TRINHKY_CALENDAR" => Some(root.join("deploy/calendar/vn.toml").display().to_string()),
+            "TRINHKY_TEMPLATES_DIR" => Some(root.join("templates").display().to_string()),
+            _ => None,
+        }
+    })
+    .expect("settings")
+}
+
 /// [`spawn_app`] with extra settings, as `TRINHKY_*` variables (e.g. `TRINHKY_TRUSTED_PROXIES`).
 pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     let (store, database_url) = fresh_store().await;
     trinhky_app::demo::load(&store, &repo_root().join("deploy/demo"))
         .await
         .expect("demo data loads");
-    // Each test's own data folder (the administration pages write a development CA there).
-    let data_dir = std::env::temp_dir().join(format!("trinhky-test-data-{}", random_suffix()));
-    let settings = Settings::load(None, |k| match k {
-        "TRINHKY_DATABASE_URL" => Some(database_url.clone()),
-        "TRINHKY_DATA_DIR" => Some(data_dir.display().to_string()),
-        _ => env
-            .iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| (*v).to_owned()),
-    })
-    .expect("settings");
-    let mut registry = trinhky_app::registry::Registry::load(
-        &repo_root().join("workflows"),
-        &repo_root().join("deploy/calendar/vn.toml"),
-    )
-    .expect("shipped workflows load");
-    registry.renderer = Some(Arc::new(
-        trinhky_render::Renderer::new(repo_root().join("templates")).expect("templates load"),
-    ));
     let pki = install_demo_keys(&store).await;
-    registry.signing = Some(Arc::new(trinhky_app::signing::Signing {
-        trust: vec![pki.ca.clone()],
-        images_dir: repo_root().join("templates/signatures"),
-        tsa_url: None,
-        kek: Some(test_kek()),
-    }));
-    let registry = Arc::new(registry);
-    registry.register(&store).await.expect("register workflows");
-    let router = trinhky_web::router(trinhky_web::state(
-        Arc::new(settings),
-        store.clone(),
-        registry.clone(),
-    ));
+    store.close().await.expect("close the preparing connection");
+    // Each test's own data folder (the administration pages write a development CA there); the
+    // test CA is a trust root there, as `trinhky pki trust` would make it.
+    let data_dir = std::env::temp_dir().join(format!("trinhky-test-data-{}", random_suffix()));
+    std::fs::create_dir_all(data_dir.join("trust")).expect("data folder");
+    std::fs::write(
+        data_dir.join("trust/test-ca.pem"),
+        pki.ca.to_pem().expect("CA as PEM"),
+    )
+    .expect("trust root");
+    let settings = test_settings(&database_url, &data_dir, env);
+    let app = Arc::new(App::build(&settings).await.expect("the app builds"));
+    let router = trinhky_web::router(trinhky_web::state(app.clone()));
     TestApp {
-        store,
+        store: app.store().clone(),
+        registry: app.registry().clone(),
+        app,
         database_url,
         data_dir,
         router,
-        registry,
         pki,
     }
 }
@@ -286,6 +295,19 @@ pub fn demo_password(username: &str) -> String {
 }
 
 impl TestApp {
+    /// Another application on this test's database and data folder, built with `env`
+    /// (`TRINHKY_*` pairs) on top of the test settings: another server process, or the same
+    /// server configured otherwise.
+    pub async fn another_app(&self, env: &[(&str, &str)]) -> Arc<App> {
+        let settings = test_settings(&self.database_url, &self.data_dir, env);
+        Arc::new(App::build(&settings).await.expect("the app builds"))
+    }
+
+    /// The handlers' state of [`TestApp::another_app`].
+    pub async fn state_with(&self, env: &[(&str, &str)]) -> trinhky_web::AppState {
+        trinhky_web::state(self.another_app(env).await)
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
         self.router
             .clone()

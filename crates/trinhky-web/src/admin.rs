@@ -942,7 +942,7 @@ pub async fn user_create(
         role: f.get("role"),
         title: f.get("title"),
     };
-    match users::create(&state.store, &auth.principal, &new).await {
+    match users::create(&state.store, state.app.cpu(), &auth.principal, &new).await {
         Ok(u) => {
             user_detail(
                 &state,
@@ -1110,7 +1110,7 @@ pub async fn user_password(
     admin(&auth)?;
     let f = FormData::parse(&body);
     f.csrf(&auth)?;
-    let r = users::reset_password(&state.store, &auth.principal, &username, &f.get("password"))
+    let r = users::reset_password(&state.store, state.app.cpu(), &auth.principal, &username, &f.get("password"))
         .await
         .map(|generated| match generated {
             Some(p) => format!("Đã đặt mật khẩu mới cho {username}: {p} (chỉ hiện một lần; các phiên đăng nhập cũ đã kết thúc, các khóa API đã bị thu hồi)."),
@@ -1228,7 +1228,7 @@ pub async fn api_user_create(
     Json(new): Json<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<users::UserView>)> {
     api_admin(&auth, Some(&headers))?;
-    let u = users::create(&state.store, &auth.principal, &new).await?;
+    let u = users::create(&state.store, state.app.cpu(), &auth.principal, &new).await?;
     Ok((StatusCode::CREATED, user_json(&state, &u.username).await?))
 }
 
@@ -1324,8 +1324,14 @@ pub async fn api_user_password(
     api_admin(&auth, Some(&headers))?;
     known(&state, &username).await?;
     let password = body.map(|b| b.0.password).unwrap_or_default();
-    let generated =
-        users::reset_password(&state.store, &auth.principal, &username, &password).await?;
+    let generated = users::reset_password(
+        &state.store,
+        state.app.cpu(),
+        &auth.principal,
+        &username,
+        &password,
+    )
+    .await?;
     Ok(Json(PasswordOut {
         username,
         generated_password: generated,
@@ -1341,13 +1347,7 @@ fn pki_dir(state: &AppState) -> std::path::PathBuf {
 
 /// The key-encryption key new keys are wrapped with (configured with signing at start-up).
 fn signing_kek(state: &AppState) -> Result<&trinhky_app::kek::Kek, WebError> {
-    state
-        .registry
-        .signing
-        .as_ref()
-        .ok_or_else(|| WebError::Internal("signing is not configured".into()))?
-        .kek()
-        .map_err(WebError::from)
+    state.registry.signing().kek().map_err(WebError::from)
 }
 
 async fn certificates_view(
@@ -1511,7 +1511,7 @@ pub async fn certificate_import(
     let who = HolderRef::parse(&kind, &handle).ok_or(WebError::NotFound)?;
     let r = certificates::import_p12(
         &state.store,
-        signing_kek(&state)?,
+        state.registry.signing(),
         &auth.principal.actor(),
         &who,
         &file,
@@ -1653,7 +1653,7 @@ pub async fn api_certificate_import(
     let (_, file, pin) = read_import(multipart).await?;
     let i = certificates::import_p12(
         &state.store,
-        signing_kek(&state)?,
+        state.registry.signing(),
         &auth.principal.actor(),
         &who,
         &file,

@@ -166,6 +166,7 @@ pub async fn add_member(
         .unwrap_or_else(|| body.role.label_vi().to_owned());
     let u = user_add(
         &state.store,
+        state.app.cpu(),
         &auth.principal.actor(),
         NewUser {
             username: body.username,
@@ -360,6 +361,7 @@ pub async fn upload_directive(
     })?;
     let d = trinhky_app::directive_intake::upload(
         &state.store,
+        state.app.cpu(),
         &auth.principal.actor(),
         &name,
         &bytes,
@@ -535,16 +537,9 @@ pub async fn document_preview(
         trinhky_app::access::Want::Working,
     )
     .await?;
-    let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
-    let png = trinhky_app::rendering::preview_page(
-        &state.store,
-        &renderer,
-        &state.registry.previews,
-        &l,
-        n,
-    )
-    .await?
-    .ok_or(WebError::NotFound)?;
+    let png = trinhky_app::rendering::preview_page(&state.store, &state.registry, &l, n)
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/png"),

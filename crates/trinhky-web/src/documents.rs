@@ -103,8 +103,8 @@ async fn page(
         trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?;
     let has_pdf = latest.is_some();
     // The signatures of the newest file, verified now against the configured roots.
-    let signatures = match (&latest, &state.registry.signing) {
-        (Some(f), Some(signing)) if f.kind == "signed" || f.kind == "issued" => {
+    let signatures = match (&latest, state.registry.signing()) {
+        (Some(f), signing) if f.kind == "signed" || f.kind == "issued" => {
             match trinhky_store::blobs::get(state.store.db(), &f.blob_sha256).await? {
                 Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
                 None => Vec::new(),
@@ -112,18 +112,9 @@ async fn page(
         }
         _ => Vec::new(),
     };
-    let pages = if state.registry.renderer.is_some() {
-        trinhky_app::rendering::page_count(
-            &state.store,
-            state.registry.renderer.as_ref().ok_or(WebError::NotFound)?,
-            &state.registry.previews,
-            &l,
-        )
+    let pages = trinhky_app::rendering::page_count(&state.store, &state.registry, &l)
         .await
-        .unwrap_or(0)
-    } else {
-        0
-    };
+        .unwrap_or(0);
     // The clerk's issuing step: the number it will get and where it will go; after issuing, the
     // e-mail status per recipient.
     let issue_preview =
@@ -747,16 +738,9 @@ pub async fn preview(
         Want::Working,
     )
     .await?;
-    let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
-    let png = trinhky_app::rendering::preview_page(
-        &state.store,
-        &renderer,
-        &state.registry.previews,
-        &l,
-        n,
-    )
-    .await?
-    .ok_or(WebError::NotFound)?;
+    let png = trinhky_app::rendering::preview_page(&state.store, &state.registry, &l, n)
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "image/png"),

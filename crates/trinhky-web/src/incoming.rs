@@ -78,9 +78,8 @@ async fn signatures(
     id: i32,
 ) -> Result<(uc::Detail, Vec<trinhky_app::signing::SignatureView>), WebError> {
     let d = uc::detail(&state.store, &auth.principal, id).await?;
-    let sigs = match (&d.row.file_sha256, &state.registry.signing) {
-        (Some(sha), Some(signing)) => match trinhky_store::blobs::get(state.store.db(), sha).await?
-        {
+    let sigs = match (&d.row.file_sha256, state.registry.signing()) {
+        (Some(sha), signing) => match trinhky_store::blobs::get(state.store.db(), sha).await? {
             Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
             None => Vec::new(),
         },
@@ -284,7 +283,7 @@ pub async fn register(
         "pdf" => {
             // The register for the period as a PDF/A-2b file laid out by typst (A4 landscape,
             // numbered columns repeated on every page).
-            let renderer = state.registry.renderer.clone().ok_or(WebError::NotFound)?;
+            let renderer = state.registry.renderer().clone();
             let widths: Vec<f64> = match kind {
                 Kind::Outgoing => vec![1.2, 1.0, 3.0, 1.4, 2.2, 1.2, 0.7, 1.0, 1.0, 1.2],
                 Kind::Incoming => vec![1.0, 0.7, 1.8, 1.2, 1.0, 3.0, 1.6, 1.0, 1.0, 1.2],
@@ -298,7 +297,10 @@ pub async fn register(
                 widths,
                 rows: reg.rows.iter().map(|r| r.to_vec()).collect(),
             };
-            let pdf = trinhky_app::cpu::run(move || renderer.render_table_pdf(&table))
+            let pdf = state
+                .app
+                .cpu()
+                .run(move || renderer.render_table_pdf(&table))
                 .await
                 .map_err(|e| match e {
                     // Too many rows for one printout: the user narrows the period.

@@ -152,6 +152,7 @@ pub async fn upload(
     };
     match directive_intake::upload(
         &state.store,
+        state.app.cpu(),
         &auth.principal.actor(),
         &name,
         &bytes,

@@ -31,8 +31,6 @@ use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 pub use state::AppState;
 use tokio::net::TcpListener;
-use trinhky_app::Settings;
-use trinhky_store::Store;
 
 /// A router under construction that keeps the path of every route added to it, so that the
 /// application's routes can be listed from the router itself ([`route_paths`]): a test holds
@@ -240,13 +238,9 @@ fn routes(state: &AppState) -> Routes {
         .nest("/api/v1", api)
 }
 
-/// Builds the state from settings and an open store.
-pub fn state(
-    settings: Arc<Settings>,
-    store: Store,
-    registry: Arc<trinhky_app::registry::Registry>,
-) -> AppState {
-    AppState::new(settings, store, registry)
+/// The state of the handlers for a built application.
+pub fn state(app: Arc<trinhky_app::App>) -> AppState {
+    AppState::new(app)
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish within the grace period

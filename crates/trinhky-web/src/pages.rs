@@ -241,6 +241,7 @@ pub async fn login_submit(
     let ip = client_ip(&state, conn.as_ref().map(|c| &c.0), &headers);
     match login(
         &state.store,
+        state.app.logins(),
         &form.username,
         &form.password,
         &ip,
@@ -540,7 +541,7 @@ pub async fn agency_add_user(
         password: form.password.clone(),
         roles: vec![(agency.code.clone(), role, title)],
     };
-    match user_add(&state.store, &auth.principal.actor(), new).await {
+    match user_add(&state.store, state.app.cpu(), &auth.principal.actor(), new).await {
         Ok(u) => {
             let msg = format!("Đã thêm tài khoản {}.", u.username);
             agency_page(

@@ -1,14 +1,17 @@
 use std::sync::Arc;
 
-use trinhky_app::Settings;
 use trinhky_app::registry::Registry;
+use trinhky_app::{App, Settings};
 use trinhky_store::Store;
 
 use crate::render::Templates;
 
-/// Shared by every handler.
+/// Shared by every handler: the application ([`App`]) and the web-only parts.
 #[derive(Clone)]
 pub struct AppState {
+    pub app: Arc<App>,
+    /// The App's settings, store and registry, cloned out of it so that handlers keep writing
+    /// `state.store` (each is a cheap handle to the App's own).
     pub settings: Arc<Settings>,
     pub store: Store,
     pub registry: Arc<Registry>,
@@ -18,11 +21,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Arc<Settings>, store: Store, registry: Arc<Registry>) -> Self {
+    pub fn new(app: Arc<App>) -> Self {
         AppState {
-            settings,
-            store,
-            registry,
+            settings: app.settings().clone(),
+            store: app.store().clone(),
+            registry: app.registry().clone(),
+            app,
             templates: Arc::new(Templates::new()),
             preview_limiter: Arc::default(),
         }

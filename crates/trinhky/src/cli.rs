@@ -381,10 +381,7 @@ pub async fn wrap_stored_keys(store: &Store, kek: &trinhky_app::kek::Kek) -> Res
 }
 
 pub async fn open_store(settings: &Settings) -> Result<Store> {
-    if settings.database_url.starts_with("sqlite:") {
-        settings.prepare_data_dir()?;
-    }
-    Ok(Store::connect(&settings.database_url).await?)
+    Ok(trinhky_app::app::open_store(settings).await?)
 }
 
 /// A progress bar on a terminal, hidden otherwise.
@@ -631,7 +628,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Directive(DirectiveCmd::Import { file, yes }) => {
             let store = open_store(&settings).await?;
             store.migrate().await?;
-            crate::directive::import(&store, &file, yes, &cli_actor()).await
+            let cpu = trinhky_app::cpu::CpuPool::new(settings.server.cpu_workers);
+            crate::directive::import(&store, &cpu, &file, yes, &cli_actor()).await
         }
     }
 }
@@ -723,7 +721,14 @@ async fn user_add(settings: &Settings, args: UserAddArgs) -> Result<ExitCode> {
         password,
         roles,
     };
-    match trinhky_app::user_add::user_add(&store, &cli_actor(), new).await {
+    match trinhky_app::user_add::user_add(
+        &store,
+        &trinhky_app::cpu::CpuPool::new(settings.server.cpu_workers),
+        &cli_actor(),
+        new,
+    )
+    .await
+    {
         Ok(u) => {
             println!("user {} ({}) created", u.username, u.full_name);
             Ok(ExitCode::SUCCESS)

@@ -102,7 +102,13 @@ pub fn parse(file: &Path, json: bool) -> Result<ExitCode> {
     }
 }
 
-pub async fn import(store: &Store, file: &Path, yes: bool, actor: &str) -> Result<ExitCode> {
+pub async fn import(
+    store: &Store,
+    cpu: &trinhky_app::cpu::CpuPool,
+    file: &Path,
+    yes: bool,
+    actor: &str,
+) -> Result<ExitCode> {
     let bytes = read(file)?;
     // Parse first so a bad file stores nothing and the clerk reviews before anything is kept.
     let (_, _, parsed) = match directive_intake::parse_file(&bytes, &name(file), today()) {
@@ -159,7 +165,7 @@ pub async fn import(store: &Store, file: &Path, yes: bool, actor: &str) -> Resul
             return Ok(ExitCode::from(1));
         }
     }
-    let d = directive_intake::upload(store, actor, &name(file), &bytes, today()).await?;
+    let d = directive_intake::upload(store, cpu, actor, &name(file), &bytes, today()).await?;
     let created = directive_intake::confirm(store, actor, d.id, &decisions).await?;
     println!(
         "Đã lưu văn bản #{} và tạo {} nhiệm vụ.",

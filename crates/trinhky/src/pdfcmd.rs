@@ -142,7 +142,7 @@ pub async fn pki_import(
     let pin = read_pin(pin_file, &file.display().to_string())?;
     let imported = match certificates::import_p12(
         store,
-        kek,
+        &trinhky_app::signing::Signing::default().with_kek(kek.clone()),
         "cli:pki-import",
         &who,
         &bytes,

@@ -3,9 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use trinhky_app::Settings;
+use trinhky_app::{App, Settings};
 
-use crate::cli::{ServeArgs, open_store};
+use crate::cli::ServeArgs;
 
 /// Waits for Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
@@ -30,54 +30,13 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
-    trinhky_app::cpu::configure(settings.server.cpu_workers);
+pub async fn serve(mut settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     crate::cli::check_demo_bind(&settings, &args)?;
-    let mut registry =
-        trinhky_app::registry::Registry::load(&settings.workflows_dir, &settings.calendar_file)?;
-    registry.numbering_per_type = settings.numbering_per_type;
-    let renderer = trinhky_render::Renderer::new(&settings.templates_dir).with_context(|| {
-        format!(
-            "document templates in {} (setting TRINHKY_TEMPLATES_DIR)",
-            settings.templates_dir.display()
-        )
-    })?;
-    registry.renderer = Some(Arc::new(renderer));
-    let kek = crate::cli::load_kek(&settings, args.demo)?;
-    let store = open_store(&settings).await?;
-    let ran = store.migrate().await.context("migrations failed")?;
-    registry.register(&store).await?;
-    tracing::info!(migrations = ran, "database ready");
-    crate::cli::wrap_stored_keys(&store, &kek).await?;
     if args.demo {
-        let dir = trinhky_app::demo::find_demo_dir(args.demo_dir.as_deref())?;
-        let accounts = trinhky_app::demo::load(&store, &dir).await?;
-        let keys = trinhky_app::demo::install_keys(&store, &kek, &settings.data_dir).await?;
-        println!("Demo accounts (from {}):", dir.join("users.toml").display());
-        println!("  {:<28} {:<28} {}", "username", "password", "roles");
-        for a in &accounts {
-            println!("  {:<28} {:<28} {}", a.username, a.password, a.roles);
-        }
-        println!(
-            "Signing PIN of every demo key (heads, deputies, organisations): {}{}",
-            trinhky_app::demo::DEMO_PIN,
-            if keys > 0 {
-                format!(" ({keys} keys issued by the development CA now)")
-            } else {
-                String::new()
-            }
-        );
+        settings.use_demo_kek()?;
+        prepare_demo(&settings, args.demo_dir.as_deref()).await?;
     }
-    registry.signing = Some(Arc::new(
-        trinhky_app::signing::Signing::load(
-            &settings.data_dir,
-            &settings.templates_dir,
-            settings.tsa_url.clone(),
-        )
-        .context("signing trust roots")?
-        .with_kek(kek.clone()),
-    ));
-    let registry = Arc::new(registry);
+    let app = Arc::new(App::build(&settings).await?);
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| {
@@ -93,17 +52,15 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mailer = trinhky_mail::Mailer::new(&settings.mail_transport()?)
         .context("mail transport (TRINHKY_SMTP_*)")?;
-    let base_url = settings.base_url.clone().unwrap_or_default();
-    let anchor = (kek, settings.audit_checkpoints.clone());
-    let mut workers = spawn_workers(&store, &registry, base_url, anchor, stop_rx.clone());
+    let mut workers = spawn_workers(&app, stop_rx.clone());
     workers.push(spawn_dispatcher(
-        &store,
+        app.store(),
         mailer,
         settings.mail_from.clone(),
         settings.dispatch_lease(),
         stop_rx,
     ));
-    let state = trinhky_web::state(Arc::new(settings), store.clone(), registry);
+    let state = trinhky_web::state(app.clone());
     trinhky_web::serve(listener, state, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
@@ -111,21 +68,49 @@ pub async fn serve(settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
     }
-    store.close().await?;
+    app.store().clone().close().await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
+/// `serve --demo`: loads the demo province and accounts and issues the demo keys from the
+/// development CA (before the App is built, so that signing trusts that CA), then prints the
+/// accounts.
+async fn prepare_demo(settings: &Settings, demo_dir: Option<&std::path::Path>) -> Result<()> {
+    let kek = settings.load_kek(false)?;
+    let store = trinhky_app::app::open_store(settings).await?;
+    store.migrate().await.context("migrations failed")?;
+    let dir = trinhky_app::demo::find_demo_dir(demo_dir)?;
+    let accounts = trinhky_app::demo::load(&store, &dir).await?;
+    let keys = trinhky_app::demo::install_keys(&store, &kek, &settings.data_dir).await?;
+    store.close().await?;
+    println!("Demo accounts (from {}):", dir.join("users.toml").display());
+    println!("  {:<28} {:<28} {}", "username", "password", "roles");
+    for a in &accounts {
+        println!("  {:<28} {:<28} {}", a.username, a.password, a.roles);
+    }
+    println!(
+        "Signing PIN of every demo key (heads, deputies, organisations): {}{}",
+        trinhky_app::demo::DEMO_PIN,
+        if keys > 0 {
+            format!(" ({keys} keys issued by the development CA now)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 /// Background workers. They stop when `stop` turns true.
 fn spawn_workers(
-    store: &trinhky_store::Store,
-    registry: &Arc<trinhky_app::registry::Registry>,
-    base_url: String,
-    (kek, checkpoints): (trinhky_app::kek::Kek, std::path::PathBuf),
+    app: &Arc<App>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let store = store.clone();
-    let registry = registry.clone();
+    let store = app.store().clone();
+    let registry = app.registry().clone();
+    let kek = app.kek().clone();
+    let checkpoints = app.settings().audit_checkpoints.clone();
+    let base_url = app.settings().base_url.clone().unwrap_or_default();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         // Audit checkpoints (see trinhky_app::audit_anchor): every minute when the chain grew.

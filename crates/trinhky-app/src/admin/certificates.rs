@@ -272,11 +272,11 @@ pub struct Imported {
 }
 
 /// Makes a PKCS#12 the holder's signing key: unlocked with `pin` to check it (the PIN is not
-/// stored; the file stays encrypted with it and is stored wrapped with `kek`), refused when
+/// stored; the file stays encrypted with it and is stored wrapped with the KEK of `signing`), refused when
 /// expired or when its PIN is shorter than the policy allows.
 pub async fn import_p12(
     store: &Store,
-    kek: &crate::kek::Kek,
+    signing: &crate::signing::Signing,
     actor: &str,
     who: &HolderRef,
     p12: &[u8],
@@ -292,7 +292,9 @@ pub async fn import_p12(
     }
     crate::signing::check_import_pin(pin)?;
     let (bytes, pin_owned) = (p12.to_vec(), pin.to_owned());
-    let signer = crate::cpu::run(move || load_p12(&bytes, &pin_owned))
+    let signer = signing
+        .cpu
+        .run(move || load_p12(&bytes, &pin_owned))
         .await
         .map_err(|e| match e {
             PkiError::WrongPin => AppError::Invalid(
@@ -322,7 +324,7 @@ pub async fn import_p12(
         .map_err(|e| AppError::Internal(format!("certificate to PEM: {e}")))?;
     let pem = String::from_utf8_lossy(&pem).into_owned();
     let txn = store.begin_write().await?;
-    crate::signing::store_key(&txn, kek, actor, owner, &subject, &pem, p12).await?;
+    crate::signing::store_key(&txn, signing.kek()?, actor, owner, &subject, &pem, p12).await?;
     txn.commit().await.map_err(commit_err)?;
     Ok(Imported {
         holder,

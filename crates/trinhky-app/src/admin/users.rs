@@ -140,7 +140,12 @@ pub struct NewAccount {
 }
 
 /// Creates an account with one role (the caller must administer that agency).
-pub async fn create(store: &Store, p: &Principal, new: &NewAccount) -> Result<user::Model> {
+pub async fn create(
+    store: &Store,
+    cpu: &crate::cpu::CpuPool,
+    p: &Principal,
+    new: &NewAccount,
+) -> Result<user::Model> {
     let mut errors: Vec<String> = Vec::new();
     let username = new.username.trim().to_ascii_lowercase();
     if !valid_username(&username) {
@@ -187,6 +192,7 @@ pub async fn create(store: &Store, p: &Principal, new: &NewAccount) -> Result<us
     };
     user_add(
         store,
+        cpu,
         &p.actor(),
         NewUser {
             username,
@@ -330,6 +336,7 @@ fn generated_password() -> Result<String> {
 /// account's sessions.
 pub async fn reset_password(
     store: &Store,
+    cpu: &crate::cpu::CpuPool,
     p: &Principal,
     username: &str,
     new: &str,
@@ -347,7 +354,7 @@ pub async fn reset_password(
         (new.to_owned(), None)
     };
     let pw = password.clone();
-    let hash = crate::cpu::run(move || hash_password(&pw)).await?;
+    let hash = cpu.run(move || hash_password(&pw)).await?;
     let txn = store.begin_write().await?;
     accounts::set_password(&txn, &p.actor(), &u, &hash).await?;
     txn.commit().await.map_err(commit_err)?;

@@ -34,7 +34,7 @@ use trinhky_store::{DatabaseTransaction, Store};
 use crate::documents::Loaded;
 use crate::registry::Registry;
 use crate::signing::Signing;
-use crate::{AppError, Principal, Result};
+use crate::{Principal, Result};
 
 /// Everything an effect may read: the action's plan and the document it acts on.
 pub struct Context<'a> {
@@ -57,9 +57,7 @@ impl Context<'_> {
     }
 
     fn signing(&self) -> Result<Arc<Signing>> {
-        self.registry.signing.clone().ok_or_else(|| {
-            AppError::Internal("signing is not configured (no trust roots or images)".into())
-        })
+        Ok(self.registry.signing().clone())
     }
 }
 
@@ -90,7 +88,7 @@ pub async fn prepare(cx: &Context<'_>, pin: &str) -> Result<Prepared> {
     }
     for effect in &cx.outcome.effects {
         match effect {
-            Effect::Render => prep.rendered = render::prepare(cx).await?,
+            Effect::Render => prep.rendered = Some(render::prepare(cx).await?),
             Effect::SignPersonal { .. } => {
                 let key = prep.personal_key.clone();
                 prep.personal =

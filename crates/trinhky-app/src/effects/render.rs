@@ -27,11 +27,9 @@ pub struct Done {
     pub pages: Option<usize>,
 }
 
-/// Renders the loaded version; `None` when no renderer is configured.
-pub async fn prepare(cx: &Context<'_>) -> Result<Option<Rendered>> {
-    let Some(renderer) = &cx.registry.renderer else {
-        return Ok(None);
-    };
+/// Renders the loaded version.
+pub async fn prepare(cx: &Context<'_>) -> Result<Rendered> {
+    let renderer = cx.registry.renderer();
     let (l, p) = (cx.loaded, cx.principal);
     // The signature block of the person signing now, or of whoever will sign.
     let signer = match &cx.outcome.signing {
@@ -45,9 +43,12 @@ pub async fn prepare(cx: &Context<'_>) -> Result<Option<Rendered>> {
     let draft = cx.outcome.signing.is_none();
     let data = crate::rendering::document_data(cx.store, l, signer, None, None, draft).await?;
     let (r, doc_type) = (renderer.clone(), l.document.doc_type.clone());
-    let (pdf, pages, slots) =
-        crate::cpu::run(move || crate::rendering::render_with_slots(&r, &doc_type, &data)).await?;
-    Ok(Some(Rendered { pdf, pages, slots }))
+    let (pdf, pages, slots) = cx
+        .registry
+        .cpu()
+        .run(move || crate::rendering::render_with_slots(&r, &doc_type, &data))
+        .await?;
+    Ok(Rendered { pdf, pages, slots })
 }
 
 /// Stores the rendered file: `signed` when this action signed it personally, else `draft`.

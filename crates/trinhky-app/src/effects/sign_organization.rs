@@ -74,19 +74,21 @@ pub async fn perform(
         let number_line = format!("Số: {number}");
         let date_line = trinhky_render::format_place_date(&cx.place, today);
         let (code, name) = (l.agency_code.clone(), l.agency_name.clone());
-        crate::cpu::run(move || {
-            signing::sign_organization(
-                &cfg,
-                &key,
-                &blob.data,
-                &number_line,
-                &date_line,
-                &code,
-                &name,
-                now,
-            )
-        })
-        .await?
+        cx.registry
+            .cpu()
+            .run(move || {
+                signing::sign_organization(
+                    &cfg,
+                    &key,
+                    &blob.data,
+                    &number_line,
+                    &date_line,
+                    &code,
+                    &name,
+                    now,
+                )
+            })
+            .await?
     };
     let sha = repo::add_file(
         txn,
@@ -133,16 +135,17 @@ async fn sign_attachments(
             l.agency_name.clone(),
             cx.now,
         );
-        let signed = crate::cpu::run(move || {
-            signing::sign_attachment(&c, &k, &blob.data, &n, &name, now)
-        })
-        .await
-        .map_err(|e| {
-            AppError::Invalid(format!(
-                "Không ký số được phụ lục \"{}\" ({e}): thay tệp PDF này rồi phát hành lại.",
-                a.file_name
-            ))
-        })?;
+        let signed = cx
+            .registry
+            .cpu()
+            .run(move || signing::sign_attachment(&c, &k, &blob.data, &n, &name, now))
+            .await
+            .map_err(|e| {
+                AppError::Invalid(format!(
+                    "Không ký số được phụ lục \"{}\" ({e}): thay tệp PDF này rồi phát hành lại.",
+                    a.file_name
+                ))
+            })?;
         trinhky_store::attachments::set_signed(txn, &cx.actor(), &a, &signed.pdf, number, cx.now)
             .await?;
         signed_attachments.push(a.file_name.clone());

@@ -60,10 +60,13 @@ pub async fn prepare(
     let p = cx.principal;
     let (username, full_name) = (p.user.username.clone(), p.user.full_name.clone());
     let (place, now) = (cx.place.clone(), cx.now);
-    let signed = crate::cpu::run(move || {
-        signing::sign_personal(&cfg, &key, &pdf, &slots, &username, &full_name, &place, now)
-    })
-    .await?;
+    let signed = cx
+        .registry
+        .cpu()
+        .run(move || {
+            signing::sign_personal(&cfg, &key, &pdf, &slots, &username, &full_name, &place, now)
+        })
+        .await?;
     Ok(Signature { signed })
 }
 

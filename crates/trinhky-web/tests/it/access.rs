@@ -272,13 +272,7 @@ async fn login(app: &TestApp, username: &str) -> Session {
 /// Every (method, route) the router serves: its paths as registered, and for each the methods
 /// its 405 answer allows.
 async fn routes_of_the_router(app: &TestApp) -> BTreeSet<(String, String)> {
-    let settings = trinhky_app::Settings::load(None, |k| match k {
-        "TRINHKY_DATABASE_URL" => Some(app.database_url.clone()),
-        "TRINHKY_DATA_DIR" => Some(app.data_dir.display().to_string()),
-        _ => None,
-    })
-    .unwrap();
-    let state = trinhky_web::state(Arc::new(settings), app.store.clone(), app.registry.clone());
+    let state = app.state_with(&[]).await;
     let paths = trinhky_web::route_paths(&state);
     assert!(paths.len() > 100, "{paths:?}");
     // The system administrator passes the administration pages' guard.
@@ -615,6 +609,7 @@ async fn the_access_matrix() {
     // An administrator of Sở Nội vụ (a member by role, who drafts and signs nothing).
     trinhky_app::user_add::user_add(
         &app.store,
+        app.app.cpu(),
         "test",
         trinhky_app::user_add::NewUser {
             username: "snv.quantri".into(),

@@ -141,6 +141,7 @@ async fn every_admin_route_refuses_non_admins_and_strangers() {
     // directory): neither is a system administrator.
     trinhky_app::user_add::user_add(
         &app.store,
+        app.app.cpu(),
         "test",
         trinhky_app::user_add::NewUser {
             username: "snv.quantri".into(),
@@ -1410,14 +1411,10 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
     let now = Utc::now();
     let due = trinhky_domain::workflow::sla_due(&cal, now, 1);
     // Another server process sharing the database, started before the change.
-    let other = trinhky_app::registry::Registry::load(
-        &repo_root().join("workflows"),
-        &repo_root().join("deploy/calendar/vn.toml"),
-    )
-    .unwrap();
-    other.register(&app.store).await.unwrap();
+    let other = app.another_app(&[]).await;
     assert!(
         other
+            .registry()
             .calendar_now(&app.store)
             .await
             .unwrap()
@@ -1490,9 +1487,10 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
     );
     // The other process still holds the old calendar in memory, and reads the new one at its
     // next read.
-    assert!(other.calendar().is_working_day(due));
+    assert!(other.registry().calendar().is_working_day(due));
     assert!(
         !other
+            .registry()
             .calendar_now(&app.store)
             .await
             .unwrap()

@@ -62,6 +62,7 @@ async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
     // An admin of SNV manages SNV's staff only.
     trinhky_app::user_add::user_add(
         &app.store,
+        app.app.cpu(),
         "test",
         trinhky_app::user_add::NewUser {
             username: "snv.quantri".into(),

@@ -3,8 +3,6 @@
 //! e-mailed at issuing, listed at the recipient), the version diff, the document's nhật ký, and
 //! the live preview of unsaved text.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::Utc;
@@ -208,17 +206,7 @@ async fn attachments_are_checked_listed_downloaded_by_readers_only_and_audited()
 
     // The size limit is a setting: 1 MiB here. Just over it: the use case names file and limit;
     // far over it: the body limit answers, with the same kind of message.
-    let settings = trinhky_app::Settings::load(None, |k| match k {
-        "TRINHKY_DATABASE_URL" => Some(app.database_url.clone()),
-        "TRINHKY_ATTACHMENT_MAX_MB" => Some("1".into()),
-        _ => None,
-    })
-    .unwrap();
-    let small = trinhky_web::router(trinhky_web::state(
-        Arc::new(settings),
-        app.store.clone(),
-        app.registry.clone(),
-    ));
+    let small = trinhky_web::router(app.state_with(&[("TRINHKY_ATTACHMENT_MAX_MB", "1")]).await);
     let mut big = pdf();
     big.resize(1024 * 1024 + 10, b' ');
     let res = upload_with(&small, &drafter, doc, "lon.pdf", &big).await;

@@ -67,10 +67,13 @@ fn reordered_registry(app: &TestApp) -> Registry {
         errors.is_empty(),
         "workflow check accepts the order: {errors:?}"
     );
-    let mut registry = Registry::load(&dir, &repo_root().join("deploy/calendar/vn.toml")).unwrap();
-    registry.renderer = app.registry.renderer.clone();
-    registry.signing = app.registry.signing.clone();
-    registry
+    let services = trinhky_app::registry::Services {
+        renderer: app.registry.renderer().clone(),
+        signing: app.registry.signing().clone(),
+        cpu: app.registry.cpu().clone(),
+        numbering_per_type: app.registry.numbering_per_type,
+    };
+    Registry::load(&dir, &repo_root().join("deploy/calendar/vn.toml"), services).unwrap()
 }
 
 #[tokio::test]

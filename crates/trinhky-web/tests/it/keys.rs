@@ -204,7 +204,7 @@ async fn r13_new_pins_have_at_least_six_digits() {
     .unwrap();
     let err = trinhky_app::admin::certificates::import_p12(
         &app.store,
-        &test_kek(),
+        app.registry.signing(),
         "user:quantri",
         &trinhky_app::admin::certificates::HolderRef::User("snv.giamdoc".into()),
         &p12,

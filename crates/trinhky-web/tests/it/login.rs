@@ -295,10 +295,11 @@ async fn parallel_wrong_attempts_are_all_counted() {
     let now = Utc::now();
     let mut set = tokio::task::JoinSet::new();
     for i in 0..20 {
-        let store = app.store.clone();
+        let (store, logins) = (app.store.clone(), app.app.logins().clone());
         set.spawn(async move {
             login(
                 &store,
+                &logins,
                 "snv.giamdoc",
                 &format!("doan-sai-{i}"),
                 "192.0.2.1",
@@ -332,7 +333,17 @@ async fn after_many_failures_the_right_password_works_once_the_delay_has_passed(
     let mut last = t;
     for _ in 0..14 {
         last = t;
-        match login(&app.store, "snv.giamdoc", "doan-sai", "192.0.2.9", ttl, t).await {
+        match login(
+            &app.store,
+            app.app.logins(),
+            "snv.giamdoc",
+            "doan-sai",
+            "192.0.2.9",
+            ttl,
+            t,
+        )
+        .await
+        {
             Err(LoginError::Invalid) => t += Duration::milliseconds(10),
             Err(LoginError::Throttled {
                 retry_after_seconds,
@@ -350,6 +361,7 @@ async fn after_many_failures_the_right_password_works_once_the_delay_has_passed(
     // From that address the right password waits for the delay too ...
     let r = login(
         &app.store,
+        app.app.logins(),
         "snv.giamdoc",
         &demo_password("snv.giamdoc"),
         "192.0.2.9",
@@ -361,6 +373,7 @@ async fn after_many_failures_the_right_password_works_once_the_delay_has_passed(
     // ... and works once it has passed.
     let r = login(
         &app.store,
+        app.app.logins(),
         "snv.giamdoc",
         &demo_password("snv.giamdoc"),
         "192.0.2.9",
@@ -372,6 +385,7 @@ async fn after_many_failures_the_right_password_works_once_the_delay_has_passed(
     // The owner elsewhere was never delayed.
     let r = login(
         &app.store,
+        app.app.logins(),
         "snv.giamdoc",
         &demo_password("snv.giamdoc"),
         "192.0.2.200",
@@ -391,6 +405,7 @@ async fn an_attacker_rotating_addresses_does_not_lock_out_the_owner() {
     for i in 0..55 {
         let r = login(
             &app.store,
+            app.app.logins(),
             "snv.giamdoc",
             "doan-sai",
             &format!("192.0.2.{i}"),
@@ -403,6 +418,7 @@ async fn an_attacker_rotating_addresses_does_not_lock_out_the_owner() {
     // An address that failed is now delayed by the account's ceiling ...
     let r = login(
         &app.store,
+        app.app.logins(),
         "snv.giamdoc",
         "doan-sai-nua",
         "192.0.2.3",
@@ -414,6 +430,7 @@ async fn an_attacker_rotating_addresses_does_not_lock_out_the_owner() {
     // ... but the owner from an address of their own logs in.
     let r = login(
         &app.store,
+        app.app.logins(),
         "snv.giamdoc",
         &demo_password("snv.giamdoc"),
         "198.51.100.1",

@@ -17,34 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use trinhky_testkit::{TestApp, body_text, demo_password, spawn_app};
 
-/// The app's settings with `extra` variables on top.
-fn settings(app: &TestApp, extra: &[(&str, &str)]) -> trinhky_app::Settings {
-    let url = app.database_url.clone();
-    let data = app.data_dir.display().to_string();
-    let extra: Vec<(String, String)> = extra
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    trinhky_app::Settings::load(None, move |k| {
-        extra
-            .iter()
-            .find(|(name, _)| name == k)
-            .map(|(_, v)| v.clone())
-            .or_else(|| match k {
-                "TRINHKY_DATABASE_URL" => Some(url.clone()),
-                "TRINHKY_DATA_DIR" => Some(data.clone()),
-                _ => None,
-            })
-    })
-    .unwrap()
-}
-
-fn state(app: &TestApp, extra: &[(&str, &str)]) -> trinhky_web::AppState {
-    trinhky_web::state(
-        Arc::new(settings(app, extra)),
-        app.store.clone(),
-        app.registry.clone(),
-    )
+/// The handlers' state of an app configured with `extra` variables on top.
+async fn state(app: &TestApp, extra: &[(&str, &str)]) -> trinhky_web::AppState {
+    app.state_with(extra).await
 }
 
 /// A server on a loopback port until `stop` is sent.
@@ -55,7 +30,7 @@ struct Running {
 }
 
 async fn start(app: &TestApp, extra: &[(&str, &str)]) -> Running {
-    let st = state(app, extra);
+    let st = state(app, extra).await;
     let router = trinhky_web::router(st.clone());
     start_router(router, &st).await
 }
@@ -254,14 +229,9 @@ async fn healthz_stays_fast_while_twenty_previews_render() {
         )
         .await
         .unwrap();
-        trinhky_app::rendering::page_count(
-            &app.store,
-            app.registry.renderer.as_ref().unwrap(),
-            &app.registry.previews,
-            &l,
-        )
-        .await
-        .unwrap()
+        trinhky_app::rendering::page_count(&app.store, &app.registry, &l)
+            .await
+            .unwrap()
     };
     assert!(pages >= 5, "the draft takes {pages} pages");
     // Warm: fonts and templates loaded once per process.
@@ -341,13 +311,15 @@ async fn boom() -> &'static str {
 }
 
 async fn boom_on_the_pool() -> &'static str {
-    trinhky_app::cpu::run(|| -> &'static str { panic!("a bug in CPU work") }).await
+    trinhky_app::cpu::CpuPool::new(1)
+        .run(|| -> &'static str { panic!("a bug in CPU work") })
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_is_the_500_page_with_the_request_id_and_the_server_goes_on() {
     let app = spawn_app().await;
-    let st = state(&app, &[]);
+    let st = state(&app, &[]).await;
     // Routes that panic exist only here, inside the same middleware as every route.
     let routes = axum::Router::new()
         .route("/boom", route_get(boom))
@@ -512,27 +484,33 @@ async fn oneshot(router: &axum::Router, req: Request<Body>) -> axum::response::R
 async fn hsts_only_with_an_https_base_url() {
     let app = spawn_app().await;
     let req = || Request::get("/healthz").body(Body::empty()).unwrap();
-    let plain = trinhky_web::router(state(&app, &[]));
+    let plain = trinhky_web::router(state(&app, &[]).await);
     assert!(
         !oneshot(&plain, req())
             .await
             .headers()
             .contains_key(header::STRICT_TRANSPORT_SECURITY)
     );
-    let http = trinhky_web::router(state(
-        &app,
-        &[("TRINHKY_BASE_URL", "http://trinhky.example.gov.vn")],
-    ));
+    let http = trinhky_web::router(
+        state(
+            &app,
+            &[("TRINHKY_BASE_URL", "http://trinhky.example.gov.vn")],
+        )
+        .await,
+    );
     assert!(
         !oneshot(&http, req())
             .await
             .headers()
             .contains_key(header::STRICT_TRANSPORT_SECURITY)
     );
-    let https = trinhky_web::router(state(
-        &app,
-        &[("TRINHKY_BASE_URL", "https://trinhky.example.gov.vn")],
-    ));
+    let https = trinhky_web::router(
+        state(
+            &app,
+            &[("TRINHKY_BASE_URL", "https://trinhky.example.gov.vn")],
+        )
+        .await,
+    );
     let res = oneshot(&https, req()).await;
     assert_eq!(
         res.headers()[header::STRICT_TRANSPORT_SECURITY],
@@ -562,7 +540,7 @@ fn set_cookies(res: &axum::response::Response) -> Vec<String> {
 #[tokio::test]
 async fn cookies_are_host_prefixed_when_secure_and_old_names_still_work() {
     let app = spawn_app().await;
-    let router = trinhky_web::router(state(&app, &[("TRINHKY_SECURE_COOKIES", "always")]));
+    let router = trinhky_web::router(state(&app, &[("TRINHKY_SECURE_COOKIES", "always")]).await);
     let res = oneshot(&router, Request::get("/login").body(Body::empty()).unwrap()).await;
     let cookies = set_cookies(&res);
     let csrf_cookie = cookies
@@ -613,7 +591,7 @@ async fn cookies_are_host_prefixed_when_secure_and_old_names_still_work() {
 #[tokio::test]
 async fn a_slow_request_is_answered_503_in_vietnamese_with_its_id() {
     let app = spawn_app().await;
-    let st = state(&app, &[("TRINHKY_REQUEST_TIMEOUT_SECS", "1")]);
+    let st = state(&app, &[("TRINHKY_REQUEST_TIMEOUT_SECS", "1")]).await;
     async fn slow() -> &'static str {
         tokio::time::sleep(Duration::from_secs(5)).await;
         "late"
@@ -640,7 +618,7 @@ async fn a_slow_request_is_answered_503_in_vietnamese_with_its_id() {
 #[tokio::test]
 async fn ordinary_routes_take_small_bodies_only() {
     let app = spawn_app().await;
-    let router = trinhky_web::router(state(&app, &[("TRINHKY_BODY_MAX_KB", "16")]));
+    let router = trinhky_web::router(state(&app, &[("TRINHKY_BODY_MAX_KB", "16")]).await);
     let (cookie, csrf) = app.login_form().await;
     let big = format!(
         "csrf_token={csrf}&username=x&password={}",

@@ -86,8 +86,7 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
     assert_eq!(report.verdict, trinhky_pdf::verify::Verdict::Valid);
 
     // What the document page shows: the head's and the organisation's names, both valid.
-    let shown =
-        trinhky_app::signing::verify_for_display(app.registry.signing.as_ref().unwrap(), &issued);
+    let shown = trinhky_app::signing::verify_for_display(app.registry.signing(), &issued);
     let head = principal(&app, "snv.giamdoc").await;
     let names: Vec<(&str, &str)> = shown
         .iter()
@@ -353,7 +352,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     for i in 1..=5 {
         let err = unlock(
             &app.store,
-            app.registry.signing.as_deref().unwrap(),
+            app.registry.signing(),
             key("snv.vanthu.gia"),
             "000000",
             now,
@@ -375,7 +374,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     }
     let err = unlock(
         &app.store,
-        app.registry.signing.as_deref().unwrap(),
+        app.registry.signing(),
         key("snv.vanthu.gia"),
         trinhky_app::demo::DEMO_PIN,
         now,
@@ -388,7 +387,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     assert!(
         unlock(
             &app.store,
-            app.registry.signing.as_deref().unwrap(),
+            app.registry.signing(),
             key("snv.vanthu"),
             trinhky_app::demo::DEMO_PIN,
             now
@@ -414,7 +413,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..12 {
         let store = app.store.clone();
-        let signing = app.registry.signing.clone().unwrap();
+        let signing = app.registry.signing().clone();
         let agency_id = snv.id;
         set.spawn(async move {
             unlock(

@@ -54,6 +54,7 @@ async fn seed_assignment(app: &TestApp) -> i32 {
     .unwrap();
     let d = directive_intake::upload(
         &app.store,
+        app.app.cpu(),
         "test",
         "seed.txt",
         &bytes,
@@ -549,6 +550,7 @@ async fn reassigning_the_drafter_keeps_the_history() {
     // A second drafter in Sở Nội vụ.
     trinhky_app::user_add::user_add(
         &app.store,
+        app.app.cpu(),
         "test",
         trinhky_app::user_add::NewUser {
             username: "snv.chuyenvien2".into(),

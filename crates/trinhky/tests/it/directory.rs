@@ -141,6 +141,7 @@ async fn user_add_creates_an_account_that_can_log_in() {
     let store = trinhky_store::Store::connect(&url).await.unwrap();
     let s = trinhky_app::auth::login(
         &store,
+        &trinhky_app::auth::Logins::default(),
         "snv.moi",
         "mot-mat-khau-dai",
         "127.0.0.1",
