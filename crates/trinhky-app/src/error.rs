@@ -240,7 +240,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Denied(d) => d.code(),
-            AppError::Workflow { code, .. } => *code,
+            AppError::Workflow { code, .. } => code,
             other => other.tk_code().as_str(),
         }
     }
