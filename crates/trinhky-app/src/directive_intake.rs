@@ -123,7 +123,7 @@ pub struct Proposal {
 pub async fn proposal(store: &Store, id: i32) -> Result<Proposal> {
     let directive = intake::directive_by_id(store.db(), id)
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("directive {id} does not exist")))?;
+        .ok_or_else(|| AppError::not_found(format!("Không có văn bản chỉ đạo số {id}.")))?;
     let parsed: Directive = serde_json::from_str(&directive.parsed).map_err(|e| {
         AppError::Internal(format!(
             "stored extraction of directive {id} is unreadable: {e}"
@@ -334,12 +334,7 @@ pub async fn confirm(
         ));
     }
     let txn = store.begin_write().await?;
-    let created = intake::confirm_directive(&txn, actor, id, &items)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => AppError::Conflict(m),
-            other => other.into(),
-        })?;
+    let created = intake::confirm_directive(&txn, actor, id, &items).await?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(created)
 }

@@ -21,6 +21,7 @@ pub mod directory_import;
 pub mod dispatch;
 pub mod documents;
 pub mod effects;
+pub mod error;
 pub mod follow_up;
 pub mod incoming;
 pub mod kek;
@@ -35,39 +36,9 @@ pub mod tokens;
 pub mod user_add;
 
 pub use app::App;
+pub use error::{AppError, Code, Kind, Result};
 pub use principal::Principal;
 pub use settings::Settings;
-
-/// Errors of the use cases, each with a message a user can act on.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AppError {
-    #[error(transparent)]
-    Store(#[from] trinhky_store::StoreError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    File(#[from] trinhky_domain::directory::FileError),
-    #[error("cannot read {path}: {reason}")]
-    Io { path: String, reason: String },
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
-    /// Too many failed attempts (PIN): try again later.
-    #[error("{0}")]
-    Throttled(String),
-    /// An upload larger than the configured limit.
-    #[error("{0}")]
-    TooLarge(String),
-    /// The key-encryption key is missing or does not open a stored key.
-    #[error(transparent)]
-    Kek(#[from] kek::KekError),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// Reads a text file with a clear error.
 pub fn read_text(path: &std::path::Path) -> Result<String> {

@@ -119,11 +119,14 @@ impl Registry {
         let (defs, errors) = check_paths(&[dir.to_path_buf()])?;
         if !errors.is_empty() {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            return Err(AppError::Invalid(format!(
-                "invalid workflow definitions (fix them and run `trinhky workflow check {}`):\n{}",
-                dir.display(),
-                list.join("\n")
-            )));
+            return Err(AppError::Workflow {
+                code: errors[0].code,
+                message: format!(
+                    "invalid workflow definitions (fix them and run `trinhky workflow check {}`):\n{}",
+                    dir.display(),
+                    list.join("\n")
+                ),
+            });
         }
         if defs.is_empty() {
             return Err(AppError::Invalid(format!(

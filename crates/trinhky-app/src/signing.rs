@@ -37,7 +37,7 @@ use trinhky_store::{Store, accounts, keys};
 
 use crate::kek::Kek;
 use crate::throttle::{self, Gate, Policy};
-use crate::{AppError, Result};
+use crate::{AppError, Code, Result};
 
 /// Shortest PIN accepted for a new key (digits only for keys issued here).
 pub const PIN_MIN_DIGITS: usize = 6;
@@ -45,9 +45,12 @@ pub const PIN_MIN_DIGITS: usize = 6;
 /// The PIN policy for keys issued here: at least [`PIN_MIN_DIGITS`] digits, nothing else.
 pub fn check_new_pin(pin: &str) -> Result<()> {
     if pin.chars().count() < PIN_MIN_DIGITS || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::Invalid(format!(
-            "Mã PIN của khóa mới phải gồm ít nhất {PIN_MIN_DIGITS} chữ số (chỉ gồm các số 0–9)."
-        )));
+        return Err(AppError::new(
+            Code::PinPolicy,
+            format!(
+                "Mã PIN của khóa mới phải gồm ít nhất {PIN_MIN_DIGITS} chữ số (chỉ gồm các số 0–9)."
+            ),
+        ));
     }
     Ok(())
 }
@@ -56,9 +59,12 @@ pub fn check_new_pin(pin: &str) -> Result<()> {
 /// characters (a licensed CA may use letters too).
 pub fn check_import_pin(pin: &str) -> Result<()> {
     if pin.chars().count() < PIN_MIN_DIGITS {
-        return Err(AppError::Invalid(format!(
-            "Mã PIN của tệp PKCS#12 phải có ít nhất {PIN_MIN_DIGITS} ký tự: đổi mã PIN của tệp (ví dụ bằng công cụ của tổ chức cung cấp dịch vụ chứng thực) rồi nhập lại; chưa nhập gì."
-        )));
+        return Err(AppError::new(
+            Code::PinPolicy,
+            format!(
+                "Mã PIN của tệp PKCS#12 phải có ít nhất {PIN_MIN_DIGITS} ký tự: đổi mã PIN của tệp (ví dụ bằng công cụ của tổ chức cung cấp dịch vụ chứng thực) rồi nhập lại; chưa nhập gì."
+            ),
+        ));
     }
     Ok(())
 }
@@ -282,7 +288,7 @@ pub async fn unlock(
         }
     };
     let Some(key) = key else {
-        return Err(AppError::Invalid(match who {
+        return Err(AppError::new(Code::KeyMissing, match who {
             KeyOf::Person { .. } => "Bạn chưa có chứng thư số để ký: đề nghị quản trị viên cấp (trinhky pki init) hoặc nhập tệp PKCS#12 của bạn.".into(),
             KeyOf::Agency { code, .. } => format!("Cơ quan {code} chưa có chứng thư số tổ chức: đề nghị quản trị viên cấp (trinhky pki init) hoặc nhập tệp PKCS#12 của cơ quan."),
         }));
@@ -347,9 +353,10 @@ pub async fn unlock(
                     throttle::wait_vi(ticket.wait_if_failed)
                 ))
             } else {
-                AppError::Invalid(format!(
-                    "Mã PIN không đúng; văn bản chưa được ký (còn {left} lần thử)."
-                ))
+                AppError::new(
+                    Code::PinWrong,
+                    format!("Mã PIN không đúng; văn bản chưa được ký (còn {left} lần thử)."),
+                )
             })
         }
         Err(e) => Err(AppError::Internal(format!(

@@ -6,7 +6,7 @@ use trinhky_domain::text::nfc;
 use trinhky_store::{Store, StoreError, accounts, directory};
 
 use crate::auth::hash_password;
-use crate::{AppError, Result};
+use crate::{AppError, Code, Result};
 
 /// What an administrator (or the demo loader) asks for.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ pub async fn user_add(
     let user = accounts::create_user(&txn, actor, &username, &full_name, &email, &hash, &roles)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Conflict(m) => AppError::new(Code::Duplicate, m),
             other => other.into(),
         })?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;

@@ -10,20 +10,43 @@ use serde::{Deserialize, Serialize};
 use trinhky_app::user_add::{NewUser, user_add};
 use trinhky_domain::Role;
 use trinhky_store::{accounts, directory};
+use utoipa::ToSchema;
 
 use crate::auth::{ApiError, ApiUser};
 use crate::error::WebError;
 use crate::paging::{PageQuery, Paging};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+/// A role's JSON form (`drafter`, `agency_head` …) for the OpenAPI description.
+fn role_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(Role::ALL.iter().map(|r| r.as_str())))
+        .build()
+}
+
+fn deadline_kind_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([
+            "before",
+            "no_later_than",
+            "within",
+            "relative",
+            "conditional",
+        ]))
+        .build()
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct MeRole {
     agency: String,
+    #[schema(schema_with = role_schema)]
     role: Role,
     title: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Me {
     username: String,
     full_name: String,
@@ -49,7 +72,7 @@ pub async fn me(ApiUser(auth): ApiUser) -> Json<Me> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AgencyOut {
     code: String,
     name: String,
@@ -79,11 +102,12 @@ pub async fn agencies(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberOut {
     username: String,
     full_name: String,
     email: String,
+    #[schema(schema_with = role_schema)]
     role: Role,
     title: String,
 }
@@ -134,12 +158,13 @@ pub async fn members(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewMember {
     username: String,
     full_name: String,
     email: String,
     password: String,
+    #[schema(schema_with = role_schema)]
     role: Role,
     #[serde(default)]
     title: Option<String>,
@@ -195,7 +220,7 @@ fn csrf(auth: &crate::auth::Auth, headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct GroupOut {
     code: String,
     name: String,
@@ -243,7 +268,7 @@ pub async fn assignments(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DirectiveOut {
     id: i32,
     /// `review` (waiting for the clerk) or `confirmed` (assignments created).
@@ -371,7 +396,7 @@ pub async fn upload_directive(
     Ok((StatusCode::CREATED, Json(proposal_out(&state, d.id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TaskIn {
     task_index: usize,
     #[serde(default = "yes")]
@@ -384,6 +409,7 @@ pub struct TaskIn {
     #[serde(default)]
     report_to: String,
     /// before, no_later_than, within, relative, conditional.
+    #[schema(schema_with = deadline_kind_schema)]
     deadline_kind: String,
     /// "dd/mm/yyyy" or "yyyy-mm-dd".
     #[serde(default)]
@@ -396,7 +422,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct ConfirmIn {
     /// The clerk's decisions; omitted, the proposal is confirmed as parsed.
     tasks: Option<Vec<TaskIn>>,
@@ -451,14 +477,14 @@ pub async fn confirm_directive(
     Ok(Json(proposal_out(&state, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReassignIn {
     expected_version: i64,
     /// Username of the new drafter (a drafter of the document's agency).
     drafter: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReassignOut {
     id: i32,
     drafter: String,
@@ -566,8 +592,10 @@ pub async fn incoming_pdf(
     ))
 }
 
-/// Unknown addresses under `/api/v1`: a JSON 404 that points at the description.
+/// Unknown addresses under `/api/v1`: a 404 problem that points at the description.
 pub async fn not_found() -> Response {
-    let body = serde_json::json!({"error": {"code": "not_found", "message": "Không có thao tác API nào ở địa chỉ này; xem danh sách thao tác tại /api/v1/openapi.json.", "request_id": null}});
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
+    crate::error::api_response(WebError::coded(
+        trinhky_app::Code::NotFound,
+        "Không có thao tác API nào ở địa chỉ này; xem danh sách thao tác tại /api/v1/openapi.json.",
+    ))
 }

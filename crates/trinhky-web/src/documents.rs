@@ -8,9 +8,9 @@ use axum::{Form, Json};
 use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use trinhky_app::AppError;
 use trinhky_app::access::Want;
 use trinhky_app::documents::{self as uc, ActRequest, Loaded};
+use trinhky_app::{AppError, Kind};
 use trinhky_domain::Role;
 use trinhky_domain::time;
 use trinhky_domain::workflow::{self, Requirement};
@@ -270,11 +270,10 @@ pub(crate) async fn after(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
         Err(e) => {
-            let status = match &e {
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Forbidden(_) => return Err(e.into()),
-                AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            let status = match e.kind() {
+                Kind::Conflict => StatusCode::CONFLICT,
+                Kind::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                Kind::Invalid => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),
             };
             let l = load_card(state, auth, id).await?;

@@ -3,10 +3,11 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use trinhky_app::AppError;
 use trinhky_app::auth::LoginError;
+use trinhky_app::{AppError, Code, Kind};
 
-/// Errors a handler can return.
+/// Errors a handler can return. Each has a stable [`code`](WebError::code); the message-only
+/// variants answer the generic code of their kind, [`WebError::Coded`] a specific one.
 #[derive(Debug)]
 pub enum WebError {
     /// Not logged in: pages redirect to the login form, the API answers 401.
@@ -32,25 +33,40 @@ pub enum WebError {
     Internal(String),
     /// The request took longer than the server allows (503); the seconds it was given.
     Timeout(u64),
+    /// An error with a specific stable code (a workflow denial `WFD…`, a wrong PIN
+    /// `TK-PIN-WRONG` …). For the internal kind the message goes to the log only.
+    Coded {
+        kind: Kind,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl From<AppError> for WebError {
+    /// Errors with the generic code of their kind become the message-only variants (which
+    /// page handlers match to re-show a form); the others keep their code.
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Invalid(m) => WebError::BadRequest(m),
-            AppError::File(f) => WebError::BadRequest(f.to_string()),
-            AppError::Forbidden(m) => WebError::Forbidden(m),
-            AppError::Conflict(m) => WebError::Conflict(m),
-            AppError::Throttled(m) => WebError::TooManyRequests(m),
-            AppError::TooLarge(m) => WebError::PayloadTooLarge(m),
-            other => WebError::Internal(other.to_string()),
+        let (kind, code) = (e.kind(), e.code());
+        let generic = |c: Code| c.as_str() == code;
+        match kind {
+            Kind::Invalid if generic(Code::Validation) => WebError::BadRequest(e.to_string()),
+            Kind::Forbidden if generic(Code::Forbidden) => WebError::Forbidden(e.to_string()),
+            Kind::Conflict if generic(Code::Conflict) => WebError::Conflict(e.to_string()),
+            Kind::Throttled if generic(Code::Throttled) => WebError::TooManyRequests(e.to_string()),
+            Kind::TooLarge if generic(Code::TooLarge) => WebError::PayloadTooLarge(e.to_string()),
+            Kind::Internal if generic(Code::Internal) => WebError::Internal(e.to_string()),
+            _ => WebError::Coded {
+                kind,
+                code,
+                message: e.to_string(),
+            },
         }
     }
 }
 
 impl From<trinhky_store::StoreError> for WebError {
     fn from(e: trinhky_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
+        AppError::from(e).into()
     }
 }
 
@@ -65,71 +81,122 @@ impl From<LoginError> for WebError {
 }
 
 impl WebError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            WebError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Conflict(_) => StatusCode::CONFLICT,
-            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            WebError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            WebError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+    /// An error with a specific code; its kind comes from the code.
+    pub fn coded(code: Code, message: impl Into<String>) -> WebError {
+        WebError::Coded {
+            kind: code.kind(),
+            code: code.as_str(),
+            message: message.into(),
         }
     }
 
-    /// A short Vietnamese heading for the error page ("what happened").
-    pub fn title(&self) -> &'static str {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> Kind {
         match self {
-            WebError::Unauthenticated { .. } => "Chưa đăng nhập",
-            WebError::Forbidden(_) => "Không có quyền truy cập",
-            WebError::NotFound => "Địa chỉ không tồn tại",
-            WebError::BadRequest(_) => "Yêu cầu không hợp lệ",
-            WebError::Csrf => "Biểu mẫu đã hết hạn",
-            WebError::Conflict(_) => "Không thực hiện được thao tác",
-            WebError::TooManyRequests(_) => "Thử quá nhiều lần",
-            WebError::PayloadTooLarge(_) => "Dữ liệu gửi lên quá lớn",
-            WebError::UnsupportedMediaType(_) => "Định dạng dữ liệu không được hỗ trợ",
-            WebError::MethodNotAllowed { .. } => "Thao tác không được hỗ trợ tại địa chỉ này",
-            WebError::Internal(_) => "Lỗi hệ thống",
-            WebError::Timeout(_) => "Máy chủ xử lý quá lâu",
+            WebError::Unauthenticated { .. } => Kind::Unauthenticated,
+            WebError::Forbidden(_) | WebError::Csrf => Kind::Forbidden,
+            WebError::NotFound => Kind::NotFound,
+            WebError::BadRequest(_) => Kind::Invalid,
+            WebError::Conflict(_) => Kind::Conflict,
+            WebError::TooManyRequests(_) => Kind::Throttled,
+            WebError::PayloadTooLarge(_) => Kind::TooLarge,
+            WebError::UnsupportedMediaType(_) => Kind::UnsupportedMediaType,
+            WebError::MethodNotAllowed { .. } => Kind::MethodNotAllowed,
+            WebError::Internal(_) => Kind::Internal,
+            WebError::Timeout(_) => Kind::Timeout,
+            WebError::Coded { kind, .. } => *kind,
+        }
+    }
+
+    /// The stable code clients may match on: `WFD…`, `WF…` or `TK-…`.
+    pub fn code(&self) -> &'static str {
+        let c = match self {
+            WebError::Unauthenticated { .. } => Code::Unauthenticated,
+            WebError::Forbidden(_) => Code::Forbidden,
+            WebError::Csrf => Code::Csrf,
+            WebError::NotFound => Code::NotFound,
+            WebError::BadRequest(_) => Code::Validation,
+            WebError::Conflict(_) => Code::Conflict,
+            WebError::TooManyRequests(_) => Code::Throttled,
+            WebError::PayloadTooLarge(_) => Code::TooLarge,
+            WebError::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            WebError::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            WebError::Internal(_) => Code::Internal,
+            WebError::Timeout(_) => Code::Timeout,
+            WebError::Coded { code, .. } => return code,
+        };
+        c.as_str()
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.kind() {
+            Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Invalid => StatusCode::BAD_REQUEST,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short Vietnamese heading for the error page and the problem's `title` ("what happened").
+    pub fn title(&self) -> &'static str {
+        if let WebError::Csrf = self {
+            return "Biểu mẫu đã hết hạn";
+        }
+        match self.kind() {
+            Kind::Unauthenticated => "Chưa đăng nhập",
+            Kind::Forbidden => "Không có quyền truy cập",
+            Kind::NotFound => "Địa chỉ không tồn tại",
+            Kind::Invalid => "Yêu cầu không hợp lệ",
+            Kind::Conflict => "Không thực hiện được thao tác",
+            Kind::Throttled => "Thử quá nhiều lần",
+            Kind::TooLarge => "Dữ liệu gửi lên quá lớn",
+            Kind::UnsupportedMediaType => "Định dạng dữ liệu không được hỗ trợ",
+            Kind::MethodNotAllowed => "Thao tác không được hỗ trợ tại địa chỉ này",
+            Kind::Timeout => "Máy chủ xử lý quá lâu",
+            _ => "Lỗi hệ thống",
         }
     }
 
     /// What the user can do about it.
     pub fn hint(&self) -> &'static str {
-        match self {
-            WebError::Unauthenticated { .. } => "Đăng nhập rồi mở lại trang.",
-            WebError::Forbidden(_) => {
+        if let WebError::Csrf = self {
+            return "Tải lại trang, nhập lại và gửi lại biểu mẫu.";
+        }
+        match self.kind() {
+            Kind::Unauthenticated => "Đăng nhập rồi mở lại trang.",
+            Kind::Forbidden => {
                 "Nếu bạn cần quyền này, đề nghị quản trị hệ thống của cơ quan cấp vai trò phù hợp."
             }
-            WebError::NotFound => "Kiểm tra lại địa chỉ, hoặc về trang chủ và mở lại từ danh sách.",
-            WebError::BadRequest(_) => "Sửa nội dung đã nhập theo hướng dẫn ở trên rồi gửi lại.",
-            WebError::Csrf => "Tải lại trang, nhập lại và gửi lại biểu mẫu.",
-            WebError::Conflict(_) => {
+            Kind::NotFound => "Kiểm tra lại địa chỉ, hoặc về trang chủ và mở lại từ danh sách.",
+            Kind::Invalid => "Sửa nội dung đã nhập theo hướng dẫn ở trên rồi gửi lại.",
+            Kind::Conflict => {
                 "Có thể người khác vừa thay đổi dữ liệu này: tải lại trang để xem trạng thái mới nhất."
             }
-            WebError::TooManyRequests(_) => "Chờ ít phút rồi thử lại.",
-            WebError::PayloadTooLarge(_) => "Chọn tệp nhỏ hơn hoặc chia nhỏ nội dung rồi gửi lại.",
-            WebError::UnsupportedMediaType(_) => {
+            Kind::Throttled => "Chờ ít phút rồi thử lại.",
+            Kind::TooLarge => "Chọn tệp nhỏ hơn hoặc chia nhỏ nội dung rồi gửi lại.",
+            Kind::UnsupportedMediaType => {
                 "Gửi lại bằng biểu mẫu trên trang, hoặc (với API) đặt Content-Type: application/json."
             }
-            WebError::MethodNotAllowed { .. } => {
+            Kind::MethodNotAllowed => {
                 "Dùng các nút và biểu mẫu trên trang thay vì gõ địa chỉ trực tiếp."
             }
-            WebError::Internal(_) => {
-                "Thử lại sau ít phút. Nếu lỗi lặp lại, gửi mã yêu cầu dưới đây cho bộ phận hỗ trợ."
-            }
-            WebError::Timeout(_) => {
+            Kind::Timeout => {
                 "Thử lại sau ít phút (với tệp lớn, kiểm tra đường truyền). Nếu lỗi lặp lại, gửi mã yêu cầu dưới đây cho bộ phận hỗ trợ."
+            }
+            _ => {
+                "Thử lại sau ít phút. Nếu lỗi lặp lại, gửi mã yêu cầu dưới đây cho bộ phận hỗ trợ."
             }
         }
     }
 
-    /// The Vietnamese message shown to the user.
+    /// The Vietnamese message shown to the user (the problem's `detail`).
     pub fn message(&self) -> String {
         match self {
             WebError::Unauthenticated { .. } => "Vui lòng đăng nhập.".into(),
@@ -147,10 +214,14 @@ impl WebError {
             WebError::Csrf => {
                 "Biểu mẫu đã hết hạn hoặc thiếu mã xác thực (CSRF). Vui lòng tải lại trang và gửi lại.".into()
             }
-            WebError::Internal(_) => "Đã có lỗi xảy ra. Vui lòng thử lại sau.".into(),
             WebError::Timeout(secs) => format!(
                 "Yêu cầu không hoàn thành trong {secs} giây nên máy chủ đã dừng xử lý."
             ),
+            WebError::Internal(_) => "Đã có lỗi xảy ra. Vui lòng thử lại sau.".into(),
+            WebError::Coded { kind, message, .. } => match kind {
+                Kind::Internal => "Đã có lỗi xảy ra. Vui lòng thử lại sau.".into(),
+                _ => message.clone(),
+            },
         }
     }
 }
@@ -167,6 +238,7 @@ pub fn page_response(e: WebError, templates: &crate::render::Templates) -> Respo
         e.title(),
         &e.message(),
         e.hint(),
+        e.code(),
         request_id.as_deref(),
     );
     let mut res = (
@@ -188,26 +260,54 @@ fn add_allow(e: &WebError, res: &mut Response) {
     }
 }
 
-/// Renders an error as JSON for the API.
+/// The media type of the API's errors (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The problem type URI of a code: stable, one per code.
+pub fn problem_type(code: &str) -> String {
+    format!("urn:trinhky:problem:{code}")
+}
+
+/// An API error as RFC 9457 problem details (`application/problem+json`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type, one per code: `urn:trinhky:problem:{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short Vietnamese heading of the kind of error.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong and how to fix it, in Vietnamese.
+    pub detail: String,
+    /// The stable code clients may match on: `WFD001`…`WFD011` (workflow denials),
+    /// `WF001`…`WF013` (workflow definitions) or `TK-…`.
+    #[schema(example = "WFD007")]
+    pub code: String,
+    /// The request's `X-Request-Id`, to quote to support.
+    pub request_id: Option<String>,
+}
+
+/// Renders an error for the API as RFC 9457 problem details: `type`, `title`, `status`,
+/// `detail` (Vietnamese), `code` (stable) and `request_id`.
 pub fn api_response(e: WebError) -> Response {
     let status = e.status();
-    let request_id = log_if_internal(&e);
-    let code = match &e {
-        WebError::Unauthenticated { .. } => "unauthenticated",
-        WebError::Forbidden(_) => "forbidden",
-        WebError::NotFound => "not_found",
-        WebError::BadRequest(_) => "invalid",
-        WebError::Csrf => "csrf",
-        WebError::Conflict(_) => "conflict",
-        WebError::TooManyRequests(_) => "throttled",
-        WebError::PayloadTooLarge(_) => "too_large",
-        WebError::UnsupportedMediaType(_) => "unsupported_media_type",
-        WebError::MethodNotAllowed { .. } => "method_not_allowed",
-        WebError::Internal(_) => "internal",
-        WebError::Timeout(_) => "timeout",
+    let request_id = log_if_internal(&e).or_else(current_request_id);
+    let problem = Problem {
+        problem_type: problem_type(e.code()),
+        title: e.title().to_owned(),
+        status: status.as_u16(),
+        detail: e.message(),
+        code: e.code().to_owned(),
+        request_id,
     };
-    let body = serde_json::json!({"error": {"code": code, "message": e.message(), "request_id": request_id}});
-    let mut res = (status, axum::Json(body)).into_response();
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let mut res = (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))],
+        body,
+    )
+        .into_response();
     add_allow(&e, &mut res);
     res
 }
@@ -274,7 +374,7 @@ fn rejection_error(status: StatusCode, text: &str, allow: Option<HeaderValue>) -
         }
         // A path parameter that does not parse (an id that is not a number) names nothing.
         _ if text.starts_with("Invalid URL") || text.contains("path param") => WebError::NotFound,
-        _ => WebError::BadRequest(format!("{}{}", what(text), detail(text))),
+        _ => WebError::coded(Code::Malformed, format!("{}{}", what(text), detail(text))),
     }
 }
 
@@ -327,14 +427,19 @@ fn detail(text: &str) -> String {
 fn log_if_internal(e: &WebError) -> Option<String> {
     let id = || current_request_id().unwrap_or_else(new_request_id);
     match e {
-        WebError::Internal(detail) => {
-            let id = id();
-            tracing::error!(request_id = %id, error = %detail, "request failed");
-            Some(id)
-        }
         WebError::Timeout(secs) => {
             let id = id();
             tracing::warn!(request_id = %id, secs, "request timed out");
+            Some(id)
+        }
+        WebError::Internal(detail)
+        | WebError::Coded {
+            kind: Kind::Internal,
+            message: detail,
+            ..
+        } => {
+            let id = id();
+            tracing::error!(request_id = %id, code = e.code(), error = %detail, "request failed");
             Some(id)
         }
         _ => None,

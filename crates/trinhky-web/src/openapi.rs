@@ -2,12 +2,14 @@
 //!
 //! Every operation is one entry of [`operations`]: add a route to the API router and its entry
 //! here, in the same commit. Path parameters are derived from the `{name}` segments, the
-//! standard error responses (the `{"error": {code, message, request_id}}` shape) and the paging
+//! standard error responses (RFC 9457 problem details, [`crate::error::Problem`]) and the paging
 //! headers are added by the builder; the parity test (`tests/it/parity.rs`) checks that every
 //! entry answers and that every page action has one.
 
 use axum::Json;
 use serde_json::{Value, json};
+
+use crate::api;
 
 /// One operation of the API.
 pub struct Op {
@@ -104,6 +106,9 @@ fn list() -> Value {
 fn schema(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
+fn array(name: &str) -> Value {
+    json!({"type": "array", "items": schema(name)})
+}
 fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
@@ -132,26 +137,21 @@ pub fn operations() -> Vec<Op> {
     let agency = || s();
     vec![
         // ---- who am I, the directory ----
-        op("get", "/api/v1/me", "The caller and their roles"),
-        op("get", "/api/v1/agencies", "The directory of agencies").returns(list()),
-        op("get", "/api/v1/groups", "Recipient groups (nhóm nơi nhận) with their member agencies").returns(list()),
-        op("get", "/api/v1/agencies/{code}/members", "Members of one's own agency (403 for other agencies)").returns(list()).paged(),
-        op("post", "/api/v1/agencies/{code}/members", "Add a member (the agency's admin)").ok("201", obj())
-            .body(object(&["username", "full_name", "email", "password", "role"], json!({
-                "username": s(), "full_name": s(), "email": s(), "password": s(),
-                "role": {"enum": ["drafter", "unit_head", "agency_head", "deputy_head", "clerk", "admin"]}, "title": s()}))),
+        op("get", "/api/v1/me", "The caller and their roles").returns(schema("Me")),
+        op("get", "/api/v1/agencies", "The directory of agencies").returns(array("AgencyOut")),
+        op("get", "/api/v1/groups", "Recipient groups (nhóm nơi nhận) with their member agencies").returns(array("GroupOut")),
+        op("get", "/api/v1/agencies/{code}/members", "Members of one's own agency (403 for other agencies)").returns(array("MemberOut")).paged(),
+        op("post", "/api/v1/agencies/{code}/members", "Add a member (the agency's admin)").ok("201", schema("MemberOut"))
+            .body(schema("NewMember")),
         // ---- my work ----
         op("get", "/api/v1/assignments", "Open assignments (nhiệm vụ) led by the caller's agencies, soonest deadline first").returns(list()).paged(),
         op("get", "/api/v1/documents", "My work: documents waiting for an action of mine, by due date").returns(list()).paged(),
         // ---- directive intake (Văn phòng UBND) ----
-        op("get", "/api/v1/directives", "Directives received by the province office, newest first (its clerks and drafters)").returns(list()).paged(),
+        op("get", "/api/v1/directives", "Directives received by the province office, newest first (its clerks and drafters)").returns(array("DirectiveOut")).paged(),
         op("post", "/api/v1/directives", "Upload a directive (.txt, .md, .docx, .pdf) for review; answers the parser's proposal").ok("201", schema("Proposal")).multipart(),
         op("get", "/api/v1/directives/{id}", "A directive with the parser's extraction, the proposed decisions and, once confirmed, its assignments").returns(schema("Proposal")),
         op("post", "/api/v1/directives/{id}/confirm", "Confirm a directive: create its assignments (409 when already confirmed); without tasks the proposal is confirmed as parsed").returns(schema("Proposal"))
-            .body(json!({"type": "object", "properties": {"tasks": {"type": "array", "items": object(&["task_index", "leads", "deadline_kind"], json!({
-                "task_index": int(), "include": {"type": "boolean"}, "leads": {"type": "array", "items": s()}, "co_agencies": {"type": "array", "items": s()},
-                "deliverable": s(), "report_to": s(), "deadline_kind": {"enum": ["before", "no_later_than", "within", "relative", "conditional"]},
-                "last_day": date(), "condition": s()}))}}})),
+            .body(schema("ConfirmIn")),
         op("get", "/api/v1/directives/{id}/follow-up", "Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue); province office only"),
         op("post", "/api/v1/directives/{id}/follow-up/{assignment_id}/remind", "Queue a reminder (nhắc việc) to the lead agency; 201 when queued, 200 with result already_today when one was queued today").ok("201", obj()),
         // ---- documents ----
@@ -165,7 +165,7 @@ pub fn operations() -> Vec<Op> {
         op("post", "/api/v1/documents/{id}/classification", "Set the độ mật (classified documents: own register, never e-mailed)").returns(schema("Document"))
             .body(json!({"type": "object", "properties": {"classification": {"enum": ["mat", "toi-mat", "tuyet-mat", null]}}})),
         op("post", "/api/v1/documents/{id}/reassign", "Give the document to another drafter of its agency (agency head or unit head)")
-            .body(object(&["expected_version", "drafter"], json!({"expected_version": int(), "drafter": s()}))),
+            .returns(schema("ReassignOut")).body(schema("ReassignIn")),
         op("get", "/api/v1/documents/{id}/pdf", "The newest rendered or signed PDF of the document; for a recipient the issued (sealed) PDF").content(Content::Pdf),
         op("get", "/api/v1/documents/{id}/preview/{page}", "Page N of the document as PNG (`1.png` …); drafts carry the DỰ THẢO watermark").content(Content::Png),
         op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(list()),
@@ -279,7 +279,7 @@ fn path_params(path: &str) -> Vec<Value> {
 }
 
 fn build(o: &Op) -> Value {
-    let err = json!({"$ref": "#/components/responses/Error"});
+    let err = json!({"$ref": "#/components/responses/Problem"});
     let paging_headers = json!({
         "X-Total-Count": {"description": "Rows in all pages", "schema": int()},
         "Link": {"description": "rel=\"next\" / rel=\"prev\" page addresses", "schema": s()}
@@ -302,7 +302,11 @@ fn build(o: &Op) -> Value {
             "application/pdf": {"schema": s()}
         }),
     };
-    let mut ok = json!({"description": "OK", "content": ok_body});
+    let mut ok = if o.ok.0 == "204" {
+        json!({"description": "Done; no body"})
+    } else {
+        json!({"description": "OK", "content": ok_body})
+    };
     if o.paged {
         ok["headers"] = paging_headers;
     }
@@ -372,7 +376,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "trinhky API",
             "version": "1",
-            "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not. Every error answers {\"error\": {\"code\", \"message\" (Vietnamese), \"request_id\" (5xx only)}}."
+            "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not. Every error answers RFC 9457 problem details (application/problem+json): type, title and detail (Vietnamese), status, a stable code (WFD001…WFD011 for workflow denials, WF001…WF013 for workflow definitions, TK-… for the rest) and request_id."
         },
         "servers": [{"url": "/"}],
         "paths": paths,
@@ -381,11 +385,20 @@ pub fn spec() -> Value {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Token from `trinhky user token` or POST /api/v1/tokens; it expires (default 90 days) and can be revoked"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "trinhky_session"}
             },
-            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": schema("Error")}}}},
+            "responses": {"Problem": {"description": "Error (RFC 9457 problem details)", "content": {"application/problem+json": {"schema": schema("Problem")}}}},
             "schemas": {
-                "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
-                    "code": {"enum": ["unauthenticated", "forbidden", "not_found", "invalid", "csrf", "conflict", "throttled", "too_large", "unsupported_media_type", "method_not_allowed", "internal"]},
-                    "message": s(), "request_id": {"type": ["string", "null"]}}))})),
+                "Problem": component::<crate::error::Problem>(),
+                "Me": component::<api::Me>(),
+                "MeRole": component::<api::MeRole>(),
+                "AgencyOut": component::<api::AgencyOut>(),
+                "GroupOut": component::<api::GroupOut>(),
+                "MemberOut": component::<api::MemberOut>(),
+                "NewMember": component::<api::NewMember>(),
+                "DirectiveOut": component::<api::DirectiveOut>(),
+                "ConfirmIn": component::<api::ConfirmIn>(),
+                "TaskIn": component::<api::TaskIn>(),
+                "ReassignIn": component::<api::ReassignIn>(),
+                "ReassignOut": component::<api::ReassignOut>(),
                 "Document": object(&["id", "state", "version"], json!({
                     "id": int(), "doc_type": s(), "agency": s(), "title": s(), "body": s(), "addressees": s(), "recipients": s(),
                     "document_version": int(), "workflow": s(), "workflow_version": int(), "state": s(), "version": int(),
@@ -412,6 +425,11 @@ pub fn spec() -> Value {
             }
         }
     })
+}
+
+/// The JSON Schema of a type that derives `utoipa::ToSchema`.
+fn component<T: utoipa::PartialSchema>() -> Value {
+    serde_json::to_value(T::schema()).unwrap_or_else(|_| obj())
 }
 
 pub async fn document() -> Json<Value> {

@@ -145,15 +145,16 @@ impl Templates {
         title: &str,
         message: &str,
         hint: &str,
+        code: &str,
         request_id: Option<&str>,
     ) -> String {
         self.render(
             "error.html",
-            context! { status, title, message, hint, request_id, page_title => title },
+            context! { status, title, message, hint, code, request_id, page_title => title },
         )
         .unwrap_or_else(|_| {
             format!(
-                "<!doctype html><html lang=vi><meta charset=utf-8><title>Lỗi {status}</title><p>Lỗi {status}. <a href=\"/\">Về trang chủ</a>"
+                "<!doctype html><html lang=vi><meta charset=utf-8><title>Lỗi {status}</title><p>Lỗi {status} ({code}). <a href=\"/\">Về trang chủ</a>"
             )
         })
     }

@@ -60,6 +60,6 @@ export async function recipientClerkIsRefusedADraftThatNamesTheirAgency({ page, 
   const api = await page.request.get(`${base}/api/v1/documents/${id}`);
   assert.equal(api.status(), 403);
   const json = await api.json();
-  assert.ok(json.error.message.includes('không có quyền'), JSON.stringify(json));
+  assert.ok(json.detail.includes('không có quyền') && json.code === 'TK-FORBIDDEN', JSON.stringify(json));
   assert.ok(!JSON.stringify(json).includes(secret));
 }

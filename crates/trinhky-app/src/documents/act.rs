@@ -24,20 +24,9 @@ pub struct ActRequest {
     pub expected_version: i64,
 }
 
-/// A denial as a use-case error: 403 for who, 409 for when, 400 for what is missing.
+/// A denial as a use-case error, with its `WFD…` code (see [`AppError::kind`]).
 pub fn denied(d: Denied) -> AppError {
-    let msg = d.to_string();
-    match d {
-        Denied::WrongRole { .. } | Denied::WrongAgency { .. } | Denied::NoDelegation { .. } => {
-            AppError::Forbidden(msg)
-        }
-        Denied::StaleVersion { .. }
-        | Denied::WrongState { .. }
-        | Denied::Terminal { .. }
-        | Denied::AlreadySigned
-        | Denied::PersonalSignatureMissing => AppError::Conflict(msg),
-        _ => AppError::Invalid(msg),
-    }
+    AppError::Denied(d)
 }
 
 /// Performs an action on a document as `p`, atomically with history, effects and audit.

@@ -579,7 +579,11 @@ async fn send_all(app: &TestApp, requests: Vec<Request<Body>>) -> Vec<(StatusCod
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|c| c.starts_with("text/") || c.starts_with("application/json"));
+                .is_some_and(|c| {
+                    c.starts_with("text/")
+                        || c.starts_with("application/json")
+                        || c.starts_with("application/problem+json")
+                });
             let text = if text {
                 body_text(res).await
             } else {

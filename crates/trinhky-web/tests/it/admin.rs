@@ -174,7 +174,7 @@ async fn every_admin_route_refuses_non_admins_and_strangers() {
             assert_eq!(res.status(), StatusCode::FORBIDDEN, "{user} {method} {uri}");
             let text = body_text(res).await;
             if uri.starts_with("/api/") {
-                assert!(text.contains("\"code\":\"forbidden\""), "{uri}: {text}");
+                assert!(text.contains("\"code\":\"TK-FORBIDDEN\""), "{uri}: {text}");
             } else {
                 assert!(text.contains("quản trị hệ thống"), "{uri}: {text}");
             }
@@ -258,7 +258,7 @@ async fn admin_forms_and_api_need_the_csrf_token() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(body_text(res).await.contains("\"code\":\"csrf\""));
+    assert!(body_text(res).await.contains("\"code\":\"TK-CSRF\""));
     let res = app
         .send(
             Request::post("/admin/groups/SO-BAN-NGANH/delete")
@@ -447,7 +447,7 @@ async fn agencies_are_listed_created_edited_and_checked() {
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(
-        json_of(res).await["error"]["message"]
+        json_of(res).await["detail"]
             .as_str()
             .unwrap()
             .contains("Loại cơ quan")
@@ -1045,7 +1045,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(
-        json_of(res).await["error"]["message"]
+        json_of(res).await["detail"]
             .as_str()
             .unwrap()
             .contains("Mật khẩu của CA phát triển không đúng")

@@ -156,7 +156,7 @@ async fn api_tokens_are_scoped_to_the_agency() {
         .await;
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
     let json = body_text(foreign).await;
-    assert!(json.contains("\"code\":\"forbidden\""), "{json}");
+    assert!(json.contains("\"code\":\"TK-FORBIDDEN\""), "{json}");
     let unknown = app
         .send(get("/api/v1/agencies/KHONGCO/members", &token))
         .await;

@@ -62,7 +62,7 @@ async fn delegations_are_listed_page_by_page_and_revoked_on_the_page_and_through
     .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(
-        json(res).await["error"]["message"]
+        json(res).await["detail"]
             .as_str()
             .unwrap()
             .contains("31/02/2023")

@@ -639,7 +639,7 @@ async fn versions_compare_word_by_word_on_the_page_and_the_api() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let e: serde_json::Value = serde_json::from_slice(&bytes(res).await).unwrap();
     assert!(
-        e["error"]["message"]
+        e["detail"]
             .as_str()
             .unwrap()
             .contains("không có phiên bản 9")

@@ -57,8 +57,15 @@ async fn json(res: Response<Body>) -> (StatusCode, serde_json::Value) {
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(ct.starts_with("application/json"), "{ct}");
-    (s, serde_json::from_str(&body_text(res).await).unwrap())
+    assert_eq!(ct, "application/problem+json");
+    let v: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
+    assert_eq!(v["status"], s.as_u16(), "{v}");
+    assert_eq!(
+        v["type"],
+        format!("urn:trinhky:problem:{}", v["code"].as_str().unwrap())
+    );
+    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    (s, v)
 }
 
 #[tokio::test]
@@ -84,7 +91,7 @@ async fn unknown_pages_and_ids_that_are_not_numbers_are_404_in_vietnamese() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(v["error"]["code"], "not_found");
+    assert_eq!(v["code"], "TK-NOT-FOUND");
 }
 
 #[tokio::test]
@@ -111,7 +118,7 @@ async fn a_wrong_method_is_405_with_allow() {
     assert_eq!(res.headers()[header::ALLOW], "GET,HEAD");
     let (status, v) = json(res).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(v["error"]["code"], "method_not_allowed");
+    assert_eq!(v["code"], "TK-METHOD");
 }
 
 #[tokio::test]
@@ -161,8 +168,8 @@ async fn malformed_forms_json_and_query_strings_are_400_with_a_specific_message(
     };
     let (status, v) = json(app.send(api("{}", Some("application/json"))).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(v["error"]["code"], "invalid");
-    let msg = v["error"]["message"].as_str().unwrap();
+    assert_eq!(v["code"], "TK-MALFORMED");
+    let msg = v["detail"].as_str().unwrap();
     assert!(msg.contains("thiếu trường \"expected_version\""), "{msg}");
     let (status, v) = json(
         app.send(api("{\"expected_version\":", Some("application/json")))
@@ -171,19 +178,14 @@ async fn malformed_forms_json_and_query_strings_are_400_with_a_specific_message(
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        v["error"]["message"]
+        v["detail"]
             .as_str()
             .unwrap()
             .starts_with("Dữ liệu JSON gửi lên không hợp lệ")
     );
     let (status, v) = json(app.send(api("{}", None)).await).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("application/json")
-    );
+    assert!(v["detail"].as_str().unwrap().contains("application/json"));
 
     // A query string that does not parse.
     let clerk = login(&app, "snv.vanthu").await;
@@ -237,7 +239,7 @@ async fn an_oversized_body_is_413() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(v["error"]["code"], "too_large");
+    assert_eq!(v["code"], "TK-TOO-LARGE");
 }
 
 #[tokio::test]
@@ -278,8 +280,8 @@ async fn a_database_failure_is_a_500_with_a_request_id_and_no_sql() {
     )
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(v["error"]["code"], "internal");
-    assert_eq!(v["error"]["request_id"].as_str().unwrap().len(), 16);
+    assert_eq!(v["code"], "TK-STORAGE");
+    assert_eq!(v["request_id"].as_str().unwrap().len(), 16);
     assert!(!v.to_string().contains("directives"), "{v}");
 }
 
@@ -312,4 +314,144 @@ async fn forbidden_and_csrf_pages_say_what_to_do() {
     let (status, body) = html(res).await;
     assert_clear_page(status, StatusCode::FORBIDDEN, &body);
     assert!(body.contains("Tải lại trang"), "{body}");
+}
+
+/// Issue #14: every API error is RFC 9457 problem details with a stable code — a workflow
+/// denial keeps its `WFD…` code, the rest answer `TK-…` — and the HTML pages show the code too.
+#[tokio::test]
+async fn api_errors_are_problem_details_with_stable_codes() {
+    let app = spawn_app().await;
+    let doc =
+        trinhky_testkit::flows::document_at_approval(&app, "- Như trên;\n- Lưu: VT, SNV.").await;
+    let drafter = login(&app, "snv.chuyenvien").await;
+    let director = login(&app, "snv.giamdoc").await;
+    let post = |s: &Session, uri: &str, body: serde_json::Value| {
+        with(s, Request::post(uri))
+            .header("x-csrf-token", &s.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let approve = format!("/api/v1/documents/{doc}/actions/approve");
+
+    // 401 without a login or token.
+    let (status, v) = json(
+        app.send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("TK-UNAUTHENTICATED"))
+    );
+    assert_eq!(v["title"], "Chưa đăng nhập");
+
+    // Workflow denials: who (403) and when (409), each with its engine code.
+    let (status, v) = json(
+        app.send(post(
+            &drafter,
+            &approve,
+            serde_json::json!({"expected_version": 2}),
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("WFD004")),
+        "{v}"
+    );
+    assert_eq!(v["type"], "urn:trinhky:problem:WFD004");
+    let (status, v) = json(
+        app.send(post(
+            &director,
+            &approve,
+            serde_json::json!({"expected_version": 1}),
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("WFD007")),
+        "{v}"
+    );
+    assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+    assert!(
+        v["request_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{v}"
+    );
+
+    // A validation error and a conflict outside the workflow.
+    let (status, v) = json(
+        app.send(post(
+            &drafter,
+            "/api/v1/tokens",
+            serde_json::json!({"name": " "}),
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("TK-VALIDATION")),
+        "{v}"
+    );
+    let res = app
+        .send(post(
+            &drafter,
+            "/api/v1/tokens",
+            serde_json::json!({"name": "tích hợp"}),
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token: serde_json::Value = serde_json::from_str(&body_text(res).await).unwrap();
+    let revoke = format!("/api/v1/tokens/{}/revoke", token["id"]);
+    let res = app
+        .send(post(&drafter, &revoke, serde_json::json!({})))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, v) = json(
+        app.send(post(&drafter, &revoke, serde_json::json!({})))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("TK-CONFLICT")),
+        "{v}"
+    );
+
+    // 404 under /api, and the code on the HTML error page.
+    let (status, v) = json(
+        app.send(
+            with(&drafter, Request::get("/api/v1/khong-co"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("TK-NOT-FOUND"))
+    );
+    assert!(
+        v["detail"].as_str().unwrap().contains("openapi.json"),
+        "{v}"
+    );
+    let (status, body) = html(
+        app.send(
+            with(&drafter, Request::get("/khong-co-trang-nay"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    assert_clear_page(status, StatusCode::NOT_FOUND, &body);
+    assert!(
+        body.contains("Mã lỗi") && body.contains("TK-NOT-FOUND"),
+        "{body}"
+    );
 }

@@ -352,8 +352,8 @@ async fn a_panic_is_the_500_page_with_the_request_id_and_the_server_goes_on() {
     let (status, _, body) = get(server.addr, "/api/v1/boom", &[("X-Request-Id", "req-13-b")]).await;
     assert_eq!(status, 500);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["error"]["code"], "internal");
-    assert_eq!(v["error"]["request_id"], "req-13-b");
+    assert_eq!(v["code"], "TK-INTERNAL");
+    assert_eq!(v["request_id"], "req-13-b");
 
     for _ in 0..5 {
         assert_eq!(get(server.addr, "/healthz", &[]).await.0, 200);
@@ -611,7 +611,7 @@ async fn a_slow_request_is_answered_503_in_vietnamese_with_its_id() {
     let (status, _, body) = get(server.addr, "/api/v1/slow", &[]).await;
     assert_eq!(status, 503);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["error"]["code"], "timeout");
+    assert_eq!(v["code"], "TK-TIMEOUT");
     server.stop().await;
 }
 

@@ -147,7 +147,12 @@ async fn a_wrong_pin_changes_nothing_and_too_many_lock_signing() {
         .unwrap_err();
         if attempt < 5 {
             assert!(
-                matches!(&err, AppError::Invalid(m) if m.contains("Mã PIN không đúng") && m.contains(&format!("còn {} lần", 5 - attempt))),
+                err.code() == "TK-PIN-WRONG"
+                    && err.kind() == trinhky_app::Kind::Invalid
+                    && err.to_string().contains("Mã PIN không đúng")
+                    && err
+                        .to_string()
+                        .contains(&format!("còn {} lần", 5 - attempt)),
                 "attempt {attempt}: {err:?}"
             );
         } else {
@@ -201,7 +206,7 @@ async fn a_wrong_organisation_pin_takes_no_number() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, AppError::Invalid(m) if m.contains("Mã PIN")),
+        err.code() == "TK-PIN-WRONG" && err.to_string().contains("Mã PIN"),
         "{err:?}"
     );
     assert!(
@@ -362,7 +367,8 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
         .unwrap();
         if i < 5 {
             assert!(
-                matches!(&err, AppError::Invalid(m) if m.contains(&format!("còn {} lần", 5 - i))),
+                err.code() == "TK-PIN-WRONG"
+                    && err.to_string().contains(&format!("còn {} lần", 5 - i)),
                 "{err:?}"
             );
         } else {
@@ -433,7 +439,7 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     }
     let mut invalid = 0;
     while let Some(r) = set.join_next().await {
-        if matches!(r.unwrap(), Some(AppError::Invalid(_))) {
+        if r.unwrap().is_some_and(|e| e.code() == "TK-PIN-WRONG") {
             invalid += 1;
         }
     }
