@@ -13,11 +13,12 @@ const DROP: &str = "DROP INDEX IF EXISTS ux_outbox_document_email_kind";
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        db.execute_unprepared(DROP).await?;
-        db.execute_unprepared(
-            "CREATE UNIQUE INDEX ux_outbox_document_email_kind ON outbox_messages \
-             (document_id, email, kind) WHERE kind NOT IN ('reminder', 'notify')",
-        )
+        // One batch, so both statements run on the same pooled connection: another SQLite
+        // connection may still see the dropped index in its cached schema.
+        db.execute_unprepared(&format!(
+            "{DROP};\nCREATE UNIQUE INDEX ux_outbox_document_email_kind ON outbox_messages \
+             (document_id, email, kind) WHERE kind NOT IN ('reminder', 'notify')"
+        ))
         .await?;
         Ok(())
     }
@@ -26,11 +27,10 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         db.execute_unprepared("DELETE FROM outbox_messages WHERE kind = 'notify'")
             .await?;
-        db.execute_unprepared(DROP).await?;
-        db.execute_unprepared(
-            "CREATE UNIQUE INDEX ux_outbox_document_email_kind ON outbox_messages \
-             (document_id, email, kind) WHERE kind <> 'reminder'",
-        )
+        db.execute_unprepared(&format!(
+            "{DROP};\nCREATE UNIQUE INDEX ux_outbox_document_email_kind ON outbox_messages \
+             (document_id, email, kind) WHERE kind <> 'reminder'"
+        ))
         .await?;
         Ok(())
     }
