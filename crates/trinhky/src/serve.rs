@@ -115,11 +115,20 @@ fn spawn_workers(
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         // Audit checkpoints (see trinhky_app::audit_anchor): every minute when the chain grew.
         let mut anchor_tick = tokio::time::interval(Duration::from_secs(60));
+        // Notices (effect `notify`: a document waits for someone) are e-mailed within half a minute.
+        let mut notice_tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tokio::select! {
                 _ = anchor_tick.tick() => {
                     if let Err(e) = trinhky_app::audit_anchor::checkpoint(&store, &kek, &checkpoints, chrono::Utc::now()).await {
                         tracing::error!(error = %e, "audit checkpoint failed");
+                    }
+                }
+                _ = notice_tick.tick() => {
+                    match trinhky_app::effects::notify::deliver_pending(&store, &registry, &base_url, chrono::Utc::now()).await {
+                        Ok(d) if d.messages > 0 => tracing::info!(effects = d.effects, messages = d.messages, "notices queued"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "notices failed"),
                     }
                 }
                 _ = tick.tick() => {

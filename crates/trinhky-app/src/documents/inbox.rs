@@ -102,10 +102,10 @@ async fn definitions_in_use(store: &Store, registry: &Registry) -> Result<Vec<Ar
         }
     }
     for (id, version) in repo::definitions_in_use(store.db()).await? {
-        if !defs.iter().any(|d| d.id == id && d.version == version) {
-            if let Ok(d) = registry.get(store, &id, version).await {
-                defs.push(d);
-            }
+        if !defs.iter().any(|d| d.id == id && d.version == version)
+            && let Ok(d) = registry.get(store, &id, version).await
+        {
+            defs.push(d);
         }
     }
     Ok(defs)

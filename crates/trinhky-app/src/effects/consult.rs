@@ -31,11 +31,11 @@ pub async fn perform(txn: &DatabaseTransaction, cx: &Context<'_>) -> Result<Done
     let due = cx.due.unwrap_or_else(|| cx.now.date_naive());
     let codes: Vec<String> = serde_json::from_str(&a.co_agencies).unwrap_or_default();
     for code in codes {
-        if let Some(ag) = directory::agency_by_code(txn, &code).await? {
-            if ag.id != l.document.agency_id {
-                repo::open_consultation(txn, l.instance.id, ag.id, due).await?;
-                done.agencies.push(code);
-            }
+        if let Some(ag) = directory::agency_by_code(txn, &code).await?
+            && ag.id != l.document.agency_id
+        {
+            repo::open_consultation(txn, l.instance.id, ag.id, due).await?;
+            done.agencies.push(code);
         }
     }
     Ok(done)

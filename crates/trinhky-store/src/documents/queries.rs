@@ -34,10 +34,9 @@ pub async fn documents_in_states<C: ConnectionTrait>(
         if let Some(d) = document::Entity::find_by_id(i.document_id)
             .one(conn)
             .await?
+            && agency_ids.contains(&d.agency_id)
         {
-            if agency_ids.contains(&d.agency_id) {
-                out.push((d, i));
-            }
+            out.push((d, i));
         }
     }
     out.sort_by_key(|(d, i)| (i.due_date.is_none(), i.due_date, d.id));
@@ -80,13 +79,11 @@ pub async fn documents_for_recipient_clerk<C: ConnectionTrait>(
         if let Some(i) = workflow_instance::Entity::find_by_id(c.instance_id)
             .one(conn)
             .await?
-        {
-            if let Some(d) = document::Entity::find_by_id(i.document_id)
+            && let Some(d) = document::Entity::find_by_id(i.document_id)
                 .one(conn)
                 .await?
-            {
-                out.push((d, i));
-            }
+        {
+            out.push((d, i));
         }
     }
     // Dispatched documents: recipients are resolved from the Nơi nhận lines by the caller.

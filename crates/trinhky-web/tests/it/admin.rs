@@ -1425,7 +1425,7 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
     let approve = |doc: i32| {
         let app = &app;
         async move {
-            flows::act(&app, "snv.giamdoc", doc, "approve", 2)
+            flows::act(app, "snv.giamdoc", doc, "approve", 2)
                 .await
                 .unwrap();
             workflow_instance::Entity::find()

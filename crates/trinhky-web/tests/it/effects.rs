@@ -62,7 +62,7 @@ fn reordered_registry(app: &TestApp) -> Registry {
         }
         std::fs::write(dir.join(f), text).unwrap();
     }
-    let (_, errors) = trinhky_app::registry::check_paths(&[dir.clone()]).unwrap();
+    let (_, errors) = trinhky_app::registry::check_paths(std::slice::from_ref(&dir)).unwrap();
     assert!(
         errors.is_empty(),
         "workflow check accepts the order: {errors:?}"
