@@ -33,30 +33,24 @@ impl App {
     /// stops here with a message naming the setting to fix.
     pub async fn build(settings: &Settings) -> Result<App> {
         let cpu = CpuPool::new(settings.server.cpu_workers);
-        let kek = settings.load_kek(false)?;
-        let renderer = trinhky_render::Renderer::new(&settings.templates_dir).map_err(|e| {
-            AppError::Invalid(format!(
-                "document templates in {} (setting TRINHKY_TEMPLATES_DIR): {e}",
-                settings.templates_dir.display()
-            ))
-        })?;
-        let signing = Signing::load(
-            &settings.data_dir,
-            &settings.templates_dir,
-            settings.tsa_url.clone(),
-        )?
-        .with_kek(kek.clone())
-        .with_cpu(cpu.clone());
-        let registry = Registry::load(
-            &settings.workflows_dir,
-            &settings.calendar_file,
-            Services {
-                renderer: Arc::new(renderer),
-                signing: Arc::new(signing),
+        let registry = Registry::load(&settings.workflows_dir, &settings.calendar_file, || {
+            let kek = settings.load_kek(false)?;
+            Ok(Services {
+                renderer: Arc::new(load_renderer(settings)?),
+                signing: Arc::new(
+                    Signing::load(
+                        &settings.data_dir,
+                        &settings.templates_dir,
+                        settings.tsa_url.clone(),
+                    )?
+                    .with_kek(kek)
+                    .with_cpu(cpu.clone()),
+                ),
                 cpu: cpu.clone(),
                 numbering_per_type: settings.numbering_per_type,
-            },
-        )?;
+            })
+        })?;
+        let kek = registry.signing().kek()?.clone();
         let store = open_store(settings).await?;
         let ran = store.migrate().await?;
         registry.register(&store).await?;
@@ -118,6 +112,15 @@ impl App {
     pub fn logins(&self) -> &Logins {
         &self.logins
     }
+}
+
+fn load_renderer(settings: &Settings) -> Result<trinhky_render::Renderer> {
+    trinhky_render::Renderer::new(&settings.templates_dir).map_err(|e| {
+        AppError::Invalid(format!(
+            "document templates in {} (setting TRINHKY_TEMPLATES_DIR): {e}",
+            settings.templates_dir.display()
+        ))
+    })
 }
 
 /// Connects to `TRINHKY_DATABASE_URL`, creating the data folder first when SQLite keeps the

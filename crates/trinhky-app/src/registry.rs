@@ -114,8 +114,13 @@ impl Registry {
         &self.inboxes
     }
 
-    /// Loads and validates every definition in `dir` and the calendar.
-    pub fn load(dir: &Path, calendar_file: &Path, services: Services) -> Result<Registry> {
+    /// Loads and validates every definition in `dir` and the calendar, then builds the
+    /// services (so that invalid definitions are reported before a missing key or template).
+    pub fn load(
+        dir: &Path,
+        calendar_file: &Path,
+        services: impl FnOnce() -> Result<Services>,
+    ) -> Result<Registry> {
         let (defs, errors) = check_paths(&[dir.to_path_buf()])?;
         if !errors.is_empty() {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
@@ -148,6 +153,7 @@ impl Registry {
             sources.insert((d.id.clone(), d.version), text);
             map.insert((d.id.clone(), d.version), Arc::new(d));
         }
+        let services = services()?;
         Ok(Registry {
             defs: RwLock::new(map),
             latest,

@@ -302,6 +302,9 @@ struct FileSmtp {
     ca_file: Option<PathBuf>,
 }
 
+/// Looks a setting up: the environment variable when set and not empty, else the file's value.
+type Pick<'a> = &'a dyn Fn(&str, Option<String>) -> Option<String>;
+
 impl Settings {
     /// Loads settings: `config` (or `TRINHKY_CONFIG`, or `./trinhky.toml` when present), then
     /// the environment `env` (a lookup function, so tests need not touch the process env).
@@ -309,291 +312,78 @@ impl Settings {
         config: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, SettingsError> {
-        let explicit = config
-            .map(Path::to_path_buf)
-            .or_else(|| env("TRINHKY_CONFIG").map(PathBuf::from));
-        let path = explicit.clone().or_else(|| {
-            let p = PathBuf::from("trinhky.toml");
-            p.exists().then_some(p)
-        });
-        let file: FileSettings = match &path {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    err(
-                        "TRINHKY_CONFIG",
-                        format!("cannot read {}: {e}", p.display()),
-                        "point --config or TRINHKY_CONFIG at a readable TOML file",
-                    )
-                })?;
-                toml::from_str(&text).map_err(|e| {
-                    err(
-                        &format!("config file {}", p.display()),
-                        e.message().trim_end().to_owned(),
-                        "correct the file; the keys are listed in README.md (Configuration)",
-                    )
-                })?
-            }
-            None => FileSettings::default(),
-        };
-        let pick =
+        let (path, file) = read_config(config, &env)?;
+        let pick_fn =
             |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
-
-        let data_dir = pick(
-            "TRINHKY_DATA_DIR",
-            file.data_dir.map(|p| p.display().to_string()),
-        )
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("./data"));
-        let database_url = match pick("TRINHKY_DATABASE_URL", file.database_url) {
-            Some(u) => {
-                if !(u.starts_with("sqlite:")
-                    || u.starts_with("postgres://")
-                    || u.starts_with("postgresql://"))
-                {
-                    return Err(err(
-                        "TRINHKY_DATABASE_URL",
-                        format!(
-                            "unsupported database URL \"{}\"",
-                            u.split("://").next().unwrap_or_default()
-                        ),
-                        "use sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST:5432/DB",
-                    ));
-                }
-                u
-            }
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.join("trinhky.db").display()
-            ),
-        };
-        let bind_text = pick("TRINHKY_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind: SocketAddr = bind_text.parse().map_err(|_| {
-            err(
-                "TRINHKY_BIND",
-                format!("\"{bind_text}\" is not an address:port"),
-                "write it like 127.0.0.1:8080 or 0.0.0.0:8080",
-            )
-        })?;
-        let base_url =
-            pick("TRINHKY_BASE_URL", file.base_url).map(|u| u.trim_end_matches('/').to_owned());
-        if let Some(u) = &base_url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(err(
-                    "TRINHKY_BASE_URL",
-                    format!("\"{u}\" is not an http(s) URL"),
-                    "write it like https://trinhky.example.gov.vn",
-                ));
-            }
-        }
-        let secure_cookies = match pick("TRINHKY_SECURE_COOKIES", file.secure_cookies).as_deref() {
-            None | Some("auto") => SecureCookies::Auto,
-            Some("always") => SecureCookies::Always,
-            Some("never") => SecureCookies::Never,
-            Some(other) => {
-                return Err(err(
-                    "TRINHKY_SECURE_COOKIES",
-                    format!("\"{other}\" is not a choice"),
-                    "use auto, always or never",
-                ));
-            }
-        };
-        let session_ttl_minutes = match pick(
-            "TRINHKY_SESSION_TTL_MINUTES",
-            file.session_ttl_minutes.map(|m| m.to_string()),
-        ) {
-            None => 8 * 60,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|m| (5..=7 * 24 * 60).contains(m))
-                .ok_or_else(|| {
-                    err(
-                        "TRINHKY_SESSION_TTL_MINUTES",
-                        format!("\"{v}\" is not a number of minutes between 5 and 10080"),
-                        "e.g. 480 for a working day",
-                    )
-                })?,
-        };
-        let log_format = match pick("TRINHKY_LOG_FORMAT", file.log_format).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(err(
-                    "TRINHKY_LOG_FORMAT",
-                    format!("\"{other}\" is not a format"),
-                    "use text or json",
-                ));
-            }
-        };
-        let fsmtp = file.smtp.unwrap_or_default();
-        let smtp_host = pick("TRINHKY_SMTP_HOST", fsmtp.host);
+        let pick: Pick<'_> = &pick_fn;
+        let data_dir = path_setting(pick, "TRINHKY_DATA_DIR", file.data_dir, "./data");
+        let database_url = database_url(pick, file.database_url, &data_dir)?;
+        let bind = bind(pick, file.bind)?;
+        let base_url = http_url(
+            pick("TRINHKY_BASE_URL", file.base_url).map(|u| u.trim_end_matches('/').to_owned()),
+            "TRINHKY_BASE_URL",
+            "write it like https://trinhky.example.gov.vn",
+        )?;
+        let secure_cookies = choice(
+            pick("TRINHKY_SECURE_COOKIES", file.secure_cookies),
+            "TRINHKY_SECURE_COOKIES",
+            "choice",
+            &[
+                ("auto", SecureCookies::Auto),
+                ("always", SecureCookies::Always),
+                ("never", SecureCookies::Never),
+            ],
+            "use auto, always or never",
+        )?;
+        let session_ttl_minutes = session_ttl_minutes(pick, file.session_ttl_minutes)?;
+        let log_format = choice(
+            pick("TRINHKY_LOG_FORMAT", file.log_format),
+            "TRINHKY_LOG_FORMAT",
+            "format",
+            &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+            "use text or json",
+        )?;
         let mail_from = pick("TRINHKY_MAIL_FROM", file.mail_from);
-        let smtp = match smtp_host {
+        let fsmtp = file.smtp.unwrap_or_default();
+        let smtp = match pick("TRINHKY_SMTP_HOST", fsmtp.host.clone()) {
             None => None,
-            Some(host) => {
-                let tls = match pick("TRINHKY_SMTP_TLS", fsmtp.tls).as_deref() {
-                    None | Some("starttls") => SmtpTls::Starttls,
-                    Some("tls") => SmtpTls::Tls,
-                    Some("none") => SmtpTls::None,
-                    Some(other) => {
-                        return Err(err(
-                            "TRINHKY_SMTP_TLS",
-                            format!("\"{other}\" is not a choice"),
-                            "use starttls, tls or none",
-                        ));
-                    }
-                };
-                let port = match pick("TRINHKY_SMTP_PORT", fsmtp.port.map(|p| p.to_string())) {
-                    None => match tls {
-                        SmtpTls::Tls => 465,
-                        SmtpTls::Starttls => 587,
-                        SmtpTls::None => 25,
-                    },
-                    Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-                        err(
-                            "TRINHKY_SMTP_PORT",
-                            format!("\"{p}\" is not a port number"),
-                            "use 587 (STARTTLS), 465 (TLS) or your relay's port",
-                        )
-                    })?,
-                };
-                let username = pick("TRINHKY_SMTP_USERNAME", fsmtp.username);
-                let password = env("TRINHKY_SMTP_PASSWORD")
-                    .filter(|v| !v.is_empty())
-                    .map(Secret::new)
-                    .or(fsmtp.password);
-                if username.is_some() != password.is_some() {
-                    return Err(err(
-                        if username.is_some() {
-                            "TRINHKY_SMTP_PASSWORD"
-                        } else {
-                            "TRINHKY_SMTP_USERNAME"
-                        },
-                        "SMTP authentication needs both a username and a password",
-                        "set both TRINHKY_SMTP_USERNAME and TRINHKY_SMTP_PASSWORD, or neither",
-                    ));
-                }
-                if mail_from.is_none() {
-                    return Err(err(
-                        "TRINHKY_MAIL_FROM",
-                        "TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not",
-                        "set TRINHKY_MAIL_FROM to the sender address, e.g. \"Văn thư <vanthu@tinh.gov.vn>\"",
-                    ));
-                }
-                let ca_file = pick(
-                    "TRINHKY_SMTP_CA_FILE",
-                    fsmtp.ca_file.map(|p| p.display().to_string()),
-                )
-                .map(PathBuf::from);
-                let timeout_secs = match pick("TRINHKY_SMTP_TIMEOUT_SECS", None) {
-                    None => 30,
-                    Some(v) => match v.trim().parse::<u64>() {
-                        Ok(n) if (1..=600).contains(&n) => n,
-                        _ => {
-                            return Err(err(
-                                "TRINHKY_SMTP_TIMEOUT_SECS",
-                                format!("\"{v}\" is not a number of seconds between 1 and 600"),
-                                "give a whole number of seconds, e.g. 30",
-                            ));
-                        }
-                    },
-                };
-                Some(SmtpSettings {
-                    host,
-                    port,
-                    tls,
-                    username,
-                    password,
-                    ca_file,
-                    timeout_secs,
-                })
-            }
+            Some(host) => Some(smtp(pick, &env, host, fsmtp, mail_from.is_some())?),
         };
         let mail_from = mail_from.unwrap_or_else(|| "trinhky <no-reply@trinhky.invalid>".into());
-        let workflows_dir = pick(
+        let workflows_dir = path_setting(
+            pick,
             "TRINHKY_WORKFLOWS_DIR",
-            file.workflows_dir.map(|p| p.display().to_string()),
-        )
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("workflows"));
-        let calendar_file = pick(
+            file.workflows_dir,
+            "workflows",
+        );
+        let calendar_file = path_setting(
+            pick,
             "TRINHKY_CALENDAR",
-            file.calendar_file.map(|p| p.display().to_string()),
-        )
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("deploy/calendar/vn.toml"));
-        let templates_dir = pick(
+            file.calendar_file,
+            "deploy/calendar/vn.toml",
+        );
+        let templates_dir = path_setting(
+            pick,
             "TRINHKY_TEMPLATES_DIR",
-            file.templates_dir.map(|p| p.display().to_string()),
-        )
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("templates"));
-        let tsa_url = pick("TRINHKY_TSA_URL", file.tsa_url).filter(|u| !u.trim().is_empty());
-        if let Some(u) = &tsa_url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(err(
-                    "TRINHKY_TSA_URL",
-                    format!("\"{u}\" is not an http(s) URL"),
-                    "give the time-stamping service's URL, e.g. http://tsa.example.vn/tsr, or leave it unset",
-                ));
-            }
-        }
-        let numbering_per_type = match pick("TRINHKY_NUMBERING", file.numbering).as_deref() {
-            None | Some("single") => false,
-            Some("per_type") => true,
-            Some(other) => {
-                return Err(err(
-                    "TRINHKY_NUMBERING",
-                    format!("\"{other}\" is not a choice"),
-                    "use single (one counter) or per_type (one per document type)",
-                ));
-            }
-        };
-        let attachment_max_bytes = match pick(
-            "TRINHKY_ATTACHMENT_MAX_MB",
-            file.attachment_max_mb.map(|m| m.to_string()),
-        ) {
-            None => 20 * 1024 * 1024,
-            Some(v) => v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|m| (1..=1024).contains(m))
-                .map(|m| m * 1024 * 1024)
-                .ok_or_else(|| {
-                    err(
-                        "TRINHKY_ATTACHMENT_MAX_MB",
-                        format!("\"{v}\" is not a size in MiB between 1 and 1024"),
-                        "e.g. 20 for 20 MiB per attachment",
-                    )
-                })?,
-        };
+            file.templates_dir,
+            "templates",
+        );
+        let tsa_url = http_url(
+            pick("TRINHKY_TSA_URL", file.tsa_url).filter(|u| !u.trim().is_empty()),
+            "TRINHKY_TSA_URL",
+            "give the time-stamping service's URL, e.g. http://tsa.example.vn/tsr, or leave it unset",
+        )?;
+        let numbering_per_type = choice(
+            pick("TRINHKY_NUMBERING", file.numbering),
+            "TRINHKY_NUMBERING",
+            "choice",
+            &[("single", false), ("per_type", true)],
+            "use single (one counter) or per_type (one per document type)",
+        )?;
+        let attachment_max_bytes = attachment_max_bytes(pick, file.attachment_max_mb)?;
         let server = ServerSettings::load(file.server.unwrap_or_default(), pick)?;
-        let trusted_proxies = match pick("TRINHKY_TRUSTED_PROXIES", file.trusted_proxies) {
-            None => crate::client_addr::TrustedProxies::default(),
-            Some(v) => crate::client_addr::TrustedProxies::parse(&v).map_err(|problem| {
-                err(
-                    "TRINHKY_TRUSTED_PROXIES",
-                    problem,
-                    "list the reverse proxies' addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1, 10.0.0.0/24 (network addresses only)",
-                )
-            })?,
-        };
-        let kek_file = pick(
-            "TRINHKY_KEK_FILE",
-            file.kek_file.map(|p| p.display().to_string()),
-        )
-        .map(PathBuf::from);
-        let kek = env("TRINHKY_KEK")
-            .filter(|v| !v.trim().is_empty())
-            .map(Secret::new);
-        if kek.is_some() && kek_file.is_some() {
-            return Err(err(
-                "TRINHKY_KEK",
-                "both TRINHKY_KEK and TRINHKY_KEK_FILE are set",
-                "set only one of them",
-            ));
-        }
+        let trusted_proxies = trusted_proxies(pick, file.trusted_proxies)?;
+        let (kek_file, kek) = kek(pick, &env, file.kek_file)?;
         let audit_checkpoints = pick(
             "TRINHKY_AUDIT_CHECKPOINTS",
             file.audit_checkpoints.map(|p| p.display().to_string()),
@@ -704,6 +494,280 @@ impl Settings {
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+}
+
+/// The settings file: `config`, else `TRINHKY_CONFIG`, else `./trinhky.toml` when present (with
+/// no file, every setting has its default).
+fn read_config(
+    config: Option<&Path>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(Option<PathBuf>, FileSettings), SettingsError> {
+    let explicit = config
+        .map(Path::to_path_buf)
+        .or_else(|| env("TRINHKY_CONFIG").map(PathBuf::from));
+    let path = explicit.or_else(|| {
+        let p = PathBuf::from("trinhky.toml");
+        p.exists().then_some(p)
+    });
+    let Some(p) = &path else {
+        return Ok((None, FileSettings::default()));
+    };
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        err(
+            "TRINHKY_CONFIG",
+            format!("cannot read {}: {e}", p.display()),
+            "point --config or TRINHKY_CONFIG at a readable TOML file",
+        )
+    })?;
+    let file = toml::from_str(&text).map_err(|e| {
+        err(
+            &format!("config file {}", p.display()),
+            e.message().trim_end().to_owned(),
+            "correct the file; the keys are listed in README.md (Configuration)",
+        )
+    })?;
+    Ok((path, file))
+}
+
+/// A folder or file setting, `default` when unset.
+fn path_setting(pick: Pick<'_>, var: &str, from_file: Option<PathBuf>, default: &str) -> PathBuf {
+    pick(var, from_file.map(|p| p.display().to_string()))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+/// One of `choices` by name; unset is the first.
+fn choice<T: Copy>(
+    value: Option<String>,
+    var: &str,
+    what: &str,
+    choices: &[(&str, T)],
+    fix: &str,
+) -> Result<T, SettingsError> {
+    let Some(v) = value else {
+        return choices
+            .first()
+            .map(|(_, c)| *c)
+            .ok_or_else(|| err(var, "no choices", fix));
+    };
+    choices
+        .iter()
+        .find(|(name, _)| *name == v)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| err(var, format!("\"{v}\" is not a {what}"), fix))
+}
+
+/// An http(s) URL, when set.
+fn http_url(value: Option<String>, var: &str, fix: &str) -> Result<Option<String>, SettingsError> {
+    match value {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+            Err(err(var, format!("\"{u}\" is not an http(s) URL"), fix))
+        }
+        other => Ok(other),
+    }
+}
+
+fn database_url(
+    pick: Pick<'_>,
+    from_file: Option<String>,
+    data_dir: &Path,
+) -> Result<String, SettingsError> {
+    let Some(u) = pick("TRINHKY_DATABASE_URL", from_file) else {
+        return Ok(format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("trinhky.db").display()
+        ));
+    };
+    if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    {
+        return Err(err(
+            "TRINHKY_DATABASE_URL",
+            format!(
+                "unsupported database URL \"{}\"",
+                u.split("://").next().unwrap_or_default()
+            ),
+            "use sqlite://PATH?mode=rwc or postgres://USER:PASSWORD@HOST:5432/DB",
+        ));
+    }
+    Ok(u)
+}
+
+fn bind(pick: Pick<'_>, from_file: Option<String>) -> Result<SocketAddr, SettingsError> {
+    let text = pick("TRINHKY_BIND", from_file).unwrap_or_else(|| "127.0.0.1:8080".into());
+    text.parse().map_err(|_| {
+        err(
+            "TRINHKY_BIND",
+            format!("\"{text}\" is not an address:port"),
+            "write it like 127.0.0.1:8080 or 0.0.0.0:8080",
+        )
+    })
+}
+
+fn session_ttl_minutes(pick: Pick<'_>, from_file: Option<i64>) -> Result<i64, SettingsError> {
+    let Some(v) = pick(
+        "TRINHKY_SESSION_TTL_MINUTES",
+        from_file.map(|m| m.to_string()),
+    ) else {
+        return Ok(8 * 60);
+    };
+    v.parse::<i64>()
+        .ok()
+        .filter(|m| (5..=7 * 24 * 60).contains(m))
+        .ok_or_else(|| {
+            err(
+                "TRINHKY_SESSION_TTL_MINUTES",
+                format!("\"{v}\" is not a number of minutes between 5 and 10080"),
+                "e.g. 480 for a working day",
+            )
+        })
+}
+
+/// The SMTP transport to `host` (`TRINHKY_SMTP_*`, `[smtp]` in the file); `has_from`: whether
+/// `TRINHKY_MAIL_FROM` is set, which SMTP requires.
+fn smtp(
+    pick: Pick<'_>,
+    env: &impl Fn(&str) -> Option<String>,
+    host: String,
+    fsmtp: FileSmtp,
+    has_from: bool,
+) -> Result<SmtpSettings, SettingsError> {
+    let tls = choice(
+        pick("TRINHKY_SMTP_TLS", fsmtp.tls),
+        "TRINHKY_SMTP_TLS",
+        "choice",
+        &[
+            ("starttls", SmtpTls::Starttls),
+            ("tls", SmtpTls::Tls),
+            ("none", SmtpTls::None),
+        ],
+        "use starttls, tls or none",
+    )?;
+    let port = match pick("TRINHKY_SMTP_PORT", fsmtp.port.map(|p| p.to_string())) {
+        None => match tls {
+            SmtpTls::Tls => 465,
+            SmtpTls::Starttls => 587,
+            SmtpTls::None => 25,
+        },
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            err(
+                "TRINHKY_SMTP_PORT",
+                format!("\"{p}\" is not a port number"),
+                "use 587 (STARTTLS), 465 (TLS) or your relay's port",
+            )
+        })?,
+    };
+    let username = pick("TRINHKY_SMTP_USERNAME", fsmtp.username);
+    let password = env("TRINHKY_SMTP_PASSWORD")
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+        .or(fsmtp.password);
+    if username.is_some() != password.is_some() {
+        return Err(err(
+            if username.is_some() {
+                "TRINHKY_SMTP_PASSWORD"
+            } else {
+                "TRINHKY_SMTP_USERNAME"
+            },
+            "SMTP authentication needs both a username and a password",
+            "set both TRINHKY_SMTP_USERNAME and TRINHKY_SMTP_PASSWORD, or neither",
+        ));
+    }
+    if !has_from {
+        return Err(err(
+            "TRINHKY_MAIL_FROM",
+            "TRINHKY_SMTP_HOST is set but TRINHKY_MAIL_FROM is not",
+            "set TRINHKY_MAIL_FROM to the sender address, e.g. \"Văn thư <vanthu@tinh.gov.vn>\"",
+        ));
+    }
+    let ca_file = pick(
+        "TRINHKY_SMTP_CA_FILE",
+        fsmtp.ca_file.map(|p| p.display().to_string()),
+    )
+    .map(PathBuf::from);
+    let timeout_secs = match pick("TRINHKY_SMTP_TIMEOUT_SECS", None) {
+        None => 30,
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if (1..=600).contains(&n) => n,
+            _ => {
+                return Err(err(
+                    "TRINHKY_SMTP_TIMEOUT_SECS",
+                    format!("\"{v}\" is not a number of seconds between 1 and 600"),
+                    "give a whole number of seconds, e.g. 30",
+                ));
+            }
+        },
+    };
+    Ok(SmtpSettings {
+        host,
+        port,
+        tls,
+        username,
+        password,
+        ca_file,
+        timeout_secs,
+    })
+}
+
+fn attachment_max_bytes(pick: Pick<'_>, from_file: Option<u32>) -> Result<usize, SettingsError> {
+    let Some(v) = pick(
+        "TRINHKY_ATTACHMENT_MAX_MB",
+        from_file.map(|m| m.to_string()),
+    ) else {
+        return Ok(20 * 1024 * 1024);
+    };
+    v.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|m| (1..=1024).contains(m))
+        .map(|m| m * 1024 * 1024)
+        .ok_or_else(|| {
+            err(
+                "TRINHKY_ATTACHMENT_MAX_MB",
+                format!("\"{v}\" is not a size in MiB between 1 and 1024"),
+                "e.g. 20 for 20 MiB per attachment",
+            )
+        })
+}
+
+fn trusted_proxies(
+    pick: Pick<'_>,
+    from_file: Option<String>,
+) -> Result<crate::client_addr::TrustedProxies, SettingsError> {
+    match pick("TRINHKY_TRUSTED_PROXIES", from_file) {
+        None => Ok(crate::client_addr::TrustedProxies::default()),
+        Some(v) => crate::client_addr::TrustedProxies::parse(&v).map_err(|problem| {
+            err(
+                "TRINHKY_TRUSTED_PROXIES",
+                problem,
+                "list the reverse proxies' addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1, 10.0.0.0/24 (network addresses only)",
+            )
+        }),
+    }
+}
+
+/// The KEK's file (`TRINHKY_KEK_FILE`) or the KEK itself (`TRINHKY_KEK`, environment only); not
+/// both.
+fn kek(
+    pick: Pick<'_>,
+    env: &impl Fn(&str) -> Option<String>,
+    from_file: Option<PathBuf>,
+) -> Result<(Option<PathBuf>, Option<Secret>), SettingsError> {
+    let kek_file = pick(
+        "TRINHKY_KEK_FILE",
+        from_file.map(|p| p.display().to_string()),
+    )
+    .map(PathBuf::from);
+    let kek = env("TRINHKY_KEK")
+        .filter(|v| !v.trim().is_empty())
+        .map(Secret::new);
+    if kek.is_some() && kek_file.is_some() {
+        return Err(err(
+            "TRINHKY_KEK",
+            "both TRINHKY_KEK and TRINHKY_KEK_FILE are set",
+            "set only one of them",
+        ));
+    }
+    Ok((kek_file, kek))
 }
 
 #[cfg(test)]

@@ -431,110 +431,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             username,
             name,
             expires_days,
-        }) => {
-            let store = open_store(&settings).await?;
-            store.migrate().await?;
-            let (token, view) = trinhky_app::tokens::issue(
-                &store,
-                &cli_actor(),
-                &username,
-                &name,
-                expires_days,
-                chrono::Utc::now(),
-            )
-            .await?;
-            println!("{token}");
-            eprintln!(
-                "API token {} for {username} created, valid until {}. It is shown once; send it as `Authorization: Bearer <token>`.",
-                view.id,
-                view.expires_at.map_or_else(
-                    || "-".to_owned(),
-                    |e| e.format("%Y-%m-%d %H:%M UTC").to_string()
-                )
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => token_issue(&settings, &username, &name, expires_days).await,
         Command::User(UserCmd::Tokens { username, json }) => {
-            let store = open_store(&settings).await?;
-            store.migrate().await?;
-            let list = trinhky_app::tokens::list(&store, &username, chrono::Utc::now()).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-                return Ok(ExitCode::SUCCESS);
-            }
-            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map_or_else(
-                    || "-".to_owned(),
-                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
-                )
-            };
-            println!(
-                "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  status",
-                "id", "name", "created", "expires", "last used"
-            );
-            for t in &list {
-                println!(
-                    "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  {}",
-                    t.id,
-                    t.name,
-                    when(Some(t.created_at)),
-                    when(t.expires_at),
-                    when(t.last_used_at),
-                    t.status
-                );
-            }
-            if list.is_empty() {
-                eprintln!("{username} has no API tokens.");
-            }
-            Ok(ExitCode::SUCCESS)
+            token_list(&settings, &username, json).await
         }
-        Command::User(UserCmd::RevokeToken { id }) => {
-            let store = open_store(&settings).await?;
-            store.migrate().await?;
-            match trinhky_app::tokens::revoke(&store, &cli_actor(), id, chrono::Utc::now()).await? {
-                trinhky_app::tokens::Revoked::Done(t) => {
-                    println!("API token {id} (\"{}\" of {}) revoked.", t.name, t.username);
-                    Ok(ExitCode::SUCCESS)
-                }
-                trinhky_app::tokens::Revoked::Already(t) => {
-                    println!(
-                        "API token {id} (\"{}\" of {}) was already revoked.",
-                        t.name, t.username
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                trinhky_app::tokens::Revoked::NotFound => {
-                    bail!(
-                        "no API token with id {id}; list them with `trinhky user tokens USERNAME`"
-                    )
-                }
-            }
-        }
+        Command::User(UserCmd::RevokeToken { id }) => token_revoke(&settings, id).await,
         Command::Audit(AuditCmd::Verify { json, checkpoints }) => {
             audit_verify(&settings, json, checkpoints).await
         }
         Command::Audit(AuditCmd::Checkpoint) => audit_checkpoint(&settings).await,
-        Command::Keys(KeysCmd::InitKek { file }) => {
-            if file.exists() {
-                bail!(
-                    "{} exists: refusing to overwrite a KEK (keys wrapped with it could no longer be used). Choose another file",
-                    file.display()
-                );
-            }
-            let kek = trinhky_app::kek::Kek::create_file(&file)?;
-            println!(
-                "key-encryption key {} written to {} (mode 0600)",
-                kek.id(),
-                file.display()
-            );
-            println!(
-                "  set TRINHKY_KEK_FILE={} for trinhky (or kek_file in the settings file),",
-                file.display()
-            );
-            println!("  make it readable by the service user only, and keep a copy apart from the");
-            println!("  database backups: without it no stored signing key can be used.");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Keys(KeysCmd::InitKek { file }) => init_kek(&file),
         Command::Pki(PkiCmd::Init { dir, pin }) => {
             let kek = load_kek(&settings, false)?;
             let store = open_store(&settings).await?;
@@ -591,33 +497,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { file, trust, json } => {
             crate::pdfcmd::verify(&settings, &file, &trust, json)
         }
-        Command::Workflow(WorkflowCmd::Check { paths }) => {
-            let paths = if paths.is_empty() {
-                vec![settings.workflows_dir.clone()]
-            } else {
-                paths
-            };
-            let (defs, errors) = trinhky_app::registry::check_paths(&paths)?;
-            for e in &errors {
-                println!("{e}");
-            }
-            if errors.is_empty() {
-                for d in &defs {
-                    println!(
-                        "ok  {} (version {}, {} states, {} transitions) — {}",
-                        d.id,
-                        d.version,
-                        d.states.len(),
-                        d.transitions.len(),
-                        d.file
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!("{} error(s)", errors.len());
-                Ok(ExitCode::from(1))
-            }
-        }
+        Command::Workflow(WorkflowCmd::Check { paths }) => workflow_check(&settings, paths),
         Command::Demo(DemoCmd::Run { date }) => crate::demo_run::run(settings, date).await,
         Command::Demo(DemoCmd::Fill { documents }) => {
             crate::demo_run::fill(settings, documents).await
@@ -631,6 +511,146 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let cpu = trinhky_app::cpu::CpuPool::new(settings.server.cpu_workers);
             crate::directive::import(&store, &cpu, &file, yes, &cli_actor()).await
         }
+    }
+}
+
+/// `trinhky user token`: issues an API token and prints it once.
+async fn token_issue(
+    settings: &Settings,
+    username: &str,
+    name: &str,
+    expires_days: i64,
+) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    store.migrate().await?;
+    let (token, view) = trinhky_app::tokens::issue(
+        &store,
+        &cli_actor(),
+        username,
+        name,
+        expires_days,
+        chrono::Utc::now(),
+    )
+    .await?;
+    println!("{token}");
+    eprintln!(
+        "API token {} for {username} created, valid until {}. It is shown once; send it as `Authorization: Bearer <token>`.",
+        view.id,
+        view.expires_at.map_or_else(
+            || "-".to_owned(),
+            |e| e.format("%Y-%m-%d %H:%M UTC").to_string()
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trinhky user tokens`: the API tokens of a user.
+async fn token_list(settings: &Settings, username: &str, json: bool) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    store.migrate().await?;
+    let list = trinhky_app::tokens::list(&store, username, chrono::Utc::now()).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    println!(
+        "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  status",
+        "id", "name", "created", "expires", "last used"
+    );
+    for t in &list {
+        println!(
+            "{:>5}  {:<30}  {:<16}  {:<16}  {:<16}  {}",
+            t.id,
+            t.name,
+            when(Some(t.created_at)),
+            when(t.expires_at),
+            when(t.last_used_at),
+            t.status
+        );
+    }
+    if list.is_empty() {
+        eprintln!("{username} has no API tokens.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trinhky user revoke-token`.
+async fn token_revoke(settings: &Settings, id: i32) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    store.migrate().await?;
+    match trinhky_app::tokens::revoke(&store, &cli_actor(), id, chrono::Utc::now()).await? {
+        trinhky_app::tokens::Revoked::Done(t) => {
+            println!("API token {id} (\"{}\" of {}) revoked.", t.name, t.username);
+            Ok(ExitCode::SUCCESS)
+        }
+        trinhky_app::tokens::Revoked::Already(t) => {
+            println!(
+                "API token {id} (\"{}\" of {}) was already revoked.",
+                t.name, t.username
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        trinhky_app::tokens::Revoked::NotFound => {
+            bail!("no API token with id {id}; list them with `trinhky user tokens USERNAME`")
+        }
+    }
+}
+
+/// `trinhky keys init-kek`: writes a new key-encryption key, never over an existing one.
+fn init_kek(file: &Path) -> Result<ExitCode> {
+    if file.exists() {
+        bail!(
+            "{} exists: refusing to overwrite a KEK (keys wrapped with it could no longer be used). Choose another file",
+            file.display()
+        );
+    }
+    let kek = trinhky_app::kek::Kek::create_file(&file)?;
+    println!(
+        "key-encryption key {} written to {} (mode 0600)",
+        kek.id(),
+        file.display()
+    );
+    println!(
+        "  set TRINHKY_KEK_FILE={} for trinhky (or kek_file in the settings file),",
+        file.display()
+    );
+    println!("  make it readable by the service user only, and keep a copy apart from the");
+    println!("  database backups: without it no stored signing key can be used.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trinhky workflow check`: every error of the definitions, or a line per definition.
+fn workflow_check(settings: &Settings, paths: Vec<PathBuf>) -> Result<ExitCode> {
+    let paths = if paths.is_empty() {
+        vec![settings.workflows_dir.clone()]
+    } else {
+        paths
+    };
+    let (defs, errors) = trinhky_app::registry::check_paths(&paths)?;
+    for e in &errors {
+        println!("{e}");
+    }
+    if errors.is_empty() {
+        for d in &defs {
+            println!(
+                "ok  {} (version {}, {} states, {} transitions) — {}",
+                d.id,
+                d.version,
+                d.states.len(),
+                d.transitions.len(),
+                d.file
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} error(s)", errors.len());
+        Ok(ExitCode::from(1))
     }
 }
 

@@ -73,7 +73,10 @@ fn reordered_registry(app: &TestApp) -> Registry {
         cpu: app.registry.cpu().clone(),
         numbering_per_type: app.registry.numbering_per_type,
     };
-    Registry::load(&dir, &repo_root().join("deploy/calendar/vn.toml"), services).unwrap()
+    Registry::load(&dir, &repo_root().join("deploy/calendar/vn.toml"), || {
+        Ok(services)
+    })
+    .unwrap()
 }
 
 #[tokio::test]

@@ -637,3 +637,25 @@ async fn ordinary_routes_take_small_bodies_only() {
     let html = body_text(res).await;
     assert!(html.contains("Dữ liệu gửi lên quá lớn"), "{html}");
 }
+
+/// Issue #14: the CPU pool is the App's own, sized by its settings (no process-wide pool), and a
+/// missing part stops App::build with the setting to fix.
+#[tokio::test]
+async fn r14_the_app_owns_its_cpu_pool_and_names_a_missing_part() {
+    let app = trinhky_testkit::spawn_app_with(&[("TRINHKY_CPU_WORKERS", "3")]).await;
+    assert_eq!(app.app.cpu().available(), 3);
+    let other = app.another_app(&[("TRINHKY_CPU_WORKERS", "1")]).await;
+    assert_eq!(other.cpu().available(), 1);
+    assert_eq!(app.app.cpu().available(), 3);
+    let missing = app.data_dir.join("no-templates");
+    let settings = trinhky_testkit::test_settings(
+        &app.database_url,
+        &app.data_dir,
+        &[("TRINHKY_TEMPLATES_DIR", missing.to_str().unwrap())],
+    );
+    let err = trinhky_app::App::build(&settings)
+        .await
+        .err()
+        .expect("no templates, no app");
+    assert!(err.to_string().contains("TRINHKY_TEMPLATES_DIR"), "{err}");
+}
