@@ -18,11 +18,13 @@ pub mod demo;
 pub mod directive_intake;
 pub mod directory_import;
 pub mod dispatch;
+pub mod document_view;
 pub mod documents;
 pub mod follow_up;
 pub mod incoming;
 pub mod kek;
 pub mod principal;
+pub mod queries;
 pub mod registry;
 pub mod reminders;
 pub mod rendering;
@@ -32,8 +34,12 @@ pub mod throttle;
 pub mod tokens;
 pub mod user_add;
 
-pub use principal::Principal;
+pub use principal::{Principal, PrincipalUser};
 pub use settings::Settings;
+/// A document's text as an edit or a new document gives it.
+pub use trinhky_store::documents::Content as DocumentContent;
+/// The storage handle the web layer holds and passes to the use cases, and its page request.
+pub use trinhky_store::{PageRequest, Store};
 
 /// Errors of the use cases, each with a message a user can act on.
 #[derive(Debug, thiserror::Error)]

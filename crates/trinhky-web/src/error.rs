@@ -48,12 +48,6 @@ impl From<AppError> for WebError {
     }
 }
 
-impl From<trinhky_store::StoreError> for WebError {
-    fn from(e: trinhky_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
-    }
-}
-
 impl From<LoginError> for WebError {
     fn from(e: LoginError) -> Self {
         match e {

@@ -23,6 +23,7 @@ mod security;
 pub mod server;
 mod state;
 mod tokens;
+mod url;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use axum::routing::{MethodRouter, get, post};
 pub use state::AppState;
 use tokio::net::TcpListener;
 use trinhky_app::Settings;
-use trinhky_store::Store;
+use trinhky_app::Store;
 
 /// A router under construction that keeps the path of every route added to it, so that the
 /// application's routes can be listed from the router itself ([`route_paths`]): a test holds

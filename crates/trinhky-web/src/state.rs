@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use trinhky_app::Settings;
+use trinhky_app::Store;
 use trinhky_app::registry::Registry;
-use trinhky_store::Store;
 
 use crate::render::Templates;
 
