@@ -278,3 +278,43 @@ mod tests {
         assert_ne!(token_hash(&a), a);
     }
 }
+
+/// The caller behind an API token (`Authorization: Bearer …`), if the token is live.
+pub async fn bearer_principal(
+    store: &Store,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::Principal>> {
+    match accounts::user_by_api_token(store.db(), token_hash, now).await? {
+        Some(user) => Ok(Some(crate::Principal::load(store, user).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A live browser session with its caller and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub principal: crate::Principal,
+    pub csrf_token: String,
+}
+
+/// The caller behind a session cookie, if the session is live; its idle window slides by `ttl`,
+/// written at most every five minutes.
+pub async fn session_principal(
+    store: &Store,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<Option<LiveSession>> {
+    let db = store.db();
+    let Some((session, user)) = accounts::live_session(db, token_hash, now).await? else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at > Duration::minutes(5) {
+        accounts::touch_session(db, token_hash, now, now + ttl).await?;
+    }
+    Ok(Some(LiveSession {
+        principal: crate::Principal::load(store, user).await?,
+        csrf_token: session.csrf_token,
+    }))
+}

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod directive_intake;
 pub mod directory_import;
 pub mod dispatch;
+pub mod document_view;
 pub mod documents;
 pub mod effects;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod follow_up;
 pub mod incoming;
 pub mod kek;
 pub mod principal;
+pub mod queries;
 pub mod registry;
 pub mod reminders;
 pub mod rendering;
@@ -37,8 +39,12 @@ pub mod user_add;
 
 pub use app::App;
 pub use error::{AppError, Code, Kind, Result};
-pub use principal::Principal;
+pub use principal::{Principal, PrincipalUser};
 pub use settings::Settings;
+/// A document's text as an edit or a new document gives it.
+pub use trinhky_store::documents::Content as DocumentContent;
+/// The storage handle the web layer holds and passes to the use cases, and its page request.
+pub use trinhky_store::{PageRequest, Store};
 
 /// Reads a text file with a clear error.
 pub fn read_text(path: &std::path::Path) -> Result<String> {

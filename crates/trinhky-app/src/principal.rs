@@ -2,19 +2,56 @@
 //! by what the browser shows or hides.
 
 use trinhky_domain::Role;
-use trinhky_store::accounts::Membership;
+pub use trinhky_store::accounts::Membership;
 use trinhky_store::entities::user;
+
+/// The acting user as every request carries it: who they are, never their secrets (the
+/// password hash stays in the store).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PrincipalUser {
+    pub id: i32,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub active: bool,
+}
+
+impl From<user::Model> for PrincipalUser {
+    fn from(u: user::Model) -> Self {
+        PrincipalUser {
+            id: u.id,
+            username: u.username,
+            full_name: u.full_name,
+            email: u.email,
+            active: u.active,
+        }
+    }
+}
 
 /// An authenticated user with their roles per agency.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user: user::Model,
+    pub user: PrincipalUser,
     pub memberships: Vec<Membership>,
     /// The directory's province office code (Văn phòng UBND), whose clerks receive and archive.
     pub province_office: Option<String>,
 }
 
 impl Principal {
+    /// The principal of an account: its roles per agency and the directory's province office.
+    pub async fn load(store: &trinhky_store::Store, user: user::Model) -> crate::Result<Principal> {
+        let db = store.db();
+        let memberships = trinhky_store::accounts::memberships(db, user.id).await?;
+        let province_office = trinhky_store::directory::settings(db)
+            .await?
+            .map(|s| s.province_office);
+        Ok(Principal {
+            user: user.into(),
+            memberships,
+            province_office,
+        })
+    }
+
     /// The actor string written into the audit chain.
     pub fn actor(&self) -> String {
         format!("user:{}", self.user.username)

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod diff;
 pub mod directive;
 pub mod directory;
+pub mod incoming;
 pub mod numbering;
 pub mod resolve;
 pub mod role;

@@ -13,6 +13,8 @@ use sea_orm::{
 
 use crate::audit::{self, AuditInput};
 use crate::entities::{incoming_document, outgoing_register};
+use trinhky_domain::incoming::{Refused, Status, Step};
+
 use crate::{Result, StoreError};
 
 /// The counter register that numbers incoming documents (số đến).
@@ -59,7 +61,7 @@ pub async fn deliver<C: ConnectionTrait>(
         received_at: Set(now),
         year: Set(None),
         incoming_no: Set(None),
-        status: Set("received".into()),
+        status: Set(Status::Received.as_str().into()),
         registered_by: Set(None),
         registered_at: Set(None),
         forwarded_to: Set(None),
@@ -153,17 +155,15 @@ pub async fn of_document<C: ConnectionTrait>(
         .await?)
 }
 
-/// Moves a row to `to` if its status is one of `from` (a guarded update: on PostgreSQL it holds
-/// the row lock until commit), then applies `fill` and writes the audit event. A row in another
-/// status is a conflict.
-#[allow(clippy::too_many_arguments)]
+/// Persists `step` on row `id`: moves it to `step.to` if its status is still `step.from` (a
+/// guarded update: on PostgreSQL it holds the row lock until commit), then applies `fill` and
+/// writes the audit event. Which steps are allowed is the domain's table
+/// ([`trinhky_domain::incoming::step`]); a row changed meanwhile is a conflict.
 async fn change<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
-    action: &str,
     id: i32,
-    from: &[&str],
-    to: &str,
+    step: Step,
     now: DateTime<Utc>,
     fill: impl FnOnce(&mut incoming_document::ActiveModel),
 ) -> Result<incoming_document::Model> {
@@ -171,24 +171,29 @@ async fn change<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("incoming document {id}")))?;
     let res = incoming_document::Entity::update_many()
-        .col_expr(incoming_document::Column::Status, Expr::value(to))
+        .col_expr(
+            incoming_document::Column::Status,
+            Expr::value(step.to.as_str()),
+        )
         .filter(incoming_document::Column::Id.eq(id))
-        .filter(incoming_document::Column::Status.is_in(from.iter().copied()))
+        .filter(incoming_document::Column::Status.eq(step.from.as_str()))
         .exec(conn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(StoreError::Conflict(format!(
-            "Văn bản đến đang ở trạng thái \"{}\": không thực hiện được thao tác này.",
-            status_label(&before.status)
-        )));
+        let status = Status::parse(&before.status).unwrap_or(step.from);
+        let refused = Refused {
+            status,
+            event: step.event,
+        };
+        return Err(StoreError::Conflict(refused.to_string()));
     }
     let mut am = before.clone().into_active_model();
-    am.status = Set(to.to_owned());
+    am.status = Set(step.to.as_str().to_owned());
     fill(&mut am);
     let after = am.update(conn).await?;
     audit::record_at(
         conn,
-        AuditInput::new(actor, action, "incoming_document", id)
+        AuditInput::new(actor, step.event.action(), "incoming_document", id)
             .document(before.document_id)
             .before(&before)
             .after(&after),
@@ -198,131 +203,91 @@ async fn change<C: ConnectionTrait>(
     Ok(after)
 }
 
-/// Registers a received document: takes the agency's next số đến for the year of `today`.
+/// Persists a register step: the row takes the agency's next số đến for the year of `today`.
 pub async fn register<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
-    id: i32,
+    row: &incoming_document::Model,
+    step: Step,
     user_id: i32,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<incoming_document::Model> {
     use chrono::Datelike;
-    let row = by_id(conn, id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("incoming document {id}")))?;
-    if row.status != "received" {
-        return Err(StoreError::Conflict(format!(
-            "Văn bản đến đã ở trạng thái \"{}\": không vào sổ lại được.",
-            status_label(&row.status)
-        )));
-    }
     let no = crate::numbering::next_number(conn, row.agency_id, today.year(), REGISTER).await?;
-    change(
-        conn,
-        actor,
-        "incoming.register",
-        id,
-        &["received"],
-        "registered",
-        now,
-        |am| {
-            am.year = Set(Some(today.year()));
-            am.incoming_no = Set(Some(no));
-            am.registered_by = Set(Some(user_id));
-            am.registered_at = Set(Some(now));
-        },
-    )
+    change(conn, actor, row.id, step, now, |am| {
+        am.year = Set(Some(today.year()));
+        am.incoming_no = Set(Some(no));
+        am.registered_by = Set(Some(user_id));
+        am.registered_at = Set(Some(now));
+    })
     .await
 }
 
-/// Forwards (chuyển) a registered document to a person of the agency, with a deadline.
+/// Persists a forward step (chuyển) to a person of the agency, with a deadline.
+#[allow(clippy::too_many_arguments)]
 pub async fn forward<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
     id: i32,
+    step: Step,
     to_user: i32,
     deadline: Option<NaiveDate>,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<incoming_document::Model> {
-    change(
-        conn,
-        actor,
-        "incoming.forward",
-        id,
-        &["registered", "forwarded"],
-        "forwarded",
-        now,
-        |am| {
-            am.forwarded_to = Set(Some(to_user));
-            am.forwarded_at = Set(Some(now));
-            am.deadline = Set(deadline);
-            if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
-                am.note = Set(n.to_owned());
-            }
-        },
-    )
+    change(conn, actor, id, step, now, |am| {
+        am.forwarded_to = Set(Some(to_user));
+        am.forwarded_at = Set(Some(now));
+        am.deadline = Set(deadline);
+        if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
+            am.note = Set(n.to_owned());
+        }
+    })
     .await
 }
 
-/// Acknowledges receipt (ký nhận).
+/// Persists an acknowledge step (ký nhận).
 pub async fn acknowledge<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
     id: i32,
+    step: Step,
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<incoming_document::Model> {
-    change(
-        conn,
-        actor,
-        "incoming.acknowledge",
-        id,
-        &["registered", "forwarded"],
-        "acknowledged",
-        now,
-        |am| {
-            am.acknowledged_by = Set(Some(user_id));
-            am.acknowledged_at = Set(Some(now));
-        },
-    )
+    change(conn, actor, id, step, now, |am| {
+        am.acknowledged_by = Set(Some(user_id));
+        am.acknowledged_at = Set(Some(now));
+    })
     .await
 }
 
-/// Archives (lưu trữ) a registered document with its signed file.
+/// Persists an archive step (lưu trữ).
 pub async fn archive<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
     id: i32,
+    step: Step,
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<incoming_document::Model> {
-    change(
-        conn,
-        actor,
-        "incoming.archive",
-        id,
-        &["registered", "forwarded", "acknowledged"],
-        "archived",
-        now,
-        |am| {
-            am.archived_by = Set(Some(user_id));
-            am.archived_at = Set(Some(now));
-        },
-    )
+    change(conn, actor, id, step, now, |am| {
+        am.archived_by = Set(Some(user_id));
+        am.archived_at = Set(Some(now));
+    })
     .await
 }
 
-/// Recalls an issued document: its outgoing-register entry and every incoming row (whatever their
-/// status) are marked. Returns the incoming rows after the change. Recalling twice is a conflict.
-pub async fn recall<C: ConnectionTrait>(
+/// Marks an issued document's outgoing-register entry recalled. Recalling twice, or a document
+/// without a number, is a conflict.
+pub async fn recall_outgoing<C: ConnectionTrait>(
     conn: &C,
     actor: &str,
     document_id: i32,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<incoming_document::Model>> {
+) -> Result<()> {
     let res = outgoing_register::Entity::update_many()
         .col_expr(
             outgoing_register::Column::RecalledAt,
@@ -347,44 +312,28 @@ pub async fn recall<C: ConnectionTrait>(
             .details(serde_json::json!({"reason": reason})),
         now,
     )
-    .await?;
-    let mut out = Vec::new();
-    for row in of_document(conn, document_id).await? {
-        let from = row.status.clone();
-        let r = change(
-            conn,
-            actor,
-            "incoming.recall",
-            row.id,
-            &[from.as_str()],
-            "recalled",
-            now,
-            |am| {
-                am.recalled_at = Set(Some(now));
-                am.note = Set(if row.note.is_empty() {
-                    format!("Đã thu hồi: {reason}")
-                } else {
-                    format!("{} — Đã thu hồi: {reason}", row.note)
-                });
-            },
-        )
-        .await?;
-        out.push(r);
-    }
-    Ok(out)
+    .await
+    .map(|_| ())
 }
 
-/// The Vietnamese label of a status.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "received" => "Chờ vào sổ",
-        "registered" => "Đã vào sổ",
-        "forwarded" => "Đã chuyển xử lý",
-        "acknowledged" => "Đã ký nhận",
-        "archived" => "Đã lưu trữ",
-        "recalled" => "Đã thu hồi",
-        _ => "Không rõ",
-    }
+/// Persists a recall step on one incoming row, noting the reason.
+pub async fn recall_row<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    row: &incoming_document::Model,
+    step: Step,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<incoming_document::Model> {
+    change(conn, actor, row.id, step, now, |am| {
+        am.recalled_at = Set(Some(now));
+        am.note = Set(if row.note.is_empty() {
+            format!("Đã thu hồi: {reason}")
+        } else {
+            format!("{} — Đã thu hồi: {reason}", row.note)
+        });
+    })
+    .await
 }
 
 /// Filters of the incoming register, applied in SQL.
@@ -443,7 +392,7 @@ pub async fn archive_filtered<C: ConnectionTrait>(
 ) -> Result<(Vec<incoming_document::Model>, u64)> {
     let mut q = incoming_document::Entity::find()
         .filter(incoming_document::Column::AgencyId.eq(agency_id))
-        .filter(incoming_document::Column::Status.eq("archived"));
+        .filter(incoming_document::Column::Status.eq(Status::Archived.as_str()));
     let nonempty = |s: &Option<String>| s.clone().filter(|x| !x.is_empty());
     if let Some(t) = nonempty(&f.text) {
         q = q.filter(incoming_document::Column::SearchText.like(crate::contains_pattern(&t)));

@@ -19,7 +19,7 @@ pub async fn principal(app: &TestApp, username: &str) -> Principal {
         .await
         .unwrap();
     Principal {
-        user,
+        user: user.into(),
         memberships,
         province_office: Some("VPUBND".into()),
     }

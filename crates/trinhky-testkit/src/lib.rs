@@ -396,17 +396,15 @@ pub async fn body_text(res: Response<Body>) -> String {
     String::from_utf8(bytes.to_vec()).expect("utf-8 body")
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query value or a path
+/// segment), as the pages write their links.
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// The body with the HTML entities minijinja writes (`&#x2f;`, `&amp;` …) decoded, for text checks.

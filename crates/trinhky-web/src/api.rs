@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use trinhky_app::queries::{self, AgencyRef, AssignmentRow};
 use trinhky_app::user_add::{NewUser, user_add};
 use trinhky_domain::Role;
-use trinhky_store::{accounts, directory};
 use utoipa::ToSchema;
 
 use crate::auth::{ApiError, ApiUser};
@@ -87,14 +87,14 @@ pub async fn agencies(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<AgencyOut>>, ApiError> {
-    let rows = directory::agencies(state.store.db()).await?;
+    let rows = queries::agencies(&state.store).await?;
     Ok(Json(
         rows.into_iter()
             .map(|a| AgencyOut {
                 code: a.code,
                 name: a.name,
                 short_name: a.short_name,
-                kind: a.kind,
+                kind: a.kind.as_str().to_owned(),
                 email: a.email,
                 uses_trinhky: a.uses_trinhky,
             })
@@ -116,11 +116,11 @@ async fn own_agency(
     state: &AppState,
     auth: &crate::auth::Auth,
     code: &str,
-) -> Result<trinhky_store::entities::agency::Model, ApiError> {
+) -> Result<AgencyRef, ApiError> {
     if !auth.principal.may_view_staff(code) {
         return Err(ApiError(WebError::Forbidden(String::new())));
     }
-    directory::agency_by_code(state.store.db(), code)
+    queries::agency(&state.store, code)
         .await?
         .ok_or(ApiError(WebError::Forbidden(String::new())))
 }
@@ -134,11 +134,11 @@ pub async fn members(
     Query(pq): Query<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<MemberOut>>), ApiError> {
     let agency = own_agency(&state, &auth, &code).await?;
-    let rows = accounts::agency_members(state.store.db(), agency.id).await?;
+    let rows = queries::agency_members(&state.store, &agency.code).await?;
     let paging = Paging::new(&pq, rows.len());
     let headers = paging.headers(&format!(
         "/api/v1/agencies/{}/members",
-        crate::incoming::urlencode(&agency.code)
+        crate::url::encode(&agency.code)
     ));
     Ok((
         headers,
@@ -146,12 +146,12 @@ pub async fn members(
             paging
                 .slice(rows)
                 .into_iter()
-                .map(|(u, role, title)| MemberOut {
-                    username: u.username,
-                    full_name: u.full_name,
-                    email: u.email,
-                    role,
-                    title,
+                .map(|m| MemberOut {
+                    username: m.username,
+                    full_name: m.full_name,
+                    email: m.email,
+                    role: m.role,
+                    title: m.title,
                 })
                 .collect(),
         ),
@@ -233,7 +233,7 @@ pub async fn groups(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<GroupOut>>, ApiError> {
-    let rows = directory::groups(state.store.db()).await?;
+    let rows = queries::groups(&state.store).await?;
     Ok(Json(
         rows.into_iter()
             .map(|g| GroupOut {
@@ -251,16 +251,8 @@ pub async fn assignments(
     State(state): State<AppState>,
     ApiUser(auth): ApiUser,
     Query(pq): Query<PageQuery>,
-) -> Result<(HeaderMap, Json<Vec<trinhky_store::intake::AssignmentRow>>), ApiError> {
-    let mut ids: Vec<i32> = auth
-        .principal
-        .memberships
-        .iter()
-        .map(|m| m.agency_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let all = trinhky_store::intake::open_assignments_for(state.store.db(), &ids).await?;
+) -> Result<(HeaderMap, Json<Vec<AssignmentRow>>), ApiError> {
+    let all = queries::open_assignments(&state.store, &auth.principal).await?;
     let paging = Paging::new(&pq, all.len());
     Ok((
         paging.headers("/api/v1/assignments"),
@@ -284,7 +276,7 @@ pub struct DirectiveOut {
     confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-fn directive_out(d: trinhky_store::entities::directive::Model) -> DirectiveOut {
+fn directive_out(d: trinhky_app::queries::DirectiveSummary) -> DirectiveOut {
     DirectiveOut {
         id: d.id,
         status: d.status,
@@ -325,7 +317,7 @@ pub struct ProposalOut {
     /// Names in Nơi nhận that match no agency or group.
     unresolved_recipients: Vec<String>,
     /// The assignments created at confirmation.
-    assignments: Vec<trinhky_store::intake::AssignmentRow>,
+    assignments: Vec<AssignmentRow>,
 }
 
 async fn proposal_out(state: &AppState, id: i32) -> Result<ProposalOut, ApiError> {
@@ -336,9 +328,9 @@ async fn proposal_out(state: &AppState, id: i32) -> Result<ProposalOut, ApiError
             other => other.into(),
         })?;
     let proposed = trinhky_app::directive_intake::proposed_decisions(&p.parsed, &p.resolved);
-    let assignments = trinhky_store::intake::assignments_of(state.store.db(), id).await?;
+    let assignments = queries::assignments_of(&state.store, id).await?;
     Ok(ProposalOut {
-        directive: directive_out(p.directive),
+        directive: directive_out(p.directive.into()),
         parsed: p.parsed,
         proposed,
         unresolved_recipients: p.resolved.unresolved.clone(),
@@ -536,11 +528,8 @@ pub async fn document_pdf(
 ) -> Result<Response, ApiError> {
     let l = crate::documents::load_card(&state, &auth, id).await?;
     let file = crate::documents::newest_file(&state, &l).await?;
-    let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256)
-        .await?
-        .ok_or(WebError::NotFound)?;
     Ok(pdf_response(
-        blob.data,
+        file.data,
         &format!("van-ban-{}-{}.pdf", l.document.id, file.kind),
     ))
 }

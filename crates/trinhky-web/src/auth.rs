@@ -8,8 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use trinhky_app::Principal;
-use trinhky_app::auth::token_hash;
-use trinhky_store::{accounts, directory};
+use trinhky_app::auth::{bearer_principal, session_principal, token_hash};
 
 use crate::error::{WebError, api_response};
 use crate::security::{SESSION_COOKIE, read_cookie};
@@ -56,20 +55,6 @@ impl Auth {
     }
 }
 
-async fn load_principal(
-    state: &AppState,
-    user: trinhky_store::entities::user::Model,
-) -> Result<Principal, WebError> {
-    let db = state.store.db();
-    let memberships = accounts::memberships(db, user.id).await?;
-    let province_office = directory::settings(db).await?.map(|s| s.province_office);
-    Ok(Principal {
-        user,
-        memberships,
-        province_office,
-    })
-}
-
 /// Middleware: resolves the caller, if any.
 pub async fn resolve_principal(
     State(state): State<AppState>,
@@ -77,7 +62,6 @@ pub async fn resolve_principal(
     next: Next,
 ) -> Response {
     let now = Utc::now();
-    let db = state.store.db();
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -87,12 +71,12 @@ pub async fn resolve_principal(
     let cookie_token = read_cookie(req.headers(), SESSION_COOKIE);
     let resolved: Result<Option<Auth>, WebError> = async {
         if let Some(token) = bearer {
-            let Some(user) = accounts::user_by_api_token(db, &token_hash(&token), now).await?
+            let Some(principal) = bearer_principal(&state.store, &token_hash(&token), now).await?
             else {
                 return Err(WebError::Unauthenticated { api: true });
             };
             return Ok(Some(Auth {
-                principal: load_principal(&state, user).await?,
+                principal,
                 via: Via::Bearer,
             }));
         }
@@ -100,16 +84,12 @@ pub async fn resolve_principal(
             return Ok(None);
         };
         let hash = token_hash(&token);
-        let Some((session, user)) = accounts::live_session(db, &hash, now).await? else {
+        let ttl = Duration::minutes(state.settings.session_ttl_minutes);
+        let Some(session) = session_principal(&state.store, &hash, now, ttl).await? else {
             return Ok(None);
         };
-        // Sliding expiry, written at most every five minutes.
-        if now - session.last_seen_at > Duration::minutes(5) {
-            let ttl = Duration::minutes(state.settings.session_ttl_minutes);
-            accounts::touch_session(db, &hash, now, now + ttl).await?;
-        }
         Ok(Some(Auth {
-            principal: load_principal(&state, user).await?,
+            principal: session.principal,
             via: Via::Session {
                 token_hash: hash,
                 csrf_token: session.csrf_token,

@@ -199,7 +199,7 @@ pub async fn api_create(
     let (items, _) = uc::list(
         &state.store,
         &auth.principal,
-        trinhky_store::PageRequest::new(1, 1),
+        trinhky_app::PageRequest::new(1, 1),
     )
     .await?;
     let d = items

@@ -8,13 +8,14 @@ use axum::{Form, Json};
 use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use trinhky_app::DocumentContent as Content;
 use trinhky_app::access::Want;
+use trinhky_app::document_view as view;
 use trinhky_app::documents::{self as uc, ActRequest, Loaded};
 use trinhky_app::{AppError, Kind};
 use trinhky_domain::Role;
 use trinhky_domain::time;
 use trinhky_domain::workflow::{self, Requirement};
-use trinhky_store::documents::Content;
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::error::WebError;
@@ -58,11 +59,11 @@ async fn page(
             }
         })
         .collect();
-    let versions: Vec<minijinja::Value> = trinhky_store::documents::versions(state.store.db(), l.document.id)
+    let versions: Vec<minijinja::Value> = view::versions(&state.store, &l)
         .await?
         .into_iter()
         .rev()
-        .map(|v| context! { no => v.version_no, note => v.note, at => time::dmy_hm(v.created_at), title => v.title })
+        .map(|v| context! { no => v.no, note => v.note, at => time::dmy_hm(v.created_at), title => v.title })
         .collect();
     let can_edit = trinhky_app::attachments::may_edit(&l, p);
     let attachments = trinhky_app::attachments::of_loaded(&state.store, &l).await?;
@@ -75,16 +76,15 @@ async fn page(
         || p.has_role(&l.agency_code, Role::UnitHead))
         && !l.definition.is_terminal(&l.instance.state);
     let drafters: Vec<minijinja::Value> = if can_reassign {
-        trinhky_store::accounts::agency_members(state.store.db(), l.document.agency_id)
+        view::other_drafters(&state.store, &l)
             .await?
             .into_iter()
-            .filter(|(u, r, _)| *r == Role::Drafter && u.id != l.document.drafter_id)
-            .map(|(u, _, _)| context! { username => u.username, name => u.full_name })
+            .map(|(username, name)| context! { username, name })
             .collect()
     } else {
         Vec::new()
     };
-    let entry = trinhky_store::numbering::number_of(state.store.db(), l.document.id).await?;
+    let entry = view::number(&state.store, l.document.id).await?;
     let number = entry.as_ref().map(|n| n.number.clone());
     // The sender's view: who received it, and when; recall while it stands.
     let sender = p.belongs_to(&l.agency_code);
@@ -99,19 +99,9 @@ async fn page(
         && trinhky_app::incoming::may_recall(p, &l.agency_code);
     let can_classify =
         can_edit || (p.has_role(&l.agency_code, Role::AgencyHead) && number.is_none());
-    let latest =
-        trinhky_store::documents::latest_file(state.store.db(), l.document.id, None).await?;
-    let has_pdf = latest.is_some();
     // The signatures of the newest file, verified now against the configured roots.
-    let signatures = match (&latest, state.registry.signing()) {
-        (Some(f), signing) if f.kind == "signed" || f.kind == "issued" => {
-            match trinhky_store::blobs::get(state.store.db(), &f.blob_sha256).await? {
-                Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
-                None => Vec::new(),
-            }
-        }
-        _ => Vec::new(),
-    };
+    let (has_pdf, signatures) =
+        view::newest_signatures(&state.store, state.registry.signing(), &l).await?;
     let pages = trinhky_app::rendering::page_count(&state.store, &state.registry, &l)
         .await
         .unwrap_or(0);
@@ -174,19 +164,11 @@ async fn issued_copy_page(
             })
             .collect();
     let attachments = trinhky_app::attachments::of_loaded(&state.store, &l).await?;
-    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
+    let number = view::number(&state.store, l.document.id)
         .await?
         .map(|n| n.number);
     // The caller's own incoming row of the document, where it is registered and forwarded.
-    let incoming = trinhky_store::incoming::of_document(state.store.db(), l.document.id)
-        .await?
-        .into_iter()
-        .find(|r| {
-            p.memberships
-                .iter()
-                .any(|m| m.agency_id == r.agency_id && m.role == Role::Clerk)
-        })
-        .map(|r| r.id);
+    let incoming = view::own_incoming_row(&state.store, p, l.document.id).await?;
     let state_label = l
         .definition
         .state(&l.instance.state)
@@ -510,16 +492,8 @@ pub struct HistoryOut {
 
 /// The newest file the caller may download: the newest rendered or signed file of the working
 /// document, or for a recipient the issued one.
-pub(crate) async fn newest_file(
-    state: &AppState,
-    l: &Loaded,
-) -> Result<trinhky_store::entities::document_file::Model, WebError> {
-    let kind = if l.standing.working() {
-        None
-    } else {
-        Some("issued")
-    };
-    trinhky_store::documents::latest_file(state.store.db(), l.document.id, kind)
+pub(crate) async fn newest_file(state: &AppState, l: &Loaded) -> Result<view::PdfFile, WebError> {
+    view::newest_file(&state.store, l)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -550,7 +524,7 @@ async fn document_out(state: &AppState, auth: &Auth, l: Loaded) -> Result<Docume
             at: t.at,
         })
         .collect();
-    let number = trinhky_store::numbering::number_of(state.store.db(), l.document.id)
+    let number = view::number(&state.store, l.document.id)
         .await?
         .map(|n| n.number);
     Ok(DocumentOut {
@@ -758,9 +732,6 @@ pub async fn pdf(
 ) -> Result<Response, WebError> {
     let l = load_card(&state, &auth, id).await?;
     let file = newest_file(&state, &l).await?;
-    let blob = trinhky_store::blobs::get(state.store.db(), &file.blob_sha256)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let name = format!(
         "attachment; filename=\"van-ban-{}-{}.pdf\"",
         l.document.id, file.kind
@@ -773,7 +744,7 @@ pub async fn pdf(
             ),
             (axum::http::header::CONTENT_DISPOSITION, name),
         ],
-        blob.data,
+        file.data,
     )
         .into_response())
 }

@@ -13,10 +13,10 @@ use axum::{Form, Json};
 use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use trinhky_app::DocumentContent as Content;
 use trinhky_app::attachments::{self as att, AttachmentView, Download};
 use trinhky_app::audit_trail::{self, Trail};
 use trinhky_app::compare::{self, Comparison};
-use trinhky_store::documents::Content;
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::error::WebError;

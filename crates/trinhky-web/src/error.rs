@@ -64,12 +64,6 @@ impl From<AppError> for WebError {
     }
 }
 
-impl From<trinhky_store::StoreError> for WebError {
-    fn from(e: trinhky_store::StoreError) -> Self {
-        AppError::from(e).into()
-    }
-}
-
 impl From<LoginError> for WebError {
     fn from(e: LoginError) -> Self {
         match e {

@@ -17,6 +17,7 @@ use crate::error::WebError;
 use crate::pages::nav;
 use crate::paging::{PageQuery, Paging};
 use crate::state::AppState;
+use crate::url::encode;
 
 type PageResult = Result<Response, WebError>;
 
@@ -76,16 +77,8 @@ async fn signatures(
     state: &AppState,
     auth: &Auth,
     id: i32,
-) -> Result<(uc::Detail, Vec<trinhky_app::signing::SignatureView>), WebError> {
-    let d = uc::detail(&state.store, &auth.principal, id).await?;
-    let sigs = match (&d.row.file_sha256, state.registry.signing()) {
-        (Some(sha), signing) => match trinhky_store::blobs::get(state.store.db(), sha).await? {
-            Some(b) => trinhky_app::signing::verify_in_pool(signing, b.data).await,
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    Ok((d, sigs))
+) -> Result<(uc::Detail, Vec<trinhky_app::signing::SignatureView>), AppError> {
+    uc::detail_with_signatures(&state.store, state.registry.signing(), &auth.principal, id).await
 }
 
 async fn detail_page(
@@ -102,13 +95,7 @@ async fn detail_page(
         .iter()
         .map(|(u, n, t)| context! { username => u, name => n, title => t })
         .collect();
-    let st = d.view.status.as_str();
-    let can = context! {
-        register => d.access.clerk && st == "received",
-        forward => d.access.clerk && matches!(st, "registered" | "forwarded"),
-        acknowledge => (d.access.clerk || d.access.assignee) && matches!(st, "registered" | "forwarded"),
-        archive => d.access.clerk && matches!(st, "registered" | "forwarded" | "acknowledged"),
-    };
+    let can = d.can();
     html(
         state,
         "incoming.html",
@@ -226,6 +213,18 @@ pub struct RegisterQuery {
 }
 
 impl RegisterQuery {
+    /// The register's address with its filters (page links keep them).
+    fn base(&self, path: &str, agency: &str) -> String {
+        let o = |s: &Option<String>| encode(s.as_deref().unwrap_or(""));
+        format!(
+            "{path}?agency={}&from={}&to={}&q={}",
+            encode(agency),
+            o(&self.from),
+            o(&self.to),
+            o(&self.q)
+        )
+    }
+
     fn filter(&self) -> Result<Filter, WebError> {
         Ok(Filter {
             from: parse_date(self.from.as_deref())?,
@@ -268,47 +267,23 @@ pub async fn register(
         .await?;
         (None, r)
     };
-    let slug = match kind {
-        Kind::Outgoing => "so-van-ban-di",
-        Kind::Incoming => "so-van-ban-den",
-    };
-    let file = format!("{slug}-{}", trinhky_domain::text::fold(&reg.agency_code));
-    let period = match (filter.from, filter.to) {
-        (Some(f), Some(t)) => format!("Từ ngày {} đến ngày {}", uc::fmt_date(f), uc::fmt_date(t)),
-        (Some(f), None) => format!("Từ ngày {}", uc::fmt_date(f)),
-        (None, Some(t)) => format!("Đến ngày {}", uc::fmt_date(t)),
-        (None, None) => String::new(),
-    };
+    let file = format!(
+        "{}-{}",
+        kind.file_stem(),
+        trinhky_domain::text::fold(&reg.agency_code)
+    );
+    let period = filter.period();
     match format {
         "pdf" => {
-            // The register for the period as a PDF/A-2b file laid out by typst (A4 landscape,
-            // numbered columns repeated on every page).
             let renderer = state.registry.renderer().clone();
-            let widths: Vec<f64> = match kind {
-                Kind::Outgoing => vec![1.2, 1.0, 3.0, 1.4, 2.2, 1.2, 0.7, 1.0, 1.0, 1.2],
-                Kind::Incoming => vec![1.0, 0.7, 1.8, 1.2, 1.0, 3.0, 1.6, 1.0, 1.0, 1.2],
-            };
-            let table = trinhky_render::TableData {
-                agency: reg.agency_name.clone(),
-                title: reg.title.to_owned(),
-                period: period.clone(),
-                printed_on: uc::fmt_date(trinhky_app::today_vn()),
-                columns: reg.columns.iter().map(|c| (*c).to_owned()).collect(),
-                widths,
-                rows: reg.rows.iter().map(|r| r.to_vec()).collect(),
-            };
-            let pdf = state
-                .app
-                .cpu()
-                .run(move || renderer.render_table_pdf(&table))
-                .await
-                .map_err(|e| match e {
-                    // Too many rows for one printout: the user narrows the period.
-                    trinhky_render::RenderError::TooLarge(m) => WebError::BadRequest(format!(
-                        "Sổ quá dài để in một lần ({m}): chọn khoảng thời gian ngắn hơn."
-                    )),
-                    other => WebError::Internal(format!("register PDF: {other}")),
-                })?;
+            let pdf = uc::register_pdf(
+                state.app.cpu(),
+                renderer,
+                &reg,
+                &filter,
+                trinhky_app::today_vn(),
+            )
+            .await?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "application/pdf".to_owned()),
@@ -329,7 +304,7 @@ pub async fn register(
                     format!("attachment; filename=\"{file}.csv\""),
                 ),
             ],
-            uc::csv(&reg),
+            uc::csv(&reg)?,
         )
             .into_response()),
         "xlsx" => Ok((
@@ -348,17 +323,7 @@ pub async fn register(
             .into_response()),
         "html" | "print" => {
             let print = q.format.as_deref() == Some("print");
-            let base = format!(
-                "/registers/{}?agency={}&from={}&to={}&q={}",
-                match kind {
-                    Kind::Outgoing => "outgoing",
-                    Kind::Incoming => "incoming",
-                },
-                urlencode(&reg.agency_code),
-                urlencode(q.from.as_deref().unwrap_or("")),
-                urlencode(q.to.as_deref().unwrap_or("")),
-                urlencode(q.q.as_deref().unwrap_or("")),
-            );
+            let base = q.base(&format!("/registers/{}", kind.slug()), &reg.agency_code);
             let pager = paging.map(|p| p.pager(&base));
             html(
                 &state,
@@ -376,19 +341,6 @@ pub async fn register(
             "Định dạng \"{other}\" không được hỗ trợ (csv, xlsx, pdf, print)."
         ))),
     }
-}
-
-pub(crate) fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 // ---- archive ----
@@ -418,10 +370,10 @@ impl ArchiveParams {
 impl ArchiveParams {
     /// The page's address with its filters (page links keep them).
     fn base(&self, path: &str, agency: &str) -> String {
-        let o = |s: &Option<String>| urlencode(s.as_deref().unwrap_or(""));
+        let o = |s: &Option<String>| encode(s.as_deref().unwrap_or(""));
         format!(
             "{path}?agency={}&q={}&number={}&from_agency={}&from={}&to={}",
-            urlencode(agency),
+            encode(agency),
             o(&self.q),
             o(&self.number),
             o(&self.from_agency),
@@ -439,7 +391,7 @@ async fn archive_page(
 ) -> Result<
     (
         Paging,
-        trinhky_store::entities::agency::Model,
+        trinhky_app::queries::AgencyRef,
         Vec<uc::IncomingView>,
     ),
     WebError,
@@ -536,7 +488,7 @@ pub async fn api_list(
     };
     let headers = paging.headers(&format!(
         "/api/v1/incoming?agency={}",
-        urlencode(&l.agency_code)
+        encode(&l.agency_code)
     ));
     Ok((headers, Json(l)))
 }
@@ -616,16 +568,9 @@ pub async fn api_register(
         Ok::<_, AppError>((r, total))
     })
     .await?;
-    let base = format!(
-        "/api/v1/registers/{}?agency={}&from={}&to={}&q={}",
-        match kind {
-            Kind::Outgoing => "outgoing",
-            Kind::Incoming => "incoming",
-        },
-        urlencode(&reg.agency_code),
-        urlencode(q.from.as_deref().unwrap_or("")),
-        urlencode(q.to.as_deref().unwrap_or("")),
-        urlencode(q.q.as_deref().unwrap_or("")),
+    let base = q.base(
+        &format!("/api/v1/registers/{}", kind.slug()),
+        &reg.agency_code,
     );
     Ok((paging.headers(&base), Json(reg)).into_response())
 }

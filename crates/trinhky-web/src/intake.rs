@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use trinhky_app::directive_intake::{self, TaskDecision, kind_str, parse_kind, proposed_decisions};
+use trinhky_app::queries::{self, DirectiveSummary};
 use trinhky_domain::Role;
 use trinhky_domain::time;
-use trinhky_store::intake;
 
 use crate::auth::{Auth, User};
 use crate::error::WebError;
@@ -49,14 +49,8 @@ const KINDS: [(&str, &str); 5] = [
 pub(crate) async fn directive_rows(
     state: &AppState,
     pq: &crate::paging::PageQuery,
-) -> Result<
-    (
-        crate::paging::Paging,
-        Vec<trinhky_store::entities::directive::Model>,
-    ),
-    WebError,
-> {
-    Ok(crate::paging::Paging::fetch(pq, |p| intake::directives_page(state.store.db(), p)).await?)
+) -> Result<(crate::paging::Paging, Vec<DirectiveSummary>), WebError> {
+    Ok(crate::paging::Paging::fetch(pq, |p| queries::directives_page(&state.store, p)).await?)
 }
 
 async fn list_page(
@@ -72,7 +66,7 @@ async fn list_page(
         .map(|d| {
             context! {
                 id => d.id, title => d.title.clone(), number => d.number.clone(), source => d.source_name.clone(),
-                status => if d.status == "review" { "Chờ rà soát" } else { "Đã giao nhiệm vụ" },
+                status => if d.in_review() { "Chờ rà soát" } else { "Đã giao nhiệm vụ" },
                 uploaded => time::dmy_vn(d.created_at),
             }
         })
@@ -255,7 +249,7 @@ async fn review_page(
         .collect();
     let confirmed = p.directive.status != "review";
     let assignments: Vec<minijinja::Value> = if confirmed {
-        intake::assignments_of(state.store.db(), id)
+        queries::assignments_of(&state.store, id)
             .await?
             .into_iter()
             .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(time::dmy), deliverable => a.deliverable })

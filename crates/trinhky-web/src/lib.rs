@@ -23,6 +23,7 @@ mod security;
 pub mod server;
 mod state;
 mod tokens;
+mod url;
 
 use std::future::Future;
 use std::sync::Arc;

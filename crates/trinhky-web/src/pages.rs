@@ -10,10 +10,10 @@ use chrono::{Duration, Utc};
 use minijinja::context;
 use serde::Deserialize;
 use trinhky_app::auth::{login, logout as end_session, new_token};
+use trinhky_app::queries::{self, AgencyRef};
 use trinhky_app::user_add::{NewUser, user_add};
 use trinhky_domain::Role;
 use trinhky_domain::time;
-use trinhky_store::{accounts, directory};
 
 use crate::auth::{Auth, User, Via};
 use crate::error::WebError;
@@ -341,16 +341,8 @@ pub async fn home(
         .iter()
         .map(|m| context! { agency_code => m.agency_code.clone(), agency_name => m.agency_name.clone(), role => m.role.label_vi(), title => m.title.clone() })
         .collect();
-    let mut agency_ids: Vec<i32> = auth
-        .principal
-        .memberships
-        .iter()
-        .map(|m| m.agency_id)
-        .collect();
-    agency_ids.sort_unstable();
-    agency_ids.dedup();
     let today = trinhky_app::today_vn();
-    let work: Vec<minijinja::Value> = trinhky_store::intake::open_assignments_for(state.store.db(), &agency_ids)
+    let work: Vec<minijinja::Value> = queries::open_assignments(&state.store, &auth.principal)
         .await?
         .into_iter()
         .map(|a| {
@@ -373,10 +365,10 @@ pub async fn home(
     // Văn phòng UBND follows up the directives it has assigned (theo dõi, đôn đốc).
     let follow_up: Vec<minijinja::Value> = if trinhky_app::follow_up::may_follow_up(&auth.principal)
     {
-        trinhky_store::intake::recent_directives(state.store.db(), 10)
+        queries::recent_directives(&state.store, 10)
             .await?
             .into_iter()
-            .filter(|d| d.status != "review")
+            .filter(|d| !d.in_review())
             .map(|d| context! { id => d.id, title => d.title, number => d.number, uploaded => time::dmy_vn(d.created_at) })
             .collect()
     } else {
@@ -407,9 +399,8 @@ pub async fn directory(
     User(auth): User,
     axum::extract::Query(pq): axum::extract::Query<crate::paging::PageQuery>,
 ) -> PageResult {
-    let db = state.store.db();
-    let agencies = directory::agencies(db).await?;
-    let groups = directory::groups(db).await?;
+    let agencies = queries::agencies(&state.store).await?;
+    let groups = queries::groups(&state.store).await?;
     let paging = crate::paging::Paging::new(&pq, agencies.len());
     let rows: Vec<minijinja::Value> = paging
         .slice(agencies)
@@ -430,15 +421,11 @@ pub async fn directory(
 /// An agency's staff and roles: only its members and whoever may administer it (its admin, a
 /// system administrator) may see it. Unknown codes answer the same 403 as foreign ones, so the
 /// page does not reveal what exists.
-async fn own_agency(
-    state: &AppState,
-    auth: &Auth,
-    code: &str,
-) -> Result<trinhky_store::entities::agency::Model, WebError> {
+async fn own_agency(state: &AppState, auth: &Auth, code: &str) -> Result<AgencyRef, WebError> {
     if !auth.principal.may_view_staff(code) {
         return Err(WebError::Forbidden(String::new()));
     }
-    directory::agency_by_code(state.store.db(), code)
+    queries::agency(&state.store, code)
         .await?
         .ok_or(WebError::Forbidden(String::new()))
 }
@@ -456,17 +443,17 @@ pub async fn agency(
 async fn agency_page(
     state: &AppState,
     auth: &Auth,
-    agency: &trinhky_store::entities::agency::Model,
+    agency: &AgencyRef,
     pq: &crate::paging::PageQuery,
     message: Option<(bool, String)>,
     status: StatusCode,
 ) -> PageResult {
-    let members = accounts::agency_members(state.store.db(), agency.id).await?;
+    let members = queries::agency_members(&state.store, &agency.code).await?;
     let paging = crate::paging::Paging::new(pq, members.len());
     let members: Vec<minijinja::Value> = paging
         .slice(members)
         .iter()
-        .map(|(u, r, t)| context! { username => u.username.clone(), full_name => u.full_name.clone(), email => u.email.clone(), role => r.label_vi(), title => t.clone(), active => u.active })
+        .map(|m| context! { username => m.username.clone(), full_name => m.full_name.clone(), email => m.email.clone(), role => m.role.label_vi(), title => m.title.clone(), active => m.active })
         .collect();
     let roles: Vec<minijinja::Value> = Role::ALL
         .iter()

@@ -50,20 +50,20 @@ impl Paging {
     }
 
     /// The store's page request for this page.
-    pub fn request(&self) -> trinhky_store::PageRequest {
-        trinhky_store::PageRequest::new(self.page as u64, self.per_page as u64)
+    pub fn request(&self) -> trinhky_app::PageRequest {
+        trinhky_app::PageRequest::new(self.page as u64, self.per_page as u64)
     }
 
     /// Fetches one page from a query that pages in SQL and returns its total: asks for the
     /// requested page, and when that lies past the end, asks again for the last one.
     pub async fn fetch<T, E, F, Fut>(q: &PageQuery, f: F) -> Result<(Paging, T), E>
     where
-        F: Fn(trinhky_store::PageRequest) -> Fut,
+        F: Fn(trinhky_app::PageRequest) -> Fut,
         Fut: std::future::Future<Output = Result<(T, u64), E>>,
     {
         let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
         let wanted = q.page.unwrap_or(1).max(1);
-        let (rows, total) = f(trinhky_store::PageRequest::new(
+        let (rows, total) = f(trinhky_app::PageRequest::new(
             wanted as u64,
             per_page as u64,
         ))

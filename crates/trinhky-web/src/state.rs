@@ -1,8 +1,7 @@
 use std::sync::Arc;
 
 use trinhky_app::registry::Registry;
-use trinhky_app::{App, Settings};
-use trinhky_store::Store;
+use trinhky_app::{App, Settings, Store};
 
 use crate::render::Templates;
 

@@ -28,7 +28,7 @@ async fn principal(store: &Store, username: &str) -> Result<Principal> {
     let memberships = accounts::memberships(db, user.id).await?;
     let province_office = directory::settings(db).await?.map(|s| s.province_office);
     Ok(Principal {
-        user,
+        user: user.into(),
         memberships,
         province_office,
     })

@@ -2,7 +2,6 @@
 
 use trinhky_domain::directory::{Agency, AgencyKind, check_agency};
 use trinhky_domain::text::fold;
-use trinhky_store::entities::agency;
 use trinhky_store::{Store, StoreError, directory};
 
 use super::{commit_err, invalid, require_system_admin};
@@ -71,9 +70,9 @@ async fn directory_now<C: sea_orm::ConnectionTrait>(
 }
 
 /// Agencies whose code, name or short name contains `query` (accents and case ignored), by code.
-pub async fn search(store: &Store, query: &str) -> Result<Vec<agency::Model>> {
+pub async fn search(store: &Store, query: &str) -> Result<Vec<Agency>> {
     let q = fold(query.trim());
-    let all = directory::agencies(store.db()).await?;
+    let all = crate::queries::agencies(store).await?;
     if q.is_empty() {
         return Ok(all);
     }

@@ -7,7 +7,6 @@ use trinhky_domain::text::nfc;
 use trinhky_domain::workflow::{CalendarEntry, CalendarEntryKind};
 use trinhky_store::Store;
 use trinhky_store::calendar as repo;
-use trinhky_store::entities::holiday;
 
 use super::{commit_err, require_system_admin};
 use crate::registry::Registry;
@@ -73,7 +72,7 @@ pub async fn add(
     p: &Principal,
     new: &NewEntry,
     now: DateTime<Utc>,
-) -> Result<holiday::Model> {
+) -> Result<EntryView> {
     require_system_admin(p)?;
     let kind = CalendarEntryKind::parse(new.kind.trim()).ok_or_else(|| {
         AppError::Invalid(format!(
@@ -101,7 +100,7 @@ pub async fn add(
     let m = repo::add(&txn, &p.actor(), &entry, now).await?;
     txn.commit().await.map_err(commit_err)?;
     registry.calendar_now(store).await?;
-    Ok(m)
+    Ok(EntryView { id: m.id, entry })
 }
 
 /// Removes an entry; `None` when there is no such entry.

@@ -444,8 +444,14 @@ except ImportError:
         assert n in names, n
         ET.fromstring(z.read(n))
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    text = lambda e: "".join(t.text or "" for t in e.iter("{%s}t" % ns["m"]))
+    shared = []
+    if "xl/sharedStrings.xml" in names:
+        shared = [text(si) for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+    # A cell holds an inline string, or (t="s") the index of a shared string.
+    value = lambda c: shared[int(c.find("m:v", ns).text)] if c.get("t") == "s" else text(c)
     sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
-    rows = [["".join(t.text or "" for t in c.iter("{%s}t" % ns["m"])) for c in r.findall("m:c", ns)] for r in sheet.find("m:sheetData", ns).findall("m:row", ns)]
+    rows = [[value(c) for c in r.findall("m:c", ns)] for r in sheet.find("m:sheetData", ns).findall("m:row", ns)]
 print("\n".join("\t".join("" if v is None else str(v) for v in r) for r in rows))
 "#;
     let out = std::process::Command::new("python3")

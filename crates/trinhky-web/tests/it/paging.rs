@@ -220,17 +220,21 @@ async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
         .await
         .unwrap();
         if k % 3 == 0 {
+            use trinhky_domain::incoming::{Event, Status, step};
+            let registered = step(Status::Received, Event::Register).unwrap();
             trinhky_store::incoming::register(
                 &txn,
                 "system:test",
-                row.id,
+                &row,
+                registered,
                 clerk.id,
                 at.date_naive(),
                 at,
             )
             .await
             .unwrap();
-            trinhky_store::incoming::archive(&txn, "system:test", row.id, clerk.id, at)
+            let archived = step(Status::Registered, Event::Archive).unwrap();
+            trinhky_store::incoming::archive(&txn, "system:test", row.id, archived, clerk.id, at)
                 .await
                 .unwrap();
         }

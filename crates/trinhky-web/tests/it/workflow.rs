@@ -86,7 +86,7 @@ async fn principal(app: &TestApp, username: &str) -> Principal {
         .await
         .unwrap();
     Principal {
-        user,
+        user: user.into(),
         memberships,
         province_office: Some("VPUBND".into()),
     }
