@@ -164,6 +164,8 @@ pub struct Signing {
     pub cpu: crate::cpu::CpuPool,
     /// PIN attempts in progress, one at a time per (key, person) (see [`throttle`]).
     pub pin_turns: throttle::Turns,
+    /// Certificates and CRLs already parsed by verifications of this app.
+    pub verify_cache: Arc<trinhky_pdf::verify::VerifyCache>,
 }
 
 fn read_pems(path: &Path, out: &mut Vec<X509>) -> Result<()> {
@@ -205,6 +207,7 @@ impl Signing {
             kek: None,
             cpu: crate::cpu::CpuPool::default(),
             pin_turns: throttle::Turns::default(),
+            verify_cache: Arc::default(),
         })
     }
 
@@ -848,6 +851,7 @@ pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
             trust: &signing.trust,
             crls: &[],
             local_crl_dp: true,
+            cache: Some(&signing.verify_cache),
         },
     ) {
         Ok(r) => r,

@@ -16,6 +16,11 @@ use trinhky_store::Store;
 pub mod flows;
 pub mod mail;
 
+/// Storage and its ORM, for tests that seed or inspect the database directly: the crates under
+/// test reach storage only through `trinhky-app`, so their tests get it from here.
+pub use sea_orm;
+pub use trinhky_store as store;
+
 /// The repository root (tests run with the crate as working directory).
 pub fn repo_root() -> PathBuf {
     let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

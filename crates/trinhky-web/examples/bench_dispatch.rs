@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use sea_orm::ConnectionTrait;
+use trinhky_testkit::sea_orm::ConnectionTrait;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_mail::{Mailer, Outgoing, Security, SmtpConfig, TransportConfig};
 use trinhky_testkit::flows::{approved_document, principal};
@@ -128,14 +128,14 @@ async fn main() -> Res<()> {
         Utc::now(),
     )
     .await?;
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc).await?;
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc).await?;
     if rows.len() != RECIPIENTS {
         return Err(format!("{} outbox rows, expected {RECIPIENTS}", rows.len()).into());
     }
-    let file = trinhky_store::documents::latest_file(app.store.db(), doc, None)
+    let file = trinhky_testkit::store::documents::latest_file(app.store.db(), doc, None)
         .await?
         .ok_or("the issued document has no file")?;
-    let pdf = trinhky_store::blobs::get(app.store.db(), &file.blob_sha256)
+    let pdf = trinhky_testkit::store::blobs::get(app.store.db(), &file.blob_sha256)
         .await?
         .ok_or("blob missing")?
         .data;

@@ -49,22 +49,17 @@ fn forbidden() -> AppError {
 
 /// A time in Vietnam (UTC+7), "dd/mm/yyyy HH:MM".
 pub fn vn_time(t: DateTime<Utc>) -> String {
-    match chrono::FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
-        None => t.format("%d/%m/%Y %H:%M UTC").to_string(),
-    }
+    trinhky_domain::time::dmy_hm(t)
 }
 
 /// The date in Vietnam of an instant.
 pub fn vn_date(t: DateTime<Utc>) -> NaiveDate {
-    match chrono::FixedOffset::east_opt(7 * 3600) {
-        Some(tz) => t.with_timezone(&tz).date_naive(),
-        None => t.date_naive(),
-    }
+    trinhky_domain::time::local_date(t)
 }
 
+/// A date as "19/06/2023".
 pub fn fmt_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    trinhky_domain::time::dmy(d)
 }
 
 /// Tên loại văn bản of a type code ("BC" → "Báo cáo").

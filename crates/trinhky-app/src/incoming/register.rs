@@ -30,7 +30,9 @@ impl Filter {
 
     /// The instant a day in Vietnam (UTC+7) starts.
     fn day_start(d: NaiveDate) -> DateTime<Utc> {
-        (d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(7)).and_utc()
+        (d.and_hms_opt(0, 0, 0).unwrap_or_default()
+            - chrono::Duration::seconds(trinhky_domain::time::VN_OFFSET_SECS.into()))
+        .and_utc()
     }
 }
 

@@ -13,7 +13,7 @@ mod timestamp;
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use const_oid::db::rfc5912;
 use der::{Decode, Encode};
@@ -118,6 +118,8 @@ pub struct VerifyOptions<'a> {
     pub crls: &'a [Vec<u8>],
     /// Read CRLs named by `file://` distribution points in certificates.
     pub local_crl_dp: bool,
+    /// Parsed certificates and CRLs kept between verifications; `None`: this verification's own.
+    pub cache: Option<&'a Arc<VerifyCache>>,
 }
 
 /// Verify every signature against `trust`, using embedded (DSS) CRLs and
@@ -129,6 +131,7 @@ pub fn verify_pdf(pdf: &[u8], trust: &[X509]) -> Result<Report, VerifyError> {
             trust,
             crls: &[],
             local_crl_dp: true,
+            cache: None,
         },
     )
 }
@@ -141,12 +144,14 @@ pub fn verify_pdf_with(pdf: &[u8], opts: &VerifyOptions<'_>) -> Result<Report, V
 /// A reusable verifier: the trust store and CRLs are built once. Hold one per
 /// trust configuration in a long-running process.
 ///
-/// Parsed certificates and CRLs, and CRL signature checks, are kept in
-/// process-wide caches keyed by the SHA-256 of their DER (OpenSSL 3.0 takes
-/// about 0.1–0.3 ms to decode a certificate's public key, more than
-/// everything else a verification does), so a fresh `Verifier` — or
-/// [`verify_pdf_with`] — does not decode the same certificate twice.
+/// Parsed certificates and CRLs, and CRL signature checks, are kept in a
+/// [`VerifyCache`] keyed by the SHA-256 of their DER (OpenSSL 3.0 takes about
+/// 0.1–0.3 ms to decode a certificate's public key, more than everything else
+/// a verification does). The caller owns the cache and passes it in
+/// [`VerifyOptions::cache`], so a fresh `Verifier` sharing it does not decode
+/// the same certificate twice; without one, each verifier has its own.
 pub struct Verifier {
+    cache: Arc<VerifyCache>,
     store: X509Store,
     trust_der: Vec<Vec<u8>>,
     trust: Vec<X509>,
@@ -161,35 +166,66 @@ struct Crl {
     crl: Arc<X509Crl>,
 }
 
-fn certificate_cache() -> &'static Mutex<HashMap<[u8; 32], X509>> {
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], X509>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn crl_cache() -> &'static Mutex<HashMap<[u8; 32], Arc<X509Crl>>> {
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Arc<X509Crl>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
 /// (CRL hash, issuer certificate hash) → the CRL's signature verifies.
 type CrlSignatures = Mutex<HashMap<([u8; 32], [u8; 32]), bool>>;
 
-fn crl_signature_cache() -> &'static CrlSignatures {
-    static CACHE: OnceLock<CrlSignatures> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+/// Parsed certificates, parsed CRLs and CRL signature checks, each keyed by
+/// the SHA-256 of the DER and bounded to [`CACHE_LIMIT`] entries (emptied when
+/// full). Owned by whoever verifies many files (the app holds one for its
+/// lifetime) and shared by the verifiers it creates.
+#[derive(Default)]
+pub struct VerifyCache {
+    certificates: Mutex<HashMap<[u8; 32], X509>>,
+    crls: Mutex<HashMap<[u8; 32], Arc<X509Crl>>>,
+    crl_signatures: CrlSignatures,
 }
 
-/// Empty the process-wide caches of parsed certificates and CRLs (to measure
-/// a first verification, or to bound memory by hand).
-pub fn clear_caches() {
-    if let Ok(mut c) = certificate_cache().lock() {
-        c.clear();
+impl std::fmt::Debug for VerifyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = |m: &Mutex<HashMap<[u8; 32], X509>>| m.lock().map(|m| m.len()).unwrap_or(0);
+        f.debug_struct("VerifyCache")
+            .field("certificates", &len(&self.certificates))
+            .finish_non_exhaustive()
     }
-    if let Ok(mut c) = crl_cache().lock() {
-        c.clear();
+}
+
+impl VerifyCache {
+    /// Empties the cache (to measure a first verification, or to bound memory by hand).
+    pub fn clear(&self) {
+        if let Ok(mut c) = self.certificates.lock() {
+            c.clear();
+        }
+        if let Ok(mut c) = self.crls.lock() {
+            c.clear();
+        }
+        if let Ok(mut c) = self.crl_signatures.lock() {
+            c.clear();
+        }
     }
-    if let Ok(mut c) = crl_signature_cache().lock() {
-        c.clear();
+
+    fn parse_crl(&self, der: &[u8]) -> Option<Crl> {
+        cached(&self.crls, der, |d| X509Crl::from_der(d).ok().map(Arc::new))
+            .map(|(hash, crl)| Crl { hash, crl })
+    }
+
+    /// Whether `crl` is signed by the issuer key, remembered per (CRL, issuer).
+    fn crl_signed(&self, key: ([u8; 32], [u8; 32]), check: impl FnOnce() -> bool) -> bool {
+        if let Some(known) = self
+            .crl_signatures
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+        {
+            return known;
+        }
+        let ok = check();
+        if let Ok(mut c) = self.crl_signatures.lock() {
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(key, ok);
+        }
+        ok
     }
 }
 
@@ -214,13 +250,6 @@ fn cached<V: Clone>(
     Some((key, v))
 }
 
-fn parse_crl(der: &[u8]) -> Option<Crl> {
-    cached(crl_cache(), der, |d| {
-        X509Crl::from_der(d).ok().map(Arc::new)
-    })
-    .map(|(hash, crl)| Crl { hash, crl })
-}
-
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
@@ -241,8 +270,14 @@ impl Verifier {
                 .map_err(|e| VerifyError::Trust(e.to_string()))?;
         }
         let trust_der = opts.trust.iter().filter_map(|c| c.to_der().ok()).collect();
-        let crls = opts.crls.iter().filter_map(|d| parse_crl(d)).collect();
+        let cache = opts.cache.cloned().unwrap_or_default();
+        let crls = opts
+            .crls
+            .iter()
+            .filter_map(|d| cache.parse_crl(d))
+            .collect();
         Ok(Self {
+            cache,
             store: store.build(),
             trust_der,
             trust: opts.trust.to_vec(),
@@ -253,7 +288,7 @@ impl Verifier {
 
     /// Parse (or reuse) an OpenSSL certificate.
     fn x509(&self, der: &[u8]) -> Option<X509> {
-        cached(certificate_cache(), der, |d| X509::from_der(d).ok()).map(|(_, c)| c)
+        cached(&self.cache.certificates, der, |d| X509::from_der(d).ok()).map(|(_, c)| c)
     }
 
     /// Verify every signature in `pdf`.
@@ -297,7 +332,7 @@ impl Verifier {
     }
 
     fn report(&self, pdf: &[u8], l: &dyn Lookup, cov: &dyn Fn(usize) -> Coverage) -> Report {
-        let (dss_certs, dss_crls) = dss(l);
+        let (dss_certs, dss_crls) = dss(l, &self.cache);
         let dss_certs: Vec<X509> = dss_certs.iter().filter_map(|d| self.x509(d)).collect();
         let mut signatures = Vec::new();
         for (field, v) in signature_fields(l) {
@@ -452,7 +487,7 @@ fn signature_fields(l: &dyn Lookup) -> Vec<(String, lopdf::Dictionary)> {
 }
 
 /// Certificates and CRLs in the document security store (`/DSS`).
-fn dss(l: &dyn Lookup) -> (Vec<Vec<u8>>, Vec<Crl>) {
+fn dss(l: &dyn Lookup, cache: &VerifyCache) -> (Vec<Vec<u8>>, Vec<Crl>) {
     let mut certs = Vec::new();
     let mut crls = Vec::new();
     let Some(d) = l
@@ -479,7 +514,7 @@ fn dss(l: &dyn Lookup) -> (Vec<Vec<u8>>, Vec<Crl>) {
             .unwrap_or_default()
     };
     certs.extend(streams(b"Certs"));
-    crls.extend(streams(b"CRLs").iter().filter_map(|b| parse_crl(b)));
+    crls.extend(streams(b"CRLs").iter().filter_map(|b| cache.parse_crl(b)));
     (certs, crls)
 }
 
@@ -678,7 +713,7 @@ impl Verifier {
         r: &mut SignatureReport,
     ) {
         let local = if self.local_crl_dp {
-            local_crls(signer_x509)
+            local_crls(signer_x509, &self.cache)
         } else {
             Vec::new()
         };
@@ -696,20 +731,9 @@ impl Verifier {
                 continue;
             }
             let key = (*hash, issuer_hash);
-            let known = crl_signature_cache()
-                .lock()
-                .ok()
-                .and_then(|c| c.get(&key).copied());
-            let signed = known.unwrap_or_else(|| {
-                let ok = crl.verify(&issuer_key).unwrap_or(false);
-                if let Ok(mut c) = crl_signature_cache().lock() {
-                    if c.len() >= CACHE_LIMIT {
-                        c.clear();
-                    }
-                    c.insert(key, ok);
-                }
-                ok
-            });
+            let signed = self
+                .cache
+                .crl_signed(key, || crl.verify(&issuer_key).unwrap_or(false));
             if !signed {
                 continue;
             }
@@ -761,7 +785,7 @@ fn strip_zero(b: &[u8]) -> &[u8] {
 }
 
 /// CRLs at `file://` distribution points of `cert` (dev PKI, offline use).
-fn local_crls(cert: &X509) -> Vec<Crl> {
+fn local_crls(cert: &X509, cache: &VerifyCache) -> Vec<Crl> {
     let mut out = Vec::new();
     let Some(dps) = cert.crl_distribution_points() else {
         return out;
@@ -777,7 +801,7 @@ fn local_crls(cert: &X509) -> Vec<Crl> {
                 let der = X509Crl::from_pem(&bytes)
                     .and_then(|c| c.to_der())
                     .unwrap_or(bytes);
-                if let Some(crl) = parse_crl(&der) {
+                if let Some(crl) = cache.parse_crl(&der) {
                     out.push(crl);
                 }
             }
@@ -849,6 +873,7 @@ mod tests {
             trust: &[pki.ca_cert().clone()],
             crls: &[],
             local_crl_dp: true,
+            cache: None,
         })
         .unwrap();
         let (lazy, full) = (v.verify(&two).unwrap(), v.verify_parsed(&two).unwrap());

@@ -168,6 +168,7 @@ fn verify_offline(env: &Env, pdf: &[u8]) -> Report {
         trust: &trust,
         crls: &[],
         local_crl_dp: false,
+        cache: None,
     };
     let report = verify_pdf_with(pdf, &opts).unwrap();
     crate::sign_pades::assert_same_as_full_parse(&opts, pdf, &report);

@@ -41,6 +41,7 @@ pub fn verify(env: &Env, pdf: &[u8]) -> trinhky_pdf::verify::Report {
         trust: &trust,
         crls: &[crl],
         local_crl_dp: false,
+        cache: None,
     };
     let report = trinhky_pdf::verify::verify_pdf_with(pdf, &opts).unwrap();
     assert_same_as_full_parse(&opts, pdf, &report);

@@ -262,8 +262,7 @@ fn dmy(d: chrono::NaiveDate) -> String {
 }
 
 fn dmy_time(t: Option<chrono::DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%d/%m/%Y").to_string())
-        .unwrap_or_default()
+    t.map(trinhky_domain::time::dmy_vn).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,7 +313,7 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
     let events: Vec<minijinja::Value> = trinhky_app::queries::latest_audit(&state.store, 10)
         .await?
         .into_iter()
-        .map(|e| context! { seq => e.seq, at => e.occurred_at.format("%d/%m/%Y %H:%M").to_string(), actor => e.actor, action => e.action, entity => e.entity })
+        .map(|e| context! { seq => e.seq, at => trinhky_domain::time::dmy_hm(e.occurred_at), actor => e.actor, action => e.action, entity => e.entity })
         .collect();
     render(
         &state,

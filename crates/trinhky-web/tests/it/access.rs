@@ -395,7 +395,7 @@ fn allowed(party: Party, want: Want, stage: Stage) -> bool {
 }
 
 async fn instance_version(app: &TestApp, doc: i32) -> i64 {
-    trinhky_store::documents::instance_of(app.store.db(), doc)
+    trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap()
@@ -423,12 +423,12 @@ async fn step(app: &TestApp, who: &str, doc: i32, action: &str, comment: Option<
 }
 
 async fn save(app: &TestApp, doc: i32, body: &str) {
-    let v = trinhky_store::documents::latest_version(app.store.db(), doc)
+    let v = trinhky_testkit::store::documents::latest_version(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap()
         .version_no;
-    let content = trinhky_store::documents::Content {
+    let content = trinhky_testkit::store::documents::Content {
         title: format!("Kế hoạch CCHC năm 2023 (văn bản {doc})"),
         body: body.into(),
         addressees: "Ủy ban nhân dân tỉnh".into(),
@@ -635,11 +635,11 @@ async fn the_access_matrix() {
     let mut docs = Vec::new();
     for stage in stages {
         let doc = document_at(&app, stage).await;
-        let attachment = trinhky_store::attachments::of_document(app.store.db(), doc)
+        let attachment = trinhky_testkit::store::attachments::of_document(app.store.db(), doc)
             .await
             .unwrap()[0]
             .id;
-        let state = trinhky_store::documents::instance_of(app.store.db(), doc)
+        let state = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
             .await
             .unwrap()
             .unwrap()
@@ -650,7 +650,9 @@ async fn the_access_matrix() {
     for (u, party) in USERS {
         sessions.push((*u, *party, login(&app, u).await));
     }
-    let audit_before = trinhky_store::audit::count(app.store.db()).await.unwrap();
+    let audit_before = trinhky_testkit::store::audit::count(app.store.db())
+        .await
+        .unwrap();
 
     // Every (route, document, user), sent a few at a time, then checked in order.
     let mut cases = Vec::new();
@@ -719,12 +721,14 @@ async fn the_access_matrix() {
     assert!(checked > 1500, "{checked}");
     // Nothing the matrix sent changed anything.
     assert_eq!(
-        trinhky_store::audit::count(app.store.db()).await.unwrap(),
+        trinhky_testkit::store::audit::count(app.store.db())
+            .await
+            .unwrap(),
         audit_before,
         "the matrix's requests changed something"
     );
     for (stage, doc, _, state) in &docs {
-        let now = trinhky_store::documents::instance_of(app.store.db(), *doc)
+        let now = trinhky_testkit::store::documents::instance_of(app.store.db(), *doc)
             .await
             .unwrap()
             .unwrap()
@@ -737,15 +741,16 @@ async fn the_access_matrix() {
     let issued = docs.iter().find(|d| d.0 == Stage::Issued).unwrap();
     let recalled = docs.iter().find(|d| d.0 == Stage::Recalled).unwrap();
     for (stage, doc, attachment, _) in [issued, recalled] {
-        for row in trinhky_store::incoming::of_document(app.store.db(), *doc)
+        for row in trinhky_testkit::store::incoming::of_document(app.store.db(), *doc)
             .await
             .unwrap()
         {
-            let agency = trinhky_store::directory::agency_by_id(app.store.db(), row.agency_id)
-                .await
-                .unwrap()
-                .unwrap()
-                .code;
+            let agency =
+                trinhky_testkit::store::directory::agency_by_id(app.store.db(), row.agency_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .code;
             for (method, route, class) in POLICY {
                 if !matches!(class, Incoming | IncomingCopy) || *method != "GET" {
                     continue;
@@ -850,7 +855,7 @@ async fn a_recipient_clerk_gets_the_issued_copy_and_nothing_before_or_after() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let state = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let state = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap()

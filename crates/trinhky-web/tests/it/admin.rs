@@ -5,10 +5,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use trinhky_store::entities::{audit_event, workflow_instance};
 use trinhky_testkit::flows::{self, document_at_approval};
+use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use trinhky_testkit::store::entities::{audit_event, workflow_instance};
 use trinhky_testkit::{
     Session, TestApp, body_text, demo_password, page_text, repo_root, spawn_app, urlencode,
 };
@@ -136,7 +136,9 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
 #[tokio::test]
 async fn every_admin_route_refuses_non_admins_and_strangers() {
     let app = spawn_app().await;
-    let before = trinhky_store::audit::count(app.store.db()).await.unwrap();
+    let before = trinhky_testkit::store::audit::count(app.store.db())
+        .await
+        .unwrap();
     // A director, and an agency admin of SNV (who manages SNV's staff, not the province's
     // directory): neither is a system administrator.
     trinhky_app::user_add::user_add(
@@ -224,7 +226,7 @@ async fn every_admin_route_refuses_non_admins_and_strangers() {
         after.iter().map(|e| &e.action).collect::<Vec<_>>()
     );
     assert!(
-        trinhky_store::directory::group_by_code(app.store.db(), "SO-BAN-NGANH")
+        trinhky_testkit::store::directory::group_by_code(app.store.db(), "SO-BAN-NGANH")
             .await
             .unwrap()
             .is_some()
@@ -619,7 +621,7 @@ async fn users_roles_disabling_and_passwords() {
     let text = page_text(res).await;
     assert!(text.contains("Đã tạo tài khoản snv.chuyenvien2"), "{text}");
     assert!(text.contains("Chuyên viên"));
-    let u = trinhky_store::accounts::user_by_username(app.store.db(), "snv.chuyenvien2")
+    let u = trinhky_testkit::store::accounts::user_by_username(app.store.db(), "snv.chuyenvien2")
         .await
         .unwrap()
         .unwrap();
@@ -992,14 +994,14 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
         "{text}"
     );
     assert!(app.data_dir.join("pki/ca.pem").exists());
-    let owner = trinhky_store::keys::Owner::User(
-        trinhky_store::accounts::user_by_username(app.store.db(), "snv.giamdoc2")
+    let owner = trinhky_testkit::store::keys::Owner::User(
+        trinhky_testkit::store::accounts::user_by_username(app.store.db(), "snv.giamdoc2")
             .await
             .unwrap()
             .unwrap()
             .id,
     );
-    let key = trinhky_store::keys::current_key(app.store.db(), owner)
+    let key = trinhky_testkit::store::keys::current_key(app.store.db(), owner)
         .await
         .unwrap()
         .unwrap();
@@ -1137,7 +1139,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(page_text(res).await.contains("nhập mật khẩu của CA"));
     assert!(
-        trinhky_store::keys::current_key(app.store.db(), owner)
+        trinhky_testkit::store::keys::current_key(app.store.db(), owner)
             .await
             .unwrap()
             .is_some()
@@ -1156,7 +1158,7 @@ async fn certificates_are_shown_issued_imported_and_revoked() {
             .contains("CA phát triển đã công bố danh sách thu hồi mới")
     );
     assert!(
-        trinhky_store::keys::current_key(app.store.db(), owner)
+        trinhky_testkit::store::keys::current_key(app.store.db(), owner)
             .await
             .unwrap()
             .is_none()
@@ -1329,7 +1331,7 @@ async fn workflows_are_listed_detailed_and_checked() {
         .send(api("GET", "/api/v1/admin/workflows/bao-cao/2", &s, None))
         .await;
     assert_eq!(json_of(res).await["documents"]["approval"], 1);
-    let registered = trinhky_store::documents::definitions(app.store.db())
+    let registered = trinhky_testkit::store::documents::definitions(app.store.db())
         .await
         .unwrap();
     assert!(
@@ -1440,18 +1442,19 @@ async fn calendar_entries_are_added_removed_and_move_deadlines() {
         let app = &app;
         async move {
             // The assignment's own deadline (2023) would cap the SLA: lift it.
-            use sea_orm::{ActiveModelTrait, Set};
-            let d = trinhky_store::documents::document_by_id(app.store.db(), doc)
+            use trinhky_testkit::sea_orm::{ActiveModelTrait, Set};
+            let d = trinhky_testkit::store::documents::document_by_id(app.store.db(), doc)
                 .await
                 .unwrap()
                 .unwrap();
-            let a =
-                trinhky_store::entities::assignment::Entity::find_by_id(d.assignment_id.unwrap())
-                    .one(app.store.db())
-                    .await
-                    .unwrap()
-                    .unwrap();
-            let mut am: trinhky_store::entities::assignment::ActiveModel = a.into();
+            let a = trinhky_testkit::store::entities::assignment::Entity::find_by_id(
+                d.assignment_id.unwrap(),
+            )
+            .one(app.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+            let mut am: trinhky_testkit::store::entities::assignment::ActiveModel = a.into();
             am.last_day = Set(None);
             am.update(app.store.db()).await.unwrap();
             doc

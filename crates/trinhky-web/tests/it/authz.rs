@@ -88,7 +88,7 @@ async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{uri}");
     }
     assert!(
-        trinhky_store::accounts::user_by_username(app.store.db(), "ke.gian")
+        trinhky_testkit::store::accounts::user_by_username(app.store.db(), "ke.gian")
             .await
             .unwrap()
             .is_none()
@@ -126,7 +126,7 @@ async fn acting_on_another_agency_is_forbidden_and_changes_nothing() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
-        trinhky_store::accounts::user_by_username(app.store.db(), "snv.moi2")
+        trinhky_testkit::store::accounts::user_by_username(app.store.db(), "snv.moi2")
             .await
             .unwrap()
             .is_some()

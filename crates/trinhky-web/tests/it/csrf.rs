@@ -57,7 +57,7 @@ async fn logged_in_forms_need_the_session_token() {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(
-        trinhky_store::accounts::user_by_username(app.store.db(), "khong.csrf")
+        trinhky_testkit::store::accounts::user_by_username(app.store.db(), "khong.csrf")
             .await
             .unwrap()
             .is_none()

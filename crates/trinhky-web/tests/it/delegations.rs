@@ -162,7 +162,7 @@ async fn delegations_are_listed_page_by_page_and_revoked_on_the_page_and_through
         .await
         .unwrap();
     assert_eq!(actor.delegations.len(), 2);
-    let events = trinhky_store::audit::latest(app.store.db(), 50)
+    let events = trinhky_testkit::store::audit::latest(app.store.db(), 50)
         .await
         .unwrap();
     assert_eq!(

@@ -105,7 +105,7 @@ async fn the_clerk_sees_the_number_and_recipients_before_issuing_and_gets_that_n
     assert!(!html.contains("Số, ký hiệu dự kiến"));
     // Issuing takes exactly the previewed number.
     issue(&app, doc).await;
-    let entry = trinhky_store::numbering::number_of(app.store.db(), doc)
+    let entry = trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -152,7 +152,7 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
             .unwrap();
         at += chrono::Duration::hours(2);
     }
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     assert_eq!(rows.len(), 2);
@@ -201,7 +201,9 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let before = trinhky_store::audit::count(app.store.db()).await.unwrap();
+    let before = trinhky_testkit::store::audit::count(app.store.db())
+        .await
+        .unwrap();
 
     // The clerk resends one message from the page.
     let res = post_form(
@@ -211,17 +213,19 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
     )
     .await;
     assert_eq!(res, StatusCode::SEE_OTHER);
-    let row = trinhky_store::outbox::message_by_id(app.store.db(), failed)
+    let row = trinhky_testkit::store::outbox::message_by_id(app.store.db(), failed)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((row.status.as_str(), row.attempts), ("pending", 0));
     assert_eq!(
-        trinhky_store::audit::count(app.store.db()).await.unwrap(),
+        trinhky_testkit::store::audit::count(app.store.db())
+            .await
+            .unwrap(),
         before + 1,
         "one audit event for the resend"
     );
-    let last = trinhky_store::audit::latest(app.store.db(), 1)
+    let last = trinhky_testkit::store::audit::latest(app.store.db(), 1)
         .await
         .unwrap();
     assert_eq!(last[0].action, "dispatch.resend");

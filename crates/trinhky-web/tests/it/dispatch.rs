@@ -105,7 +105,7 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
     flows::act(&app, "snv.vanthu", doc, "issue", 3)
         .await
         .unwrap();
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     // UBND tỉnh (Như trên) + SKHĐT + 8 districts + the company.
@@ -179,7 +179,7 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
     );
     assert!(m.contains("Message-ID: <trinhky.doc"));
     smtp.stop();
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     assert!(rows.iter().all(|r| {
@@ -202,20 +202,20 @@ async fn an_unresolved_recipient_blocks_issuing_and_changes_nothing() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Sở Ngoại giao Sao Hỏa"), "{err}");
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(inst.state, "issuing");
     assert!(
-        trinhky_store::numbering::number_of(app.store.db(), doc)
+        trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
             .await
             .unwrap()
             .is_none(),
         "no number taken"
     );
     assert!(
-        trinhky_store::outbox::of_document(app.store.db(), doc)
+        trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
             .await
             .unwrap()
             .is_empty()
@@ -324,7 +324,7 @@ async fn starttls_with_auth_delivers_once_the_subject_decodes_and_the_pdf_still_
             .await
             .unwrap();
     assert_eq!((p.sent, p.retried, p.failed), (0, 3, 0));
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     for r in &rows {
@@ -366,7 +366,7 @@ async fn starttls_with_auth_delivers_once_the_subject_decodes_and_the_pdf_still_
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3, "one message per recipient: {ids:?}");
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     assert!(rows.iter().all(|r| {
@@ -423,7 +423,7 @@ async fn a_wrong_smtp_password_is_retried_then_failed_with_the_reply_never_sent(
             .unwrap();
         at += chrono::Duration::hours(2);
     }
-    let rows = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let rows = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
@@ -498,9 +498,14 @@ async fn implicit_tls_with_auth_delivers() {
         }],
         "daknong.example",
     );
-    trinhky_store::outbox::enqueue(app.store.db(), "test", &another.split_off(0), Utc::now())
-        .await
-        .unwrap();
+    trinhky_testkit::store::outbox::enqueue(
+        app.store.db(),
+        "test",
+        &another.split_off(0),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let p = trinhky_app::dispatch::dispatch_once(
         &app.store,
         &untrusted,

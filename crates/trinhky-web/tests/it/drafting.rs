@@ -6,11 +6,11 @@
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use trinhky_app::documents::{self as uc, ActRequest};
-use trinhky_store::entities::audit_event;
 use trinhky_testkit::flows::{principal, seed_assignment};
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer};
+use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use trinhky_testkit::store::entities::audit_event;
 use trinhky_testkit::{Session, TestApp, demo_password, page_text, repo_root, spawn_app};
 
 use crate::validators::{pdfsig, pyhanko, scratch};
@@ -308,7 +308,7 @@ async fn attachments_are_checked_listed_downloaded_by_readers_only_and_audited()
     assert_eq!(deleted.len(), 1);
     assert!(deleted[0].details.contains("Số liệu CCHC.xlsx"));
     assert_eq!(deleted[0].actor, "user:snv.chuyenvien");
-    let report = trinhky_store::audit::verify(app.store.db(), |_, _| {})
+    let report = trinhky_testkit::store::audit::verify(app.store.db(), |_, _| {})
         .await
         .unwrap();
     assert!(report.broken.is_none(), "{:?}", report.broken);
@@ -474,13 +474,14 @@ for part in m.iter_attachments():
     );
 
     // Văn phòng UBND tỉnh lists and downloads them with the incoming document.
-    let vp = trinhky_store::directory::agency_by_code(app.store.db(), "VPUBND")
+    let vp = trinhky_testkit::store::directory::agency_by_code(app.store.db(), "VPUBND")
         .await
         .unwrap()
         .unwrap();
-    let rows = trinhky_store::incoming::of_agency_between(app.store.db(), vp.id, None, None)
-        .await
-        .unwrap();
+    let rows =
+        trinhky_testkit::store::incoming::of_agency_between(app.store.db(), vp.id, None, None)
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 1);
     let incoming = rows[0].id;
     let clerk = login(&app, "vpubnd.vanthu").await;
@@ -782,7 +783,9 @@ async fn the_nhat_ky_lists_the_documents_events_and_shows_a_broken_chain() {
     audit_event::Entity::update_many()
         .col_expr(
             audit_event::Column::Details,
-            sea_orm::sea_query::Expr::value(edited.details.replace("Số liệu", "Số liệu giả")),
+            trinhky_testkit::sea_orm::sea_query::Expr::value(
+                edited.details.replace("Số liệu", "Số liệu giả"),
+            ),
         )
         .filter(audit_event::Column::Seq.eq(edited.seq))
         .exec(app.store.db())
@@ -804,7 +807,9 @@ async fn the_preview_of_unsaved_text_differs_from_the_saved_one_and_changes_noth
     let saved = get(&app, &s, &format!("/documents/{doc}/preview/1.png")).await;
     assert_eq!(saved.status(), StatusCode::OK);
     let saved = bytes(saved).await;
-    let audit_before = trinhky_store::audit::count(app.store.db()).await.unwrap();
+    let audit_before = trinhky_testkit::store::audit::count(app.store.db())
+        .await
+        .unwrap();
 
     let unsaved = format!(
         "title={}&addressees={}&body={}&recipients={}",
@@ -841,13 +846,15 @@ async fn the_preview_of_unsaved_text_differs_from_the_saved_one_and_changes_noth
     assert_eq!(png_same, saved);
 
     // Nothing changed: no new version, no audit event, the saved preview as before.
-    let versions = trinhky_store::documents::versions(app.store.db(), doc)
+    let versions = trinhky_testkit::store::documents::versions(app.store.db(), doc)
         .await
         .unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1].body, "Nội dung đã lưu.");
     assert_eq!(
-        trinhky_store::audit::count(app.store.db()).await.unwrap(),
+        trinhky_testkit::store::audit::count(app.store.db())
+            .await
+            .unwrap(),
         audit_before
     );
     let again = bytes(get(&app, &s, &format!("/documents/{doc}/preview/1.png")).await).await;

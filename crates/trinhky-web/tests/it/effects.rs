@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_app::effects::notify;
 use trinhky_app::registry::Registry;
-use trinhky_store::entities::effect;
 use trinhky_testkit::flows::{self, principal, seed_assignment};
+use trinhky_testkit::sea_orm::ConnectionTrait;
+use trinhky_testkit::store::entities::effect;
 use trinhky_testkit::{TestApp, repo_root, spawn_app};
 
 const TITLE: &str = "Tờ trình về việc phê duyệt Kế hoạch cải thiện Chỉ số CCHC năm 2023";
@@ -28,11 +28,11 @@ async fn submission(app: &TestApp) -> i32 {
 }
 
 async fn rows(app: &TestApp, doc: i32) -> Vec<effect::Model> {
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
-    trinhky_store::documents::effects_of(app.store.db(), inst.id)
+    trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
         .await
         .unwrap()
 }
@@ -128,7 +128,7 @@ async fn the_declared_effect_order_is_the_order_performed() {
     let doc = uc::create_from_assignment(&app.store, &reordered, &drafter, a, Some("TTr"))
         .await
         .unwrap();
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
@@ -172,7 +172,7 @@ async fn notify_rows_are_delivered_once_to_the_people_concerned() {
     .await
     .unwrap();
     assert_eq!((d.effects, d.messages), (1, 2));
-    let notices = trinhky_store::outbox::notices_of_document(app.store.db(), doc)
+    let notices = trinhky_testkit::store::outbox::notices_of_document(app.store.db(), doc)
         .await
         .unwrap();
     let mut to: Vec<&str> = notices.iter().map(|m| m.email.as_str()).collect();
@@ -201,7 +201,7 @@ async fn notify_rows_are_delivered_once_to_the_people_concerned() {
     );
     // Notices are not the document's dispatch.
     assert!(
-        trinhky_store::outbox::of_document(app.store.db(), doc)
+        trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
             .await
             .unwrap()
             .is_empty()
@@ -229,7 +229,7 @@ async fn notify_rows_are_delivered_once_to_the_people_concerned() {
         .await
         .unwrap();
     assert_eq!((again.effects, again.messages), (0, 0), "delivered once");
-    let notices = trinhky_store::outbox::notices_of_document(app.store.db(), doc)
+    let notices = trinhky_testkit::store::outbox::notices_of_document(app.store.db(), doc)
         .await
         .unwrap();
     let last = notices.last().unwrap();

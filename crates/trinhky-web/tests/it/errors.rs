@@ -247,7 +247,7 @@ async fn a_database_failure_is_a_500_with_a_request_id_and_no_sql() {
     let app = spawn_app().await;
     let s = login(&app, "vpubnd.vanthu").await;
     // Break the table the directive list reads.
-    use sea_orm::ConnectionTrait;
+    use trinhky_testkit::sea_orm::ConnectionTrait;
     app.store
         .db()
         .execute_unprepared("ALTER TABLE directives RENAME TO directives_gone")

@@ -3,10 +3,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, NaiveDate};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
-use trinhky_store::entities::{assignment, outbox_message};
 use trinhky_testkit::flows::{self, approved_document, principal};
+use trinhky_testkit::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use trinhky_testkit::store::entities::{assignment, outbox_message};
 use trinhky_testkit::{
     Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode,
 };
@@ -17,7 +17,7 @@ const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- 
 /// Sở Nội vụ's report today. Returns (directive id, assignment id of 6.1).
 async fn directive_with_report_on_time(app: &TestApp) -> (i32, i32) {
     let doc = approved_document(app, RECIPIENTS).await;
-    let d = trinhky_store::documents::document_by_id(app.store.db(), doc)
+    let d = trinhky_testkit::store::documents::document_by_id(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -224,7 +224,7 @@ async fn follow_up_counts_chart_and_reminders() {
         rows[0].subject
     );
     assert!(text.contains("Đã nhắc việc hôm nay"));
-    let audited = trinhky_store::audit::latest(app.store.db(), 20)
+    let audited = trinhky_testkit::store::audit::latest(app.store.db(), 20)
         .await
         .unwrap();
     assert!(audited.iter().any(|e| e.action == "assignment.remind"));

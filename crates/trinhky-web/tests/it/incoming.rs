@@ -24,12 +24,12 @@ async fn issued_document(app: &TestApp) -> i32 {
 async fn incoming_of(
     app: &TestApp,
     code: &str,
-) -> Vec<trinhky_store::entities::incoming_document::Model> {
-    let a = trinhky_store::directory::agency_by_code(app.store.db(), code)
+) -> Vec<trinhky_testkit::store::entities::incoming_document::Model> {
+    let a = trinhky_testkit::store::directory::agency_by_code(app.store.db(), code)
         .await
         .unwrap()
         .unwrap();
-    trinhky_store::incoming::of_agency_between(app.store.db(), a.id, None, None)
+    trinhky_testkit::store::incoming::of_agency_between(app.store.db(), a.id, None, None)
         .await
         .unwrap()
 }
@@ -90,7 +90,7 @@ async fn issuing_delivers_into_each_recipient_agencys_incoming_register() {
     // UBND tỉnh (Như trên) has no clerk account: e-mail only. The issuer is not a recipient.
     assert!(incoming_of(&app, "UBND").await.is_empty());
     assert!(incoming_of(&app, "SNV").await.is_empty());
-    let events = trinhky_store::audit::latest(app.store.db(), 200)
+    let events = trinhky_testkit::store::audit::latest(app.store.db(), 200)
         .await
         .unwrap();
     assert_eq!(
@@ -135,7 +135,7 @@ async fn vpubnd_clerk_registers_forwards_acknowledges_and_archives_and_the_sende
         "{}",
         page_text(res).await
     );
-    let row = trinhky_store::incoming::by_id(app.store.db(), id)
+    let row = trinhky_testkit::store::incoming::by_id(app.store.db(), id)
         .await
         .unwrap()
         .unwrap();
@@ -187,7 +187,7 @@ async fn vpubnd_clerk_registers_forwards_acknowledges_and_archives_and_the_sende
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let res = post(&app, &clerk, &format!("/incoming/{id}/act/archive"), "").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let row = trinhky_store::incoming::by_id(app.store.db(), id)
+    let row = trinhky_testkit::store::incoming::by_id(app.store.db(), id)
         .await
         .unwrap()
         .unwrap();
@@ -195,7 +195,7 @@ async fn vpubnd_clerk_registers_forwards_acknowledges_and_archives_and_the_sende
     assert!(row.forwarded_to.is_some() && row.deadline.is_some());
     assert!(row.acknowledged_at.is_some() && row.archived_at.is_some());
     assert_eq!(row.note, "Xử lý");
-    let events = trinhky_store::audit::latest(app.store.db(), 200)
+    let events = trinhky_testkit::store::audit::latest(app.store.db(), 200)
         .await
         .unwrap();
     for a in [
@@ -206,7 +206,7 @@ async fn vpubnd_clerk_registers_forwards_acknowledges_and_archives_and_the_sende
     ] {
         assert_eq!(events.iter().filter(|e| e.action == a).count(), 1, "{a}");
     }
-    let chain = trinhky_store::audit::verify(app.store.db(), |_, _| {})
+    let chain = trinhky_testkit::store::audit::verify(app.store.db(), |_, _| {})
         .await
         .unwrap();
     assert!(chain.broken.is_none());
@@ -333,7 +333,7 @@ async fn other_agencies_get_403_and_forms_need_csrf() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let row = trinhky_store::incoming::by_id(app.store.db(), id)
+    let row = trinhky_testkit::store::incoming::by_id(app.store.db(), id)
         .await
         .unwrap()
         .unwrap();
@@ -519,7 +519,7 @@ async fn recall_marks_every_register_and_notifies_everyone_it_reached() {
     let id = incoming_id(&app, "VPUBND").await;
     let clerk = login(&app, "vpubnd.vanthu").await;
     post(&app, &clerk, &format!("/incoming/{id}/act/register"), "").await;
-    let before = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let before = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     let sender = login(&app, "snv.vanthu").await;
@@ -539,7 +539,7 @@ async fn recall_marks_every_register_and_notifies_everyone_it_reached() {
         page_text(res).await
     );
 
-    let after = trinhky_store::outbox::of_document(app.store.db(), doc)
+    let after = trinhky_testkit::store::outbox::of_document(app.store.db(), doc)
         .await
         .unwrap();
     let recalls: Vec<_> = after.iter().filter(|m| m.kind == "recall").collect();
@@ -561,7 +561,7 @@ async fn recall_marks_every_register_and_notifies_everyone_it_reached() {
         assert_eq!(row.status, "recalled", "{code}");
         assert!(row.recalled_at.is_some());
     }
-    let entry = trinhky_store::numbering::number_of(app.store.db(), doc)
+    let entry = trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -595,7 +595,7 @@ async fn recall_marks_every_register_and_notifies_everyone_it_reached() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let events = trinhky_store::audit::latest(app.store.db(), 200)
+    let events = trinhky_testkit::store::audit::latest(app.store.db(), 200)
         .await
         .unwrap();
     assert_eq!(

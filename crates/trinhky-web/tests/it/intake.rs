@@ -240,7 +240,7 @@ async fn bad_uploads_are_explained_and_store_nothing() {
     let res = upload(&app, &clerk, "seed.txt", &seed(), None).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
     assert!(
-        trinhky_store::intake::recent_directives(app.store.db(), 10)
+        trinhky_testkit::store::intake::recent_directives(app.store.db(), 10)
             .await
             .unwrap()
             .is_empty()

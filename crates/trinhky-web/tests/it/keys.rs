@@ -1,11 +1,11 @@
 //! Issue 13, keys at rest: the signing keys in the database are wrapped with a key-encryption key
 //! (KEK) kept outside it, so a backup of the database alone unlocks nothing, even with the PIN.
 
-use sea_orm::{ConnectionTrait, EntityTrait};
 use trinhky_app::demo::DEMO_PIN;
 use trinhky_app::signing::{self, KeyOf, Signing};
-use trinhky_store::entities::{blob, signing_key};
-use trinhky_store::{Store, keys};
+use trinhky_testkit::sea_orm::{ConnectionTrait, EntityTrait};
+use trinhky_testkit::store::entities::{blob, signing_key};
+use trinhky_testkit::store::{Store, keys};
 use trinhky_testkit::{TestApp, spawn_app, test_kek};
 
 /// Every PKCS#12 the test CA wrote (the bare files the stored keys were made from).
@@ -83,7 +83,7 @@ async fn r13_a_backup_copy_of_the_database_alone_does_not_unlock_any_key() {
         }
     }
     // Unlocking through the app without a KEK, or with another one, fails before any PIN check.
-    let user = trinhky_store::accounts::user_by_username(copy.db(), "snv.giamdoc")
+    let user = trinhky_testkit::store::accounts::user_by_username(copy.db(), "snv.giamdoc")
         .await
         .unwrap()
         .unwrap();
@@ -124,7 +124,7 @@ async fn r13_keys_stored_bare_are_wrapped_at_start_and_audited() {
     let app = spawn_app().await;
     let db = app.store.db();
     // A key as an older version stored it: the bare PKCS#12, no KEK id.
-    let agency = trinhky_store::directory::agency_by_code(db, "SNV")
+    let agency = trinhky_testkit::store::directory::agency_by_code(db, "SNV")
         .await
         .unwrap()
         .unwrap();
@@ -133,7 +133,7 @@ async fn r13_keys_stored_bare_are_wrapped_at_start_and_audited() {
     let p12 = signing::key_p12(&app.store, &test_kek(), &current)
         .await
         .unwrap();
-    let sha = trinhky_store::blobs::put(db, &p12, "application/x-pkcs12")
+    let sha = trinhky_testkit::store::blobs::put(db, &p12, "application/x-pkcs12")
         .await
         .unwrap();
     db.execute_unprepared(&format!(
@@ -142,7 +142,7 @@ async fn r13_keys_stored_bare_are_wrapped_at_start_and_audited() {
     ))
     .await
     .unwrap();
-    let before = trinhky_store::audit::count(db).await.unwrap();
+    let before = trinhky_testkit::store::audit::count(db).await.unwrap();
 
     assert_eq!(
         signing::wrap_stored_keys(&app.store, &test_kek(), "system:kek")
@@ -153,12 +153,18 @@ async fn r13_keys_stored_bare_are_wrapped_at_start_and_audited() {
     let row = keys::current_key(db, owner).await.unwrap().unwrap();
     assert_eq!(row.kek_id.as_deref(), Some(test_kek().id().as_str()));
     assert!(
-        trinhky_store::blobs::get(db, &sha).await.unwrap().is_none(),
+        trinhky_testkit::store::blobs::get(db, &sha)
+            .await
+            .unwrap()
+            .is_none(),
         "the bare PKCS#12 is deleted"
     );
-    let latest = trinhky_store::audit::latest(db, 1).await.unwrap();
+    let latest = trinhky_testkit::store::audit::latest(db, 1).await.unwrap();
     assert_eq!(latest[0].action, "key.wrap");
-    assert_eq!(trinhky_store::audit::count(db).await.unwrap(), before + 1);
+    assert_eq!(
+        trinhky_testkit::store::audit::count(db).await.unwrap(),
+        before + 1
+    );
     let opened = signing::key_p12(&app.store, &test_kek(), &row)
         .await
         .unwrap();

@@ -4,9 +4,9 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use trinhky_app::auth::{LoginError, login};
-use trinhky_store::entities::{audit_event, login_attempt};
+use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use trinhky_testkit::store::entities::{audit_event, login_attempt};
 use trinhky_testkit::{TestApp, body_text, demo_password, spawn_app, spawn_app_with, urlencode};
 
 async fn attempt(

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, Set};
+use trinhky_testkit::sea_orm::{ActiveModelTrait, Set};
 use trinhky_testkit::{Session, TestApp, demo_password, page_text, spawn_app};
 
 async fn login(app: &TestApp, username: &str) -> Session {
@@ -30,7 +30,7 @@ async fn json(res: Response<Body>) -> serde_json::Value {
 }
 
 async fn agency_id(app: &TestApp, code: &str) -> i32 {
-    trinhky_store::directory::agency_by_code(app.store.db(), code)
+    trinhky_testkit::store::directory::agency_by_code(app.store.db(), code)
         .await
         .unwrap()
         .unwrap()
@@ -48,10 +48,10 @@ async fn outgoing_entries(app: &TestApp) {
         } else {
             format!("Báo cáo số {k} về thi đua khen thưởng")
         };
-        trinhky_store::numbering::register_outgoing(
+        trinhky_testkit::store::numbering::register_outgoing(
             &txn,
             "system:test",
-            &trinhky_store::numbering::Entry {
+            &trinhky_testkit::store::numbering::Entry {
                 agency_id: snv,
                 register: "chung".into(),
                 seq: k,
@@ -171,11 +171,12 @@ async fn the_outgoing_register_pages_in_sql_and_page_links_keep_the_filters() {
 async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
     let snv = agency_id(app, "SNV").await;
     let vp = agency_id(app, "VPUBND").await;
-    let drafter = trinhky_store::accounts::user_by_username(app.store.db(), "snv.chuyenvien")
-        .await
-        .unwrap()
-        .unwrap();
-    let clerk = trinhky_store::accounts::user_by_username(app.store.db(), "vpubnd.vanthu")
+    let drafter =
+        trinhky_testkit::store::accounts::user_by_username(app.store.db(), "snv.chuyenvien")
+            .await
+            .unwrap()
+            .unwrap();
+    let clerk = trinhky_testkit::store::accounts::user_by_username(app.store.db(), "vpubnd.vanthu")
         .await
         .unwrap()
         .unwrap();
@@ -185,7 +186,7 @@ async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
         let at = start + Duration::minutes(i64::from(k));
         let txn = app.store.begin_write().await.unwrap();
         let title = format!("Kế hoạch số {k} về chuyển đổi số");
-        let doc = trinhky_store::entities::document::ActiveModel {
+        let doc = trinhky_testkit::store::entities::document::ActiveModel {
             agency_id: Set(snv),
             assignment_id: Set(None),
             doc_type: Set("KH".into()),
@@ -200,10 +201,10 @@ async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
         .insert(&txn)
         .await
         .unwrap();
-        let row = trinhky_store::incoming::deliver(
+        let row = trinhky_testkit::store::incoming::deliver(
             &txn,
             "system:test",
-            &trinhky_store::incoming::Delivery {
+            &trinhky_testkit::store::incoming::Delivery {
                 agency_id: vp,
                 document_id: doc.id,
                 from_agency_id: snv,
@@ -222,7 +223,7 @@ async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
         if k % 3 == 0 {
             use trinhky_domain::incoming::{Event, Status, step};
             let registered = step(Status::Received, Event::Register).unwrap();
-            trinhky_store::incoming::register(
+            trinhky_testkit::store::incoming::register(
                 &txn,
                 "system:test",
                 &row,
@@ -234,9 +235,16 @@ async fn incoming_rows(app: &TestApp, n: i32) -> Vec<i32> {
             .await
             .unwrap();
             let archived = step(Status::Registered, Event::Archive).unwrap();
-            trinhky_store::incoming::archive(&txn, "system:test", row.id, archived, clerk.id, at)
-                .await
-                .unwrap();
+            trinhky_testkit::store::incoming::archive(
+                &txn,
+                "system:test",
+                row.id,
+                archived,
+                clerk.id,
+                at,
+            )
+            .await
+            .unwrap();
         }
         txn.commit().await.unwrap();
         ids.push(row.id);
@@ -319,14 +327,14 @@ async fn directives_agency_members_and_directory_have_pagers() {
     let clerk = login(&app, "vpubnd.vanthu").await;
     // 55 directives (rows written directly; the list does not parse them).
     let txn = app.store.begin_write().await.unwrap();
-    let sha = trinhky_store::blobs::put(&txn, b"TB", "text/plain; charset=utf-8")
+    let sha = trinhky_testkit::store::blobs::put(&txn, b"TB", "text/plain; charset=utf-8")
         .await
         .unwrap();
     for k in 1..=55 {
-        trinhky_store::intake::insert_directive(
+        trinhky_testkit::store::intake::insert_directive(
             &txn,
             "system:test",
-            trinhky_store::intake::NewDirective {
+            trinhky_testkit::store::intake::NewDirective {
                 doc_type: Some("TB".into()),
                 number: Some(format!("{k}/TB-VPUBND")),
                 issuer: None,

@@ -3,15 +3,15 @@
 //! Vietnamese subject that decodes.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::ConnectionTrait;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_app::reminders;
 use trinhky_mail::{Mailer, Security, SmtpConfig, TransportConfig};
-use trinhky_store::entities::outbox_message;
 use trinhky_testkit::flows::{
     self, approved_document, document_at_approval, principal, seed_assignment,
 };
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer, read_with_python};
+use trinhky_testkit::sea_orm::ConnectionTrait;
+use trinhky_testkit::store::entities::outbox_message;
 use trinhky_testkit::{TestApp, spawn_app};
 
 use crate::validators::scratch;
@@ -21,7 +21,7 @@ fn d(s: &str) -> NaiveDate {
 }
 
 async fn set_due(app: &TestApp, doc: i32, due: &str) -> i32 {
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -55,7 +55,7 @@ async fn only_assignment(app: &TestApp, keep: i32, last_day: &str) {
 }
 
 async fn reminder_rows(app: &TestApp) -> Vec<outbox_message::Model> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     outbox_message::Entity::find()
         .filter(outbox_message::Column::Kind.eq("reminder"))
         .order_by_asc(outbox_message::Column::Id)
@@ -116,7 +116,7 @@ async fn reminder_effects_become_outbox_rows_once_for_the_drafter() {
     );
     assert!(r.body.contains("Bước xử lý: Dự thảo"), "{}", r.body);
     assert!(r.body.contains("Hạn xử lý: 16/02/2024"), "{}", r.body);
-    let effects = trinhky_store::documents::effects_of(app.store.db(), inst)
+    let effects = trinhky_testkit::store::documents::effects_of(app.store.db(), inst)
         .await
         .unwrap();
     assert!(effects.iter().all(|e| e.status == "done"), "{effects:?}");
@@ -140,7 +140,7 @@ async fn reminder_effects_become_outbox_rows_once_for_the_drafter() {
 async fn overdue_reminders_go_to_the_signers_and_the_province_office_clerk() {
     let app = spawn_app().await;
     let doc = document_at_approval(&app, "- Như trên;\n- Lưu: VT, SNV.").await;
-    let a = trinhky_store::documents::document_by_id(app.store.db(), doc)
+    let a = trinhky_testkit::store::documents::document_by_id(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap()
@@ -222,7 +222,7 @@ async fn a_reminder_for_a_step_already_left_is_not_mailed() {
     let m = mail(&app, "2024-02-15").await;
     assert_eq!((m.effects, m.messages), (1, 0), "{m:?}");
     assert!(reminder_rows(&app).await.is_empty());
-    let e = trinhky_store::documents::effects_of(app.store.db(), inst)
+    let e = trinhky_testkit::store::documents::effects_of(app.store.db(), inst)
         .await
         .unwrap()
         .into_iter()
@@ -364,12 +364,13 @@ async fn assignment_reminders_go_to_the_lead_clerk_and_head_once_per_kind() {
     let rows = of_a(reminder_rows(&app).await);
     assert_eq!(rows.len(), 6);
     assert!(rows[5].subject.starts_with("[Quá hạn] Nhiệm vụ 6.1"));
-    let kinds: Vec<String> = trinhky_store::intake::reminders_of_assignment(app.store.db(), a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.kind)
-        .collect();
+    let kinds: Vec<String> =
+        trinhky_testkit::store::intake::reminders_of_assignment(app.store.db(), a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
     assert_eq!(kinds, ["due_soon", "on_due", "overdue"]);
 }
 
@@ -377,7 +378,7 @@ async fn assignment_reminders_go_to_the_lead_clerk_and_head_once_per_kind() {
 async fn an_issued_report_stops_the_assignment_reminders() {
     let app = spawn_app().await;
     let doc = approved_document(&app, "- Như trên;\n- Lưu: VT, SNV.").await;
-    let a = trinhky_store::documents::document_by_id(app.store.db(), doc)
+    let a = trinhky_testkit::store::documents::document_by_id(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap()

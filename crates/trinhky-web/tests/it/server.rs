@@ -197,7 +197,7 @@ async fn long_draft(app: &TestApp) -> i32 {
         &drafter,
         doc.id,
         1,
-        trinhky_store::documents::Content {
+        trinhky_testkit::store::documents::Content {
             title: "Báo cáo kết quả cải cách hành chính".into(),
             body,
             addressees: "Ủy ban nhân dân tỉnh".into(),

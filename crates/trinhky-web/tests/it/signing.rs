@@ -21,11 +21,11 @@ fn with_pin(version: i64, pin: &str) -> ActRequest {
 }
 
 async fn file_of(app: &TestApp, doc: i32, kind: &str) -> Option<Vec<u8>> {
-    let f = trinhky_store::documents::latest_file(app.store.db(), doc, Some(kind))
+    let f = trinhky_testkit::store::documents::latest_file(app.store.db(), doc, Some(kind))
         .await
         .unwrap()?;
     Some(
-        trinhky_store::blobs::get(app.store.db(), &f.blob_sha256)
+        trinhky_testkit::store::blobs::get(app.store.db(), &f.blob_sha256)
             .await
             .unwrap()
             .unwrap()
@@ -106,11 +106,11 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
     assert_issued_pdf_valid(&app.pki, &dir, &path);
 
     // The effect rows say who signed with which certificate.
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
-    let effects = trinhky_store::documents::effects_of(app.store.db(), inst.id)
+    let effects = trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
         .await
         .unwrap();
     for kind in ["sign_personal", "sign_organization"] {
@@ -129,7 +129,7 @@ async fn a_wrong_pin_changes_nothing_and_too_many_lock_signing() {
     let app = spawn_app().await;
     let doc = document_at_approval(&app, RECIPIENTS).await;
     let head = principal(&app, "snv.giamdoc").await;
-    let before = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let before = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -164,7 +164,7 @@ async fn a_wrong_pin_changes_nothing_and_too_many_lock_signing() {
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Throttled(_)), "{err:?}");
-    let after = trinhky_store::documents::instance_of(app.store.db(), doc)
+    let after = trinhky_testkit::store::documents::instance_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -210,7 +210,7 @@ async fn a_wrong_organisation_pin_takes_no_number() {
         "{err:?}"
     );
     assert!(
-        trinhky_store::numbering::number_of(app.store.db(), doc)
+        trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
             .await
             .unwrap()
             .is_none()
@@ -218,7 +218,7 @@ async fn a_wrong_organisation_pin_takes_no_number() {
     flows::act(&app, "snv.vanthu", doc, "issue", 3)
         .await
         .unwrap();
-    let n = trinhky_store::numbering::number_of(app.store.db(), doc)
+    let n = trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
         .await
         .unwrap()
         .unwrap();
@@ -273,7 +273,7 @@ async fn classified_documents_have_their_own_register_and_no_email() {
         "{err:?}"
     );
     assert!(
-        trinhky_store::numbering::number_of(app.store.db(), doc)
+        trinhky_testkit::store::numbering::number_of(app.store.db(), doc)
             .await
             .unwrap()
             .is_none()
@@ -284,7 +284,7 @@ async fn classified_documents_have_their_own_register_and_no_email() {
     flows::act(&app, "snv.vanthu", secret, "issue", 3)
         .await
         .unwrap();
-    let n = trinhky_store::numbering::number_of(app.store.db(), secret)
+    let n = trinhky_testkit::store::numbering::number_of(app.store.db(), secret)
         .await
         .unwrap()
         .unwrap();
@@ -293,7 +293,7 @@ async fn classified_documents_have_their_own_register_and_no_email() {
         ("01/KH-SNV", "mat")
     );
     assert!(
-        trinhky_store::outbox::of_document(app.store.db(), secret)
+        trinhky_testkit::store::outbox::of_document(app.store.db(), secret)
             .await
             .unwrap()
             .is_empty(),
@@ -304,7 +304,7 @@ async fn classified_documents_have_their_own_register_and_no_email() {
     flows::act(&app, "snv.vanthu", plain, "issue", 3)
         .await
         .unwrap();
-    let n = trinhky_store::numbering::number_of(app.store.db(), plain)
+    let n = trinhky_testkit::store::numbering::number_of(app.store.db(), plain)
         .await
         .unwrap()
         .unwrap();
@@ -343,7 +343,7 @@ async fn approved_document_classified(app: &TestApp, head: &trinhky_app::Princip
 async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
     use trinhky_app::signing::{KeyOf, unlock};
     let app = spawn_app().await;
-    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV")
+    let snv = trinhky_testkit::store::directory::agency_by_code(app.store.db(), "SNV")
         .await
         .unwrap()
         .unwrap();
@@ -402,9 +402,11 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
         .is_ok()
     );
     // The start of the delay is in the audit chain, once.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let events = trinhky_store::entities::audit_event::Entity::find()
-        .filter(trinhky_store::entities::audit_event::Column::Action.eq("signing.pin_lockout"))
+    use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let events = trinhky_testkit::store::entities::audit_event::Entity::find()
+        .filter(
+            trinhky_testkit::store::entities::audit_event::Column::Action.eq("signing.pin_lockout"),
+        )
         .all(app.store.db())
         .await
         .unwrap();

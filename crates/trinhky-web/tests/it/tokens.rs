@@ -4,9 +4,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use trinhky_store::entities::audit_event;
+use trinhky_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use trinhky_testkit::store::entities::audit_event;
 use trinhky_testkit::{
     Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode,
 };

@@ -67,22 +67,22 @@ async fn seed_assignment(app: &TestApp) -> i32 {
     directive_intake::confirm(&app.store, "test", d.id, &decisions)
         .await
         .unwrap();
-    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV")
+    let snv = trinhky_testkit::store::directory::agency_by_code(app.store.db(), "SNV")
         .await
         .unwrap()
         .unwrap();
-    let rows = trinhky_store::intake::open_assignments_for(app.store.db(), &[snv.id])
+    let rows = trinhky_testkit::store::intake::open_assignments_for(app.store.db(), &[snv.id])
         .await
         .unwrap();
     rows.iter().find(|a| a.task_ref == "6.1").unwrap().id
 }
 
 async fn principal(app: &TestApp, username: &str) -> Principal {
-    let user = trinhky_store::accounts::user_by_username(app.store.db(), username)
+    let user = trinhky_testkit::store::accounts::user_by_username(app.store.db(), username)
         .await
         .unwrap()
         .unwrap();
-    let memberships = trinhky_store::accounts::memberships(app.store.db(), user.id)
+    let memberships = trinhky_testkit::store::accounts::memberships(app.store.db(), user.id)
         .await
         .unwrap();
     Principal {
@@ -278,18 +278,19 @@ async fn report_goes_from_drafter_through_review_and_deputy_to_the_clerk() {
         actions,
         ["submit", "return", "submit", "forward", "approve"]
     );
-    let inst = trinhky_store::documents::instance_of(app.store.db(), id as i32)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), id as i32)
         .await
         .unwrap()
         .unwrap();
-    let effects: Vec<String> = trinhky_store::documents::effects_of(app.store.db(), inst.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let effects: Vec<String> =
+        trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
     assert!(effects.contains(&"sign_personal".to_owned()), "{effects:?}");
-    let versions = trinhky_store::documents::versions(app.store.db(), id as i32)
+    let versions = trinhky_testkit::store::documents::versions(app.store.db(), id as i32)
         .await
         .unwrap();
     assert_eq!(
@@ -298,7 +299,7 @@ async fn report_goes_from_drafter_through_review_and_deputy_to_the_clerk() {
         "every edit is a new version; nothing overwritten"
     );
     assert!(versions[1].body.contains("Nâng cao Chỉ số CCHC."));
-    let report = trinhky_store::audit::verify(app.store.db(), |_, _| {})
+    let report = trinhky_testkit::store::audit::verify(app.store.db(), |_, _| {})
         .await
         .unwrap();
     assert!(report.broken.is_none(), "{report:?}");
@@ -375,13 +376,13 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
         }
     }
     assert_eq!((ok, conflicts), (1, 7));
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(inst.state, "issuing");
     assert_eq!(inst.version, 3);
-    let history = trinhky_store::documents::transitions_of(app.store.db(), inst.id)
+    let history = trinhky_testkit::store::documents::transitions_of(app.store.db(), inst.id)
         .await
         .unwrap();
     assert_eq!(
@@ -389,7 +390,7 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
         1,
         "signed exactly once"
     );
-    let effects = trinhky_store::documents::effects_of(app.store.db(), inst.id)
+    let effects = trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
         .await
         .unwrap();
     assert_eq!(
@@ -412,22 +413,29 @@ async fn running_instances_keep_their_definition_version() {
         .unwrap()
         .replace("Dự thảo", "Bản nháp");
     let txn = app.store.begin_write().await.unwrap();
-    let err =
-        trinhky_store::documents::register_definition(&txn, "bao-cao", v as i32, "x", &changed)
-            .await
-            .unwrap_err();
+    let err = trinhky_testkit::store::documents::register_definition(
+        &txn, "bao-cao", v as i32, "x", &changed,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("raise `version`"), "{err}");
     drop(txn);
     // A new version is accepted; the running document still follows its version.
     let v2 = changed.replace(&format!("version = {v}"), &format!("version = {}", v + 1));
     let txn = app.store.begin_write().await.unwrap();
     assert!(
-        trinhky_store::documents::register_definition(&txn, "bao-cao", v as i32 + 1, "x", &v2)
-            .await
-            .unwrap()
+        trinhky_testkit::store::documents::register_definition(
+            &txn,
+            "bao-cao",
+            v as i32 + 1,
+            "x",
+            &v2
+        )
+        .await
+        .unwrap()
     );
     txn.commit().await.unwrap();
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
@@ -447,14 +455,14 @@ async fn running_instances_keep_their_definition_version() {
 
 #[tokio::test]
 async fn deadline_reminders_are_effect_rows_written_once_across_tet() {
-    use sea_orm::ConnectionTrait;
+    use trinhky_testkit::sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let assignment = seed_assignment(&app).await;
     let drafter = principal(&app, "snv.chuyenvien").await;
     let doc = uc::create_from_assignment(&app.store, &app.registry, &drafter, assignment, None)
         .await
         .unwrap();
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
@@ -472,7 +480,7 @@ async fn deadline_reminders_are_effect_rows_written_once_across_tet() {
     let reminders = |app: &TestApp| {
         let store = app.store.clone();
         async move {
-            trinhky_store::documents::effects_of(store.db(), inst.id)
+            trinhky_testkit::store::documents::effects_of(store.db(), inst.id)
                 .await
                 .unwrap()
                 .into_iter()
@@ -527,7 +535,7 @@ async fn deadline_reminders_are_effect_rows_written_once_across_tet() {
         0
     );
     assert_eq!(reminders(&app).await, ["before_due", "on_due", "overdue"]);
-    let rows = trinhky_store::documents::effects_of(app.store.db(), inst.id)
+    let rows = trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
         .await
         .unwrap();
     let overdue: Value = serde_json::from_str(
@@ -608,12 +616,12 @@ async fn reassigning_the_drafter_keeps_the_history() {
     .await
     .unwrap();
 
-    let doc2 = trinhky_store::documents::document_by_id(app.store.db(), doc.id)
+    let doc2 = trinhky_testkit::store::documents::document_by_id(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
     assert_ne!(doc2.drafter_id, drafter.user.id);
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
@@ -626,7 +634,7 @@ async fn reassigning_the_drafter_keeps_the_history() {
     );
     // The old drafter can no longer edit; the new one can.
     let new = principal(&app, "snv.chuyenvien2").await;
-    let content = trinhky_store::documents::Content {
+    let content = trinhky_testkit::store::documents::Content {
         title: "Kế hoạch".into(),
         body: "x".into(),
         addressees: "UBND tỉnh".into(),
@@ -656,7 +664,7 @@ async fn reassigning_the_drafter_keeps_the_history() {
 #[tokio::test]
 async fn two_hundred_concurrent_issuings_get_numbers_1_to_200_without_gaps() {
     let app = spawn_app().await;
-    let snv = trinhky_store::directory::agency_by_code(app.store.db(), "SNV")
+    let snv = trinhky_testkit::store::directory::agency_by_code(app.store.db(), "SNV")
         .await
         .unwrap()
         .unwrap();
@@ -665,7 +673,7 @@ async fn two_hundred_concurrent_issuings_get_numbers_1_to_200_without_gaps() {
         let store = app.store.clone();
         tasks.push(tokio::spawn(async move {
             let txn = store.begin_write().await.unwrap();
-            let seq = trinhky_store::numbering::next_number(&txn, snv.id, 2026, "chung")
+            let seq = trinhky_testkit::store::numbering::next_number(&txn, snv.id, 2026, "chung")
                 .await
                 .unwrap();
             // Every tenth issuing fails after taking its number: the number must come back.
@@ -688,13 +696,13 @@ async fn two_hundred_concurrent_issuings_get_numbers_1_to_200_without_gaps() {
     // A new year starts again at 1; another register has its own counter.
     let txn = app.store.begin_write().await.unwrap();
     assert_eq!(
-        trinhky_store::numbering::next_number(&txn, snv.id, 2027, "chung")
+        trinhky_testkit::store::numbering::next_number(&txn, snv.id, 2027, "chung")
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        trinhky_store::numbering::next_number(&txn, snv.id, 2026, "mat")
+        trinhky_testkit::store::numbering::next_number(&txn, snv.id, 2026, "mat")
             .await
             .unwrap(),
         1
@@ -729,18 +737,18 @@ async fn the_clerk_issues_with_the_next_number_in_the_outgoing_register() {
     flows::act(&app, "snv.vanthu", doc.id, "issue", 3)
         .await
         .unwrap();
-    let entry = trinhky_store::numbering::number_of(app.store.db(), doc.id)
+    let entry = trinhky_testkit::store::numbering::number_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(entry.number, "01/KH-SNV");
     assert_eq!(entry.signer, head.user.full_name);
-    let inst = trinhky_store::documents::instance_of(app.store.db(), doc.id)
+    let inst = trinhky_testkit::store::documents::instance_of(app.store.db(), doc.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(inst.state, "dispatched");
-    let effects = trinhky_store::documents::effects_of(app.store.db(), inst.id)
+    let effects = trinhky_testkit::store::documents::effects_of(app.store.db(), inst.id)
         .await
         .unwrap();
     let assign = effects.iter().find(|e| e.kind == "assign_number").unwrap();
