@@ -144,7 +144,7 @@ pub fn may_edit(l: &Loaded, p: &Principal) -> bool {
 }
 
 /// An attachment as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: i32,
     pub name: String,

@@ -15,7 +15,7 @@ use crate::registry::Registry;
 use crate::{Principal, Result};
 
 /// One row of the nhật ký.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrailEvent {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -36,7 +36,7 @@ pub struct TrailEvent {
 }
 
 /// One page of the nhật ký, oldest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Trail {
     pub document_id: i32,
     /// The document's current trích yếu.

@@ -12,7 +12,7 @@ use crate::registry::Registry;
 use crate::{AppError, Principal, Result};
 
 /// One side of a comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VersionInfo {
     pub no: i32,
     pub note: String,
@@ -22,18 +22,19 @@ pub struct VersionInfo {
 }
 
 /// One field compared.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldDiff {
     /// `title`, `addressees`, `body`, `recipients`.
     pub field: &'static str,
     /// Its Vietnamese name.
     pub label: &'static str,
     pub changed: bool,
+    #[schema(value_type = Vec<ChunkSchema>)]
     pub chunks: Vec<Chunk>,
 }
 
 /// The difference from version `from` to version `to`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Comparison {
     pub document_id: i32,
     /// The document's current trích yếu.
@@ -114,4 +115,23 @@ pub async fn compare(
         to: info(store, b).await?,
         versions: numbers,
     })
+}
+
+/// The JSON shape of a [`Chunk`] (the domain type carries no schema).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ChunkSchema {
+    #[schema(inline)]
+    change: ChangeSchema,
+    text: String,
+}
+
+/// [`trinhky_domain::diff::Change`] as it is serialised.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ChangeSchema {
+    Same,
+    Added,
+    Removed,
 }

@@ -97,7 +97,7 @@ pub async fn issue_preview(
 }
 
 /// One e-mail of an issued document (or of its recall notice).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: i32,
     pub kind: String,

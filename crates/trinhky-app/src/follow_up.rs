@@ -14,7 +14,7 @@ use trinhky_store::{Store, audit, directory, documents, intake, numbering};
 use crate::{AppError, Principal, Result};
 
 /// Where an assignment stands on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     OnTime,
@@ -40,7 +40,7 @@ impl Status {
 }
 
 /// Counts per status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub on_time: usize,
     pub late: usize,
@@ -64,7 +64,7 @@ impl Counts {
 }
 
 /// One assignment with its status.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Item {
     pub assignment_id: i32,
     pub task_ref: String,
@@ -82,7 +82,7 @@ pub struct Item {
 }
 
 /// The assignments of one lead agency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgencyGroup {
     pub agency_id: i32,
     pub code: String,
@@ -93,7 +93,7 @@ pub struct AgencyGroup {
 }
 
 /// The follow-up view of a directive on `today`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FollowUp {
     pub directive_id: i32,
     pub title: String,
@@ -249,7 +249,7 @@ pub async fn follow_up(
 }
 
 /// What a reminder request did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Reminded {
     /// Queued to `email`.

@@ -799,7 +799,7 @@ pub async fn issue_dev_keys_to(
 }
 
 /// One signature as shown to users: who, when, and a verdict with its reason in Vietnamese.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SignatureView {
     pub signer: String,
     pub time: String,

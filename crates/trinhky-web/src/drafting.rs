@@ -531,7 +531,7 @@ pub struct PreviewForm {
 }
 
 /// The rendered pages of unsaved text, as `data:` URLs the page swaps in.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PreviewOut {
     pages: Vec<String>,
 }

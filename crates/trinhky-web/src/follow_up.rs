@@ -270,7 +270,7 @@ pub async fn api_get(
     Ok(Json(f))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RemindOut {
     #[serde(flatten)]
     result: Reminded,

@@ -493,7 +493,7 @@ pub async fn api_list(
     Ok((headers, Json(l)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DetailOut {
     #[serde(flatten)]
     item: uc::IncomingView,
@@ -612,7 +612,7 @@ pub struct RecallIn {
     reason: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RecallOut {
     notified: usize,
 }

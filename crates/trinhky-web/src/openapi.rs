@@ -97,6 +97,9 @@ fn int() -> Value {
 fn date() -> Value {
     json!({"type": "string", "description": "dd/mm/yyyy or yyyy-mm-dd"})
 }
+fn binary() -> Value {
+    json!({"type": "string", "format": "binary"})
+}
 fn obj() -> Value {
     json!({"type": "object"})
 }
@@ -144,16 +147,16 @@ pub fn operations() -> Vec<Op> {
         op("post", "/api/v1/agencies/{code}/members", "Add a member (the agency's admin)").ok("201", schema("MemberOut"))
             .body(schema("NewMember")),
         // ---- my work ----
-        op("get", "/api/v1/assignments", "Open assignments (nhiệm vụ) led by the caller's agencies, soonest deadline first").returns(list()).paged(),
-        op("get", "/api/v1/documents", "My work: documents waiting for an action of mine, by due date").returns(list()).paged(),
+        op("get", "/api/v1/assignments", "Open assignments (nhiệm vụ) led by the caller's agencies, soonest deadline first").returns(array("AssignmentRow")).paged(),
+        op("get", "/api/v1/documents", "My work: documents waiting for an action of mine, by due date").returns(array("WorkItem")).paged(),
         // ---- directive intake (Văn phòng UBND) ----
         op("get", "/api/v1/directives", "Directives received by the province office, newest first (its clerks and drafters)").returns(array("DirectiveOut")).paged(),
         op("post", "/api/v1/directives", "Upload a directive (.txt, .md, .docx, .pdf) for review; answers the parser's proposal").ok("201", schema("Proposal")).multipart(),
         op("get", "/api/v1/directives/{id}", "A directive with the parser's extraction, the proposed decisions and, once confirmed, its assignments").returns(schema("Proposal")),
         op("post", "/api/v1/directives/{id}/confirm", "Confirm a directive: create its assignments (409 when already confirmed); without tasks the proposal is confirmed as parsed").returns(schema("Proposal"))
             .body(schema("ConfirmIn")),
-        op("get", "/api/v1/directives/{id}/follow-up", "Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue); province office only"),
-        op("post", "/api/v1/directives/{id}/follow-up/{assignment_id}/remind", "Queue a reminder (nhắc việc) to the lead agency; 201 when queued, 200 with result already_today when one was queued today").ok("201", obj()),
+        op("get", "/api/v1/directives/{id}/follow-up", "Theo dõi, đôn đốc: every assignment of a directive per lead agency with counts (on_time, late, open, overdue); province office only").returns(schema("FollowUp")),
+        op("post", "/api/v1/directives/{id}/follow-up/{assignment_id}/remind", "Queue a reminder (nhắc việc) to the lead agency; 201 when queued, 200 with result already_today when one was queued today").ok("201", schema("RemindOut")),
         // ---- documents ----
         op("post", "/api/v1/assignments/{id}/documents", "Create a report from an assignment of one's agency").ok("201", schema("Document"))
             .body(json!({"type": "object", "properties": {"doc_type": s()}})),
@@ -168,62 +171,62 @@ pub fn operations() -> Vec<Op> {
             .returns(schema("ReassignOut")).body(schema("ReassignIn")),
         op("get", "/api/v1/documents/{id}/pdf", "The newest rendered or signed PDF of the document; for a recipient the issued (sealed) PDF").content(Content::Pdf),
         op("get", "/api/v1/documents/{id}/preview/{page}", "Page N of the document as PNG (`1.png` …); drafts carry the DỰ THẢO watermark").content(Content::Png),
-        op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(list()),
-        op("post", "/api/v1/documents/{id}/recall", "Recall (thu hồi) an issued document; every recipient is notified")
+        op("get", "/api/v1/documents/{id}/receipts", "Who received an issued document, and when (the issuing agency)").returns(array("Receipt")),
+        op("post", "/api/v1/documents/{id}/recall", "Recall (thu hồi) an issued document; every recipient is notified").returns(schema("RecallOut"))
             .body(object(&["reason"], json!({"reason": s()}))),
         // ---- attachments, comparison, nhật ký, live preview (drafting.rs) ----
-        op("get", "/api/v1/documents/{id}/attachments", "Attachments of a document (name, kind, size, uploader, time, signed)").returns(list()).paged(),
-        op("post", "/api/v1/documents/{id}/attachments", "Attach a file (PDF, DOCX or XLSX, recognised by content; size limit TRINHKY_ATTACHMENT_MAX_MB, 413 above it) while the caller may edit the document").ok("201", obj()).multipart(),
+        op("get", "/api/v1/documents/{id}/attachments", "Attachments of a document (name, kind, size, uploader, time, signed)").returns(array("AttachmentView")).paged(),
+        op("post", "/api/v1/documents/{id}/attachments", "Attach a file (PDF, DOCX or XLSX, recognised by content; size limit TRINHKY_ATTACHMENT_MAX_MB, 413 above it) while the caller may edit the document").ok("201", schema("AttachmentView")).multipart(),
         op("get", "/api/v1/documents/{id}/attachments/{aid}", "Download an attachment (the organisation-signed copy of a PDF once issued); whoever may read the document").content(Content::File),
         op("delete", "/api/v1/documents/{id}/attachments/{aid}", "Remove an attachment while the caller may edit the document").ok("204", obj()),
         op("get", "/api/v1/documents/{id}/diff", "Word-level difference of two versions (trích yếu, Kính gửi, body, Nơi nhận) as chunks {change: same|added|removed, text}")
             .query("from", int(), "Older version (default: the one before `to`)")
-            .query("to", int(), "Newer version (default: the newest)"),
-        op("get", "/api/v1/documents/{id}/audit", "Nhật ký: every audit event concerning the document, oldest first, with actor, Vietnamese action label, details and chain_ok").returns(list()).paged(),
-        op("post", "/api/v1/documents/{id}/preview", "Render unsaved text as page images (data: URLs); nothing is stored; the drafter only; rate-limited per user (429)")
+            .query("to", int(), "Newer version (default: the newest)").returns(schema("Comparison")),
+        op("get", "/api/v1/documents/{id}/audit", "Nhật ký: every audit event concerning the document, oldest first, with actor, Vietnamese action label, details and chain_ok").returns(schema("Trail")).paged(),
+        op("post", "/api/v1/documents/{id}/preview", "Render unsaved text as page images (data: URLs); nothing is stored; the drafter only; rate-limited per user (429)").returns(schema("PreviewOut"))
             .body(json!({"type": "object", "properties": {"title": s(), "body": s(), "addressees": s(), "recipients": s()}})),
-        op("get", "/api/v1/incoming/{id}/attachments", "Attachments of an incoming document (văn bản đến)").returns(list()).paged(),
+        op("get", "/api/v1/incoming/{id}/attachments", "Attachments of an incoming document (văn bản đến)").returns(array("AttachmentView")).paged(),
         op("get", "/api/v1/incoming/{id}/attachments/{aid}", "Download an attachment of an incoming document").content(Content::File),
         // ---- issuing (văn thư): number preview, e-mail status, resend (delivery.rs) ----
         op("get", "/api/v1/documents/{id}/issue-preview", "The number (số, ký hiệu) and the resolved recipients issuing would use now; 404 when the caller cannot issue the document at its current step")
             .returns(object(&["number", "recipients"], json!({"number": s(), "problem": {"type": ["string", "null"]},
                 "recipients": {"type": "array", "items": object(&["name", "email", "internal"], json!({"name": s(), "email": s(), "internal": {"type": "boolean"}}))}}))),
-        op("get", "/api/v1/documents/{id}/deliveries", "The e-mails of an issued document per recipient: status (pending, sending, sent, failed), attempts, the server's last reply").returns(list()),
+        op("get", "/api/v1/documents/{id}/deliveries", "The e-mails of an issued document per recipient: status (pending, sending, sent, failed), attempts, the server's last reply").returns(array("Delivery")),
         op("post", "/api/v1/documents/{id}/deliveries/{message}/resend", "Put a failed e-mail back in the queue (gửi lại; the issuing agency's clerk; 409 unless it failed)").ok("204", obj()),
         // ---- administration (system administrators: admin at the province office; admin.rs) ----
-        op("get", "/api/v1/admin/agencies", "Agencies (search by code or name)").returns(list()).query("q", s(), "Code or name").paged(),
-        op("post", "/api/v1/admin/agencies", "Create an agency (checked like a directory file: unique code and e-mail, names that point at one agency)").ok("201", obj()).body(admin_agency()),
-        op("get", "/api/v1/admin/agencies/{code}", "One agency"),
-        op("put", "/api/v1/admin/agencies/{code}", "Edit an agency (its code stays)").body(admin_agency()),
-        op("get", "/api/v1/admin/groups", "Recipient groups (nhóm nơi nhận) with their member agency codes").returns(list()).paged(),
-        op("post", "/api/v1/admin/groups", "Create a recipient group").ok("201", obj()).body(admin_group()),
-        op("get", "/api/v1/admin/groups/{code}", "One recipient group"),
-        op("put", "/api/v1/admin/groups/{code}", "Replace a group's name, aliases and members").body(admin_group()),
+        op("get", "/api/v1/admin/agencies", "Agencies (search by code or name)").returns(array("Agency")).query("q", s(), "Code or name").paged(),
+        op("post", "/api/v1/admin/agencies", "Create an agency (checked like a directory file: unique code and e-mail, names that point at one agency)").ok("201", schema("Agency")).body(admin_agency()),
+        op("get", "/api/v1/admin/agencies/{code}", "One agency").returns(schema("Agency")),
+        op("put", "/api/v1/admin/agencies/{code}", "Edit an agency (its code stays)").returns(schema("Agency")).body(admin_agency()),
+        op("get", "/api/v1/admin/groups", "Recipient groups (nhóm nơi nhận) with their member agency codes").returns(array("RecipientGroup")).paged(),
+        op("post", "/api/v1/admin/groups", "Create a recipient group").ok("201", schema("RecipientGroup")).body(admin_group()),
+        op("get", "/api/v1/admin/groups/{code}", "One recipient group").returns(schema("RecipientGroup")),
+        op("put", "/api/v1/admin/groups/{code}", "Replace a group's name, aliases and members").returns(schema("RecipientGroup")).body(admin_group()),
         op("delete", "/api/v1/admin/groups/{code}", "Delete a recipient group").ok("204", obj()),
-        op("get", "/api/v1/admin/users", "Accounts with their roles (search by username, name or e-mail, accent-insensitive)").returns(list()).query("q", s(), "Username, name or e-mail").paged(),
-        op("post", "/api/v1/admin/users", "Create an account with one role (argon2id password)").ok("201", obj())
+        op("get", "/api/v1/admin/users", "Accounts with their roles (search by username, name or e-mail, accent-insensitive)").returns(array("UserView")).query("q", s(), "Username, name or e-mail").paged(),
+        op("post", "/api/v1/admin/users", "Create an account with one role (argon2id password)").ok("201", schema("UserView"))
             .body(object(&["username", "full_name", "email", "password", "agency", "role"], json!({"username": s(), "full_name": s(), "email": s(), "password": s(), "agency": s(), "role": role(), "title": s()}))),
-        op("get", "/api/v1/admin/users/{username}", "One account with its roles"),
-        op("post", "/api/v1/admin/users/{username}/roles", "Grant a role in an agency").ok("201", obj())
+        op("get", "/api/v1/admin/users/{username}", "One account with its roles").returns(schema("UserView")),
+        op("post", "/api/v1/admin/users/{username}/roles", "Grant a role in an agency").ok("201", schema("UserView"))
             .body(object(&["agency", "role"], json!({"agency": s(), "role": role(), "title": s()}))),
-        op("delete", "/api/v1/admin/users/{username}/roles/{agency}/{role}", "Revoke a role (refused for one's own last admin role and the province office's last admin)"),
-        op("put", "/api/v1/admin/users/{username}/active", "Enable or disable an account (disabling ends its sessions; its API tokens stop working)")
+        op("delete", "/api/v1/admin/users/{username}/roles/{agency}/{role}", "Revoke a role (refused for one's own last admin role and the province office's last admin)").returns(schema("UserView")),
+        op("put", "/api/v1/admin/users/{username}/active", "Enable or disable an account (disabling ends its sessions; its API tokens stop working)").returns(schema("UserView"))
             .body(object(&["active"], json!({"active": {"type": "boolean"}}))),
-        op("post", "/api/v1/admin/users/{username}/password", "Set a new password, or let the server generate one (returned once); ends the account's sessions")
+        op("post", "/api/v1/admin/users/{username}/password", "Set a new password, or let the server generate one (returned once); ends the account's sessions").returns(schema("PasswordOut"))
             .body(json!({"type": "object", "properties": {"password": s()}})),
-        op("get", "/api/v1/admin/certificates", "Key holders (organisations with a clerk, heads, deputies) with their current certificate: subject, serial, issuer, validity, status").returns(list()).paged(),
-        op("post", "/api/v1/admin/certificates/issue", "Issue development certificates to holders without a key (or to one holder); the CA passphrase and PIN are never stored").ok("201", obj())
+        op("get", "/api/v1/admin/certificates", "Key holders (organisations with a clerk, heads, deputies) with their current certificate: subject, serial, issuer, validity, status").returns(array("HolderView")).paged(),
+        op("post", "/api/v1/admin/certificates/issue", "Issue development certificates to holders without a key (or to one holder); the CA passphrase and PIN are never stored").ok("201", array("IssuedOut"))
             .body(object(&["ca_passphrase", "pin"], json!({"ca_passphrase": s(), "pin": s(), "algorithm": {"enum": ["rsa", "p256"]},
                 "holder": json!({"type": "object", "properties": {"kind": {"enum": ["user", "agency"]}, "handle": s()}})}))),
-        op("post", "/api/v1/admin/certificates/{kind}/{handle}/import", "Import a PKCS#12 (multipart: file, pin) as the holder's signing key; the PIN is checked, never stored").ok("201", obj()).multipart(),
-        op("post", "/api/v1/admin/certificates/{kind}/{handle}/revoke", "Revoke the holder's current key (a development-CA certificate goes into a new CRL: give the CA passphrase)")
+        op("post", "/api/v1/admin/certificates/{kind}/{handle}/import", "Import a PKCS#12 (multipart: file, pin) as the holder's signing key; the PIN is checked, never stored").ok("201", schema("Imported")).multipart(),
+        op("post", "/api/v1/admin/certificates/{kind}/{handle}/revoke", "Revoke the holder's current key (a development-CA certificate goes into a new CRL: give the CA passphrase)").returns(schema("RevokedOut"))
             .body(json!({"type": "object", "properties": {"ca_passphrase": s()}})),
-        op("get", "/api/v1/admin/workflows", "Registered workflow definitions with the number of documents following each version").returns(list()).paged(),
-        op("get", "/api/v1/admin/workflows/{workflow}/{version}", "One definition: states (labels, roles, SLA), transitions, documents per state"),
+        op("get", "/api/v1/admin/workflows", "Registered workflow definitions with the number of documents following each version").returns(array("WorkflowSummary")).paged(),
+        op("get", "/api/v1/admin/workflows/{workflow}/{version}", "One definition: states (labels, roles, SLA), transitions, documents per state").returns(schema("WorkflowOut")),
         op("post", "/api/v1/admin/workflows/check", "Check a workflow definition (the body is the TOML text); read only, installs nothing; diagnostics carry codes WF001…WF013 and line numbers")
-            .query("file", s(), "File name shown in the diagnostics").text_body(),
-        op("get", "/api/v1/admin/calendar", "Holidays and make-up working days touching a year").returns(list()).query("year", int(), "Year (default: this year)").paged(),
-        op("post", "/api/v1/admin/calendar", "Add a holiday (range) or a make-up working day; dates dd/mm/yyyy or yyyy-mm-dd; deadlines use it at once").ok("201", obj())
+            .query("file", s(), "File name shown in the diagnostics").text_body().returns(schema("CheckReport")),
+        op("get", "/api/v1/admin/calendar", "Holidays and make-up working days touching a year").returns(array("EntryView")).query("year", int(), "Year (default: this year)").paged(),
+        op("post", "/api/v1/admin/calendar", "Add a holiday (range) or a make-up working day; dates dd/mm/yyyy or yyyy-mm-dd; deadlines use it at once").ok("201", schema("EntryView"))
             .body(object(&["kind", "from", "name"], json!({"kind": {"enum": ["holiday", "working_day"]}, "from": date(), "to": date(), "name": s()}))),
         op("delete", "/api/v1/admin/calendar/{id}", "Remove a calendar entry").ok("204", obj()),
         // ---- API tokens (tokens.rs) ----
@@ -239,10 +242,10 @@ pub fn operations() -> Vec<Op> {
         op("post", "/api/v1/delegations/{id}/revoke", "Revoke a delegation (agency head; 409 when already revoked)").returns(schema("Delegation")),
         // ---- receiving, registers, archive ----
         op("get", "/api/v1/incoming", "Văn bản đến of one agency, newest first (20 per page)")
-            .query("agency", s(), "Agency code; default the caller's first register agency").paged(),
-        op("get", "/api/v1/incoming/{id}", "An incoming document with the caller's rights and its verified signatures"),
+            .query("agency", s(), "Agency code; default the caller's first register agency").returns(schema("ListPage")).paged(),
+        op("get", "/api/v1/incoming/{id}", "An incoming document with the caller's rights and its verified signatures").returns(schema("DetailOut")),
         op("get", "/api/v1/incoming/{id}/pdf", "The delivered (signed) file of an incoming document").content(Content::Pdf),
-        op("post", "/api/v1/incoming/{id}/{action}", "register (vào sổ), forward (chuyển xử lý), acknowledge (ký nhận) or archive (lưu trữ)")
+        op("post", "/api/v1/incoming/{id}/{action}", "register (vào sổ), forward (chuyển xử lý), acknowledge (ký nhận) or archive (lưu trữ)").returns(schema("IncomingView"))
             .body(json!({"type": "object", "properties": {"to": s(), "deadline": {"type": "string", "format": "date"}, "note": s()}})),
         op("get", "/api/v1/registers/{kind}", "Sổ văn bản đi (outgoing) or đến (incoming) with the decree's ten columns; one page as JSON, or the whole filtered period as a file with format=csv|xlsx|pdf")
             .content(Content::Register)
@@ -252,7 +255,7 @@ pub fn operations() -> Vec<Op> {
             .query("q", s(), "Text to find (accent-insensitive)")
             .query("format", json!({"enum": ["json", "csv", "xlsx", "pdf"]}), "json (default): one page; csv, xlsx, pdf: the whole filtered period")
             .paged(),
-        op("get", "/api/v1/archive", "Archive search (accent-insensitive), newest archived first").returns(list())
+        op("get", "/api/v1/archive", "Archive search (accent-insensitive), newest archived first").returns(array("IncomingView"))
             .query("agency", s(), "Agency code")
             .query("q", s(), "Subject or content")
             .query("number", s(), "Số, ký hiệu")
@@ -260,7 +263,7 @@ pub fn operations() -> Vec<Op> {
             .query("from", date(), "Document date from")
             .query("to", date(), "Document date to")
             .paged(),
-        op("get", "/api/v1/openapi.json", "This document"),
+        op("get", "/api/v1/openapi.json", "This document").returns(json!({"type": "object", "description": "An OpenAPI 3.1 document", "required": ["openapi", "info", "paths"], "properties": {"openapi": s(), "info": obj(), "servers": list(), "paths": obj(), "components": obj()}})),
     ]
 }
 
@@ -287,19 +290,19 @@ fn build(o: &Op) -> Value {
     let ok_body = match &o.ok.1 {
         Content::Json(schema) => json!({"application/json": {"schema": schema}}),
         Content::Pdf => {
-            json!({"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}})
+            json!({"application/pdf": {"schema": {"type": "string", "format": "binary", "contentMediaType": "application/pdf"}}})
         }
         Content::Png => {
-            json!({"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}})
+            json!({"image/png": {"schema": {"type": "string", "format": "binary", "contentMediaType": "image/png"}}})
         }
         Content::File => {
-            json!({"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}})
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}}})
         }
         Content::Register => json!({
             "application/json": {"schema": schema("Register")},
-            "text/csv": {"schema": s()},
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": s()},
-            "application/pdf": {"schema": s()}
+            "text/csv": {"schema": binary()},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": binary()},
+            "application/pdf": {"schema": binary()}
         }),
     };
     let mut ok = if o.ok.0 == "204" {
@@ -353,7 +356,7 @@ fn build(o: &Op) -> Value {
         Some(Body::Multipart) => {
             v["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}});
+                "properties": {"file": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}}}}}});
         }
         Some(Body::Text) => {
             v["requestBody"] =
@@ -371,7 +374,7 @@ pub fn spec() -> Value {
         let entry = paths.entry(o.path).or_insert_with(|| json!({}));
         entry[o.method] = build(&o);
     }
-    json!({
+    let mut v = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "trinhky API",
@@ -424,7 +427,128 @@ pub fn spec() -> Value {
                     "rows": {"type": "array", "items": {"type": "array", "items": s()}}, "total": int()}))
             }
         }
-    })
+    });
+    if let Some(schemas) = v["components"]["schemas"].as_object_mut() {
+        for (name, schema) in typed_schemas() {
+            schemas.entry(name).or_insert(schema);
+        }
+    }
+    v
+}
+
+/// Schemas of the response types (with the types they refer to), under their `ToSchema` names.
+fn typed_schemas() -> serde_json::Map<String, Value> {
+    use trinhky_app as app;
+    let mut all: Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )> = Vec::new();
+    fn add<T: utoipa::ToSchema>(
+        all: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        all.push((T::name().into_owned(), T::schema()));
+        T::schemas(all);
+    }
+    add::<mirror::AssignmentRow>(&mut all);
+    add::<mirror::Agency>(&mut all);
+    add::<mirror::RecipientGroup>(&mut all);
+    add::<app::documents::inbox::WorkItem>(&mut all);
+    add::<app::follow_up::FollowUp>(&mut all);
+    add::<crate::follow_up::RemindOut>(&mut all);
+    add::<app::incoming::Receipt>(&mut all);
+    add::<app::attachments::AttachmentView>(&mut all);
+    add::<app::compare::Comparison>(&mut all);
+    add::<app::audit_trail::Trail>(&mut all);
+    add::<crate::drafting::PreviewOut>(&mut all);
+    add::<app::delivery::Delivery>(&mut all);
+    add::<app::admin::users::UserView>(&mut all);
+    add::<crate::admin::users::PasswordOut>(&mut all);
+    add::<app::admin::certificates::HolderView>(&mut all);
+    add::<app::admin::certificates::Imported>(&mut all);
+    add::<crate::admin::certificates::IssuedOut>(&mut all);
+    add::<crate::admin::certificates::RevokedOut>(&mut all);
+    add::<app::admin::workflows::WorkflowSummary>(&mut all);
+    add::<app::admin::workflows::CheckReport>(&mut all);
+    add::<crate::admin::workflows::WorkflowOut>(&mut all);
+    add::<app::admin::calendar::EntryView>(&mut all);
+    add::<crate::incoming::RecallOut>(&mut all);
+    add::<crate::incoming::DetailOut>(&mut all);
+    add::<app::incoming::ListPage>(&mut all);
+    add::<app::incoming::IncomingView>(&mut all);
+    all.into_iter()
+        .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or_else(|_| obj())))
+        .collect()
+}
+
+/// The JSON shapes of store and domain types that carry no `ToSchema` themselves.
+mod mirror {
+    #![allow(dead_code)]
+    use chrono::NaiveDate;
+
+    /// An assignment with its lead agency and directive (`trinhky_app::queries::AssignmentRow`).
+    #[derive(utoipa::ToSchema)]
+    pub struct AssignmentRow {
+        id: i32,
+        directive_id: i32,
+        directive_title: String,
+        task_ref: String,
+        lead_code: String,
+        lead_name: String,
+        deliverable: String,
+        report_to: String,
+        deadline_kind: String,
+        last_day: Option<NaiveDate>,
+        deadline_time: Option<String>,
+        deadline_text: String,
+        condition: Option<String>,
+        status: String,
+        source_text: String,
+    }
+
+    /// An agency of the directory (`trinhky_domain::directory::Agency`).
+    #[derive(utoipa::ToSchema)]
+    pub struct Agency {
+        code: String,
+        name: String,
+        short_name: String,
+        parent: String,
+        #[schema(inline)]
+        kind: AgencyKind,
+        email: String,
+        head_title: String,
+        deputy_title: String,
+        aliases: Vec<String>,
+        uses_trinhky: bool,
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum AgencyKind {
+        Committee,
+        Office,
+        Department,
+        District,
+        Press,
+        Party,
+        Council,
+        MassOrg,
+        Central,
+        Unit,
+        Leadership,
+        Other,
+    }
+
+    /// A recipient group with its member agency codes (`trinhky_domain::directory::RecipientGroup`).
+    #[derive(utoipa::ToSchema)]
+    pub struct RecipientGroup {
+        code: String,
+        name: String,
+        aliases: Vec<String>,
+        members: Vec<String>,
+    }
 }
 
 /// The JSON Schema of a type that derives `utoipa::ToSchema`.

@@ -13,9 +13,10 @@ use crate::registry::Registry;
 use crate::{AppError, Principal, Result};
 
 /// One entry as listed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct EntryView {
     pub id: i32,
+    #[schema(value_type = Object)]
     #[serde(flatten)]
     pub entry: CalendarEntry,
 }

@@ -70,7 +70,7 @@ fn asn1_time(t: &openssl::asn1::Asn1TimeRef) -> Option<DateTime<Utc>> {
 }
 
 /// What a certificate says, for the page and the API.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CertInfo {
     pub key_id: i32,
     pub subject: String,
@@ -136,7 +136,7 @@ pub fn cert_info(key: &signing_key::Model, now: DateTime<Utc>) -> CertInfo {
 }
 
 /// One key holder with its current certificate.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HolderView {
     /// `agency` or `user`.
     pub kind: &'static str,
@@ -262,7 +262,7 @@ pub async fn issue_dev(
 }
 
 /// What an import stored.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub holder: String,
     pub subject: String,

@@ -16,11 +16,36 @@ use crate::user_add::{NewUser, user_add};
 use crate::{AppError, Principal, Result};
 
 /// One account with its roles.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct UserView {
+    #[schema(value_type = UserSummarySchema)]
     #[serde(flatten)]
     pub user: UserSummary,
+    #[schema(value_type = Vec<MembershipSchema>)]
     pub roles: Vec<Membership>,
+}
+
+/// The JSON shape of [`UserSummary`] (a store type without a schema).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UserSummarySchema {
+    id: i32,
+    username: String,
+    full_name: String,
+    email: String,
+    active: bool,
+}
+
+/// The JSON shape of [`Membership`] (a store type without a schema).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct MembershipSchema {
+    agency_id: i32,
+    agency_code: String,
+    agency_name: String,
+    /// `drafter`, `unit_head`, `agency_head`, `deputy_head`, `clerk` or `admin`.
+    role: String,
+    title: String,
 }
 
 /// Accounts whose username, name or e-mail contains `query` (accents and case ignored), by

@@ -12,7 +12,7 @@ use crate::Result;
 use crate::registry::Registry;
 
 /// One definition version and how documents use it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct WorkflowSummary {
     pub id: String,
     pub version: u32,
@@ -84,12 +84,14 @@ pub async fn detail(
 }
 
 /// What the checker found in a definition.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CheckReport {
     pub ok: bool,
     /// Every problem, by line, with its stable code (`WF001`…).
+    #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<CheckError>,
     /// The definition, when it is valid.
+    #[schema(value_type = Option<Object>)]
     pub definition: Option<Definition>,
     /// How it relates to what is registered (same id and version already in use …).
     pub notes: Vec<String>,

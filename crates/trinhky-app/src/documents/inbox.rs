@@ -16,7 +16,7 @@ use crate::registry::Registry;
 use crate::{Principal, Result};
 
 /// A row of "Việc của tôi".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkItem {
     pub document_id: i32,
     pub title: String,

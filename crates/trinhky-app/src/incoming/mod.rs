@@ -87,7 +87,7 @@ pub fn type_name(code: &str) -> &str {
 // ---- who may see and act ----
 
 /// What the caller may do with one incoming row.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Access {
     /// Clerk of the recipient agency: every action.
     pub clerk: bool,
@@ -163,7 +163,7 @@ async fn user_name(store: &Store, id: Option<i32>) -> Result<Option<String>> {
 // ---- views ----
 
 /// One incoming document as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IncomingView {
     pub id: i32,
     pub agency_code: String,
@@ -239,7 +239,7 @@ async fn view_of(
 }
 
 /// A page of an agency's "Văn bản đến".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ListPage {
     pub agency_code: String,
     pub agency_name: String,

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Who received an issued document, and when (for the sender's document page).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub agency_code: String,
     pub agency_name: String,

@@ -258,7 +258,7 @@ pub struct IssueIn {
     holder: Option<HolderIn>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IssuedOut {
     kind: &'static str,
     handle: String,
@@ -333,7 +333,7 @@ pub struct RevokeIn {
     ca_passphrase: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RevokedOut {
     holder: String,
     subject: String,

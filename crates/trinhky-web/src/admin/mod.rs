@@ -38,10 +38,10 @@ type ApiResult<T> = Result<T, ApiError>;
 
 mod agencies;
 mod calendar;
-mod certificates;
+pub(crate) mod certificates;
 mod groups;
-mod users;
-mod workflows;
+pub(crate) mod users;
+pub(crate) mod workflows;
 
 use agencies::*;
 use calendar::*;

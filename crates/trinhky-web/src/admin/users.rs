@@ -457,7 +457,7 @@ pub struct PasswordIn {
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PasswordOut {
     username: String,
     /// Present when the server generated the password (shown once).

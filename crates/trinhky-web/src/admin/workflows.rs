@@ -262,8 +262,9 @@ pub async fn api_workflows(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkflowOut {
+    #[schema(value_type = Object)]
     definition: trinhky_domain::workflow::Definition,
     current: bool,
     /// Documents per state.
