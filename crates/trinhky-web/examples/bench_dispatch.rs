@@ -13,11 +13,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use trinhky_testkit::sea_orm::ConnectionTrait;
 use trinhky_app::documents::{self as uc, ActRequest};
 use trinhky_mail::{Mailer, Outgoing, Security, SmtpConfig, TransportConfig};
 use trinhky_testkit::flows::{approved_document, principal};
 use trinhky_testkit::mail::{SmtpOptions, SmtpServer};
+use trinhky_testkit::sea_orm::ConnectionTrait;
 use trinhky_testkit::{TestApp, spawn_app};
 
 const RECIPIENTS: usize = 60;
