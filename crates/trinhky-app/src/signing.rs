@@ -803,10 +803,69 @@ pub async fn issue_dev_keys_to(
 pub struct SignatureView {
     pub signer: String,
     pub time: String,
-    /// "valid", "invalid" or "untrusted" (intact, but the certificate chains to no trusted root).
+    /// "valid", "invalid" or "indeterminate" (ETSI EN 319 102-1: it cannot be decided — an
+    /// unknown chain, an unsupported algorithm, no revocation data, a file too complex).
     pub status: &'static str,
     pub label: String,
     pub detail: String,
+}
+
+/// The badge for one signature: (status, label, detail), in Vietnamese.
+fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, String, String) {
+    use trinhky_pdf::verify::{Coverage, Revocation, Status};
+    let cover = match &s.coverage {
+        Coverage::WholeFile => "phủ toàn bộ tệp".to_owned(),
+        Coverage::RevisionThenAllowed { .. } => {
+            "sau chữ ký chỉ có các thay đổi được phép (điền số, ngày; ký tiếp)".to_owned()
+        }
+        Coverage::OtherChanges { changes } => changes.join("; "),
+    };
+    let algorithms = match (&s.digest_algorithm, &s.signature_algorithm) {
+        (Some(d), Some(a)) => format!(" ({a}, {d})"),
+        _ => String::new(),
+    };
+    match s.status {
+        Status::Valid => {
+            let rev = match s.revocation {
+                Revocation::Good => "chứng thư chưa bị thu hồi",
+                _ => "",
+            };
+            (
+                "valid",
+                "Hợp lệ".to_owned(),
+                format!("Toàn vẹn{algorithms}, chứng thư tin cậy, {rev}; {cover}."),
+            )
+        }
+        Status::Indeterminate => {
+            let mut why: Vec<String> = Vec::new();
+            if !s.trusted {
+                why.push("chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình".into());
+            }
+            if s.revocation == Revocation::Unknown && s.trusted {
+                why.push("chưa có thông tin thu hồi (CRL/OCSP)".into());
+            }
+            why.extend(s.problems.iter().cloned());
+            (
+                "indeterminate",
+                "Chưa xác định được".to_owned(),
+                format!("Không đủ căn cứ để kết luận hợp lệ hay không: {}", why.join("; ")),
+            )
+        }
+        Status::Invalid => {
+            let mut why: Vec<String> = Vec::new();
+            if s.problems.iter().any(|p| p.contains("bytes were modified")) {
+                why.push("nội dung đã bị thay đổi sau khi ký".into());
+            }
+            if let Revocation::Revoked { at } = &s.revocation {
+                why.push(format!("chứng thư đã bị thu hồi ({at})"));
+            }
+            if let Coverage::OtherChanges { changes } = &s.coverage {
+                why.push(format!("có thay đổi không được phép sau chữ ký: {}", changes.join("; ")));
+            }
+            why.extend(s.problems.iter().cloned());
+            ("invalid", "Không hợp lệ".to_owned(), why.join("; "))
+        }
+    }
 }
 
 fn pdf_time(m: &str) -> String {
@@ -844,7 +903,7 @@ pub async fn verify_in_pool(signing: &Arc<Signing>, pdf: Vec<u8>) -> Vec<Signatu
 /// beside the dev CA), for display. An unreadable file gives one "invalid" entry saying why.
 /// Runs on the calling thread (the CLI, tests); the web pages call [`verify_in_pool`].
 pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
-    use trinhky_pdf::verify::{Coverage, Revocation, VerifyOptions, verify_pdf_with};
+    use trinhky_pdf::verify::{VerifyOptions, verify_pdf_with};
     let report = match verify_pdf_with(
         pdf,
         &VerifyOptions {
@@ -879,50 +938,7 @@ pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
                 })
                 .or_else(|| s.signer.clone())
                 .unwrap_or_else(|| s.field.clone());
-            let (status, label, detail) = if s.valid() {
-                let cover = match &s.coverage {
-                    Coverage::WholeFile => "phủ toàn bộ tệp".to_owned(),
-                    Coverage::RevisionThenAllowed { .. } => {
-                        "sau chữ ký chỉ có các thay đổi được phép (điền số, ngày; ký tiếp)".to_owned()
-                    }
-                    Coverage::OtherChanges { changes } => changes.join("; "),
-                };
-                let rev = match s.revocation {
-                    Revocation::Good => "chứng thư chưa bị thu hồi",
-                    Revocation::Unknown => "chưa có danh sách thu hồi (CRL)",
-                    Revocation::Revoked { .. } => "",
-                };
-                ("valid", "Hợp lệ".to_owned(), format!("Toàn vẹn, chứng thư tin cậy, {rev}; {cover}."))
-            } else if s.intact
-                && !s.trusted
-                && !s.revoked()
-                && !matches!(s.coverage, Coverage::OtherChanges { .. })
-            {
-                (
-                    "untrusted",
-                    "Chưa xác thực được chứng thư".to_owned(),
-                    format!(
-                        "Nội dung toàn vẹn, nhưng chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình: {}",
-                        s.problems.join("; ")
-                    ),
-                )
-            } else {
-                let mut why: Vec<String> = Vec::new();
-                if !s.intact {
-                    why.push("nội dung đã bị thay đổi sau khi ký".into());
-                }
-                if let Revocation::Revoked { at } = &s.revocation {
-                    why.push(format!("chứng thư đã bị thu hồi ({at})"));
-                }
-                if let Coverage::OtherChanges { changes } = &s.coverage {
-                    why.push(format!("có thay đổi không được phép sau chữ ký: {}", changes.join("; ")));
-                }
-                if !s.trusted {
-                    why.push("chứng thư không tin cậy".into());
-                }
-                why.extend(s.problems.iter().cloned());
-                ("invalid", "Không hợp lệ".to_owned(), why.join("; "))
-            };
+            let (status, label, detail) = display_status(s);
             SignatureView {
                 signer,
                 time: s.signing_time.as_deref().map(pdf_time).unwrap_or_default(),

@@ -422,15 +422,12 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
                     "time": t.time, "tsa": t.tsa, "imprint_matches": t.imprint_matches,
                     "signature_verifies": t.signature_verifies, "trusted": t.trusted, "valid": t.valid(),
                 })),
-                "valid": s.valid(), "problems": s.problems,
+                "digest_algorithm": s.digest_algorithm, "signature_algorithm": s.signature_algorithm,
+                "status": s.status.as_str(), "valid": s.valid(), "problems": s.problems, "warnings": s.warnings,
             })
         })
         .collect();
-    let verdict = match report.verdict {
-        Verdict::Valid => "valid",
-        Verdict::Invalid => "invalid",
-        Verdict::NoSignatures => "no_signatures",
-    };
+    let verdict = report.verdict.as_str();
     if json {
         println!(
             "{}",
@@ -442,9 +439,10 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
         println!("{}: {}", file.display(), verdict.to_uppercase());
         for (i, s) in report.signatures.iter().enumerate() {
             println!(
-                "  #{} {} — {}; {}; {}",
+                "  #{} {} — {}: {}; {}; {}",
                 i + 1,
                 s.signer.as_deref().unwrap_or("?"),
+                s.status.as_str().to_uppercase(),
                 if s.intact { "intact" } else { "NOT intact" },
                 if s.trusted { "trusted" } else { "NOT trusted" },
                 sigs[i]["coverage"].as_str().unwrap_or_default()
@@ -460,14 +458,19 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
             for p in &s.problems {
                 println!("      problem: {p}");
             }
+            for w in &s.warnings {
+                println!("      note: {w}");
+            }
         }
         if roots.is_empty() {
             println!("  (no trust roots given: pass --trust CA.pem or run `trinhky pki init`)");
         }
     }
+    // 0 valid, 1 invalid (or nothing signed), 2 indeterminate or not verifiable.
     Ok(match report.verdict {
         Verdict::Valid => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+        Verdict::Invalid | Verdict::NoSignatures => ExitCode::from(1),
+        Verdict::Indeterminate => ExitCode::from(2),
     })
 }
 

@@ -54,6 +54,30 @@ pub enum Revocation {
     Unknown,
 }
 
+/// The outcome of validating one signature (or a whole file), as ETSI EN 319 102-1 names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// TOTAL-PASSED: intact, trusted, not revoked, nothing but allowed changes after it.
+    Valid,
+    /// TOTAL-FAILED: evidence against it — the signed bytes changed, the signature value is
+    /// wrong, a disallowed change after signing, revoked before signing, a malformed byte range.
+    Invalid,
+    /// INDETERMINATE: it cannot be decided — an unsupported algorithm, an unknown or expired
+    /// chain, no revocation data, a file too complex to check in bounded time and memory.
+    Indeterminate,
+}
+
+impl Status {
+    /// `valid`, `invalid` or `indeterminate` (JSON, CSS classes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Indeterminate => "indeterminate",
+        }
+    }
+}
+
 /// Findings for one signature.
 #[derive(Clone, Debug)]
 pub struct SignatureReport {
@@ -76,31 +100,115 @@ pub struct SignatureReport {
     pub byte_range: Vec<i64>,
     /// The signature time-stamp (PAdES B-T), when the CMS carries one.
     pub timestamp: Option<TimestampReport>,
-    /// Why the signature is not valid (empty when it is).
+    /// The digest algorithm the signer declared (`SHA-256`…), when the CMS could be read.
+    pub digest_algorithm: Option<String>,
+    /// The signature algorithm and key (`RSA`, `RSA-PSS`, `ECDSA P-384`, `Ed25519`…).
+    pub signature_algorithm: Option<String>,
+    /// The outcome: see [`Status`].
+    pub status: Status,
+    /// Why the signature is not valid (empty when it is), evidence and open questions alike.
     pub problems: Vec<String>,
+    /// Remarks that do not change the outcome (a weak digest, a CMS that is not PAdES).
+    pub warnings: Vec<String>,
+    /// Some finding is evidence that the signature is wrong.
+    failed: bool,
+    /// Some finding leaves the outcome undecided.
+    undecided: bool,
 }
 
 impl SignatureReport {
+    fn new(field: String, sub_filter: String, signing_time: Option<String>) -> Self {
+        Self {
+            field,
+            signer: None,
+            serial: None,
+            sub_filter,
+            signing_time,
+            intact: false,
+            trusted: false,
+            revocation: Revocation::Unknown,
+            coverage: Coverage::WholeFile,
+            byte_range: Vec::new(),
+            timestamp: None,
+            digest_algorithm: None,
+            signature_algorithm: None,
+            status: Status::Indeterminate,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            failed: false,
+            undecided: false,
+        }
+    }
+
+    /// Evidence against the signature: its outcome is [`Status::Invalid`].
+    pub(crate) fn fail(&mut self, why: impl Into<String>) {
+        self.failed = true;
+        self.problems.push(why.into());
+    }
+
+    /// The outcome cannot be decided (at best [`Status::Indeterminate`]).
+    pub(crate) fn undecided(&mut self, why: impl Into<String>) {
+        self.undecided = true;
+        self.problems.push(why.into());
+    }
+
+    /// Sets [`SignatureReport::status`] from the findings.
+    fn conclude(&mut self) {
+        let timestamp_failed = self
+            .timestamp
+            .as_ref()
+            .is_some_and(|t| !t.imprint_matches);
+        let timestamp_undecided = self.timestamp.as_ref().is_some_and(|t| !t.valid());
+        self.status = if self.failed
+            || !matches!(self.coverage, Coverage::WholeFile | Coverage::RevisionThenAllowed { .. })
+            || timestamp_failed
+            || (self.revoked() && !self.undecided)
+        {
+            Status::Invalid
+        } else if self.undecided
+            || !self.intact
+            || !self.trusted
+            || self.revocation == Revocation::Unknown
+            || timestamp_undecided
+        {
+            Status::Indeterminate
+        } else {
+            Status::Valid
+        };
+    }
+
     pub fn revoked(&self) -> bool {
         matches!(self.revocation, Revocation::Revoked { .. })
     }
-    /// Intact, trusted, not revoked, nothing but signature-related changes
-    /// after it, and its time-stamp (if any) valid.
+
+    /// The signature's outcome is [`Status::Valid`].
     pub fn valid(&self) -> bool {
-        self.intact
-            && self.trusted
-            && !self.revoked()
-            && !matches!(self.coverage, Coverage::OtherChanges { .. })
-            && self.timestamp.as_ref().is_none_or(TimestampReport::valid)
+        self.status == Status::Valid
     }
 }
 
 /// Overall verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
+    /// Every signature is valid.
     Valid,
+    /// Some signature is invalid.
     Invalid,
+    /// None is invalid, but some cannot be decided.
+    Indeterminate,
     NoSignatures,
+}
+
+impl Verdict {
+    /// `valid`, `invalid`, `indeterminate` or `no_signatures`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Indeterminate => "indeterminate",
+            Verdict::NoSignatures => "no_signatures",
+        }
+    }
 }
 
 /// Result of [`verify_pdf`].
@@ -336,25 +444,16 @@ impl Verifier {
         let dss_certs: Vec<X509> = dss_certs.iter().filter_map(|d| self.x509(d)).collect();
         let mut signatures = Vec::new();
         for (field, v) in signature_fields(l) {
-            let mut r = SignatureReport {
+            let mut r = SignatureReport::new(
                 field,
-                signer: None,
-                serial: None,
-                sub_filter: name(l, v.get(b"SubFilter").ok()).unwrap_or_default(),
-                signing_time: v
-                    .get(b"M")
+                name(l, v.get(b"SubFilter").ok()).unwrap_or_default(),
+                v.get(b"M")
                     .ok()
                     .and_then(|o| o.as_str().ok())
                     .map(|b| String::from_utf8_lossy(b).into_owned()),
-                intact: false,
-                trusted: false,
-                revocation: Revocation::Unknown,
-                coverage: Coverage::WholeFile,
-                byte_range: Vec::new(),
-                timestamp: None,
-                problems: Vec::new(),
-            };
+            );
             self.check_signature(pdf, l, cov, &v, &dss_certs, &dss_crls, &mut r);
+            r.conclude();
             signatures.push(r);
         }
         // Earliest signature first.
@@ -363,10 +462,12 @@ impl Verifier {
         });
         let verdict = if signatures.is_empty() {
             Verdict::NoSignatures
-        } else if signatures.iter().all(SignatureReport::valid) {
-            Verdict::Valid
-        } else {
+        } else if signatures.iter().any(|s| s.status == Status::Invalid) {
             Verdict::Invalid
+        } else if signatures.iter().any(|s| s.status == Status::Indeterminate) {
+            Verdict::Indeterminate
+        } else {
+            Verdict::Valid
         };
         Report {
             signatures,
@@ -590,7 +691,7 @@ impl Verifier {
             return;
         };
         let Some(si) = sd.signer_infos.0.iter().next() else {
-            r.problems.push("the CMS has no SignerInfo".into());
+            r.undecided("the CMS has no SignerInfo");
             return;
         };
         let certs: Vec<&Certificate> = sd
@@ -607,8 +708,7 @@ impl Verifier {
             .copied()
             .find(|c| signature::issued_for(c, &si.sid))
         else {
-            r.problems
-                .push("the signer's certificate is not in the CMS".into());
+            r.undecided("the signer's certificate is not in the CMS");
             return;
         };
         r.signer = Some(signer_cert.tbs_certificate.subject.to_string());
@@ -620,8 +720,7 @@ impl Verifier {
         );
         let cert_der = signer_cert.to_der().unwrap_or_default();
         let Some(attrs) = &si.signed_attrs else {
-            r.problems
-                .push("the CMS has no signed attributes (not PAdES)".into());
+            r.undecided("the CMS has no signed attributes (not PAdES)");
             return;
         };
         r.intact = signature::intact(si, attrs, signer_cert, &cert_der, &digest, r);
@@ -653,8 +752,7 @@ impl Verifier {
         r: &mut SignatureReport,
     ) -> Option<(X509, Option<X509>)> {
         let Some(signer_x509) = self.x509(cert_der) else {
-            r.problems
-                .push("the signer's certificate is not valid DER".into());
+            r.undecided("the signer's certificate is not valid DER");
             return None;
         };
         let mut untrusted = Stack::new().ok()?;
@@ -686,8 +784,7 @@ impl Verifier {
                 chain.get(1).cloned()
             }
             Ok((false, why, _)) => {
-                r.problems
-                    .push(format!("the certificate chain is not trusted: {why}"));
+                r.undecided(format!("the certificate chain is not trusted: {why}"));
                 untrusted
                     .iter()
                     .map(|c| c.to_owned())
@@ -695,8 +792,7 @@ impl Verifier {
                     .find(|c| c.issued(&signer_x509) == openssl::x509::X509VerifyResult::OK)
             }
             Err(e) => {
-                r.problems
-                    .push(format!("the certificate chain could not be checked: {e}"));
+                r.undecided(format!("the certificate chain could not be checked: {e}"));
                 None
             }
         };
@@ -740,8 +836,7 @@ impl Verifier {
             match crl.get_by_cert(signer_x509) {
                 CrlStatus::Revoked(rev) => {
                     let at = rev.revocation_date().to_string();
-                    r.problems
-                        .push(format!("the signer's certificate was revoked at {at}"));
+                    r.fail(format!("the signer's certificate was revoked at {at}"));
                     r.revocation = Revocation::Revoked { at };
                     break;
                 }

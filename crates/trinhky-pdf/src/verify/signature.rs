@@ -40,8 +40,7 @@ pub(super) fn signed_digest(
         && pdf.get(range[1] as usize) == Some(&b'<')
         && pdf.get(range[2] as usize - 1) == Some(&b'>');
     if !ok_range {
-        r.problems
-            .push("the /ByteRange is malformed or does not surround /Contents".into());
+        r.fail("the /ByteRange is malformed or does not surround /Contents");
         return None;
     }
     let (b, c, d) = (range[1] as usize, range[2] as usize, range[3] as usize);
@@ -61,19 +60,17 @@ pub(super) fn signed_digest(
 /// The CMS SignedData in /Contents.
 pub(super) fn signed_data(v: &lopdf::Dictionary, r: &mut SignatureReport) -> Option<SignedData> {
     let Some(contents) = v.get(b"Contents").ok().and_then(|o| o.as_str().ok()) else {
-        r.problems.push("the signature has no /Contents".into());
+        r.undecided("the signature has no /Contents");
         return None;
     };
     let Some(cms_der) = der_len(contents).and_then(|n| contents.get(..n)) else {
-        r.problems
-            .push("/Contents is not a DER CMS structure".into());
+        r.undecided("/Contents is not a DER CMS structure");
         return None;
     };
     match ContentInfo::from_der(cms_der).and_then(|ci| ci.content.decode_as::<SignedData>()) {
         Ok(sd) => Some(sd),
         Err(e) => {
-            r.problems
-                .push(format!("the CMS SignedData cannot be parsed: {e}"));
+            r.undecided(format!("the CMS SignedData cannot be parsed: {e}"));
             None
         }
     }
@@ -119,13 +116,11 @@ pub(super) fn intact(
         Some(m) if m.as_bytes() == digest => {}
         Some(_) => {
             intact = false;
-            r.problems
-                .push("digest mismatch: the signed bytes were modified".into());
+            r.fail("digest mismatch: the signed bytes were modified");
         }
         None => {
             intact = false;
-            r.problems
-                .push("the CMS has no messageDigest attribute".into());
+            r.undecided("the CMS has no messageDigest attribute");
         }
     }
     match attr(ID_AA_SIGNING_CERTIFICATE_V2)
@@ -136,7 +131,7 @@ pub(super) fn intact(
                 == Some(openssl::sha::sha256(cert_der).as_slice()) => {}
         Some(_) => {
             intact = false;
-            r.problems.push("signing-certificate-v2 does not match the signer's certificate (certificate swapped)".into());
+            r.fail("signing-certificate-v2 does not match the signer's certificate (certificate swapped)");
         }
         None => r
             .problems
@@ -154,13 +149,11 @@ pub(super) fn intact(
         Ok(true) => {}
         Ok(false) => {
             intact = false;
-            r.problems
-                .push("the CMS signature does not verify with the signer's certificate".into());
+            r.fail("the CMS signature does not verify with the signer's certificate");
         }
         Err(e) => {
             intact = false;
-            r.problems
-                .push(format!("the CMS signature could not be checked: {e}"));
+            r.undecided(format!("the CMS signature could not be checked: {e}"));
         }
     }
     intact
