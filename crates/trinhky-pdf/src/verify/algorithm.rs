@@ -34,6 +34,8 @@ const SHA3_256: Oid = oid("2.16.840.1.101.3.4.2.8");
 const SHA3_384: Oid = oid("2.16.840.1.101.3.4.2.9");
 const SHA3_512: Oid = oid("2.16.840.1.101.3.4.2.10");
 const SHAKE256: Oid = oid("2.16.840.1.101.3.4.2.12");
+/// id-shake256-len (RFC 8419's digest for Ed448): the output length, in bits, is a parameter.
+const SHAKE256_LEN: Oid = oid("2.16.840.1.101.3.4.2.18");
 
 const RSA: Oid = oid("1.2.840.113549.1.1.1");
 const RSA_PSS: Oid = oid("1.2.840.113549.1.1.10");
@@ -83,6 +85,28 @@ impl Digest {
             None => Ok(h.finish().map_err(e)?.to_vec()),
         }
     }
+}
+
+/// The digest algorithm `alg` names, with its parameters (the output length of
+/// id-shake256-len).
+pub(crate) fn digest_alg(alg: &AlgorithmIdentifierOwned) -> Result<Digest, String> {
+    if alg.oid != SHAKE256_LEN {
+        return digest(alg.oid);
+    }
+    let bits = alg
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<u32>().ok())
+        .unwrap_or(512);
+    if bits == 0 || bits % 8 != 0 || bits > 8192 {
+        return Err(format!(
+            "the SHAKE256 output length {bits} is not supported"
+        ));
+    }
+    Ok(Digest {
+        xof_len: Some(bits as usize / 8),
+        ..Digest::of(MessageDigest::shake_256(), "SHAKE256")
+    })
 }
 
 /// The digest algorithm `oid` names (some producers write a signature algorithm such as
@@ -203,7 +227,10 @@ struct PssParams {
 #[derive(Clone, Copy)]
 pub(crate) enum Scheme {
     /// PKCS#1 v1.5, ECDSA or DSA over the digest `md`.
-    Hashed { md: MessageDigest, family: &'static str },
+    Hashed {
+        md: MessageDigest,
+        family: &'static str,
+    },
     /// RSASSA-PSS with its parameters.
     Pss {
         md: MessageDigest,
@@ -237,7 +264,10 @@ fn curve_name(ec: &openssl::ec::EcKey<Public>) -> String {
         openssl::nid::Nid::X9_62_PRIME256V1 => "P-256".into(),
         openssl::nid::Nid::SECP384R1 => "P-384".into(),
         openssl::nid::Nid::SECP521R1 => "P-521".into(),
-        n => n.short_name().map(str::to_owned).unwrap_or_else(|_| format!("{n:?}")),
+        n => n
+            .short_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|_| format!("{n:?}")),
     }
 }
 
@@ -269,7 +299,10 @@ pub(crate) fn scheme(
     }
     Ok(match fam {
         Family::Rsa => Scheme::Hashed { md, family: "RSA" },
-        Family::Ecdsa => Scheme::Hashed { md, family: "ECDSA" },
+        Family::Ecdsa => Scheme::Hashed {
+            md,
+            family: "ECDSA",
+        },
         Family::Dsa => Scheme::Hashed { md, family: "DSA" },
         Family::RsaPss => pss(alg)?,
         Family::Ed25519 => Scheme::Pure { name: "Ed25519" },
@@ -306,7 +339,12 @@ fn pss(alg: &AlgorithmIdentifierOwned) -> Result<Scheme, String> {
                 .ok_or("the RSASSA-PSS MGF1 hash cannot be read")?;
             digest(h.oid)?.md
         }
-        Some(m) => return Err(format!("the mask generation function {} is not supported", m.oid)),
+        Some(m) => {
+            return Err(format!(
+                "the mask generation function {} is not supported",
+                m.oid
+            ));
+        }
     };
     let salt = i32::try_from(params.salt_length.unwrap_or(20))
         .map_err(|_| "the RSASSA-PSS salt length is out of range".to_owned())?;
@@ -366,7 +404,9 @@ pub(crate) fn public_key(cert: &x509_cert::Certificate) -> Result<PKey<Public>, 
     use openssl::bn::{BigNum, BigNumContext};
     use openssl::ec::{EcGroup, EcKey, EcPoint};
     let spki = &cert.tbs_certificate.subject_public_key_info;
-    let e = |e: openssl::error::ErrorStack| format!("the certificate's public key cannot be decoded: {e}");
+    let e = |e: openssl::error::ErrorStack| {
+        format!("the certificate's public key cannot be decoded: {e}")
+    };
     let bits = spki
         .subject_public_key
         .as_bytes()
@@ -439,8 +479,14 @@ mod tests {
         use openssl::ec::{EcGroup, EcKey};
         use openssl::nid::Nid;
         let keys = [
-            PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::SECP384R1).unwrap()).unwrap()).unwrap(),
-            PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::BRAINPOOL_P256R1).unwrap()).unwrap()).unwrap(),
+            PKey::from_ec_key(
+                EcKey::generate(&EcGroup::from_curve_name(Nid::SECP384R1).unwrap()).unwrap(),
+            )
+            .unwrap(),
+            PKey::from_ec_key(
+                EcKey::generate(&EcGroup::from_curve_name(Nid::BRAINPOOL_P256R1).unwrap()).unwrap(),
+            )
+            .unwrap(),
             PKey::generate_ed25519().unwrap(),
             PKey::generate_ed448().unwrap(),
         ];

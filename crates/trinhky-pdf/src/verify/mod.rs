@@ -149,13 +149,18 @@ impl SignatureReport {
 
     /// Sets [`SignatureReport::status`] from the findings.
     fn conclude(&mut self) {
-        let timestamp_failed = self
-            .timestamp
-            .as_ref()
-            .is_some_and(|t| !t.imprint_matches);
+        if self.trusted && self.revocation == Revocation::Unknown && !self.failed {
+            self.problems.push(
+                "no revocation information (CRL or OCSP) for the signer's certificate".into(),
+            );
+        }
+        let timestamp_failed = self.timestamp.as_ref().is_some_and(|t| !t.imprint_matches);
         let timestamp_undecided = self.timestamp.as_ref().is_some_and(|t| !t.valid());
         self.status = if self.failed
-            || !matches!(self.coverage, Coverage::WholeFile | Coverage::RevisionThenAllowed { .. })
+            || !matches!(
+                self.coverage,
+                Coverage::WholeFile | Coverage::RevisionThenAllowed { .. }
+            )
             || timestamp_failed
             || (self.revoked() && !self.undecided)
         {
@@ -688,8 +693,8 @@ impl Verifier {
         if doc_timestamp {
             // ETSI.RFC3161 (PAdES B-LTA): /Contents is a time-stamp token whose imprint is the
             // hash of the signed bytes; the TSA is the "signer".
-            let ts = der::Any::from_der(cms_der)
-                .map(|token| timestamp::check(&token, &parts, &chain));
+            let ts =
+                der::Any::from_der(cms_der).map(|token| timestamp::check(&token, &parts, &chain));
             match ts {
                 Ok(ts) => {
                     r.intact = ts.imprint_matches && ts.signature_verifies;

@@ -191,7 +191,7 @@ pub(super) fn check_cms(
     parts: &[&[u8]; 2],
     r: &mut SignatureReport,
 ) -> bool {
-    let digest = match algorithm::digest(si.digest_alg.oid) {
+    let digest = match algorithm::digest_alg(&si.digest_alg) {
         Ok(d) => d,
         Err(e) => {
             r.undecided(e);
@@ -238,7 +238,9 @@ pub(super) fn check_cms(
         vec![legacy.as_bytes()]
     } else {
         if econtent.is_some() {
-            r.fail("the CMS carries encapsulated content (eContent): a PDF signature must be detached");
+            r.fail(
+                "the CMS carries encapsulated content (eContent): a PDF signature must be detached",
+            );
             return false;
         }
         parts.to_vec()
@@ -265,9 +267,8 @@ pub(super) fn check_cms(
             vec![signed.as_slice()]
         }
         None => {
-            r.warnings.push(
-                "the CMS has no signed attributes: a plain CMS signature, not PAdES".into(),
-            );
+            r.warnings
+                .push("the CMS has no signed attributes: a plain CMS signature, not PAdES".into());
             content
         }
     };

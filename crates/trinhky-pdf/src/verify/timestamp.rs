@@ -114,12 +114,15 @@ pub(crate) fn check(token: &Any, imprinted: &[&[u8]], chain: ChainCheck<'_>) -> 
 /// The token's message imprint is the hash of `imprinted` (the signature value it time-stamps,
 /// or the document's signed bytes for a document time-stamp).
 fn imprint(tst: &crate::sign::tsa::TstInfo, imprinted: &[&[u8]]) -> Result<(), String> {
-    let d = super::algorithm::digest(tst.message_imprint.hash_algorithm.oid)
+    let d = super::algorithm::digest_alg(&tst.message_imprint.hash_algorithm)
         .map_err(|e| format!("the time-stamp's imprint: {e}"))?;
     if d.hash(imprinted)?.as_slice() == tst.message_imprint.hashed_message.as_bytes() {
         Ok(())
     } else {
-        Err("the time-stamp is for other data (its imprint does not match the time-stamped bytes)".into())
+        Err(
+            "the time-stamp is for other data (its imprint does not match the time-stamped bytes)"
+                .into(),
+        )
     }
 }
 
@@ -173,7 +176,7 @@ fn verify_signature(
     {
         return Err("the time-stamp token's content type is not TSTInfo".into());
     }
-    let digest = super::algorithm::digest(si.digest_alg.oid)
+    let digest = super::algorithm::digest_alg(&si.digest_alg)
         .map_err(|e| format!("the time-stamp token: {e}"))?;
     let content = sd
         .encap_content_info
