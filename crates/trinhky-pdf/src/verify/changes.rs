@@ -1,7 +1,12 @@
 //! What changed after a signed revision: only signature machinery (new
-//! signature fields and widgets, their appearances, `/AcroForm`, `/DSS`) and
-//! values of existing text fields (form filling), or
-//! anything else (page content, annotations, metadata…).
+//! signature fields and widgets, their appearances, `/AcroForm`, `/DSS`),
+//! document-level bookkeeping a signing tool writes (the catalog's
+//! `/Extensions`, `/Version`, `/MarkInfo`, the XMP metadata, the `/Info`
+//! dictionary) and values of existing text, button and choice fields (form
+//! filling), or anything else (page content, pages, annotations, other
+//! catalog entries…). These are the changes pyHanko's default diff policy
+//! accepts for a signature without DocMDP (`tests/it/oracle.rs` checks the two
+//! agree).
 
 use std::collections::BTreeSet;
 
@@ -46,6 +51,39 @@ fn changed_keys(old: &Dictionary, new: &Dictionary) -> BTreeSet<Vec<u8>> {
     keys
 }
 
+/// Keys of the catalog that may change after signing: the form and the DSS,
+/// and the document-level entries a signing tool updates (extensions, the PDF
+/// version, XMP metadata, `/MarkInfo`) — the catalog entries pyHanko's default
+/// policy also allows.
+pub(crate) const CATALOG_KEYS: &[&[u8]] = &[
+    b"AcroForm",
+    b"DSS",
+    b"Extensions",
+    b"Metadata",
+    b"MarkInfo",
+    b"Version",
+];
+
+/// Keys of the interactive form dictionary that signing may change.
+pub(crate) const ACROFORM_KEYS: &[&[u8]] = &[b"Fields", b"SigFlags", b"DR", b"DA"];
+
+/// Field types whose value may be filled in after signing (text, buttons, choices).
+const FILLABLE: &[&[u8]] = &[b"Tx", b"Btn", b"Ch"];
+
+/// Objects whose role allows some changes after signing.
+struct Roles {
+    root: Option<ObjectId>,
+    acroform: Option<ObjectId>,
+    /// The document information dictionary (`/Info`) of either revision.
+    info: [Option<ObjectId>; 2],
+    /// The XMP metadata stream of either revision.
+    metadata: [Option<ObjectId>; 2],
+}
+
+fn reference(d: Option<&Dictionary>, key: &[u8]) -> Option<ObjectId> {
+    d?.get(key).ok()?.as_reference().ok()
+}
+
 /// Compare the revision ending at `end` with the whole document.
 pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
     let tail = &pdf[end..];
@@ -59,11 +97,18 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
         };
     };
     let root = old.trailer.get(b"Root").and_then(Object::as_reference).ok();
-    let acroform: Option<ObjectId> = old
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .and_then(|o| o.as_reference().ok());
+    let roles = Roles {
+        root,
+        acroform: reference(old.catalog().ok(), b"AcroForm"),
+        info: [
+            reference(Some(&old.trailer), b"Info"),
+            reference(Some(&full.trailer), b"Info"),
+        ],
+        metadata: [
+            reference(old.catalog().ok(), b"Metadata"),
+            reference(full.catalog().ok(), b"Metadata"),
+        ],
+    };
     let new_root = full
         .trailer
         .get(b"Root")
@@ -80,7 +125,7 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
         if old_obj == new_obj {
             continue;
         }
-        if let Some(why) = disallowed(&old, full, *id, old_obj, new_obj, root, acroform) {
+        if let Some(why) = disallowed(&old, full, *id, old_obj, new_obj, &roles) {
             changes.push(why);
         }
     }
@@ -96,37 +141,71 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
     }
 }
 
+fn field_type(doc: &Document, d: &Dictionary) -> Option<Vec<u8>> {
+    if let Ok(t) = d.get(b"FT").and_then(Object::as_name) {
+        return Some(t.to_vec());
+    }
+    // A widget of a field with several widgets: the type is the parent's.
+    let parent = resolve(doc, d.get(b"Parent").ok()?).as_dict().ok()?;
+    parent
+        .get(b"FT")
+        .and_then(Object::as_name)
+        .ok()
+        .map(<[u8]>::to_vec)
+}
+
+/// The keys an object of this role may change after signing; `None`: any key.
+fn allowed_keys(
+    full: &Document,
+    id: ObjectId,
+    o: &Dictionary,
+    roles: &Roles,
+) -> Option<&'static [&'static [u8]]> {
+    if Some(id) == roles.root {
+        return Some(CATALOG_KEYS);
+    }
+    if Some(id) == roles.acroform {
+        return Some(ACROFORM_KEYS);
+    }
+    if roles.info.contains(&Some(id)) {
+        return None; // the document information dictionary (title, producer, dates)
+    }
+    if is_type(o, b"Page") {
+        return Some(&[b"Annots"]);
+    }
+    let ft = field_type(full, o);
+    if ft.as_deref() == Some(b"Sig") && !o.has(b"V") {
+        return Some(&[b"V", b"AP", b"Lock"]);
+    }
+    if ft.is_some_and(|t| FILLABLE.contains(&t.as_slice())) {
+        // Form filling: a value (the clerk's number and date, a ticked box, a choice) and its
+        // appearance, in fields that existed when the signature was made.
+        return Some(&[b"V", b"AP", b"AS"]);
+    }
+    Some(&[])
+}
+
 fn disallowed(
     old_doc: &Document,
     full: &Document,
     id: ObjectId,
     old: &Object,
     new: &Object,
-    root: Option<ObjectId>,
-    acroform: Option<ObjectId>,
+    roles: &Roles,
 ) -> Option<String> {
     let at = format!("object {} {}", id.0, id.1);
     match (old, new) {
         (Object::Stream(s), _) if is_type(&s.dict, b"XRef") || is_type(&s.dict, b"ObjStm") => None,
+        // The XMP metadata, rewritten by the signing tool.
+        (Object::Stream(_), Object::Stream(n))
+            if roles.metadata.contains(&Some(id)) && is_type(&n.dict, b"Metadata") =>
+        {
+            None
+        }
         (Object::Dictionary(o), Object::Dictionary(n)) => {
+            // `None`: any key may change (the /Info dictionary).
+            let allowed = allowed_keys(full, id, o, roles)?;
             let keys = changed_keys(o, n);
-            let allowed: &[&[u8]] = if Some(id) == root {
-                &[b"AcroForm", b"DSS"]
-            } else if Some(id) == acroform {
-                &[b"Fields", b"SigFlags", b"DR", b"DA"]
-            } else if is_type(o, b"Page") {
-                &[b"Annots"]
-            } else if o.get(b"FT").ok().and_then(|f| f.as_name().ok()) == Some(b"Sig")
-                && !o.has(b"V")
-            {
-                &[b"V", b"AP", b"Lock"]
-            } else if o.get(b"FT").ok().and_then(|f| f.as_name().ok()) == Some(b"Tx") {
-                // Form filling: the clerk's number and date written into fields that existed
-                // when the signature was made.
-                &[b"V", b"AP"]
-            } else {
-                &[]
-            };
             let bad: Vec<String> = keys
                 .iter()
                 .filter(|k| !allowed.contains(&k.as_slice()))
@@ -135,7 +214,7 @@ fn disallowed(
             if !bad.is_empty() {
                 let what = if is_type(o, b"Page") {
                     "page"
-                } else if Some(id) == root {
+                } else if Some(id) == roles.root {
                     "catalog"
                 } else {
                     "dictionary"

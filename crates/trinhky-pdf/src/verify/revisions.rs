@@ -4,15 +4,15 @@
 //!
 //! It answers only when every such change is plainly one that
 //! [`super::changes::coverage`] allows (a new object; the catalog changing
-//! only `/AcroForm` or `/DSS`; the form only `/Fields`, `/SigFlags`, `/DR`,
-//! `/DA`; a page only `/Annots`, by appending signature widgets; a field
+//! only the keys of [`CATALOG_KEYS`]; the form only those of
+//! [`ACROFORM_KEYS`]; a page only `/Annots`, by appending signature widgets; a field
 //! array growing by signature widgets; an unsigned signature field getting
 //! `/V`, `/AP`, `/Lock`). Anything else returns `None` and the caller runs the
 //! full comparison, which also describes what changed.
 
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::changes::Coverage;
+use super::changes::{ACROFORM_KEYS, CATALOG_KEYS, Coverage};
 use super::scan::{Objects, xref_chain};
 
 fn name<'o>(d: &'o Dictionary, key: &[u8]) -> Option<&'o [u8]> {
@@ -89,9 +89,9 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
             (Object::Dictionary(o), Object::Dictionary(n)) => {
                 let keys = changed_keys(o, n);
                 let allowed: &[&[u8]] = if id == root {
-                    &[b"AcroForm", b"DSS"]
+                    CATALOG_KEYS
                 } else if Some(id) == acroform {
-                    &[b"Fields", b"SigFlags", b"DR", b"DA"]
+                    ACROFORM_KEYS
                 } else if name(o, b"Type") == Some(b"Page") {
                     &[b"Annots"]
                 } else if name(o, b"FT") == Some(b"Sig") && !o.has(b"V") {

@@ -28,7 +28,9 @@ Mapping of pyHanko's result onto valid / invalid / indeterminate, per signature
     weak or disallowed algorithm) or an untrusted time-stamp    -> indeterminate
   - otherwise                                                   -> valid
 File verdict: invalid if any signature is, else indeterminate if any is, else valid;
-`no_signatures` when pyHanko finds none; `unreadable` when pyHanko cannot open the file.
+`no_signatures` when pyHanko finds none; `unreadable` when pyHanko cannot open the file (a
+truncated one): the Rust test takes our verifier's refusal (an error) or an invalid verdict as
+agreeing with it — both reject the file.
 
 pyHanko validates with the root as its only trust anchor, the CRL as the only revocation
 data (hard-fail, no fetching), its default algorithm policy and its default diff policy.
@@ -194,22 +196,29 @@ class Pki:
 
 # --- the base document ---------------------------------------------------------------------------
 def base_pdf():
-    """Two pages, a text field (number of the document) and a Helvetica font; classic xref."""
+    """Two pages, a text field (number of the document), a check box, an /Info dictionary;
+    classic xref."""
     c1 = b"BT /F1 20 Tf 72 760 Td (Trinhky oracle page one) Tj ET"
     c2 = b"BT /F1 20 Tf 72 760 Td (Trinhky oracle page two) Tj ET"
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm 7 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
-        b"/Resources << /Font << /F1 8 0 R >> >> /Annots [9 0 R] >>",
+        b"/Resources << /Font << /F1 8 0 R >> >> /Annots [9 0 R 10 0 R] >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R "
         b"/Resources << /Font << /F1 8 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(c1), c1),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(c2), c2),
-        b"<< /Fields [9 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 8 0 R >> >> >>",
+        b"<< /Fields [9 0 R 10 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 8 0 R >> >> >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (SoVanBan) /Rect [72 600 300 630] "
         b"/P 3 0 R /F 4 /DA (/Helv 12 Tf 0 g) >>",
+        b"<< /Type /Annot /Subtype /Widget /FT /Btn /T (DaDuyet) /Rect [72 560 90 578] "
+        b"/P 3 0 R /F 4 /V /Off /AS /Off /AP << /N << /Yes 12 0 R /Off 13 0 R >> >> >>",
+        b"<< /Title (Oracle base document) /Producer (make_matrix.py) >>",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 18 18] /Length 23 >>\nstream\n"
+        b"0 0 m 18 18 l S 0 18 m\nendstream",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 18 18] /Length 0 >>\nstream\n\nendstream",
     ]
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -220,7 +229,7 @@ def base_pdf():
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     for off in offsets:
         out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 11 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     return bytes(out)
 
 
@@ -328,6 +337,25 @@ def fill_form(w):
     }, stream_data=b"/Tx BMC BT /Helv 12 Tf 2 10 Td (123/UBND-VP) Tj ET EMC")
     fld["/AP"] = generic.DictionaryObject({generic.NameObject("/N"): w.add_object(ap)})
     w.mark_update(ref)
+
+
+def tick_box(w):
+    arr = w.root["/AcroForm"]["/Fields"]
+    ref = next(arr.raw_get(i) for i in range(len(arr)) if arr[i].get("/FT") == "/Btn")
+    box = ref.get_object()
+    box["/V"] = generic.NameObject("/Yes")
+    box["/AS"] = generic.NameObject("/Yes")
+    w.mark_update(ref)
+
+
+def update_info(w):
+    ref = w.trailer.raw_get("/Info")
+    ref.get_object()["/Title"] = generic.TextStringObject("Retitled after signing")
+    w.mark_update(ref)
+
+
+def add_empty_sig_field(w):
+    fields.append_signature_field(w, fields.SigFieldSpec("LaterSig", on_page=1, box=(300, 100, 450, 150)))
 
 
 def page_ref(w, i):
@@ -524,6 +552,10 @@ def matrix(pki, base, work):
     files["signed.pdf"] = ("changes", one, None)
     add("change-dss.pdf", "changes", lambda: add_dss(pki, one))
     add("change-form-fill.pdf", "changes", lambda: incremental(one, fill_form))
+    add("change-check-box.pdf", "changes", lambda: incremental(one, tick_box))
+    add("change-info.pdf", "changes", lambda: incremental(one, update_info))
+    add("change-empty-sig-field.pdf", "changes", lambda: incremental(one, add_empty_sig_field))
+    add("change-two-sigs-form-fill.pdf", "changes", lambda: incremental(two, fill_form))
     add("change-annotation.pdf", "changes", lambda: incremental(one, add_annotation))
     add("change-new-page.pdf", "changes", lambda: incremental(one, add_page))
     add("change-catalog.pdf", "changes", lambda: incremental(one, change_catalog))
