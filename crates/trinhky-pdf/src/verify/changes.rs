@@ -36,6 +36,25 @@ fn is_sig_widget(doc: &Document, o: &Object) -> bool {
         .is_some_and(|d| d.get(b"FT").ok().and_then(|o| o.as_name().ok()) == Some(b"Sig"))
 }
 
+/// How far an allowed change goes, as the DocMDP permission levels count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    /// Archival additions: DSS, document time-stamps, metadata (allowed even by P=1).
+    Archival,
+    /// Form filling and new signatures (allowed by P=2 and P=3).
+    Form,
+}
+
+/// A signature field whose value is a document time-stamp.
+fn is_doc_timestamp(doc: &Document, o: &Object) -> bool {
+    resolve(doc, o)
+        .as_dict()
+        .ok()
+        .and_then(|d| d.get(b"V").ok())
+        .and_then(|v| resolve(doc, v).as_dict().ok())
+        .is_some_and(|v| is_type(v, b"DocTimeStamp"))
+}
+
 fn changed_keys(old: &Dictionary, new: &Dictionary) -> BTreeSet<Vec<u8>> {
     let mut keys = BTreeSet::new();
     for (k, v) in old.iter() {
@@ -118,6 +137,7 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
     if root != new_root {
         changes.push("the document catalog was replaced".into());
     }
+    let mut form_changes = Vec::new();
     for (id, new_obj) in &full.objects {
         let Some(old_obj) = old.objects.get(id) else {
             continue;
@@ -125,9 +145,18 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
         if old_obj == new_obj {
             continue;
         }
-        if let Some(why) = disallowed(&old, full, *id, old_obj, new_obj, &roles) {
-            changes.push(why);
+        match judge(&old, full, *id, old_obj, new_obj, &roles) {
+            Ok(Level::Archival) => {}
+            Ok(Level::Form) => form_changes.push(format!("object {} {}", id.0, id.1)),
+            Err(why) => changes.push(why),
         }
+    }
+    if !form_changes.is_empty() && certification_level(&old, end) == Some(1) {
+        changes.push(format!(
+            "the certification signature allows no changes (DocMDP P=1), yet the form or its \
+             signatures changed: {}",
+            form_changes.join(", ")
+        ));
     }
     for id in old.objects.keys() {
         if !full.objects.contains_key(id) {
@@ -139,6 +168,38 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
     } else {
         Coverage::OtherChanges { changes }
     }
+}
+
+/// The DocMDP permission (`/P`, 1–3) of the certification signature, when the signature whose
+/// revision ends at `end` is that certification signature (as pyHanko, each signature answers
+/// for its own DocMDP transform only).
+fn certification_level(old: &Document, end: usize) -> Option<i64> {
+    let perms = resolve(old, old.catalog().ok()?.get(b"Perms").ok()?)
+        .as_dict()
+        .ok()?;
+    let sig = resolve(old, perms.get(b"DocMDP").ok()?).as_dict().ok()?;
+    let range: Vec<i64> = resolve(old, sig.get(b"ByteRange").ok()?)
+        .as_array()
+        .ok()?
+        .iter()
+        .filter_map(|o| o.as_i64().ok())
+        .collect();
+    let signed_end = range.get(2)?.checked_add(*range.get(3)?)?;
+    if usize::try_from(signed_end).ok()? != end {
+        return None;
+    }
+    let refs = resolve(old, sig.get(b"Reference").ok()?).as_array().ok()?;
+    refs.iter()
+        .filter_map(|r| resolve(old, r).as_dict().ok())
+        .find(|r| r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"DocMDP"))
+        .map(|r| {
+            r.get(b"TransformParams")
+                .ok()
+                .and_then(|p| resolve(old, p).as_dict().ok())
+                .and_then(|p| p.get(b"P").ok())
+                .and_then(|p| p.as_i64().ok())
+                .unwrap_or(2)
+        })
 }
 
 fn field_type(doc: &Document, d: &Dictionary) -> Option<Vec<u8>> {
@@ -185,72 +246,122 @@ fn allowed_keys(
     Some(&[])
 }
 
-fn disallowed(
+/// Whether the change of object `id` is allowed, and at which level; why not.
+fn judge(
     old_doc: &Document,
     full: &Document,
     id: ObjectId,
     old: &Object,
     new: &Object,
     roles: &Roles,
-) -> Option<String> {
+) -> Result<Level, String> {
     let at = format!("object {} {}", id.0, id.1);
     match (old, new) {
-        (Object::Stream(s), _) if is_type(&s.dict, b"XRef") || is_type(&s.dict, b"ObjStm") => None,
+        (Object::Stream(s), _) if is_type(&s.dict, b"XRef") || is_type(&s.dict, b"ObjStm") => {
+            Ok(Level::Archival)
+        }
         // The XMP metadata, rewritten by the signing tool.
         (Object::Stream(_), Object::Stream(n))
             if roles.metadata.contains(&Some(id)) && is_type(&n.dict, b"Metadata") =>
         {
-            None
+            Ok(Level::Archival)
         }
         (Object::Dictionary(o), Object::Dictionary(n)) => {
-            // `None`: any key may change (the /Info dictionary).
-            let allowed = allowed_keys(full, id, o, roles)?;
-            let keys = changed_keys(o, n);
-            let bad: Vec<String> = keys
-                .iter()
-                .filter(|k| !allowed.contains(&k.as_slice()))
-                .map(|k| String::from_utf8_lossy(k).into_owned())
-                .collect();
-            if !bad.is_empty() {
-                let what = if is_type(o, b"Page") {
-                    "page"
-                } else if Some(id) == roles.root {
-                    "catalog"
-                } else {
-                    "dictionary"
-                };
-                return Some(format!("{what} {at}: /{} changed", bad.join(", /")));
-            }
-            if is_type(o, b"Page") && keys.contains(b"Annots".as_slice()) {
-                let before = o
-                    .get(b"Annots")
-                    .ok()
-                    .and_then(|a| resolve(old_doc, a).as_array().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                let after = n
-                    .get(b"Annots")
-                    .ok()
-                    .and_then(|a| resolve(full, a).as_array().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                return appended_sig_widgets(full, &before, &after).then_some(()).map_or_else(
-                    || Some(format!("page {at}: annotations other than signature widgets were added or removed")),
-                    |_| None,
-                );
-            }
-            None
+            judge_dict(old_doc, full, id, o, n, roles)
         }
         (Object::Array(before), Object::Array(after)) => {
-            if appended_sig_widgets(full, before, after) {
-                None
-            } else {
-                Some(format!("array {at} changed"))
-            }
+            appended_level(full, before, after).ok_or_else(|| format!("array {at} changed"))
         }
-        (Object::Stream(_), _) => Some(format!("stream {at} (content or image) changed")),
-        _ => Some(format!("{at} changed")),
+        (Object::Stream(_), _) => Err(format!("stream {at} (content or image) changed")),
+        _ => Err(format!("{at} changed")),
     }
+}
+
+fn judge_dict(
+    old_doc: &Document,
+    full: &Document,
+    id: ObjectId,
+    o: &Dictionary,
+    n: &Dictionary,
+    roles: &Roles,
+) -> Result<Level, String> {
+    let at = format!("object {} {}", id.0, id.1);
+    // `None`: any key may change (the /Info dictionary).
+    let Some(allowed) = allowed_keys(full, id, o, roles) else {
+        return Ok(Level::Archival);
+    };
+    let keys = changed_keys(o, n);
+    let bad: Vec<String> = keys
+        .iter()
+        .filter(|k| !allowed.contains(&k.as_slice()))
+        .map(|k| String::from_utf8_lossy(k).into_owned())
+        .collect();
+    if !bad.is_empty() {
+        let what = if is_type(o, b"Page") {
+            "page"
+        } else if Some(id) == roles.root {
+            "catalog"
+        } else {
+            "dictionary"
+        };
+        return Err(format!("{what} {at}: /{} changed", bad.join(", /")));
+    }
+    let array = |doc: &Document, d: &Dictionary, key: &[u8]| -> Option<Vec<Object>> {
+        d.get(key)
+            .ok()
+            .and_then(|a| resolve(doc, a).as_array().ok())
+            .cloned()
+    };
+    if is_type(o, b"Page") && keys.contains(b"Annots".as_slice()) {
+        let before = array(old_doc, o, b"Annots").unwrap_or_default();
+        let after = array(full, n, b"Annots").unwrap_or_default();
+        return appended_level(full, &before, &after).ok_or_else(|| {
+            format!("page {at}: annotations other than signature widgets were added or removed")
+        });
+    }
+    if Some(id) == roles.acroform && keys.contains(b"Fields".as_slice()) {
+        // Which fields were added decides the level; what they are is checked where they sit.
+        return Ok(
+            match (array(old_doc, o, b"Fields"), array(full, n, b"Fields")) {
+                (Some(before), Some(after)) => {
+                    appended_level(full, &before, &after).unwrap_or(Level::Form)
+                }
+                _ => Level::Form,
+            },
+        );
+    }
+    if field_type(full, o).as_deref() == Some(b"Sig") {
+        // An empty signature field signed, or time-stamped.
+        let stamped = keys.contains(b"V".as_slice())
+            && is_doc_timestamp(full, &Object::Dictionary(n.clone()));
+        return Ok(if stamped || !keys.contains(b"V".as_slice()) {
+            Level::Archival
+        } else {
+            Level::Form
+        });
+    }
+    if Some(id) == roles.root || Some(id) == roles.acroform {
+        return Ok(Level::Archival);
+    }
+    Ok(Level::Form) // form filling
+}
+
+/// `after` is `before` plus signature fields/widgets only: at the archival level when every
+/// one added is a document time-stamp, else at the form level; `None` otherwise.
+fn appended_level(full: &Document, before: &[Object], after: &[Object]) -> Option<Level> {
+    if !appended_sig_widgets(full, before, after) {
+        return None;
+    }
+    Some(
+        if after[before.len()..]
+            .iter()
+            .all(|o| is_doc_timestamp(full, o))
+        {
+            Level::Archival
+        } else {
+            Level::Form
+        },
+    )
 }
 
 /// `after` is `before` plus signature fields/widgets only.

@@ -63,10 +63,12 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
     if full.xref.trailer.get(b"Root").ok()?.as_reference().ok()? != root {
         return None;
     }
-    let acroform: Option<ObjectId> = old
-        .get(root)?
-        .as_dict()
-        .ok()?
+    let catalog = old.get(root)?;
+    let catalog = catalog.as_dict().ok()?;
+    if catalog.has(b"Perms") {
+        return None; // a certification (DocMDP) signature: its permission decides
+    }
+    let acroform: Option<ObjectId> = catalog
         .get(b"AcroForm")
         .ok()
         .and_then(|o| o.as_reference().ok());

@@ -238,13 +238,19 @@ PADES = fields.SigSeedSubFilter.PADES
 ADBE = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
 
 
-def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, tsa=False):
+def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, tsa=False,
+         certify=None, box=None):
+    """Sign with pyHanko; `certify`: a certification signature with this DocMDP level;
+    `box`: a new visible field on page 1."""
     w = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)  # poppler's xref is not strict
-    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm=md, subfilter=subfilter)
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, md_algorithm=md, subfilter=subfilter, certify=certify is not None,
+        docmdp_permissions=certify or fields.MDPPerm.FILL_FORMS)
     # asn1crypto names no "sha3_256_rsa": RSA with a SHA-3 digest declares plain rsaEncryption.
     mechanism = "rsassa_pkcs1v15" if kind in ("rsa", "revoked") and md.startswith("sha3") else None
+    spec = fields.SigFieldSpec(field, on_page=0, box=box) if box else None
     out = signers.sign_pdf(w, meta, signer=pki.signer(kind, pss=pss, mechanism=mechanism),
-                           timestamper=pki.timestamper() if tsa else None)
+                           timestamper=pki.timestamper() if tsa else None, new_field_spec=spec)
     return out.getvalue()
 
 
@@ -564,6 +570,20 @@ def matrix(pki, base, work):
     add("change-truncated.pdf", "changes", lambda: one[: len(one) - 300])
     add("change-two-sigs-annotation.pdf", "changes", lambda: incremental(two, add_annotation))
     add("change-two-sigs-new-page.pdf", "changes", lambda: incremental(two, add_page))
+    add("two-signatures-visible.pdf", "multi",
+        lambda: sign(pki, one, "p384", field="Sig2", box=(300, 100, 450, 150)))
+    add("two-signatures-prepared-field.pdf", "multi",
+        lambda: sign(pki, incremental(one, add_empty_sig_field), "p256", field="LaterSig"))
+    for level, perm in (("p1", fields.MDPPerm.NO_CHANGES), ("p2", fields.MDPPerm.FILL_FORMS)):
+        cert = sign(pki, base, "rsa", certify=perm)
+        files[f"certified-{level}.pdf"] = ("docmdp", cert, None)
+        add(f"certified-{level}-form-fill.pdf", "docmdp", lambda c=cert: incremental(c, fill_form))
+        if level != "p1":  # pyHanko refuses to sign after "no changes"
+            add(f"certified-{level}-second-signature.pdf", "docmdp",
+                lambda c=cert: sign(pki, c, "p256", field="Sig2"))
+        add(f"certified-{level}-doc-timestamp.pdf", "docmdp", lambda c=cert: doc_timestamp(pki, c))
+        add(f"certified-{level}-dss.pdf", "docmdp", lambda c=cert: add_dss(pki, c))
+        add(f"certified-{level}-new-page.pdf", "docmdp", lambda c=cert: incremental(c, add_page))
     # pdfsig 22.12 refuses -etsi with -add-signature: adbe.pkcs7.detached only.
     data, why = pdfsig_sign(pki, base, work, etsi=False)
     files["poppler-pdfsig.pdf"] = ("poppler", data, why)
