@@ -97,6 +97,8 @@ struct Roles {
     info: [Option<ObjectId>; 2],
     /// The XMP metadata stream of either revision.
     metadata: [Option<ObjectId>; 2],
+    /// What the signature itself permits (DocMDP, FieldMDP).
+    policy: Policy,
 }
 
 fn reference(d: Option<&Dictionary>, key: &[u8]) -> Option<ObjectId> {
@@ -127,6 +129,7 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
             reference(old.catalog().ok(), b"Metadata"),
             reference(full.catalog().ok(), b"Metadata"),
         ],
+        policy: policy(&old, end),
     };
     let new_root = full
         .trailer
@@ -151,10 +154,10 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
             Err(why) => changes.push(why),
         }
     }
-    if !form_changes.is_empty() && certification_level(&old, end) == Some(1) {
+    if !form_changes.is_empty() && roles.policy.p == Some(1) {
         changes.push(format!(
-            "the certification signature allows no changes (DocMDP P=1), yet the form or its \
-             signatures changed: {}",
+            "the signature allows no changes (DocMDP P=1), yet the form or its signatures \
+             changed: {}",
             form_changes.join(", ")
         ));
     }
@@ -170,36 +173,167 @@ pub(crate) fn coverage(pdf: &[u8], full: &Document, end: usize) -> Coverage {
     }
 }
 
-/// The DocMDP permission (`/P`, 1–3) of the certification signature, when the signature whose
-/// revision ends at `end` is that certification signature (as pyHanko, each signature answers
-/// for its own DocMDP transform only).
-fn certification_level(old: &Document, end: usize) -> Option<i64> {
-    let perms = resolve(old, old.catalog().ok()?.get(b"Perms").ok()?)
+/// What a signature permits after it, as pyHanko reads it: its own DocMDP transform (a
+/// certification signature) or its field's `/Lock`; earlier signatures answer for theirs.
+#[derive(Debug, Default)]
+struct Policy {
+    /// DocMDP `/P` (1: no changes; 2: form filling and signing; 3: also annotations).
+    p: Option<i64>,
+    /// FieldMDP locks: `/Action` (`All`, `Include`, `Exclude`) and `/Fields`.
+    locks: Vec<(Vec<u8>, Vec<String>)>,
+}
+
+impl Policy {
+    fn locks_field(&self, name: &str) -> bool {
+        self.locks
+            .iter()
+            .any(|(action, fields)| match action.as_slice() {
+                b"All" => true,
+                b"Include" => fields.iter().any(|f| f == name),
+                b"Exclude" => !fields.iter().any(|f| f == name),
+                _ => false,
+            })
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    if let Some(utf16) = b.strip_prefix(&[0xFE, 0xFF]) {
+        let u: Vec<u16> = utf16
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&u)
+    } else {
+        String::from_utf8_lossy(b).into_owned()
+    }
+}
+
+fn lock_of(doc: &Document, d: &Dictionary) -> Option<(Vec<u8>, Vec<String>)> {
+    let action = d.get(b"Action").and_then(Object::as_name).ok()?.to_vec();
+    let fields = d
+        .get(b"Fields")
+        .ok()
+        .and_then(|f| resolve(doc, f).as_array().ok())
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| resolve(doc, o).as_str().ok().map(text))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((action, fields))
+}
+
+/// The signature field (and its signature dictionary) whose byte ranges end at `end`.
+fn signature_at(old: &Document, end: usize) -> Option<(Dictionary, Dictionary)> {
+    let form = resolve(old, old.catalog().ok()?.get(b"AcroForm").ok()?)
         .as_dict()
         .ok()?;
-    let sig = resolve(old, perms.get(b"DocMDP").ok()?).as_dict().ok()?;
-    let range: Vec<i64> = resolve(old, sig.get(b"ByteRange").ok()?)
+    let mut stack = resolve(old, form.get(b"Fields").ok()?)
         .as_array()
         .ok()?
-        .iter()
-        .filter_map(|o| o.as_i64().ok())
-        .collect();
-    let signed_end = range.get(2)?.checked_add(*range.get(3)?)?;
-    if usize::try_from(signed_end).ok()? != end {
-        return None;
+        .clone();
+    let mut seen = 0usize;
+    while let Some(f) = stack.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            break; // a /Kids cycle
+        }
+        let Ok(d) = resolve(old, &f).as_dict() else {
+            continue;
+        };
+        if let Some(kids) = d
+            .get(b"Kids")
+            .ok()
+            .and_then(|k| resolve(old, k).as_array().ok())
+        {
+            stack.extend(kids.iter().cloned());
+        }
+        let Some(v) = d
+            .get(b"V")
+            .ok()
+            .and_then(|v| resolve(old, v).as_dict().ok())
+        else {
+            continue;
+        };
+        let range: Vec<i64> = v
+            .get(b"ByteRange")
+            .ok()
+            .and_then(|r| resolve(old, r).as_array().ok())
+            .map(|r| r.iter().filter_map(|o| o.as_i64().ok()).collect())
+            .unwrap_or_default();
+        let signed_end = range
+            .get(2)
+            .zip(range.get(3))
+            .and_then(|(c, d)| c.checked_add(*d));
+        if signed_end.and_then(|e| usize::try_from(e).ok()) == Some(end) {
+            return Some((d.clone(), v.clone()));
+        }
     }
-    let refs = resolve(old, sig.get(b"Reference").ok()?).as_array().ok()?;
-    refs.iter()
-        .filter_map(|r| resolve(old, r).as_dict().ok())
-        .find(|r| r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"DocMDP"))
-        .map(|r| {
-            r.get(b"TransformParams")
-                .ok()
-                .and_then(|p| resolve(old, p).as_dict().ok())
-                .and_then(|p| p.get(b"P").ok())
-                .and_then(|p| p.as_i64().ok())
-                .unwrap_or(2)
-        })
+    None
+}
+
+/// The policy of the signature whose revision ends at `end`.
+fn policy(old: &Document, end: usize) -> Policy {
+    let mut policy = Policy::default();
+    let Some((field, sig)) = signature_at(old, end) else {
+        return policy;
+    };
+    let refs = sig
+        .get(b"Reference")
+        .ok()
+        .and_then(|r| resolve(old, r).as_array().ok())
+        .cloned()
+        .unwrap_or_default();
+    for r in &refs {
+        let Ok(r) = resolve(old, r).as_dict() else {
+            continue;
+        };
+        let params = r
+            .get(b"TransformParams")
+            .ok()
+            .and_then(|p| resolve(old, p).as_dict().ok());
+        match r.get(b"TransformMethod").and_then(Object::as_name).ok() {
+            Some(b"DocMDP") => {
+                policy.p = Some(
+                    params
+                        .and_then(|p| p.get(b"P").ok())
+                        .and_then(|p| p.as_i64().ok())
+                        .unwrap_or(2),
+                );
+            }
+            Some(b"FieldMDP") => policy.locks.extend(params.and_then(|p| lock_of(old, p))),
+            _ => {}
+        }
+    }
+    if let Some(lock) = field
+        .get(b"Lock")
+        .ok()
+        .and_then(|l| resolve(old, l).as_dict().ok())
+    {
+        if policy.p.is_none() {
+            policy.p = lock.get(b"P").ok().and_then(|p| p.as_i64().ok());
+        }
+        policy.locks.extend(lock_of(old, lock));
+    }
+    policy
+}
+
+/// A field's fully qualified name (`parent.child`), from its `/T` and its parents'.
+fn full_name(doc: &Document, d: &Dictionary) -> String {
+    let mut parts = Vec::new();
+    let mut at = Some(d);
+    for _ in 0..32 {
+        let Some(d) = at else { break };
+        if let Ok(t) = d.get(b"T").and_then(Object::as_str) {
+            parts.push(text(t));
+        }
+        at = d
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| resolve(doc, p).as_dict().ok());
+    }
+    parts.reverse();
+    parts.join(".")
 }
 
 fn field_type(doc: &Document, d: &Dictionary) -> Option<Vec<u8>> {
@@ -343,7 +477,14 @@ fn judge_dict(
     if Some(id) == roles.root || Some(id) == roles.acroform {
         return Ok(Level::Archival);
     }
-    Ok(Level::Form) // form filling
+    // Form filling, unless the signature locked this field.
+    let name = full_name(full, n);
+    if roles.policy.locks_field(&name) {
+        return Err(format!(
+            "field {name} ({at}) changed, but the signature locked it (FieldMDP)"
+        ));
+    }
+    Ok(Level::Form)
 }
 
 /// `after` is `before` plus signature fields/widgets only: at the archival level when every

@@ -239,16 +239,19 @@ ADBE = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
 
 
 def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, tsa=False,
-         certify=None, box=None):
+         certify=None, box=None, lock=None):
     """Sign with pyHanko; `certify`: a certification signature with this DocMDP level;
-    `box`: a new visible field on page 1."""
+    `box`: a new visible field on page 1; `lock`: field names the signature locks (FieldMDP)."""
     w = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)  # poppler's xref is not strict
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm=md, subfilter=subfilter, certify=certify is not None,
         docmdp_permissions=certify or fields.MDPPerm.FILL_FORMS)
     # asn1crypto names no "sha3_256_rsa": RSA with a SHA-3 digest declares plain rsaEncryption.
     mechanism = "rsassa_pkcs1v15" if kind in ("rsa", "revoked") and md.startswith("sha3") else None
-    spec = fields.SigFieldSpec(field, on_page=0, box=box) if box else None
+    spec = None
+    if box or lock:
+        mdp = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, lock) if lock else None
+        spec = fields.SigFieldSpec(field, on_page=0, box=box, field_mdp_spec=mdp)
     out = signers.sign_pdf(w, meta, signer=pki.signer(kind, pss=pss, mechanism=mechanism),
                            timestamper=pki.timestamper() if tsa else None, new_field_spec=spec)
     return out.getvalue()
@@ -362,6 +365,32 @@ def update_info(w):
 
 def add_empty_sig_field(w):
     fields.append_signature_field(w, fields.SigFieldSpec("LaterSig", on_page=1, box=(300, 100, 450, 150)))
+
+
+def replace_content(w):
+    ref = page_ref(w, 0)
+    body = b"BT /F1 20 Tf 72 760 Td (Trinhky FORGED page one) Tj ET"
+    ref.get_object()["/Contents"] = w.add_object(generic.StreamObject({}, stream_data=body))
+    w.mark_update(ref)
+
+
+def change_signature_dict(w):
+    arr = w.root["/AcroForm"]["/Fields"]
+    sig = next(arr[i] for i in range(len(arr)) if arr[i].get("/FT") == "/Sig")
+    ref = sig.raw_get("/V")
+    ref.get_object()["/Reason"] = generic.TextStringObject("changed after signing")
+    w.mark_update(ref)
+
+
+def object_streams(pdf, work):
+    """The same document rewritten by qpdf with object streams and a cross-reference stream."""
+    src, dst = os.path.join(work, "plain.pdf"), os.path.join(work, "objstm.pdf")
+    with open(src, "wb") as f:
+        f.write(pdf)
+    subprocess.run(["qpdf", "--object-streams=generate", src, dst], check=True, timeout=30,
+                   capture_output=True)
+    with open(dst, "rb") as f:
+        return f.read()
 
 
 def page_ref(w, i):
@@ -584,6 +613,20 @@ def matrix(pki, base, work):
         add(f"certified-{level}-doc-timestamp.pdf", "docmdp", lambda c=cert: doc_timestamp(pki, c))
         add(f"certified-{level}-dss.pdf", "docmdp", lambda c=cert: add_dss(pki, c))
         add(f"certified-{level}-new-page.pdf", "docmdp", lambda c=cert: incremental(c, add_page))
+    add("change-page-content.pdf", "changes", lambda: incremental(one, replace_content))
+    add("change-signature-dict.pdf", "changes", lambda: incremental(one, change_signature_dict))
+    locked = sign(pki, base, "rsa", lock=["SoVanBan"])
+    files["fieldmdp-locked.pdf"] = ("fieldmdp", locked, None)
+    add("fieldmdp-locked-field-filled.pdf", "fieldmdp", lambda: incremental(locked, fill_form))
+    add("fieldmdp-other-field-filled.pdf", "fieldmdp", lambda: incremental(locked, tick_box))
+    if shutil.which("qpdf"):
+        compact = object_streams(base, work)
+        signed_compact = sign(pki, compact, "rsa")
+        files["objstm-signed.pdf"] = ("objstm", signed_compact, None)
+        add("objstm-form-fill.pdf", "objstm", lambda: incremental(signed_compact, fill_form))
+        add("objstm-two-signatures.pdf", "objstm",
+            lambda: sign(pki, signed_compact, "p256", field="Sig2"))
+        add("objstm-new-page.pdf", "objstm", lambda: incremental(signed_compact, add_page))
     # pdfsig 22.12 refuses -etsi with -add-signature: adbe.pkcs7.detached only.
     data, why = pdfsig_sign(pki, base, work, etsi=False)
     files["poppler-pdfsig.pdf"] = ("poppler", data, why)
