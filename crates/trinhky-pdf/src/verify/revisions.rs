@@ -47,6 +47,31 @@ fn appended_sig_widgets(full: &Objects<'_>, before: &[Object], after: &[Object])
         && after[before.len()..].iter().all(|o| is_sig_widget(full, o))
 }
 
+/// Some top-level field of the form carries a `/Lock` (FieldMDP, or DocMDP `/P`) or some
+/// signature a transform (`/Reference`).
+fn has_field_lock(old: &Objects<'_>, catalog: &Dictionary) -> bool {
+    let Some(Ok(fields)) = catalog
+        .get(b"AcroForm")
+        .ok()
+        .map(|f| old.resolve(f))
+        .and_then(|f| {
+            f.as_dict()
+                .ok()
+                .and_then(|f| f.get(b"Fields").ok().cloned())
+        })
+        .map(|f| old.resolve(&f).as_array().cloned())
+    else {
+        return false;
+    };
+    fields.iter().take(10_000).any(|f| {
+        old.resolve(f).as_dict().is_ok_and(|d| {
+            d.has(b"Lock")
+                || d.get(b"V")
+                    .is_ok_and(|v| old.resolve(v).as_dict().is_ok_and(|v| v.has(b"Reference")))
+        })
+    })
+}
+
 /// Coverage of the revision ending at `end`, when the answer is plain.
 pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Coverage> {
     let tail = pdf.get(end..)?;
@@ -65,8 +90,8 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
     }
     let catalog = old.get(root)?;
     let catalog = catalog.as_dict().ok()?;
-    if catalog.has(b"Perms") {
-        return None; // a certification (DocMDP) signature: its permission decides
+    if catalog.has(b"Perms") || has_field_lock(&old, catalog) {
+        return None; // DocMDP or FieldMDP: the full comparison applies the signature's policy
     }
     let acroform: Option<ObjectId> = catalog
         .get(b"AcroForm")

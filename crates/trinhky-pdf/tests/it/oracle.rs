@@ -162,15 +162,22 @@ fn verdicts_equal_pyhankos_file_by_file() {
                 "",
                 reasons(&lazy)
             ));
-        } else if (full_verdict.as_str(), &full_sigs) != (verdict.as_str(), &sigs) {
+        }
+        // The lazy reader and lopdf's full parse give the same outcome, whatever pyHanko says.
+        if (full_verdict.as_str(), &full_sigs) != (verdict.as_str(), &sigs) {
             disagreements.push(format!(
-                "{:<38} the full parse says {full_verdict} [{}], the lazy reader {verdict}",
+                "{:<38} the full parse says {full_verdict} [{}], the lazy reader {verdict} [{}]",
                 case.file,
-                full_sigs.join(", ")
+                full_sigs.join(", "),
+                sigs.join(", ")
             ));
         }
     }
-    let agree = cases.len() - disagreements.len();
+    let disagreeing: std::collections::BTreeSet<&str> = disagreements
+        .iter()
+        .filter_map(|d| d.split_whitespace().next())
+        .collect();
+    let agree = cases.len() - disagreeing.len();
     eprintln!(
         "pyHanko oracle: {agree} of {} files agree (files in {})",
         cases.len(),
@@ -179,7 +186,7 @@ fn verdicts_equal_pyhankos_file_by_file() {
     assert!(
         disagreements.is_empty(),
         "{} of {} files disagree with pyHanko (see {}/expected.json for pyHanko's facts):\n{}",
-        disagreements.len(),
+        disagreeing.len(),
         cases.len(),
         dir.display(),
         disagreements.join("\n")

@@ -239,9 +239,10 @@ ADBE = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
 
 
 def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, tsa=False,
-         certify=None, box=None, lock=None):
+         certify=None, box=None, lock=None, lock_p=None):
     """Sign with pyHanko; `certify`: a certification signature with this DocMDP level;
-    `box`: a new visible field on page 1; `lock`: field names the signature locks (FieldMDP)."""
+    `box`: a new visible field on page 1; `lock`: field names the signature locks (FieldMDP);
+    `lock_p`: the DocMDP level its field's /Lock asks for."""
     w = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)  # poppler's xref is not strict
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm=md, subfilter=subfilter, certify=certify is not None,
@@ -249,9 +250,11 @@ def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, 
     # asn1crypto names no "sha3_256_rsa": RSA with a SHA-3 digest declares plain rsaEncryption.
     mechanism = "rsassa_pkcs1v15" if kind in ("rsa", "revoked") and md.startswith("sha3") else None
     spec = None
-    if box or lock:
-        mdp = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, lock) if lock else None
-        spec = fields.SigFieldSpec(field, on_page=0, box=box, field_mdp_spec=mdp)
+    if box or lock or lock_p:
+        mdp = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, lock or ["SoVanBan"]) \
+            if lock or lock_p else None
+        spec = fields.SigFieldSpec(field, on_page=0, box=box, field_mdp_spec=mdp,
+                                   doc_mdp_update_value=lock_p)
     out = signers.sign_pdf(w, meta, signer=pki.signer(kind, pss=pss, mechanism=mechanism),
                            timestamper=pki.timestamper() if tsa else None, new_field_spec=spec)
     return out.getvalue()
@@ -619,6 +622,12 @@ def matrix(pki, base, work):
     files["fieldmdp-locked.pdf"] = ("fieldmdp", locked, None)
     add("fieldmdp-locked-field-filled.pdf", "fieldmdp", lambda: incremental(locked, fill_form))
     add("fieldmdp-other-field-filled.pdf", "fieldmdp", lambda: incremental(locked, tick_box))
+    locked_p1 = sign(pki, base, "rsa", lock_p=fields.MDPPerm.NO_CHANGES)
+    files["fieldmdp-lock-p1.pdf"] = ("fieldmdp", locked_p1, None)
+    add("fieldmdp-lock-p1-second-signature.pdf", "fieldmdp",
+        lambda: sign(pki, locked_p1, "p256", field="Sig2"))
+    add("fieldmdp-lock-p1-other-field-filled.pdf", "fieldmdp",
+        lambda: incremental(locked_p1, tick_box))
     if shutil.which("qpdf"):
         compact = object_streams(base, work)
         signed_compact = sign(pki, compact, "rsa")
