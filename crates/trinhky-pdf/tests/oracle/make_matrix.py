@@ -7,8 +7,9 @@ Writes into OUTDIR:
   root.pem, crl.der   the test PKI's trust root and its CRL (the verifier under test gets both)
   *.pdf               signed variants: every key type x digest, both subfilters, CMS without
                       signed attributes, CMS with eContent, two signatures, B-T and document
-                      time-stamps, a revoked and an untrusted signer, later changes of every kind,
-                      and files signed by poppler's pdfsig (NSS)
+                      time-stamps, a revoked and an untrusted signer, DocMDP and FieldMDP,
+                      later changes of every kind, object streams (qpdf), CMS made by
+                      `openssl cms -sign`, and files signed by poppler's pdfsig (NSS)
   expected.json       pyHanko's own judgement of every file, mapped onto trinhky's outcomes,
                       with pyHanko's facts (intact, trusted, coverage, modification level...)
   expected.tsv        the same outcomes, one line a file, for tests/it/oracle.rs
@@ -318,6 +319,39 @@ def sign_raw(pki, pdf, kind, md, *, signed_attrs, econtent=None, subfilter=ADBE)
         prep, _tbs, output = await pdf_signer.async_digest_doc_for_signing(w, bytes_reserved=8192)
         content = raw_cms(pki, kind, md, prep.document_digest, signed_attrs=signed_attrs,
                           econtent=econtent)
+        await PdfTBSDocument.async_finish_signing(output, prep, content)
+        return output.getvalue()
+
+    return asyncio.run(run())
+
+
+def sign_openssl(pki, pdf, kind, work, *, attrs=True, md="sha256"):
+    """The CMS made by `openssl cms -sign` (another real producer) over the bytes of a
+    pyHanko-prepared placeholder."""
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(field_name="Sig1", md_algorithm=md, subfilter=ADBE)
+    pdf_signer = signers.PdfSigner(meta, signer=pki.signer(kind))
+    paths = {n: os.path.join(work, f"openssl-{kind}-{n}") for n in ("key", "cert", "root", "in", "out")}
+    with open(paths["key"], "wb") as f:
+        f.write(pki.keys[kind].private_bytes(serialization.Encoding.PEM,
+                                             serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption()))
+    with open(paths["cert"], "wb") as f:
+        f.write(pki.certs[kind].public_bytes(serialization.Encoding.PEM))
+    with open(paths["root"], "wb") as f:
+        f.write(pki.root.public_bytes(serialization.Encoding.PEM))
+
+    async def run():
+        prep, _tbs, output = await pdf_signer.async_digest_doc_for_signing(w, bytes_reserved=8192)
+        data = output.getvalue()
+        with open(paths["in"], "wb") as f:
+            f.write(data[: prep.reserved_region_start] + data[prep.reserved_region_end:])
+        cmd = ["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-md", md,
+               "-in", paths["in"], "-signer", paths["cert"], "-inkey", paths["key"],
+               "-certfile", paths["root"], "-out", paths["out"]] + ([] if attrs else ["-noattr"])
+        subprocess.run(cmd, check=True, timeout=30, capture_output=True)
+        with open(paths["out"], "rb") as f:
+            content = cms.ContentInfo.load(f.read())
         await PdfTBSDocument.async_finish_signing(output, prep, content)
         return output.getvalue()
 
@@ -636,6 +670,12 @@ def matrix(pki, base, work):
         add("objstm-two-signatures.pdf", "objstm",
             lambda: sign(pki, signed_compact, "p256", field="Sig2"))
         add("objstm-new-page.pdf", "objstm", lambda: incremental(signed_compact, add_page))
+    if shutil.which("openssl"):
+        add("openssl-cms-rsa.pdf", "openssl", lambda: sign_openssl(pki, base, "rsa", work))
+        add("openssl-cms-p384-sha384.pdf", "openssl",
+            lambda: sign_openssl(pki, base, "p384", work, md="sha384"))
+        add("openssl-cms-rsa-noattr.pdf", "openssl",
+            lambda: sign_openssl(pki, base, "rsa", work, attrs=False))
     # pdfsig 22.12 refuses -etsi with -add-signature: adbe.pkcs7.detached only.
     data, why = pdfsig_sign(pki, base, work, etsi=False)
     files["poppler-pdfsig.pdf"] = ("poppler", data, why)
