@@ -257,7 +257,8 @@ def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, 
         spec = fields.SigFieldSpec(field, on_page=0, box=box, field_mdp_spec=mdp,
                                    doc_mdp_update_value=lock_p)
     out = signers.sign_pdf(w, meta, signer=pki.signer(kind, pss=pss, mechanism=mechanism),
-                           timestamper=pki.timestamper() if tsa else None, new_field_spec=spec)
+                           timestamper=pki.timestamper() if tsa else None, new_field_spec=spec,
+                           bytes_reserved=16384)  # no dry run to size the placeholder
     return out.getvalue()
 
 
