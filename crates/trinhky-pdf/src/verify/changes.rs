@@ -84,7 +84,8 @@ pub(crate) const CATALOG_KEYS: &[&[u8]] = &[
 ];
 
 /// Keys of the interactive form dictionary that signing may change.
-pub(crate) const ACROFORM_KEYS: &[&[u8]] = &[b"Fields", b"SigFlags", b"DR", b"DA"];
+pub(crate) const ACROFORM_KEYS: &[&[u8]] =
+    &[b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"];
 
 /// Field types whose value may be filled in after signing (text, buttons, choices).
 const FILLABLE: &[&[u8]] = &[b"Tx", b"Btn", b"Ch"];
@@ -474,7 +475,12 @@ fn judge_dict(
             Level::Form
         });
     }
-    if Some(id) == roles.root || Some(id) == roles.acroform {
+    if Some(id) == roles.acroform {
+        // New default resources or appearance (fonts for filled fields) come with form filling.
+        let form = keys.contains(b"DR".as_slice()) || keys.contains(b"DA".as_slice());
+        return Ok(if form { Level::Form } else { Level::Archival });
+    }
+    if Some(id) == roles.root {
         return Ok(Level::Archival);
     }
     // Form filling, unless the signature locked this field.

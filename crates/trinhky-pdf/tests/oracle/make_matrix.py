@@ -262,6 +262,14 @@ def sign(pki, pdf, kind, md="sha256", subfilter=PADES, field="Sig1", pss=False, 
     return out.getvalue()
 
 
+def sign_on_page(pki, pdf, kind, field, page, box):
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256", subfilter=PADES)
+    spec = fields.SigFieldSpec(field, on_page=page, box=box)
+    return signers.sign_pdf(w, meta, signer=pki.signer(kind), new_field_spec=spec,
+                            bytes_reserved=16384).getvalue()
+
+
 def doc_timestamp(pki, pdf):
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = signers.PdfTimeStamper(pki.timestamper(), field_name="DocTs").timestamp_pdf(
@@ -403,6 +411,35 @@ def update_info(w):
 
 def add_empty_sig_field(w):
     fields.append_signature_field(w, fields.SigFieldSpec("LaterSig", on_page=1, box=(300, 100, 450, 150)))
+
+
+def no_change(w):
+    w.update_root()  # an update that rewrites the catalog as it was
+
+
+def need_appearances(w):
+    ref = w.root.raw_get("/AcroForm")
+    ref.get_object()["/NeedAppearances"] = generic.BooleanObject(True)
+    w.mark_update(ref)
+
+
+def add_dr_font(w):
+    ref = w.root.raw_get("/AcroForm")
+    font = w.add_object(generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Font"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+        generic.NameObject("/BaseFont"): generic.NameObject("/Courier"),
+    }))
+    fonts = ref.get_object()["/DR"]["/Font"]
+    fonts[generic.NameObject("/Cour")] = font
+    w.mark_update(ref)
+
+
+def remove_widget(w):
+    ref = page_ref(w, 0)
+    annots = ref.get_object()["/Annots"]
+    del annots[0]  # the text field's widget
+    w.mark_update(ref)
 
 
 def replace_content(w):
@@ -651,6 +688,12 @@ def matrix(pki, base, work):
         add(f"certified-{level}-doc-timestamp.pdf", "docmdp", lambda c=cert: doc_timestamp(pki, c))
         add(f"certified-{level}-dss.pdf", "docmdp", lambda c=cert: add_dss(pki, c))
         add(f"certified-{level}-new-page.pdf", "docmdp", lambda c=cert: incremental(c, add_page))
+    add("change-empty-update.pdf", "changes", lambda: incremental(one, no_change))
+    add("change-need-appearances.pdf", "changes", lambda: incremental(one, need_appearances))
+    add("change-form-font.pdf", "changes", lambda: incremental(one, add_dr_font))
+    add("change-widget-removed.pdf", "changes", lambda: incremental(one, remove_widget))
+    add("two-signatures-visible-page2.pdf", "multi",
+        lambda: sign_on_page(pki, one, "p256", "Sig2", 1, (300, 100, 450, 150)))
     add("change-page-content.pdf", "changes", lambda: incremental(one, replace_content))
     add("change-signature-dict.pdf", "changes", lambda: incremental(one, change_signature_dict))
     locked = sign(pki, base, "rsa", lock=["SoVanBan"])
