@@ -12,7 +12,8 @@ Writes into OUTDIR:
                       `openssl cms -sign`, and files signed by poppler's pdfsig (NSS)
   expected.json       pyHanko's own judgement of every file, mapped onto trinhky's outcomes,
                       with pyHanko's facts (intact, trusted, coverage, modification level...)
-  expected.tsv        the same outcomes, one line a file, for tests/it/oracle.rs
+  expected.tsv        the same outcomes, one line a file, for tests/it/oracle.rs, with
+                      poppler's pdfsig's "Signature Validation" of each signature
 
 Mapping of pyHanko's result onto valid / invalid / indeterminate, per signature
 (ETSI EN 319 102-1: TOTAL-PASSED / TOTAL-FAILED / INDETERMINATE):
@@ -565,6 +566,33 @@ def pdfsig_sign(pki, pdf, work, etsi):
         return f.read(), None
 
 
+# --- poppler's judgement -------------------------------------------------------------------------
+def pdfsig_judge(path, work):
+    """pdfsig's "Signature Validation" per field: `valid`, `digest-mismatch`, `invalid` (the
+    value does not verify — also what NSS says of curves it lacks, brainpool) or `other`.
+    pdfsig does not look at what changed after a signature and its "invalid" is not always
+    evidence, so the Rust test holds us only to its `digest-mismatch`."""
+    if not shutil.which("pdfsig"):
+        return {}
+    db = os.path.join(work, "nssdb")
+    nss = ["-nssdir", "sql:" + db] if os.path.exists(os.path.join(db, "cert9.db")) else []
+    try:
+        p = subprocess.run(["pdfsig", *nss, "-no-ocsp", path], capture_output=True, text=True,
+                           timeout=30)
+    except subprocess.TimeoutExpired:
+        return {}
+    out, field = {}, None
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("- Signature Field Name:"):
+            field = line.split(":", 1)[1].strip()
+        elif line.startswith("- Signature Validation:") and field is not None:
+            v = line.split(":", 1)[1].strip()
+            out[field] = {"Signature is Valid.": "valid", "Digest Mismatch.": "digest-mismatch",
+                          "Signature is Invalid.": "invalid"}.get(v, "other")
+    return out
+
+
 # --- pyHanko's judgement --------------------------------------------------------------------------
 def classify_error(e):
     sub = getattr(e, "ades_subindication", None)
@@ -741,26 +769,29 @@ def main():
     with open(os.path.join(outdir, "crl.der"), "wb") as f:
         f.write(pki.crl_der)
     base = base_pdf()
+    expected = {"files": {}, "not_generated": {}}
     with tempfile.TemporaryDirectory() as work:
         files = matrix(pki, base, work)
-    expected = {"files": {}, "not_generated": {}}
-    for name, (group, data, why) in sorted(files.items()):
-        if data is None:
-            expected["not_generated"][name] = why
-            continue
-        with open(os.path.join(outdir, name), "wb") as f:
-            f.write(data)
-        e = judge(pki, data)
-        e["group"] = group
-        expected["files"][name] = e
+        for name, (group, data, why) in sorted(files.items()):
+            if data is None:
+                expected["not_generated"][name] = why
+                continue
+            path = os.path.join(outdir, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            e = judge(pki, data)
+            e["group"] = group
+            e["pdfsig"] = pdfsig_judge(path, work)
+            expected["files"][name] = e
     with open(os.path.join(outdir, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
     # The same, one line a file, for the Rust test (no JSON parser there):
-    # file <TAB> verdict <TAB> field=status;field=status (earliest signature first)
+    # file <TAB> verdict <TAB> field=status;... (earliest signature first) <TAB> field=pdfsig;...
     with open(os.path.join(outdir, "expected.tsv"), "w") as f:
         for name, e in expected["files"].items():
             sigs = ";".join(f"{s['field']}={s['status']}" for s in e["signatures"])
-            f.write(f"{name}\t{e['verdict']}\t{sigs}\n")
+            poppler = ";".join(f"{k}={v}" for k, v in sorted(e["pdfsig"].items()))
+            f.write(f"{name}\t{e['verdict']}\t{sigs}\t{poppler}\n")
 
 
 if __name__ == "__main__":
