@@ -4,9 +4,11 @@
 //! `/Extensions`, `/Version`, `/MarkInfo`, the XMP metadata, the `/Info`
 //! dictionary) and values of existing text, button and choice fields (form
 //! filling), or anything else (page content, pages, annotations, other
-//! catalog entries…). These are the changes pyHanko's default diff policy
-//! accepts for a signature without DocMDP (`tests/it/oracle.rs` checks the two
-//! agree).
+//! catalog entries…). A signature's own policy narrows this: a certification
+//! signature (DocMDP) or a field `/Lock` with `/P` 1 allows only archival
+//! additions (DSS, document time-stamps, metadata), and a FieldMDP lock forbids
+//! filling the fields it names. These are the rules of pyHanko's default diff
+//! policy (`tests/it/oracle.rs` checks that the two agree file by file).
 
 use std::collections::BTreeSet;
 
