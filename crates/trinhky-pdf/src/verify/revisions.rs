@@ -47,8 +47,8 @@ fn appended_sig_widgets(full: &Objects<'_>, before: &[Object], after: &[Object])
         && after[before.len()..].iter().all(|o| is_sig_widget(full, o))
 }
 
-/// Some top-level field of the form carries a `/Lock` (FieldMDP, or DocMDP `/P`) or some
-/// signature a transform (`/Reference`).
+/// Some field of the form carries a `/Lock` (FieldMDP, or DocMDP `/P`) or some signature a
+/// transform (`/Reference`).
 fn has_field_lock(old: &Objects<'_>, catalog: &Dictionary) -> bool {
     let Some(Ok(fields)) = catalog
         .get(b"AcroForm")
@@ -63,13 +63,23 @@ fn has_field_lock(old: &Objects<'_>, catalog: &Dictionary) -> bool {
     else {
         return false;
     };
-    fields.iter().take(10_000).any(|f| {
-        old.resolve(f).as_dict().is_ok_and(|d| {
-            d.has(b"Lock")
-                || d.get(b"V")
-                    .is_ok_and(|v| old.resolve(v).as_dict().is_ok_and(|v| v.has(b"Reference")))
-        })
-    })
+    let mut stack = fields;
+    for _ in 0..10_000 {
+        let Some(f) = stack.pop() else { break };
+        let Ok(d) = old.resolve(&f).as_dict().cloned() else {
+            continue;
+        };
+        let transform = d
+            .get(b"V")
+            .is_ok_and(|v| old.resolve(v).as_dict().is_ok_and(|v| v.has(b"Reference")));
+        if d.has(b"Lock") || transform {
+            return true;
+        }
+        if let Ok(Object::Array(kids)) = d.get(b"Kids").map(|k| old.resolve(k)) {
+            stack.extend(kids);
+        }
+    }
+    false
 }
 
 /// Coverage of the revision ending at `end`, when the answer is plain.
