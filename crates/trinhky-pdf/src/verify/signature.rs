@@ -143,9 +143,10 @@ fn gap_is_contents(pdf: &[u8], b: usize, c: usize, v: &lopdf::Dictionary) -> Res
     }
 }
 
-/// The CMS in /Contents: its DER and the SignedData. A CMS in BER (indefinite lengths, as NSS
-/// writes it) is re-encoded as DER by OpenSSL, which reads BER; the signature is over the DER
-/// encoding of the signed attributes either way.
+/// The CMS in /Contents: its DER and the SignedData. Two encodings other producers write are
+/// read too, with a warning: BER with indefinite lengths (NSS, so poppler's `pdfsig`), which
+/// OpenSSL re-encodes as DER (the signature is over the DER of the signed attributes either
+/// way), and a certificate listed twice in the certificate SET, which DER forbids.
 pub(super) fn signed_data<'v>(
     v: &'v lopdf::Dictionary,
     r: &mut SignatureReport,
@@ -162,21 +163,74 @@ pub(super) fn signed_data<'v>(
         Some((_, Err(e))) => format!("the CMS SignedData cannot be parsed: {e}"),
         None => "/Contents is not a DER CMS structure".to_owned(),
     };
-    let reencoded = openssl::pkcs7::Pkcs7::from_der(contents)
-        .and_then(|p| p.to_der())
-        .ok()
-        .and_then(|der| parse(&der).ok().map(|sd| (der, sd)));
-    match reencoded {
-        Some((der, sd)) => {
-            r.warnings
-                .push("the CMS is BER-encoded (indefinite lengths), not DER".into());
-            Some((Cow::Owned(der), sd))
-        }
-        None => {
-            r.undecided(first_error);
-            None
+    let mut candidates: Vec<(Vec<u8>, &str)> = Vec::new();
+    if let Some(d) = direct {
+        candidates.push((d.to_vec(), ""));
+    }
+    if let Ok(der) = openssl::pkcs7::Pkcs7::from_der(contents).and_then(|p| p.to_der()) {
+        candidates.push((der, "the CMS is BER-encoded (indefinite lengths), not DER"));
+    }
+    for (der, note) in candidates {
+        let fixed = [
+            (Some(der.clone()), note.to_owned()),
+            (
+                without_duplicate_certificates(&der),
+                format!(
+                    "{note}{}the CMS lists a certificate twice",
+                    if note.is_empty() { "" } else { "; " }
+                ),
+            ),
+        ];
+        for (candidate, note) in fixed {
+            if let Some(c) = candidate
+                && let Ok(sd) = parse(&c)
+            {
+                if !note.is_empty() {
+                    r.warnings.push(note);
+                }
+                return Some((Cow::Owned(c), sd));
+            }
         }
     }
+    r.undecided(first_error);
+    None
+}
+
+/// `der` (a ContentInfo holding SignedData) with each certificate listed once.
+fn without_duplicate_certificates(der: &[u8]) -> Option<Vec<u8>> {
+    use der::{Tag, TagNumber, Tagged};
+    let ci = ContentInfo::from_der(der).ok()?;
+    let items: Vec<Any> = ci.content.decode_as().ok()?;
+    let certificates = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if item.tag() != certificates {
+            out.push(item);
+            continue;
+        }
+        let mut reader = der::SliceReader::new(item.value()).ok()?;
+        let mut seen: Vec<Any> = Vec::new();
+        while !der::Reader::is_finished(&reader) {
+            let a = Any::decode(&mut reader).ok()?;
+            if !seen.contains(&a) {
+                seen.push(a);
+            }
+        }
+        let mut value = Vec::new();
+        for a in &seen {
+            a.encode_to_vec(&mut value).ok()?;
+        }
+        out.push(Any::new(certificates, value).ok()?);
+    }
+    ContentInfo {
+        content_type: ci.content_type,
+        content: Any::encode_from(&out).ok()?,
+    }
+    .to_der()
+    .ok()
 }
 
 /// Whether `c` is the certificate `sid` names (serial numbers compared without leading zeros).
