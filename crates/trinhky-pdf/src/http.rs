@@ -57,8 +57,13 @@ pub(crate) fn post_within(
 
 /// `GET` `url`.
 pub(crate) fn get(url: &str, accept: &str) -> Result<Response, String> {
+    get_within(url, accept, TIMEOUT)
+}
+
+/// [`get`] with its own deadline for the whole exchange.
+pub(crate) fn get_within(url: &str, accept: &str, timeout: Duration) -> Result<Response, String> {
     let proxy = proxy_from_env(url);
-    exchange(url, None, accept, proxy.as_deref(), TIMEOUT).map_err(|e| format!("{url}: {e}"))
+    exchange(url, None, accept, proxy.as_deref(), timeout).map_err(|e| format!("{url}: {e}"))
 }
 
 /// The proxy the environment names for `url`, if any.

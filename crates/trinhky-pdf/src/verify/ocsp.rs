@@ -10,11 +10,14 @@
 //! id-kp-OCSPSigning (OpenSSL's `OCSP_basic_verify` checks both), and when it
 //! is about this very certificate (issuer name and key hash, serial).
 //!
+//! Online, a CRL from the certificate's `http(s)://` distribution points is
+//! fetched too when OCSP gives no answer.
+//!
 //! Both the checks and the online answers are kept in the [`VerifyCache`]:
 //! a checked response per (response, certificate, issuer), an online answer
-//! per (issuer key hash, serial) until its nextUpdate, and a failed online
-//! attempt for [`FAILURE_TTL`] so that a dead responder does not cost its
-//! timeout on every verification.
+//! per (issuer key hash, serial) until its nextUpdate, a fetched CRL per URL
+//! until its nextUpdate, and a failed online attempt for [`FAILURE_TTL`] so
+//! that a dead server does not cost its timeout on every verification.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,7 +34,7 @@ use openssl::stack::Stack;
 use openssl::x509::{X509, X509Ref};
 use x509_cert::Certificate;
 
-use super::{CACHE_LIMIT, Verifier, VerifyCache};
+use super::{CACHE_LIMIT, Crl, Verifier, VerifyCache};
 
 /// How long a failed online request is remembered (no new attempt before).
 pub(crate) const FAILURE_TTL: Duration = Duration::from_secs(60);
@@ -81,7 +84,9 @@ pub(crate) struct OcspCache {
     checked: Mutex<HashMap<Key, Result<Checked, String>>>,
     /// (issuer key hash, serial) → the online answer (DER) or why none, and until when.
     online: Mutex<HashMap<CertKey, OnlineAnswer>>,
-    /// Online requests actually sent (for tests and figures).
+    /// CRL URL → the CRL fetched there (DER) or why none, and until when.
+    crls: Mutex<HashMap<String, OnlineAnswer>>,
+    /// Online requests actually sent, OCSP and CRL (for tests and figures).
     requests: std::sync::atomic::AtomicUsize,
 }
 
@@ -93,12 +98,15 @@ impl OcspCache {
         if let Ok(mut c) = self.online.lock() {
             c.clear();
         }
+        if let Ok(mut c) = self.crls.lock() {
+            c.clear();
+        }
     }
 }
 
 impl VerifyCache {
-    /// How many OCSP requests went out through this cache (cache hits send none).
-    pub fn ocsp_requests(&self) -> usize {
+    /// How many online requests (OCSP, CRL) went out through this cache (hits send none).
+    pub fn online_requests(&self) -> usize {
         self.ocsp
             .requests
             .load(std::sync::atomic::Ordering::Relaxed)
@@ -289,6 +297,68 @@ impl Verifier {
             insert(&self.cache.ocsp.online, key, entry);
         }
         checked.map(|(_, c)| Some(c))
+    }
+
+    /// The CRL at the first `http(s)://` distribution point of `cert` that gives one, through
+    /// the cache; `Ok(None)` when the certificate names none.
+    pub(super) fn crl_online(&self, cert: &X509, timeout: Duration) -> Result<Option<Crl>, String> {
+        let der = cert.to_der().unwrap_or_default();
+        let urls: Vec<String> = crate::sign::dss::crl_urls(&der)
+            .into_iter()
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .take(MAX_URLS)
+            .collect();
+        let mut errors = Vec::new();
+        for url in &urls {
+            let now = SystemTime::now();
+            let cached = self
+                .cache
+                .ocsp
+                .crls
+                .lock()
+                .ok()
+                .and_then(|c| c.get(url).cloned())
+                .filter(|(_, until)| *until > now);
+            let got = match cached {
+                Some((got, _)) => got,
+                None => {
+                    self.cache
+                        .ocsp
+                        .requests
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let got = crate::http::get_within(url, "application/pkix-crl, */*", timeout)
+                        .and_then(|r| {
+                            openssl::x509::X509Crl::from_der(&r.body)
+                                .or_else(|_| openssl::x509::X509Crl::from_pem(&r.body))
+                                .map_err(|_| format!("{url}: the answer is not a CRL"))
+                        });
+                    let entry = match &got {
+                        Ok(crl) => {
+                            let ttl = crl
+                                .next_update()
+                                .and_then(|t| openssl_time(&t.to_string()))
+                                .and_then(|n| (n - now_utc()).to_std().ok())
+                                .unwrap_or(NO_NEXT_UPDATE_TTL)
+                                .min(MAX_TTL);
+                            (crl.to_der().map_err(|e| e.to_string()), now + ttl)
+                        }
+                        Err(why) => (Err(why.clone()), now + FAILURE_TTL),
+                    };
+                    insert(&self.cache.ocsp.crls, url.clone(), entry.clone());
+                    entry.0
+                }
+            };
+            match got.map(|der| self.cache.parse_crl(&der)) {
+                Ok(Some(crl)) => return Ok(Some(crl)),
+                Ok(None) => errors.push(format!("{url}: the CRL cannot be read")),
+                Err(why) => errors.push(why),
+            }
+        }
+        if errors.is_empty() {
+            Ok(None)
+        } else {
+            Err(errors.join("; "))
+        }
     }
 
     /// POST an OCSP request for `cert` to each URL until one answers successfully.

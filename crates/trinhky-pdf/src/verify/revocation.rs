@@ -5,7 +5,8 @@
 //! and OCSP responses, those the CMS archives (adbe-revocationInfoArchival,
 //! the SignedData's `crls`), CRLs at local (`file://`) distribution points,
 //! and — when the verifier is allowed online — the certificate's OCSP
-//! responder. A revocation found anywhere wins over a good status elsewhere.
+//! responder, then its `http(s)://` CRL distribution points. A revocation
+//! found anywhere wins over a good status elsewhere.
 //!
 //! A revoked certificate makes the signature:
 //! - invalid when it was revoked before the signing time — the signature
@@ -116,9 +117,10 @@ impl Found {
 }
 
 impl Verifier {
-    /// Query OCSP responders named by certificates (with this deadline per request) when the
-    /// document and the given CRLs say nothing about the signer's certificate; `None`: never
-    /// go online (the default).
+    /// Query the OCSP responder, then the `http(s)://` CRL distribution points, named by the
+    /// signer's certificate (with this deadline per request) when the document and the given
+    /// CRLs say nothing about it; `None`: never go online (the default). Answers are cached in
+    /// the [`VerifyCache`] until their nextUpdate (at most a day), failures for a minute.
     pub fn online_revocation(mut self, timeout: Option<Duration>) -> Self {
         self.online = timeout;
         self
@@ -162,6 +164,12 @@ impl Verifier {
                 Ok(Some(c)) => record(&mut found, c.status),
                 Ok(None) => {}
                 Err(why) => found.notes.push(format!("OCSP: {why}")),
+            }
+            if !found.decided() {
+                match self.crl_online(signer_x509, timeout) {
+                    Ok(crl) => self.crl_status(signer_x509, issuer, crl.iter(), &mut found),
+                    Err(why) => found.notes.push(format!("CRL: {why}")),
+                }
             }
         }
         if let Some((at, time)) = found.revoked {

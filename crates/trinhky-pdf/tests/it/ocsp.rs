@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use openssl::x509::X509;
 use trinhky_domain::time::VN_OFFSET;
-use trinhky_pdf::pki::load_p12;
-use trinhky_pdf::sign::{Placement, SignOptions, SignatureKind, add_dss_with_ocsp, sign_pdf};
+use trinhky_pdf::pki::{DevPki, NewIdentity, load_p12};
+use trinhky_pdf::sign::{
+    LocalSigner, Placement, SignOptions, SignatureKind, add_dss_with_ocsp, sign_pdf,
+};
 use trinhky_pdf::verify::{Report, Revocation, Status, Verifier, VerifyCache, VerifyOptions};
 
 use crate::fixture;
@@ -269,38 +271,55 @@ impl Pki {
             ],
         );
         let signer = load_p12(&std::fs::read(&p12).unwrap(), "1").unwrap();
-        let o = SignOptions {
-            kind: SignatureKind::Personal,
-            placement: Placement {
-                page: 2,
-                rect: [365.0, 591.0, 485.0, 639.0],
-            },
-            image: None,
-            reason: None,
-            location: None,
-            name: None,
-            time: VN_OFFSET.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap(),
-            tsa_url,
-            trust: Vec::new(),
-        };
-        sign_pdf(&fixture("sign/two-page.pdf"), &signer, &o).unwrap()
+        sign_with(&signer, tsa_url)
     }
 
     /// Verify trusting only this CA, no CRL, online with `online` (through `cache`).
     fn verify(&self, pdf: &[u8], online: Option<Duration>, cache: &Arc<VerifyCache>) -> Report {
-        let trust = [self.ca.clone()];
-        let opts = VerifyOptions {
-            trust: &trust,
-            crls: &[],
-            local_crl_dp: false,
-            cache: Some(cache),
-        };
-        let v = Verifier::new(&opts).unwrap().online_revocation(online);
-        let report = v.verify(pdf).unwrap();
-        assert_eq!(report.signatures.len(), 1, "{report:#?}");
-        report
+        verify_with(&self.ca, pdf, online, cache)
     }
+}
 
+/// A PDF signed by `signer` at the claimed time 2025-03-14 09:30 +07:00.
+fn sign_with(signer: &LocalSigner, tsa_url: Option<String>) -> Vec<u8> {
+    let o = SignOptions {
+        kind: SignatureKind::Personal,
+        placement: Placement {
+            page: 2,
+            rect: [365.0, 591.0, 485.0, 639.0],
+        },
+        image: None,
+        reason: None,
+        location: None,
+        name: None,
+        time: VN_OFFSET.with_ymd_and_hms(2025, 3, 14, 9, 30, 0).unwrap(),
+        tsa_url,
+        trust: Vec::new(),
+    };
+    sign_pdf(&fixture("sign/two-page.pdf"), signer, &o).unwrap()
+}
+
+/// Verify trusting only `ca`, no CRL given, online with `online` (through `cache`).
+fn verify_with(
+    ca: &X509,
+    pdf: &[u8],
+    online: Option<Duration>,
+    cache: &Arc<VerifyCache>,
+) -> Report {
+    let trust = [ca.clone()];
+    let opts = VerifyOptions {
+        trust: &trust,
+        crls: &[],
+        local_crl_dp: false,
+        cache: Some(cache),
+    };
+    let v = Verifier::new(&opts).unwrap().online_revocation(online);
+    let report = v.verify(pdf).unwrap();
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    report
+}
+
+impl Pki {
     /// An OCSP response fetched by the openssl CLI client for `name`.
     fn fetch(&self, name: &str) -> Vec<u8> {
         let out = self.path(&format!("{name}.ocsp.der"));
@@ -363,7 +382,7 @@ fn online_good_revoked_and_unknown_certificates() {
     let r = pki.verify(&docs[0], None, &cache);
     assert_eq!(r.signatures[0].revocation, Revocation::Unknown);
     assert_eq!(r.signatures[0].status, Status::Indeterminate);
-    assert_eq!(cache.ocsp_requests(), 0);
+    assert_eq!(cache.online_requests(), 0);
 
     let cold = Instant::now();
     let good = pki.verify(&docs[0], Some(SECOND), &cache);
@@ -376,7 +395,7 @@ fn online_good_revoked_and_unknown_certificates() {
     let warm = warm.elapsed();
     assert_eq!(again.signatures[0].status, Status::Valid);
     assert_eq!(
-        cache.ocsp_requests(),
+        cache.online_requests(),
         1,
         "the second check is answered from the cache"
     );
@@ -402,7 +421,7 @@ fn online_good_revoked_and_unknown_certificates() {
     assert_eq!(s.revocation, Revocation::Unknown, "{s:#?}");
     assert_eq!(s.status, Status::Indeterminate, "{s:#?}");
     assert!(has(&s.warnings, "does not know"), "{s:#?}");
-    assert_eq!(cache.ocsp_requests(), 4);
+    assert_eq!(cache.online_requests(), 4);
 }
 
 #[test]
@@ -419,7 +438,7 @@ fn a_cached_answer_needs_no_responder() {
     assert!(responder.exited_within(Duration::from_secs(5)));
     let second = pki.verify(&doc, Some(SECOND), &cache);
     assert_eq!(second.signatures[0].revocation, Revocation::Good);
-    assert_eq!(cache.ocsp_requests(), 1);
+    assert_eq!(cache.online_requests(), 1);
     // Another cache asks again, and finds nobody.
     let fresh = Arc::new(VerifyCache::default());
     let third = pki.verify(&doc, Some(SECOND), &fresh);
@@ -512,7 +531,7 @@ fn a_silent_responder_costs_its_timeout_once() {
         "{:?}",
         start.elapsed()
     );
-    assert_eq!(cache.ocsp_requests(), 1);
+    assert_eq!(cache.online_requests(), 1);
 }
 
 #[test]
@@ -537,7 +556,7 @@ fn responses_in_the_dss_are_used_offline() {
     assert_eq!(s.status, Status::Valid, "{s:#?}");
     // Online allowed, but the DSS answers first: no request goes out.
     let _ = pki.verify(&with, Some(SECOND), &cache);
-    assert_eq!(cache.ocsp_requests(), 0);
+    assert_eq!(cache.online_requests(), 0);
 
     let revoked = add_dss_with_ocsp(&before, &[], &[], &[before_resp]).unwrap();
     let s = &pki.verify(&revoked, None, &cache).signatures[0];
@@ -610,7 +629,11 @@ fn responses_pyhanko_embeds_are_read() {
         assert_eq!(s.revocation, Revocation::Good, "dss {dss}: {s:#?}");
         assert_eq!(s.status, Status::Valid, "dss {dss}: {s:#?}");
     }
-    assert_eq!(cache.ocsp_requests(), 0, "answered from the document alone");
+    assert_eq!(
+        cache.online_requests(),
+        0,
+        "answered from the document alone"
+    );
 }
 
 /// A time-stamping authority (tests/it/tsa_server.py) with a certificate from `pki`'s CA.
@@ -692,4 +715,62 @@ fn a_time_stamp_decides_revoked_before_or_after_signing() {
         has(&s.problems, "before the signature's time-stamp"),
         "{s:#?}"
     );
+}
+
+/// No OCSP responder: online, the CRL at the certificate's `http://` distribution point is
+/// fetched once and reused.
+#[test]
+fn a_crl_is_fetched_online_once() {
+    let dir = std::env::temp_dir().join(format!("trinhky-ocsp-crl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/ca.crl");
+    let pki = DevPki::create_with_crl_url(
+        &dir,
+        Some(&url),
+        "ca-pass",
+        &[],
+        &[NewIdentity::rsa("Người ký", "1")],
+    )
+    .unwrap();
+    let p12 = std::fs::read(&pki.issued[0].p12_path).unwrap();
+    let doc = sign_with(&load_p12(&p12, "1").unwrap(), None);
+    let cache = Arc::new(VerifyCache::default());
+    let ca = pki.ca_cert().clone();
+
+    let r = verify_with(&ca, &doc, None, &cache);
+    assert_eq!(r.signatures[0].revocation, Revocation::Unknown, "{r:#?}");
+    let server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .arg("--directory")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Responder(server);
+    let start = Instant::now();
+    while !listening(port) {
+        assert!(start.elapsed() < Duration::from_secs(10), "no HTTP server");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = verify_with(&ca, &doc, Some(SECOND), &cache);
+    let s = &r.signatures[0];
+    assert_eq!(s.revocation, Revocation::Good, "{s:#?}");
+    assert_eq!(s.status, Status::Valid, "{s:#?}");
+    drop(server);
+    let r = verify_with(&ca, &doc, Some(SECOND), &cache);
+    assert_eq!(r.signatures[0].revocation, Revocation::Good, "{r:#?}");
+    assert_eq!(cache.online_requests(), 1);
+    // Without the cache the server is missed.
+    let r = verify_with(&ca, &doc, Some(SECOND), &Arc::new(VerifyCache::default()));
+    assert_eq!(r.signatures[0].revocation, Revocation::Unknown, "{r:#?}");
+    assert!(has(&r.signatures[0].warnings, "CRL: "), "{r:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
