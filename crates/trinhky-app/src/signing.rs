@@ -828,6 +828,9 @@ fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, St
         Status::Valid => {
             let rev = match s.revocation {
                 Revocation::Good => "chứng thư chưa bị thu hồi",
+                Revocation::Revoked { .. } => {
+                    "chứng thư bị thu hồi sau thời điểm ký có dấu thời gian"
+                }
                 _ => "",
             };
             (

@@ -33,15 +33,37 @@ pub(crate) fn post(
     accept: &str,
     body: &[u8],
 ) -> Result<Response, String> {
+    post_within(url, content_type, accept, body, TIMEOUT)
+}
+
+/// [`post`] with its own deadline for the whole exchange (an OCSP request waits a few seconds).
+pub(crate) fn post_within(
+    url: &str,
+    content_type: &str,
+    accept: &str,
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Response, String> {
     let proxy = proxy_from_env(url);
-    exchange(url, Some((content_type, body)), accept, proxy.as_deref())
-        .map_err(|e| format!("{url}: {e}"))
+    exchange(
+        url,
+        Some((content_type, body)),
+        accept,
+        proxy.as_deref(),
+        timeout,
+    )
+    .map_err(|e| format!("{url}: {e}"))
 }
 
 /// `GET` `url`.
 pub(crate) fn get(url: &str, accept: &str) -> Result<Response, String> {
+    get_within(url, accept, TIMEOUT)
+}
+
+/// [`get`] with its own deadline for the whole exchange.
+pub(crate) fn get_within(url: &str, accept: &str, timeout: Duration) -> Result<Response, String> {
     let proxy = proxy_from_env(url);
-    exchange(url, None, accept, proxy.as_deref()).map_err(|e| format!("{url}: {e}"))
+    exchange(url, None, accept, proxy.as_deref(), timeout).map_err(|e| format!("{url}: {e}"))
 }
 
 /// The proxy the environment names for `url`, if any.
@@ -104,7 +126,7 @@ fn no_proxy(list: &str, host: &str) -> bool {
     })
 }
 
-fn agent(proxy: Option<&str>) -> Result<Agent, String> {
+fn agent(proxy: Option<&str>, timeout: Duration) -> Result<Agent, String> {
     let proxy = proxy
         .map(|p| Proxy::new(p).map_err(|e| format!("the proxy {p:?} is not usable: {e}")))
         .transpose()?;
@@ -113,7 +135,7 @@ fn agent(proxy: Option<&str>) -> Result<Agent, String> {
         .root_certs(RootCerts::PlatformVerifier)
         .build();
     let config = Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
@@ -129,11 +151,13 @@ fn exchange(
     body: Option<(&str, &[u8])>,
     accept: &str,
     proxy: Option<&str>,
+    timeout: Duration,
 ) -> Result<Response, String> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err("only http:// and https:// URLs are supported".into());
     }
-    let agent = agent(proxy)?;
+    let agent = agent(proxy, timeout)?;
+    let describe = |e| describe(e, timeout);
     let sent = match body {
         Some((content_type, bytes)) => agent
             .post(url)
@@ -171,10 +195,12 @@ fn exchange(
 }
 
 /// A `ureq` error as a sentence that says which step failed.
-fn describe(e: ureq::Error) -> String {
+fn describe(e: ureq::Error, timeout: Duration) -> String {
     use std::io::ErrorKind;
     match e {
-        ureq::Error::Timeout(_) => format!("no complete response within {} s", TIMEOUT.as_secs()),
+        ureq::Error::Timeout(_) => {
+            format!("no complete response within {} s", timeout.as_secs_f32())
+        }
         ureq::Error::HostNotFound => "cannot resolve the host".into(),
         ureq::Error::BodyExceedsLimit(_) => {
             format!("the response exceeds {MAX_RESPONSE} bytes")
@@ -387,7 +413,7 @@ mod tests {
         let (proxy_port, tunnel) = connect_proxy();
         let url = format!("http://127.0.0.1:{origin_port}/ca.crl");
         let proxy = format!("http://127.0.0.1:{proxy_port}");
-        let r = exchange(&url, None, "application/pkix-crl", Some(&proxy)).unwrap();
+        let r = exchange(&url, None, "application/pkix-crl", Some(&proxy), TIMEOUT).unwrap();
         assert_eq!(r.body, b"crl bytes");
         let tunnel = tunnel.recv().unwrap();
         assert!(
@@ -405,7 +431,7 @@ mod tests {
             .unwrap()
             .port();
         let proxy = format!("http://127.0.0.1:{port}");
-        let e = exchange("http://127.0.0.1:9/tsa", None, "*/*", Some(&proxy)).unwrap_err();
+        let e = exchange("http://127.0.0.1:9/tsa", None, "*/*", Some(&proxy), TIMEOUT).unwrap_err();
         assert!(e.contains("cannot connect"), "{e}");
     }
 }

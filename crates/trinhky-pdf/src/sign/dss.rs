@@ -194,6 +194,21 @@ fn stream_bytes(doc: &Document, o: &Object) -> Option<Vec<u8>> {
 /// signature — stay byte-for-byte intact; verifiers treat a DSS update as an
 /// allowed change.
 pub fn add_dss(pdf: &[u8], certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, SignError> {
+    add_dss_with_ocsp(pdf, certs, crls, &[])
+}
+
+/// [`add_dss`] that also stores OCSP responses (DER `OCSPResponse`) in `/DSS /OCSPs`.
+pub fn add_dss_with_ocsp(
+    pdf: &[u8],
+    certs: &[Vec<u8>],
+    crls: &[Vec<u8>],
+    ocsps: &[Vec<u8>],
+) -> Result<Vec<u8>, SignError> {
+    for o in ocsps {
+        openssl::ocsp::OcspResponse::from_der(o).map_err(|_| {
+            SignError::Revocation("an OCSP response given for the DSS is not DER".into())
+        })?;
+    }
     let mut all_certs = embedded_certificates(pdf)?;
     all_certs.extend(certs.iter().cloned());
     let mut inc = incremental::open(pdf).map_err(pdf_err)?;
@@ -216,7 +231,12 @@ pub fn add_dss(pdf: &[u8], certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8
     let mut seen = HashSet::new();
     let mut cert_refs = existing(prev, old_dss, b"Certs");
     let mut crl_refs = existing(prev, old_dss, b"CRLs");
-    for o in cert_refs.iter().chain(crl_refs.iter()) {
+    let mut ocsp_refs = existing(prev, old_dss, b"OCSPs");
+    for o in cert_refs
+        .iter()
+        .chain(crl_refs.iter())
+        .chain(ocsp_refs.iter())
+    {
         if let Some(b) = stream_bytes(prev, o) {
             seen.insert(openssl::sha::sha256(&b));
         }
@@ -224,7 +244,7 @@ pub fn add_dss(pdf: &[u8], certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8
     let mut rest = Dictionary::new();
     if let Some(d) = old_dss {
         for (k, v) in d.iter() {
-            if k.as_slice() != b"Certs" && k.as_slice() != b"CRLs" {
+            if !matches!(k.as_slice(), b"Certs" | b"CRLs" | b"OCSPs") {
                 rest.set(k.clone(), v.clone());
             }
         }
@@ -247,6 +267,14 @@ pub fn add_dss(pdf: &[u8], certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8
             crl_refs.push(doc.add_object(Stream::new(dictionary! {}, der)).into());
         }
     }
+    for der in ocsps {
+        if seen.insert(openssl::sha::sha256(der)) {
+            ocsp_refs.push(
+                doc.add_object(Stream::new(dictionary! {}, der.clone()))
+                    .into(),
+            );
+        }
+    }
     let mut dss = rest;
     dss.set("Type", Object::Name(b"DSS".to_vec()));
     if !cert_refs.is_empty() {
@@ -254,6 +282,9 @@ pub fn add_dss(pdf: &[u8], certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8
     }
     if !crl_refs.is_empty() {
         dss.set("CRLs", crl_refs);
+    }
+    if !ocsp_refs.is_empty() {
+        dss.set("OCSPs", ocsp_refs);
     }
     // Always a new object: an existing DSS object stays as it was.
     let dss_id = doc.add_object(dss);

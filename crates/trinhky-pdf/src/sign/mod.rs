@@ -18,7 +18,7 @@ use lopdf::{Object, StringFormat, dictionary};
 use openssl::x509::X509;
 
 pub use appearance::SignatureImage;
-pub use dss::{add_dss, embedded_certificates, fetch_crls};
+pub use dss::{add_dss, add_dss_with_ocsp, embedded_certificates, fetch_crls};
 pub use signer::{KeyAlgorithm, LocalSigner, Signer};
 
 use crate::incremental::{self, Placeholders};

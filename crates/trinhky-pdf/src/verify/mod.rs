@@ -7,7 +7,9 @@
 
 mod algorithm;
 mod changes;
+mod ocsp;
 mod revisions;
+mod revocation;
 mod scan;
 mod signature;
 mod timestamp;
@@ -20,7 +22,7 @@ use der::{Decode, Encode};
 use lopdf::{Document, Object};
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext};
+use openssl::x509::{X509, X509Crl, X509StoreContext};
 use x509_cert::Certificate;
 
 use crate::incremental::resolve;
@@ -162,7 +164,6 @@ impl SignatureReport {
                 Coverage::WholeFile | Coverage::RevisionThenAllowed { .. }
             )
             || timestamp_failed
-            || (self.revoked() && !self.undecided)
         {
             Status::Invalid
         } else if self.undecided
@@ -265,6 +266,8 @@ pub struct Verifier {
     trust: Vec<X509>,
     crls: Vec<Crl>,
     local_crl_dp: bool,
+    /// Deadline of an online OCSP request; `None`: never online.
+    online: Option<std::time::Duration>,
 }
 
 /// A parsed CRL and the SHA-256 of its DER.
@@ -286,6 +289,7 @@ pub struct VerifyCache {
     certificates: Mutex<HashMap<[u8; 32], X509>>,
     crls: Mutex<HashMap<[u8; 32], Arc<X509Crl>>>,
     crl_signatures: CrlSignatures,
+    ocsp: ocsp::OcspCache,
 }
 
 impl std::fmt::Debug for VerifyCache {
@@ -309,6 +313,7 @@ impl VerifyCache {
         if let Ok(mut c) = self.crl_signatures.lock() {
             c.clear();
         }
+        self.ocsp.clear();
     }
 
     fn parse_crl(&self, der: &[u8]) -> Option<Crl> {
@@ -391,6 +396,7 @@ impl Verifier {
             trust: opts.trust.to_vec(),
             crls,
             local_crl_dp: opts.local_crl_dp,
+            online: None,
         })
     }
 
@@ -440,7 +446,7 @@ impl Verifier {
     }
 
     fn report(&self, pdf: &[u8], l: &dyn Lookup, cov: &dyn Fn(usize) -> Coverage) -> Report {
-        let (dss_certs, dss_crls) = dss(l, &self.cache);
+        let (dss_certs, dss_rev) = dss(l, &self.cache);
         let dss_certs: Vec<X509> = dss_certs.iter().filter_map(|d| self.x509(d)).collect();
         let mut signatures = Vec::new();
         for (field, v) in signature_fields(l) {
@@ -452,7 +458,7 @@ impl Verifier {
                     .and_then(|o| o.as_str().ok())
                     .map(|b| String::from_utf8_lossy(b).into_owned()),
             );
-            self.check_signature(pdf, l, cov, &v, &dss_certs, &dss_crls, &mut r);
+            self.check_signature(pdf, l, cov, &v, &dss_certs, &dss_rev, &mut r);
             r.conclude();
             signatures.push(r);
         }
@@ -587,16 +593,16 @@ fn signature_fields(l: &dyn Lookup) -> Vec<(String, lopdf::Dictionary)> {
     out
 }
 
-/// Certificates and CRLs in the document security store (`/DSS`).
-fn dss(l: &dyn Lookup, cache: &VerifyCache) -> (Vec<Vec<u8>>, Vec<Crl>) {
+/// Certificates, CRLs and OCSP responses in the document security store (`/DSS`).
+fn dss(l: &dyn Lookup, cache: &VerifyCache) -> (Vec<Vec<u8>>, revocation::RevocationData) {
     let mut certs = Vec::new();
-    let mut crls = Vec::new();
+    let mut rev = revocation::RevocationData::default();
     let Some(d) = l
         .catalog()
         .and_then(|c| c.get(b"DSS").ok().map(|d| l.resolve(d)))
         .and_then(|d| d.as_dict().ok().cloned())
     else {
-        return (certs, crls);
+        return (certs, rev);
     };
     let streams = |key: &[u8]| -> Vec<Vec<u8>> {
         d.get(key)
@@ -615,8 +621,10 @@ fn dss(l: &dyn Lookup, cache: &VerifyCache) -> (Vec<Vec<u8>>, Vec<Crl>) {
             .unwrap_or_default()
     };
     certs.extend(streams(b"Certs"));
-    crls.extend(streams(b"CRLs").iter().filter_map(|b| cache.parse_crl(b)));
-    (certs, crls)
+    rev.crls
+        .extend(streams(b"CRLs").iter().filter_map(|b| cache.parse_crl(b)));
+    rev.ocsps.extend(streams(b"OCSPs"));
+    (certs, rev)
 }
 
 /// Length of the DER TLV at the start of `b` (the /Contents is zero-padded).
@@ -645,7 +653,7 @@ impl Verifier {
         cov: &dyn Fn(usize) -> Coverage,
         v: &lopdf::Dictionary,
         dss_certs: &[X509],
-        dss_crls: &[Crl],
+        dss_rev: &revocation::RevocationData,
         r: &mut SignatureReport,
     ) {
         let Some(parts) = signature::signed_ranges(pdf, l, cov, v, r) else {
@@ -727,7 +735,8 @@ impl Verifier {
             return;
         };
         if let Some(issuer) = issuer {
-            self.revocation(&signer_x509, &issuer, dss_crls, r);
+            let cms_rev = revocation::from_cms(&sd, si, &self.cache);
+            self.revocation(&signer_x509, &issuer, [dss_rev, &cms_rev], dss_certs, r);
         }
     }
 
@@ -787,52 +796,6 @@ impl Verifier {
         };
         Some((signer_x509, issuer))
     }
-
-    /// Revocation: the CRLs known to the verifier, in the DSS and (when allowed) at the
-    /// certificate's local distribution point, signed by `issuer`.
-    fn revocation(
-        &self,
-        signer_x509: &X509,
-        issuer: &X509,
-        dss_crls: &[Crl],
-        r: &mut SignatureReport,
-    ) {
-        let local = if self.local_crl_dp {
-            local_crls(signer_x509, &self.cache)
-        } else {
-            Vec::new()
-        };
-        let Ok(issuer_key) = issuer.public_key() else {
-            return;
-        };
-        let issuer_hash = issuer
-            .to_der()
-            .map(|d| openssl::sha::sha256(&d))
-            .unwrap_or_default();
-        for Crl { hash, crl } in self.crls.iter().chain(dss_crls).chain(local.iter()) {
-            if crl.issuer_name().try_cmp(issuer.subject_name()).ok()
-                != Some(std::cmp::Ordering::Equal)
-            {
-                continue;
-            }
-            let key = (*hash, issuer_hash);
-            let signed = self
-                .cache
-                .crl_signed(key, || crl.verify(&issuer_key).unwrap_or(false));
-            if !signed {
-                continue;
-            }
-            match crl.get_by_cert(signer_x509) {
-                CrlStatus::Revoked(rev) => {
-                    let at = rev.revocation_date().to_string();
-                    r.fail(format!("the signer's certificate was revoked at {at}"));
-                    r.revocation = Revocation::Revoked { at };
-                    break;
-                }
-                _ => r.revocation = Revocation::Good,
-            }
-        }
-    }
 }
 
 impl Verifier {
@@ -866,32 +829,6 @@ impl Verifier {
 fn strip_zero(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|&&x| x == 0).count();
     &b[n.min(b.len().saturating_sub(1))..]
-}
-
-/// CRLs at `file://` distribution points of `cert` (dev PKI, offline use).
-fn local_crls(cert: &X509, cache: &VerifyCache) -> Vec<Crl> {
-    let mut out = Vec::new();
-    let Some(dps) = cert.crl_distribution_points() else {
-        return out;
-    };
-    for dp in &dps {
-        let Some(names) = dp.distpoint().and_then(|n| n.fullname()) else {
-            continue;
-        };
-        for gn in names {
-            if let Some(path) = gn.uri().and_then(|u| u.strip_prefix("file://"))
-                && let Ok(bytes) = std::fs::read(path)
-            {
-                let der = X509Crl::from_pem(&bytes)
-                    .and_then(|c| c.to_der())
-                    .unwrap_or(bytes);
-                if let Some(crl) = cache.parse_crl(&der) {
-                    out.push(crl);
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
