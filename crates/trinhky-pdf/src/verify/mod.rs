@@ -154,13 +154,13 @@ impl SignatureReport {
 
     /// Sets [`SignatureReport::status`] from the findings.
     fn conclude(&mut self) {
-        let timestamp_failed = self.timestamp.as_ref().is_some_and(|t| !t.imprint_matches);
+        let timestamp_failed = self
+            .timestamp
+            .as_ref()
+            .is_some_and(|t| !t.imprint_matches);
         let timestamp_undecided = self.timestamp.as_ref().is_some_and(|t| !t.valid());
         self.status = if self.failed
-            || !matches!(
-                self.coverage,
-                Coverage::WholeFile | Coverage::RevisionThenAllowed { .. }
-            )
+            || !matches!(self.coverage, Coverage::WholeFile | Coverage::RevisionThenAllowed { .. })
             || timestamp_failed
             || (self.revoked() && !self.undecided)
         {
