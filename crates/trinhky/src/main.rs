@@ -13,6 +13,24 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // Verification needs no database and no async runtime: answered before either starts, so
+    // `trinhky verify` costs little more than the verification itself.
+    if let cli::Command::Verify { file, trust, json } = &args.command {
+        let settings = match trinhky_app::Settings::from_env(args.config.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        };
+        return match pdfcmd::verify(&settings, file, trust, *json) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -98,7 +98,7 @@ pub(crate) fn digest_alg(alg: &AlgorithmIdentifierOwned) -> Result<Digest, Strin
         .as_ref()
         .and_then(|p| p.decode_as::<u32>().ok())
         .unwrap_or(512);
-    if bits == 0 || bits % 8 != 0 || bits > 8192 {
+    if bits == 0 || !bits.is_multiple_of(8) || bits > 8192 {
         return Err(format!(
             "the SHAKE256 output length {bits} is not supported"
         ));

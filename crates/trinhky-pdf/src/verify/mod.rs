@@ -694,7 +694,7 @@ impl Verifier {
             // ETSI.RFC3161 (PAdES B-LTA): /Contents is a time-stamp token whose imprint is the
             // hash of the signed bytes; the TSA is the "signer".
             let ts =
-                der::Any::from_der(cms_der).map(|token| timestamp::check(&token, &parts, &chain));
+                der::Any::from_der(&cms_der).map(|token| timestamp::check(&token, &parts, &chain));
             match ts {
                 Ok(ts) => {
                     r.intact = ts.imprint_matches && ts.signature_verifies;

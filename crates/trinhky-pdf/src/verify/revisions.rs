@@ -4,15 +4,15 @@
 //!
 //! It answers only when every such change is plainly one that
 //! [`super::changes::coverage`] allows (a new object; the catalog changing
-//! only `/AcroForm` or `/DSS`; the form only `/Fields`, `/SigFlags`, `/DR`,
-//! `/DA`; a page only `/Annots`, by appending signature widgets; a field
+//! only the keys of [`CATALOG_KEYS`]; the form only those of
+//! [`ACROFORM_KEYS`]; a page only `/Annots`, by appending signature widgets; a field
 //! array growing by signature widgets; an unsigned signature field getting
 //! `/V`, `/AP`, `/Lock`). Anything else returns `None` and the caller runs the
 //! full comparison, which also describes what changed.
 
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::changes::Coverage;
+use super::changes::{ACROFORM_KEYS, CATALOG_KEYS, Coverage};
 use super::scan::{Objects, xref_chain};
 
 fn name<'o>(d: &'o Dictionary, key: &[u8]) -> Option<&'o [u8]> {
@@ -47,6 +47,41 @@ fn appended_sig_widgets(full: &Objects<'_>, before: &[Object], after: &[Object])
         && after[before.len()..].iter().all(|o| is_sig_widget(full, o))
 }
 
+/// Some field of the form carries a `/Lock` (FieldMDP, or DocMDP `/P`) or some signature a
+/// transform (`/Reference`).
+fn has_field_lock(old: &Objects<'_>, catalog: &Dictionary) -> bool {
+    let Some(Ok(fields)) = catalog
+        .get(b"AcroForm")
+        .ok()
+        .map(|f| old.resolve(f))
+        .and_then(|f| {
+            f.as_dict()
+                .ok()
+                .and_then(|f| f.get(b"Fields").ok().cloned())
+        })
+        .map(|f| old.resolve(&f).as_array().cloned())
+    else {
+        return false;
+    };
+    let mut stack = fields;
+    for _ in 0..10_000 {
+        let Some(f) = stack.pop() else { break };
+        let Ok(d) = old.resolve(&f).as_dict().cloned() else {
+            continue;
+        };
+        let transform = d
+            .get(b"V")
+            .is_ok_and(|v| old.resolve(v).as_dict().is_ok_and(|v| v.has(b"Reference")));
+        if d.has(b"Lock") || transform {
+            return true;
+        }
+        if let Ok(Object::Array(kids)) = d.get(b"Kids").map(|k| old.resolve(k)) {
+            stack.extend(kids);
+        }
+    }
+    false
+}
+
 /// Coverage of the revision ending at `end`, when the answer is plain.
 pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Coverage> {
     let tail = pdf.get(end..)?;
@@ -63,10 +98,12 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
     if full.xref.trailer.get(b"Root").ok()?.as_reference().ok()? != root {
         return None;
     }
-    let acroform: Option<ObjectId> = old
-        .get(root)?
-        .as_dict()
-        .ok()?
+    let catalog = old.get(root)?;
+    let catalog = catalog.as_dict().ok()?;
+    if catalog.has(b"Perms") || has_field_lock(&old, catalog) {
+        return None; // DocMDP or FieldMDP: the full comparison applies the signature's policy
+    }
+    let acroform: Option<ObjectId> = catalog
         .get(b"AcroForm")
         .ok()
         .and_then(|o| o.as_reference().ok());
@@ -89,9 +126,9 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
             (Object::Dictionary(o), Object::Dictionary(n)) => {
                 let keys = changed_keys(o, n);
                 let allowed: &[&[u8]] = if id == root {
-                    &[b"AcroForm", b"DSS"]
+                    CATALOG_KEYS
                 } else if Some(id) == acroform {
-                    &[b"Fields", b"SigFlags", b"DR", b"DA"]
+                    ACROFORM_KEYS
                 } else if name(o, b"Type") == Some(b"Page") {
                     &[b"Annots"]
                 } else if name(o, b"FT") == Some(b"Sig") && !o.has(b"V") {

@@ -2,6 +2,8 @@
 //! certificate, the signed attributes (message digest, signing certificate) and the signature
 //! value, with the algorithms the signer declared.
 
+use std::borrow::Cow;
+
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
@@ -141,23 +143,37 @@ fn gap_is_contents(pdf: &[u8], b: usize, c: usize, v: &lopdf::Dictionary) -> Res
     }
 }
 
-/// The CMS in /Contents: its DER and the SignedData.
+/// The CMS in /Contents: its DER and the SignedData. A CMS in BER (indefinite lengths, as NSS
+/// writes it) is re-encoded as DER by OpenSSL, which reads BER; the signature is over the DER
+/// encoding of the signed attributes either way.
 pub(super) fn signed_data<'v>(
     v: &'v lopdf::Dictionary,
     r: &mut SignatureReport,
-) -> Option<(&'v [u8], SignedData)> {
+) -> Option<(Cow<'v, [u8]>, SignedData)> {
     let Some(contents) = v.get(b"Contents").ok().and_then(|o| o.as_str().ok()) else {
         r.undecided("the signature has no /Contents");
         return None;
     };
-    let Some(cms_der) = der_len(contents).and_then(|n| contents.get(..n)) else {
-        r.undecided("/Contents is not a DER CMS structure");
-        return None;
+    let parse =
+        |der: &[u8]| ContentInfo::from_der(der).and_then(|ci| ci.content.decode_as::<SignedData>());
+    let direct = der_len(contents).and_then(|n| contents.get(..n));
+    let first_error = match direct.map(|d| (d, parse(d))) {
+        Some((d, Ok(sd))) => return Some((Cow::Borrowed(d), sd)),
+        Some((_, Err(e))) => format!("the CMS SignedData cannot be parsed: {e}"),
+        None => "/Contents is not a DER CMS structure".to_owned(),
     };
-    match ContentInfo::from_der(cms_der).and_then(|ci| ci.content.decode_as::<SignedData>()) {
-        Ok(sd) => Some((cms_der, sd)),
-        Err(e) => {
-            r.undecided(format!("the CMS SignedData cannot be parsed: {e}"));
+    let reencoded = openssl::pkcs7::Pkcs7::from_der(contents)
+        .and_then(|p| p.to_der())
+        .ok()
+        .and_then(|der| parse(&der).ok().map(|sd| (der, sd)));
+    match reencoded {
+        Some((der, sd)) => {
+            r.warnings
+                .push("the CMS is BER-encoded (indefinite lengths), not DER".into());
+            Some((Cow::Owned(der), sd))
+        }
+        None => {
+            r.undecided(first_error);
             None
         }
     }

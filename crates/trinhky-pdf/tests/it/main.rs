@@ -6,6 +6,7 @@ mod extract_errors;
 mod extract_props;
 mod extract_seed;
 mod fuzz_regressions;
+mod oracle;
 mod sign_levels;
 mod sign_pades;
 
