@@ -27,6 +27,8 @@
 
 pub mod extract;
 pub mod form;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod http;
 pub mod incremental;
 pub mod pki;

@@ -48,6 +48,8 @@
 
 mod agencies;
 mod deadline;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod items;
 mod layout;

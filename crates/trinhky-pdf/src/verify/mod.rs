@@ -8,9 +8,9 @@
 mod algorithm;
 mod changes;
 mod ocsp;
-mod revisions;
+pub(crate) mod revisions;
 mod revocation;
-mod scan;
+pub(crate) mod scan;
 mod signature;
 mod timestamp;
 

@@ -5,6 +5,7 @@
 mod extract_errors;
 mod extract_props;
 mod extract_seed;
+mod fuzz_regressions;
 mod ocsp;
 mod oracle;
 mod sign_levels;
