@@ -29,6 +29,7 @@ pub mod extract;
 pub mod form;
 pub(crate) mod http;
 pub mod incremental;
+pub mod limits;
 pub mod pki;
 pub mod sign;
 pub mod verify;
