@@ -122,7 +122,7 @@ impl Budget {
         }
         let t = self.ticks.get().wrapping_add(1);
         self.ticks.set(t);
-        if t % 64 == 0 && Instant::now() > self.deadline {
+        if t.is_multiple_of(64) && Instant::now() > self.deadline {
             return self.exceed(Exceeded::Time);
         }
         Ok(())

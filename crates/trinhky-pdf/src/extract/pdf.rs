@@ -326,7 +326,7 @@ impl<'d, 'c> PageReader<'d, 'c> {
     fn run(&mut self, ops: &[Operation], res: &Resources<'d>, depth: usize) -> Result<(), String> {
         for op in ops {
             self.ops += 1;
-            if self.ops % OPS_PER_CLOCK == 0 && std::time::Instant::now() > self.deadline {
+            if self.ops.is_multiple_of(OPS_PER_CLOCK) && std::time::Instant::now() > self.deadline {
                 return Err(TOO_COMPLEX.into());
             }
             let args = op.operands.as_slice();

@@ -39,6 +39,9 @@ pub(crate) enum Place {
     Packed { stream: u32, index: u32 },
 }
 
+/// One cross-reference entry: object number, and where it is (`None`: free).
+type Entry = (u32, Option<Place>);
+
 /// Cross-reference entries of one revision, newest section winning.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Xref {
@@ -163,7 +166,7 @@ fn section(
             x.add(num, e);
         }
     }
-    if let Some(stm) = trailer.get(b"XRefStm").ok() {
+    if let Ok(stm) = trailer.get(b"XRefStm") {
         let stm = usize::try_from(stm.as_i64().ok()?).ok()?;
         if !seen.insert(stm) {
             return None;
@@ -181,7 +184,7 @@ fn section(
 
 /// The entries and the trailer of a classic table whose subsections start
 /// at `from` (after `xref`).
-fn xref_table(pdf: &[u8], from: usize) -> Option<(Dictionary, Vec<(u32, Option<Place>)>)> {
+fn xref_table(pdf: &[u8], from: usize) -> Option<(Dictionary, Vec<Entry>)> {
     let mut p = Parser::new(pdf, from);
     let mut out = Vec::new();
     loop {

@@ -2,7 +2,7 @@
 
 use lopdf::{Dictionary, Object, Stream};
 
-use super::{Parser, Place, stream_after};
+use super::{Entry, Parser, Place, stream_after};
 use crate::limits::{Budget, stream_content};
 
 /// Entries one xref stream may declare (more than the file could hold is a lie).
@@ -14,7 +14,7 @@ pub(super) fn xref_stream(
     pdf: &[u8],
     at: usize,
     budget: &Budget,
-) -> Option<(Dictionary, Vec<(u32, Option<Place>)>)> {
+) -> Option<(Dictionary, Vec<Entry>)> {
     let mut p = Parser::new(pdf, at);
     p.ws();
     let num = u32::try_from(p.integer()?).ok()?;
@@ -38,7 +38,7 @@ pub(super) fn xref_stream(
 }
 
 /// Decode the rows of an xref stream (`/W`, `/Index`, `/Size`).
-fn entries(dict: &Dictionary, data: &[u8]) -> Option<Vec<(u32, Option<Place>)>> {
+fn entries(dict: &Dictionary, data: &[u8]) -> Option<Vec<Entry>> {
     let w: Vec<usize> = dict
         .get(b"W")
         .ok()?
@@ -64,7 +64,7 @@ fn entries(dict: &Dictionary, data: &[u8]) -> Option<Vec<(u32, Option<Place>)>> 
             .collect::<Option<_>>()?,
         Err(_) => vec![0, size],
     };
-    if index.len() % 2 != 0 {
+    if !index.len().is_multiple_of(2) {
         return None;
     }
     let rows = (data.len() / row).min(MAX_ENTRIES);
