@@ -839,7 +839,9 @@ fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, St
         Status::Indeterminate => {
             let mut why: Vec<String> = Vec::new();
             if !s.trusted {
-                why.push("chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình".into());
+                why.push(
+                    "chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình".into(),
+                );
             }
             if s.revocation == Revocation::Unknown && s.trusted {
                 why.push("chưa có thông tin thu hồi (CRL/OCSP)".into());
@@ -848,7 +850,10 @@ fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, St
             (
                 "indeterminate",
                 "Chưa xác định được".to_owned(),
-                format!("Không đủ căn cứ để kết luận hợp lệ hay không: {}", why.join("; ")),
+                format!(
+                    "Không đủ căn cứ để kết luận hợp lệ hay không: {}",
+                    why.join("; ")
+                ),
             )
         }
         Status::Invalid => {
@@ -860,7 +865,10 @@ fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, St
                 why.push(format!("chứng thư đã bị thu hồi ({at})"));
             }
             if let Coverage::OtherChanges { changes } = &s.coverage {
-                why.push(format!("có thay đổi không được phép sau chữ ký: {}", changes.join("; ")));
+                why.push(format!(
+                    "có thay đổi không được phép sau chữ ký: {}",
+                    changes.join("; ")
+                ));
             }
             why.extend(s.problems.iter().cloned());
             ("invalid", "Không hợp lệ".to_owned(), why.join("; "))

@@ -5,6 +5,7 @@
 //! A broken or untrusted signature is a *finding* in the [`Report`], never an
 //! error; [`VerifyError`] means verification could not run at all.
 
+mod algorithm;
 mod changes;
 mod fields;
 mod revisions;
@@ -16,14 +17,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use const_oid::db::rfc5912;
 use der::{Decode, Encode};
 use lopdf::{Document, Object};
-use openssl::bn::{BigNum, BigNumContext};
-use openssl::ec::{EcGroup, EcKey, EcPoint};
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Public};
-use openssl::rsa::Rsa;
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext};
@@ -160,6 +155,11 @@ impl SignatureReport {
 
     /// Sets [`SignatureReport::status`] from the findings.
     fn conclude(&mut self) {
+        if self.trusted && self.revocation == Revocation::Unknown && !self.failed {
+            self.problems.push(
+                "no revocation information (CRL or OCSP) for the signer's certificate".into(),
+            );
+        }
         let timestamp_failed = self.timestamp.as_ref().is_some_and(|t| !t.imprint_matches);
         let timestamp_undecided = self.timestamp.as_ref().is_some_and(|t| !t.valid());
         self.status = if self.failed
@@ -590,42 +590,6 @@ fn der_len(b: &[u8]) -> Option<usize> {
     Some(2 + n + len)
 }
 
-/// `RSAPublicKey` of PKCS#1.
-#[derive(der::Sequence)]
-struct RsaPublicKey<'a> {
-    modulus: der::asn1::UintRef<'a>,
-    public_exponent: der::asn1::UintRef<'a>,
-}
-
-/// An OpenSSL public key built from the SPKI without OpenSSL 3's (slow) decoder.
-fn public_key(cert: &Certificate) -> Result<PKey<Public>, String> {
-    let spki = &cert.tbs_certificate.subject_public_key_info;
-    let bits = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or("the public key is not whole bytes")?;
-    let e = |e: openssl::error::ErrorStack| e.to_string();
-    if spki.algorithm.oid == rfc5912::RSA_ENCRYPTION {
-        let k = RsaPublicKey::from_der(bits).map_err(|e| e.to_string())?;
-        let rsa = Rsa::from_public_components(
-            BigNum::from_slice(k.modulus.as_bytes()).map_err(e)?,
-            BigNum::from_slice(k.public_exponent.as_bytes()).map_err(e)?,
-        )
-        .map_err(e)?;
-        PKey::from_rsa(rsa).map_err(e)
-    } else if spki.algorithm.oid == rfc5912::ID_EC_PUBLIC_KEY {
-        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).map_err(e)?;
-        let mut ctx = BigNumContext::new().map_err(e)?;
-        let point = EcPoint::from_bytes(&group, bits, &mut ctx).map_err(e)?;
-        PKey::from_ec_key(EcKey::from_public_key(&group, &point).map_err(e)?).map_err(e)
-    } else {
-        Err(format!(
-            "unsupported public key algorithm {}",
-            spki.algorithm.oid
-        ))
-    }
-}
-
 impl Verifier {
     #[allow(clippy::too_many_arguments)]
     fn check_signature(
@@ -638,16 +602,22 @@ impl Verifier {
         dss_crls: &[Crl],
         r: &mut SignatureReport,
     ) {
-        let Some(digest) = signature::signed_digest(pdf, l, cov, v, r) else {
+        let Some(parts) = signature::signed_ranges(pdf, l, cov, v, r) else {
             return;
         };
-        let Some(sd) = signature::signed_data(v, r) else {
+        let Some((cms_der, sd)) = signature::signed_data(v, r) else {
             return;
         };
+        let doc_timestamp = r.sub_filter == "ETSI.RFC3161"
+            || name(l, v.get(b"Type").ok()).as_deref() == Some("DocTimeStamp");
         let Some(si) = sd.signer_infos.0.iter().next() else {
             r.undecided("the CMS has no SignerInfo");
             return;
         };
+        if sd.signer_infos.0.len() > 1 {
+            r.warnings
+                .push("the CMS has more than one SignerInfo: only the first is checked".into());
+        }
         let certs: Vec<&Certificate> = sd
             .certificates
             .iter()
@@ -673,19 +643,38 @@ impl Verifier {
                 .collect(),
         );
         let cert_der = signer_cert.to_der().unwrap_or_default();
-        let Some(attrs) = &si.signed_attrs else {
-            r.undecided("the CMS has no signed attributes (not PAdES)");
-            return;
-        };
-        r.intact = signature::intact(si, attrs, signer_cert, &cert_der, &digest, r);
-
-        // Signature time-stamp (PAdES B-T).
-        if let Some(token) = timestamp::token_of(si) {
-            let chain = |leaf: &[u8], others: &[Vec<u8>]| self.chain_ok(leaf, others, dss_certs);
-            let ts = timestamp::check(token, si.signature.as_bytes(), &chain);
-            r.problems
-                .extend(ts.problems.iter().map(|p| format!("time-stamp: {p}")));
-            r.timestamp = Some(ts);
+        let chain = |leaf: &[u8], others: &[Vec<u8>]| self.chain_ok(leaf, others, dss_certs);
+        if doc_timestamp {
+            // ETSI.RFC3161 (PAdES B-LTA): /Contents is a time-stamp token whose imprint is the
+            // hash of the signed bytes; the TSA is the "signer".
+            let ts =
+                der::Any::from_der(cms_der).map(|token| timestamp::check(&token, &parts, &chain));
+            match ts {
+                Ok(ts) => {
+                    r.intact = ts.imprint_matches && ts.signature_verifies;
+                    if !ts.imprint_matches {
+                        r.fail("digest mismatch: the time-stamped bytes were modified");
+                    } else if !ts.signature_verifies {
+                        r.fail("the document time-stamp's signature does not verify");
+                    }
+                    r.problems.extend(
+                        ts.problems
+                            .iter()
+                            .map(|p| format!("document time-stamp: {p}")),
+                    );
+                    r.timestamp = Some(ts);
+                }
+                Err(e) => r.undecided(format!("the document time-stamp cannot be read: {e}")),
+            }
+        } else {
+            r.intact = signature::check_cms(&sd, si, signer_cert, &cert_der, &parts, r);
+            // Signature time-stamp (PAdES B-T).
+            if let Some(token) = timestamp::token_of(si) {
+                let ts = timestamp::check(token, &[si.signature.as_bytes()], &chain);
+                r.problems
+                    .extend(ts.problems.iter().map(|p| format!("time-stamp: {p}")));
+                r.timestamp = Some(ts);
+            }
         }
 
         let Some((signer_x509, issuer)) = self.trust_chain(&certs, &cert_der, dss_certs, r) else {

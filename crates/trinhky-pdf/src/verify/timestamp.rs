@@ -5,9 +5,8 @@ use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
-use const_oid::db::{rfc5911, rfc5912};
+use const_oid::db::rfc5911;
 use der::{Any, Encode};
-use openssl::hash::MessageDigest;
 use x509_cert::Certificate;
 
 use crate::sign::tsa::{ID_CT_TST_INFO, ID_KP_TIME_STAMPING, tst_info_of};
@@ -36,20 +35,6 @@ impl TimestampReport {
     }
 }
 
-pub(crate) fn digest_for(oid: ObjectIdentifier) -> Option<MessageDigest> {
-    match oid {
-        o if o == rfc5912::ID_SHA_256 => Some(MessageDigest::sha256()),
-        o if o == rfc5912::ID_SHA_384 => Some(MessageDigest::sha384()),
-        o if o == rfc5912::ID_SHA_512 => Some(MessageDigest::sha512()),
-        o if o == rfc5912::ID_SHA_1 => Some(MessageDigest::sha1()),
-        _ => None,
-    }
-}
-
-fn hash(md: MessageDigest, data: &[u8]) -> Option<Vec<u8>> {
-    openssl::hash::hash(md, data).ok().map(|d| d.to_vec())
-}
-
 /// The token DER of `si`'s signature time-stamp, if it has one.
 pub(crate) fn token_of(si: &SignerInfo) -> Option<&Any> {
     si.unsigned_attrs
@@ -66,7 +51,7 @@ pub(crate) type ChainCheck<'a> = &'a dyn Fn(&[u8], &[Vec<u8>]) -> Result<(), Str
 /// the TSA certificate is checked by `chain`, which gets its DER, the DER of
 /// the other certificates in the token and says whether it is trusted (or why
 /// not).
-pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) -> TimestampReport {
+pub(crate) fn check(token: &Any, imprinted: &[&[u8]], chain: ChainCheck<'_>) -> TimestampReport {
     let mut r = TimestampReport {
         time: None,
         tsa: None,
@@ -101,7 +86,7 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
     if let Some(x509_cert::ext::pkix::name::GeneralName::DirectoryName(n)) = &tst.tsa {
         r.tsa = Some(n.to_string());
     }
-    match imprint(&tst, signature_value) {
+    match imprint(&tst, imprinted) {
         Ok(()) => r.imprint_matches = true,
         Err(e) => r.problems.push(e),
     }
@@ -126,22 +111,18 @@ pub(crate) fn check(token: &Any, signature_value: &[u8], chain: ChainCheck<'_>) 
     r
 }
 
-/// The token's message imprint is the hash of `signature_value`.
-fn imprint(tst: &crate::sign::tsa::TstInfo, signature_value: &[u8]) -> Result<(), String> {
-    match digest_for(tst.message_imprint.hash_algorithm.oid) {
-        Some(md)
-            if hash(md, signature_value).as_deref()
-                == Some(tst.message_imprint.hashed_message.as_bytes()) =>
-        {
-            Ok(())
-        }
-        Some(_) => {
-            Err("the time-stamp is for other data (its imprint is not this signature's)".into())
-        }
-        None => Err(format!(
-            "the time-stamp's hash algorithm {} is not supported",
-            tst.message_imprint.hash_algorithm.oid
-        )),
+/// The token's message imprint is the hash of `imprinted` (the signature value it time-stamps,
+/// or the document's signed bytes for a document time-stamp).
+fn imprint(tst: &crate::sign::tsa::TstInfo, imprinted: &[&[u8]]) -> Result<(), String> {
+    let d = super::algorithm::digest_alg(&tst.message_imprint.hash_algorithm)
+        .map_err(|e| format!("the time-stamp's imprint: {e}"))?;
+    if d.hash(imprinted)?.as_slice() == tst.message_imprint.hashed_message.as_bytes() {
+        Ok(())
+    } else {
+        Err(
+            "the time-stamp is for other data (its imprint does not match the time-stamped bytes)"
+                .into(),
+        )
     }
 }
 
@@ -195,30 +176,24 @@ fn verify_signature(
     {
         return Err("the time-stamp token's content type is not TSTInfo".into());
     }
-    let md = digest_for(si.digest_alg.oid).ok_or_else(|| {
-        format!(
-            "the time-stamp's digest algorithm {} is not supported",
-            si.digest_alg.oid
-        )
-    })?;
+    let digest = super::algorithm::digest_alg(&si.digest_alg)
+        .map_err(|e| format!("the time-stamp token: {e}"))?;
     let content = sd
         .encap_content_info
         .econtent
         .as_ref()
         .and_then(|c| c.decode_as::<der::asn1::OctetString>().ok())
         .ok_or("the time-stamp token has no TSTInfo")?;
-    let digest = attr(rfc5911::ID_MESSAGE_DIGEST)
+    let message_digest = attr(rfc5911::ID_MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
         .ok_or("the time-stamp token has no messageDigest")?;
-    if hash(md, content.as_bytes()).as_deref() != Some(digest.as_bytes()) {
+    if digest.hash(&[content.as_bytes()])?.as_slice() != message_digest.as_bytes() {
         return Err("the time-stamp's TSTInfo was modified (digest mismatch)".into());
     }
-    let key = super::public_key(tsa_cert)?;
+    let key = super::algorithm::public_key(tsa_cert)?;
+    let scheme = super::algorithm::scheme(&si.signature_algorithm, &digest, &key)?;
     let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    let mut v = openssl::sign::Verifier::new(md, &key).map_err(|e| e.to_string())?;
-    if v.verify_oneshot(si.signature.as_bytes(), &signed)
-        .map_err(|e| e.to_string())?
-    {
+    if super::algorithm::verify(&scheme, &key, &[&signed], si.signature.as_bytes())? {
         Ok(())
     } else {
         Err("the TSA's signature on the time-stamp does not verify".into())
