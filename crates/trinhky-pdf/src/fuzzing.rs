@@ -58,11 +58,20 @@ pub fn verify(data: &[u8], root_pem: &[u8]) {
 /// the catalog, and the "what changed after this revision" fast path for
 /// every revision end.
 pub fn lazy_xref(pdf: &[u8]) {
-    let Some(xref) = scan::xref_chain(pdf) else {
+    let budget = std::rc::Rc::new(crate::limits::Budget::default());
+    let Some(xref) = scan::xref_chain_with(pdf, &budget) else {
         return;
     };
-    let objs = scan::Objects::new(pdf, xref);
-    let mut ids: Vec<_> = objs.xref.used.iter().map(|(&n, &(_, g))| (n, g)).collect();
+    let objs = scan::Objects::with_budget(pdf, xref, budget);
+    let mut ids: Vec<_> = objs
+        .xref
+        .used
+        .iter()
+        .map(|(&n, place)| match place {
+            scan::Place::Direct(_, g) => (n, *g),
+            scan::Place::Packed { .. } => (n, 0),
+        })
+        .collect();
     ids.sort_unstable();
     for id in ids.into_iter().take(MAX_OBJECTS) {
         match objs.get(id) {

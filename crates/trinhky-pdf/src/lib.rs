@@ -31,6 +31,7 @@ pub mod form;
 pub mod fuzzing;
 pub(crate) mod http;
 pub mod incremental;
+pub mod limits;
 pub mod pki;
 pub mod sign;
 pub mod verify;

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Counts heap use only once `trinhky verify` arms it (see `trinhky_alloc`).
+#[global_allocator]
+static ALLOC: trinhky_alloc::CappedAllocator = trinhky_alloc::CappedAllocator;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     // Verification needs no database and no async runtime: answered before either starts, so

@@ -369,6 +369,44 @@ pub fn sign(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Wall time the verification itself may take in `trinhky verify` (the process answers
+/// within 2 s: start-up, reading the file and printing come on top).
+const VERIFY_TIME: std::time::Duration = std::time::Duration::from_millis(1500);
+/// Heap the verification may add; with the binary's own footprint the process stays
+/// under 256 MB resident.
+const VERIFY_HEAP: usize = 160 * 1024 * 1024;
+
+/// Verify on a worker thread, bounded in time and memory whatever the parsers do (see
+/// `trinhky_pdf::limits`): past [`VERIFY_TIME`] the answer is "file too complex", and the
+/// global `trinhky_alloc::CappedAllocator`, armed here with [`VERIFY_HEAP`], ends
+/// the process with exit 2 and the same message before the heap grows past it. A panic in
+/// a parser is "could not verify" too.
+fn verify_bounded(
+    pdf: Vec<u8>,
+    roots: Vec<X509>,
+) -> Result<trinhky_pdf::verify::Report, trinhky_pdf::verify::VerifyError> {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    use trinhky_pdf::verify::VerifyError;
+    trinhky_alloc::arm_memory_ceiling(
+        VERIFY_HEAP,
+        "error: could not verify: file too complex (memory limit)",
+    );
+    let (tx, rx) = channel();
+    let worker = std::thread::Builder::new()
+        .name("verify".into())
+        .spawn(move || {
+            let _ = tx.send(verify_pdf(&pdf, &roots));
+        });
+    if worker.is_err() {
+        return Err(VerifyError::TooComplex("no worker thread"));
+    }
+    match rx.recv_timeout(VERIFY_TIME) {
+        Ok(r) => r,
+        Err(RecvTimeoutError::Timeout) => Err(VerifyError::TooComplex("time limit")),
+        Err(RecvTimeoutError::Disconnected) => Err(VerifyError::Pdf("the reader failed".into())),
+    }
+}
+
 /// Exit 0 valid, 1 invalid, 2 could not verify.
 pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -> Result<ExitCode> {
     let mut roots = Vec::new();
@@ -402,7 +440,7 @@ pub fn verify(settings: &Settings, file: &Path, trust: &[PathBuf], json: bool) -
             return Ok(ExitCode::from(2));
         }
     };
-    let report = match verify_pdf(&pdf, &roots) {
+    let report = match verify_bounded(pdf, roots.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: could not verify: {e}");

@@ -27,11 +27,16 @@ mod cmap;
 mod font;
 
 /// Any one stream may inflate to at most this much while the file loads.
-const LOAD_STREAM_LIMIT: usize = 64 * 1024 * 1024;
+const LOAD_STREAM_LIMIT: usize = crate::limits::STREAM_LIMIT;
 /// Decompressed content of one page (all its streams) at most.
-const PAGE_CONTENT_LIMIT: usize = 32 * 1024 * 1024;
-/// Decompressed content of all pages and form XObjects together at most.
-const TOTAL_CONTENT_LIMIT: usize = 256 * 1024 * 1024;
+const PAGE_CONTENT_LIMIT: usize = crate::limits::STREAM_LIMIT;
+/// Decompressed content of all pages and form XObjects together at most (the
+/// whole extraction stays within 256 MB: see [`crate::limits`]).
+const TOTAL_CONTENT_LIMIT: usize = crate::limits::TOTAL_INFLATE_LIMIT;
+/// Content-stream operators between two looks at the clock.
+const OPS_PER_CLOCK: usize = 256;
+/// Why an extraction stopped at a limit.
+const TOO_COMPLEX: &str = "it is too complex to read in bounded time and memory (file too complex)";
 /// A `/ToUnicode` CMap larger than this is not a real one.
 const CMAP_LIMIT: usize = 4 * 1024 * 1024;
 /// Form XObjects drawing form XObjects: depth and number of calls per page.
@@ -59,7 +64,9 @@ fn malformed(reason: impl Into<String>) -> ExtractError {
 }
 
 pub(super) fn extract(bytes: &[u8]) -> Result<PdfText, ExtractError> {
+    let deadline = std::time::Instant::now() + crate::limits::DEFAULT_TIME;
     let doc = load(bytes)?;
+    // lopdf walks the page tree with a visited set: a /Kids cycle ends it.
     let pages = doc.get_pages();
     if pages.is_empty() {
         return Err(malformed(
@@ -71,7 +78,10 @@ pub(super) fn extract(bytes: &[u8]) -> Result<PdfText, ExtractError> {
     let mut text = String::new();
     let (mut text_pages, mut image_pages, mut unmapped_pages) = (0usize, 0usize, 0usize);
     for (&number, &page_id) in &pages {
-        let page = read_page(&doc, page_id, &mut fonts, &mut budget)
+        if std::time::Instant::now() > deadline {
+            return Err(malformed(TOO_COMPLEX));
+        }
+        let page = read_page(&doc, page_id, &mut fonts, &mut budget, deadline)
             .map_err(|reason| malformed(format!("page {number}: {reason}")))?;
         if page.mapped > 0 {
             text_pages += 1;
@@ -132,6 +142,7 @@ fn read_page(
     page_id: ObjectId,
     fonts: &mut FontCache,
     budget: &mut usize,
+    deadline: std::time::Instant,
 ) -> Result<PageText, String> {
     let content = doc
         .get_page_content_with_limit(page_id, PAGE_CONTENT_LIMIT.min(*budget))
@@ -141,6 +152,7 @@ fn read_page(
         .map_err(|e| format!("its content stream cannot be parsed ({e})"))?;
     let resources = page_resources(doc, page_id);
     let mut reader = PageReader::new(doc, fonts, budget);
+    reader.deadline = deadline;
     reader.run(&ops.operations, &resources, 0)?;
     Ok(PageText {
         text: reader.out,
@@ -279,6 +291,9 @@ struct PageReader<'d, 'c> {
     last: Option<Pen>,
     pending_space: bool,
     form_calls: usize,
+    /// When to give up ([`TOO_COMPLEX`]), and operators run so far.
+    deadline: std::time::Instant,
+    ops: usize,
     out: String,
     mapped: usize,
     unmapped: usize,
@@ -299,6 +314,8 @@ impl<'d, 'c> PageReader<'d, 'c> {
             last: None,
             pending_space: false,
             form_calls: 0,
+            deadline: std::time::Instant::now() + crate::limits::DEFAULT_TIME,
+            ops: 0,
             out: String::new(),
             mapped: 0,
             unmapped: 0,
@@ -308,6 +325,10 @@ impl<'d, 'c> PageReader<'d, 'c> {
 
     fn run(&mut self, ops: &[Operation], res: &Resources<'d>, depth: usize) -> Result<(), String> {
         for op in ops {
+            self.ops += 1;
+            if self.ops.is_multiple_of(OPS_PER_CLOCK) && std::time::Instant::now() > self.deadline {
+                return Err(TOO_COMPLEX.into());
+            }
             let args = op.operands.as_slice();
             let arg = |i: usize| args.get(i).and_then(num);
             match op.operator.as_str() {

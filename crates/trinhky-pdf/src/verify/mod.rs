@@ -7,6 +7,7 @@
 
 mod algorithm;
 mod changes;
+mod fields;
 mod ocsp;
 pub(crate) mod revisions;
 mod revocation;
@@ -26,6 +27,7 @@ use openssl::x509::{X509, X509Crl, X509StoreContext};
 use x509_cert::Certificate;
 
 use crate::incremental::resolve;
+use fields::{load_bounded, signature_fields};
 
 pub use changes::Coverage;
 pub use timestamp::TimestampReport;
@@ -38,6 +40,10 @@ pub enum VerifyError {
     Pdf(String),
     #[error("the trust store could not be built: {0}")]
     Trust(String),
+    /// The file exceeded the bounds of [`crate::limits`] (time, memory,
+    /// nesting, decompression): an indeterminate outcome, never a verdict.
+    #[error("file too complex ({0})")]
+    TooComplex(&'static str),
 }
 
 /// Revocation status of the signer's certificate.
@@ -413,13 +419,16 @@ impl Verifier {
     /// or a file where some object the report needs cannot be read that way —
     /// is parsed whole with lopdf. Both give the same report.
     pub fn verify(&self, pdf: &[u8]) -> Result<Report, VerifyError> {
-        if let Some(xref) = scan::xref_chain(pdf) {
-            let objs = scan::Objects::new(pdf, xref);
+        let budget = std::rc::Rc::new(crate::limits::Budget::default());
+        let too_complex =
+            |b: &crate::limits::Budget| b.exceeded().map(|e| VerifyError::TooComplex(e.as_str()));
+        if let Some(xref) = scan::xref_chain_with(pdf, &budget) {
+            let objs = scan::Objects::with_budget(pdf, xref, budget.clone());
             if objs.catalog().is_some() {
                 let whole: OnceCell<Option<Document>> = OnceCell::new();
                 let cov = |end: usize| {
                     revisions::coverage(pdf, &objs, end).unwrap_or_else(|| {
-                        match whole.get_or_init(|| Document::load_mem(pdf).ok()) {
+                        match whole.get_or_init(|| load_bounded(pdf).ok()) {
                             Some(doc) => changes::coverage(pdf, doc, end),
                             None => Coverage::OtherChanges {
                                 changes: vec!["the document cannot be read as a whole".into()],
@@ -428,10 +437,16 @@ impl Verifier {
                     })
                 };
                 let report = self.report(pdf, &objs, &cov);
+                if let Some(e) = too_complex(&budget) {
+                    return Err(e);
+                }
                 if !objs.failed() {
                     return Ok(report);
                 }
             }
+        }
+        if let Some(e) = too_complex(&budget) {
+            return Err(e);
         }
         self.verify_parsed(pdf)
     }
@@ -440,7 +455,7 @@ impl Verifier {
     /// the lazy reader is tested against).
     #[doc(hidden)]
     pub fn verify_parsed(&self, pdf: &[u8]) -> Result<Report, VerifyError> {
-        let doc = Document::load_mem(pdf).map_err(|e| VerifyError::Pdf(e.to_string()))?;
+        let doc = load_bounded(pdf).map_err(|e| VerifyError::Pdf(e.to_string()))?;
         let cov = |end: usize| changes::coverage(pdf, &doc, end);
         Ok(self.report(pdf, &Full(&doc), &cov))
     }
@@ -487,6 +502,10 @@ trait Lookup {
     /// `o`, or the object it references.
     fn resolve(&self, o: &Object) -> Object;
     fn catalog(&self) -> Option<lopdf::Dictionary>;
+    /// The budget streams are decoded against (the lazy reader's), if any.
+    fn budget(&self) -> Option<&crate::limits::Budget> {
+        None
+    }
 }
 
 struct Full<'a>(&'a Document);
@@ -504,6 +523,9 @@ impl Lookup for scan::Objects<'_> {
     fn resolve(&self, o: &Object) -> Object {
         scan::Objects::resolve(self, o)
     }
+    fn budget(&self) -> Option<&crate::limits::Budget> {
+        Some(scan::Objects::budget(self))
+    }
     fn catalog(&self) -> Option<lopdf::Dictionary> {
         let root = self.xref.trailer.get(b"Root").ok()?.as_reference().ok()?;
         match self.get(root)? {
@@ -519,78 +541,6 @@ fn name(l: &dyn Lookup, o: Option<&Object>) -> Option<String> {
             .ok()
             .map(|n| String::from_utf8_lossy(n).into_owned())
     })
-}
-
-fn pdf_text(b: &[u8]) -> String {
-    if b.starts_with(&[0xFE, 0xFF]) {
-        let u: Vec<u16> = b[2..]
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16_lossy(&u)
-    } else {
-        String::from_utf8_lossy(b).into_owned()
-    }
-}
-
-/// (field name, signature dictionary) for every signed signature field.
-fn signature_fields(l: &dyn Lookup) -> Vec<(String, lopdf::Dictionary)> {
-    let mut out = Vec::new();
-    let Some(cat) = l.catalog() else { return out };
-    let Some(form) = cat
-        .get(b"AcroForm")
-        .ok()
-        .and_then(|f| l.resolve(f).as_dict().ok().cloned())
-    else {
-        return out;
-    };
-    let Some(fields) = form
-        .get(b"Fields")
-        .ok()
-        .and_then(|f| l.resolve(f).as_array().ok().cloned())
-    else {
-        return out;
-    };
-    let mut stack: Vec<(Object, String)> = fields.into_iter().map(|f| (f, String::new())).collect();
-    let mut visited = 0usize;
-    while let Some((f, parent)) = stack.pop() {
-        visited += 1;
-        if visited > 100_000 {
-            break; // a /Kids cycle
-        }
-        let Ok(d) = l.resolve(&f).as_dict().cloned() else {
-            continue;
-        };
-        let t = d
-            .get(b"T")
-            .ok()
-            .and_then(|t| t.as_str().ok())
-            .map(pdf_text)
-            .unwrap_or_default();
-        let full = if parent.is_empty() {
-            t
-        } else {
-            format!("{parent}.{t}")
-        };
-        if let Ok(kids) = d.get(b"Kids").map(|k| l.resolve(k))
-            && let Ok(kids) = kids.as_array()
-        {
-            for k in kids {
-                stack.push((k.clone(), full.clone()));
-            }
-        }
-        if name(l, d.get(b"FT").ok()).as_deref() != Some("Sig") {
-            continue;
-        }
-        if let Some(v) = d
-            .get(b"V")
-            .ok()
-            .and_then(|v| l.resolve(v).as_dict().ok().cloned())
-        {
-            out.push((full, v));
-        }
-    }
-    out
 }
 
 /// Certificates, CRLs and OCSP responses in the document security store (`/DSS`).
@@ -615,7 +565,11 @@ fn dss(l: &dyn Lookup, cache: &VerifyCache) -> (Vec<Vec<u8>>, revocation::Revoca
                         Object::Stream(s) => Some(s),
                         _ => None,
                     })
-                    .map(|s| s.decompressed_content().unwrap_or(s.content))
+                    .map(|s| {
+                        let own = crate::limits::Budget::default();
+                        crate::limits::stream_content(&s, l.budget().unwrap_or(&own))
+                            .unwrap_or(s.content)
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -13,7 +13,7 @@
 use lopdf::{Dictionary, Object, ObjectId};
 
 use super::changes::{ACROFORM_KEYS, CATALOG_KEYS, Coverage};
-use super::scan::{Objects, xref_chain};
+use super::scan::{Objects, Place, xref_chain_with};
 
 fn name<'o>(d: &'o Dictionary, key: &[u8]) -> Option<&'o [u8]> {
     d.get(key).ok().and_then(|o| o.as_name().ok())
@@ -82,6 +82,17 @@ fn has_field_lock(old: &Objects<'_>, catalog: &Dictionary) -> bool {
     false
 }
 
+/// A packed object is unchanged only if its object stream is the same one.
+fn same_stream(old: &Objects<'_>, full: &Objects<'_>, place: Place) -> bool {
+    match place {
+        Place::Direct(..) => true,
+        Place::Packed { stream, .. } => {
+            let (a, b) = (old.xref.used.get(&stream), full.xref.used.get(&stream));
+            a.is_some() && a == b
+        }
+    }
+}
+
 /// Coverage of the revision ending at `end`, when the answer is plain.
 pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Coverage> {
     let tail = pdf.get(end..)?;
@@ -93,7 +104,8 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
     if !signed.trim_ascii_end().ends_with(b"%%EOF") {
         return None; // the signed range does not end a revision
     }
-    let old = Objects::new(pdf, xref_chain(signed)?);
+    let budget = full.budget().clone();
+    let old = Objects::with_budget(pdf, xref_chain_with(signed, &budget)?, budget);
     let root = old.xref.trailer.get(b"Root").ok()?.as_reference().ok()?;
     if full.xref.trailer.get(b"Root").ok()?.as_reference().ok()? != root {
         return None;
@@ -108,14 +120,15 @@ pub(crate) fn coverage(pdf: &[u8], full: &Objects<'_>, end: usize) -> Option<Cov
         .ok()
         .and_then(|o| o.as_reference().ok());
     // Deleted objects: let the full comparison describe them.
-    for (&num, &(_, gen_)) in &old.xref.used {
-        full.offset((num, gen_))?;
+    for &num in old.xref.used.keys() {
+        full.place((num, old.xref.generation(num)?))?;
     }
-    for (&num, &(off, gen_)) in &full.xref.used {
-        let id = (num, gen_);
-        match old.offset(id) {
+    for (&num, &place) in &full.xref.used {
+        full.budget().check().ok()?;
+        let id = (num, full.xref.generation(num)?);
+        match old.place(id) {
             None => continue, // new object
-            Some(o) if o == off => continue,
+            Some(o) if o == place && same_stream(&old, full, place) => continue,
             Some(_) => {}
         }
         let (old_obj, new_obj) = (old.get(id)?, full.get(id)?);

@@ -1,39 +1,93 @@
-//! A lazy PDF reader for verification: it reads the cross-reference tables
+//! A lazy PDF reader for verification: it reads the cross-reference sections
 //! and parses only the objects it is asked for (catalog, form, signature
 //! fields, DSS), instead of parsing the whole file as lopdf does. A signed
 //! PDF is mostly page content, fonts, images and hex `/Contents`, none of
 //! which verification needs to parse.
 //!
-//! It handles classic cross-reference tables only (what our signing writes
-//! and most producers use for incremental updates); anything else — xref
-//! streams, object streams, encryption, a damaged table — makes it give up
-//! (`None`), and the caller uses the full lopdf parse instead.
+//! It reads classic cross-reference tables, cross-reference streams (`/Type
+//! /XRef` with `/W`, `/Index`, `/Prev`), hybrid files (`/XRefStm` in a classic
+//! trailer) and objects kept in object streams (`/Type /ObjStm`), through any
+//! number of incremental updates of each kind. Encryption or a damaged
+//! section makes it give up (`None`), and the caller uses the full lopdf
+//! parse instead.
+//!
+//! Every walk is bounded (see [`crate::limits`]): the `/Prev` chain by a
+//! visited set of offsets and a section count, reference chains (a `/Length`
+//! that refers back) by marking an object before it is parsed, object streams
+//! by refusing one that is itself compressed, nesting by a depth limit, and all
+//! of it by the [`Budget`] (objects parsed, bytes inflated, a deadline).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-const MAX_DEPTH: usize = 64;
+use crate::limits::{Budget, MAX_NESTING};
+
+mod streams;
+
+const MAX_DEPTH: usize = MAX_NESTING;
 const MAX_SECTIONS: usize = 256;
+
+/// Where an object of a revision is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// At this offset, with this generation.
+    Direct(usize, u16),
+    /// Object `index` of object stream `stream` (generation 0).
+    Packed { stream: u32, index: u32 },
+}
+
+/// One cross-reference entry: object number, and where it is (`None`: free).
+type Entry = (u32, Option<Place>);
 
 /// Cross-reference entries of one revision, newest section winning.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Xref {
-    /// In-use objects: number → (offset, generation).
-    pub used: HashMap<u32, (usize, u16)>,
+    /// In-use objects: number → where.
+    pub used: HashMap<u32, Place>,
     /// Numbers whose newest entry is free.
     pub free: HashSet<u32>,
-    /// The newest trailer.
+    /// The newest trailer (an xref stream's dictionary for such a section).
     pub trailer: Dictionary,
 }
 
 impl Xref {
-    fn offset(&self, id: ObjectId) -> Option<usize> {
-        self.used
-            .get(&id.0)
-            .filter(|(_, g)| *g == id.1)
-            .map(|(o, _)| *o)
+    fn known(&self, num: u32) -> bool {
+        self.used.contains_key(&num) || self.free.contains(&num)
+    }
+
+    /// Record an entry unless a newer section already did.
+    fn add(&mut self, num: u32, entry: Option<Place>) {
+        if self.known(num) {
+            return;
+        }
+        match entry {
+            Some(p) => {
+                self.used.insert(num, p);
+            }
+            None => {
+                self.free.insert(num);
+            }
+        }
+    }
+
+    /// Where object `id` is, if this revision has it in use.
+    pub fn place(&self, id: ObjectId) -> Option<Place> {
+        match self.used.get(&id.0)? {
+            p @ Place::Direct(_, g) if *g == id.1 => Some(*p),
+            p @ Place::Packed { .. } if id.1 == 0 => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// Generation of object `num` in use.
+    pub fn generation(&self, num: u32) -> Option<u16> {
+        match self.used.get(&num)? {
+            Place::Direct(_, g) => Some(*g),
+            Place::Packed { .. } => Some(0),
+        }
     }
 }
 
@@ -51,8 +105,14 @@ fn startxref(pdf: &[u8]) -> Option<usize> {
 }
 
 /// Read the cross-reference chain of the revision `pdf` (a whole file or a
-/// prefix ending after a revision's `%%EOF`).
+/// prefix ending after a revision's `%%EOF`), with a budget of its own.
+#[cfg(test)]
 pub(crate) fn xref_chain(pdf: &[u8]) -> Option<Xref> {
+    xref_chain_with(pdf, &Budget::default())
+}
+
+/// [`xref_chain`] charging `budget`.
+pub(crate) fn xref_chain_with(pdf: &[u8], budget: &Budget) -> Option<Xref> {
     let mut x = Xref::default();
     let mut next = Some(startxref(pdf)?);
     let mut seen = HashSet::new();
@@ -61,8 +121,9 @@ pub(crate) fn xref_chain(pdf: &[u8]) -> Option<Xref> {
         if !seen.insert(at) || seen.len() > MAX_SECTIONS {
             return None;
         }
-        let trailer = xref_section(pdf, at, &mut x)?;
-        if trailer.has(b"XRefStm") || trailer.has(b"Encrypt") {
+        budget.check().ok()?;
+        let trailer = section(pdf, at, &mut x, &mut seen, budget)?;
+        if trailer.has(b"Encrypt") {
             return None;
         }
         next = match trailer.get(b"Prev") {
@@ -78,26 +139,70 @@ pub(crate) fn xref_chain(pdf: &[u8]) -> Option<Xref> {
     Some(x)
 }
 
-/// One classic `xref` … `trailer << >>` section at `at`; entries not yet in
-/// `x` are added (the caller walks from the newest section to the oldest).
-fn xref_section(pdf: &[u8], at: usize, x: &mut Xref) -> Option<Dictionary> {
+/// The cross-reference section at `at` — a classic table (with the xref
+/// stream its `/XRefStm` names, in a hybrid file) or an xref stream — added
+/// to `x`; its trailer.
+fn section(
+    pdf: &[u8],
+    at: usize,
+    x: &mut Xref,
+    seen: &mut HashSet<usize>,
+    budget: &Budget,
+) -> Option<Dictionary> {
     let mut p = Parser::new(pdf, at);
     p.ws();
     if !p.eat(b"xref") {
-        return None; // an xref stream
+        let (dict, entries) = streams::xref_stream(pdf, at, budget)?;
+        for (num, e) in entries {
+            x.add(num, e);
+        }
+        return Some(dict);
     }
+    let (trailer, entries) = xref_table(pdf, p.i)?;
+    // Hybrid: the table's in-use entries first, then the stream's, then the
+    // table's free ones (older readers see packed objects as free).
+    for &(num, e) in &entries {
+        if e.is_some() {
+            x.add(num, e);
+        }
+    }
+    if let Ok(stm) = trailer.get(b"XRefStm") {
+        let stm = usize::try_from(stm.as_i64().ok()?).ok()?;
+        if !seen.insert(stm) {
+            return None;
+        }
+        let (_, more) = streams::xref_stream(pdf, stm, budget)?;
+        for (num, e) in more {
+            x.add(num, e);
+        }
+    }
+    for (num, e) in entries {
+        x.add(num, e);
+    }
+    Some(trailer)
+}
+
+/// The entries and the trailer of a classic table whose subsections start
+/// at `from` (after `xref`).
+fn xref_table(pdf: &[u8], from: usize) -> Option<(Dictionary, Vec<Entry>)> {
+    let mut p = Parser::new(pdf, from);
+    let mut out = Vec::new();
     loop {
         p.ws();
         if p.eat(b"trailer") {
             p.ws();
             return match p.object(0)? {
-                Object::Dictionary(d) => Some(d),
+                Object::Dictionary(d) => Some((d, out)),
                 _ => None,
             };
         }
         let start = u32::try_from(p.integer()?).ok()?;
         p.ws();
         let count = u32::try_from(p.integer()?).ok()?;
+        // An entry takes 20 bytes: a count beyond the file is a lie.
+        if usize::try_from(count).ok()? > pdf.len().saturating_sub(p.i) / 18 {
+            return None;
+        }
         for k in 0..count {
             p.ws();
             let offset = p.digits()?;
@@ -107,19 +212,15 @@ fn xref_section(pdf: &[u8], at: usize, x: &mut Xref) -> Option<Dictionary> {
             let kind = *pdf.get(p.i)?;
             p.i += 1;
             let id = start.checked_add(k)?;
-            if x.used.contains_key(&id) || x.free.contains(&id) {
-                continue;
-            }
             match kind {
-                b'n' => {
-                    x.used.insert(
-                        id,
-                        (usize::try_from(offset).ok()?, u16::try_from(gen_).ok()?),
-                    );
-                }
-                b'f' => {
-                    x.free.insert(id);
-                }
+                b'n' => out.push((
+                    id,
+                    Some(Place::Direct(
+                        usize::try_from(offset).ok()?,
+                        u16::try_from(gen_).ok()?,
+                    )),
+                )),
+                b'f' => out.push((id, None)),
                 _ => return None,
             }
         }
@@ -131,19 +232,36 @@ pub(crate) struct Objects<'a> {
     pdf: &'a [u8],
     pub xref: Xref,
     cache: RefCell<HashMap<ObjectId, Option<Object>>>,
+    /// Object streams unpacked so far (`None`: unreadable).
+    packed: RefCell<HashMap<u32, Option<Rc<streams::Packed>>>>,
     /// Some object could not be read: the caller should not trust a report
     /// built from this reader and use the full parse (which may repair).
     failed: Cell<bool>,
+    budget: Rc<Budget>,
 }
 
 impl<'a> Objects<'a> {
+    /// A reader with a budget of its own.
+    #[cfg(test)]
     pub fn new(pdf: &'a [u8], xref: Xref) -> Self {
+        Self::with_budget(pdf, xref, Rc::new(Budget::default()))
+    }
+
+    /// A reader charging `budget` (shared with other readers of the file).
+    pub fn with_budget(pdf: &'a [u8], xref: Xref, budget: Rc<Budget>) -> Self {
         Self {
             pdf,
             xref,
             cache: RefCell::new(HashMap::new()),
+            packed: RefCell::new(HashMap::new()),
             failed: Cell::new(false),
+            budget,
         }
+    }
+
+    /// The budget this reader charges.
+    pub fn budget(&self) -> &Rc<Budget> {
+        &self.budget
     }
 
     /// Whether any object asked for was missing or unreadable.
@@ -151,9 +269,9 @@ impl<'a> Objects<'a> {
         self.failed.get()
     }
 
-    /// Offset of object `id` in this revision.
-    pub fn offset(&self, id: ObjectId) -> Option<usize> {
-        self.xref.offset(id)
+    /// Where object `id` is stored in this revision.
+    pub fn place(&self, id: ObjectId) -> Option<Place> {
+        self.xref.place(id)
     }
 
     /// Object `id`, `None` when it is missing or unreadable.
@@ -163,7 +281,14 @@ impl<'a> Objects<'a> {
         }
         // Mark it first: a /Length that refers back (1 → 2 → 1) reads as missing.
         self.cache.borrow_mut().insert(id, None);
-        let o = self.parse(id);
+        let o = match self.budget.object() {
+            Ok(()) => match self.place(id) {
+                Some(Place::Direct(at, _)) => self.parse(id, at),
+                Some(Place::Packed { stream, index }) => self.unpack(id.0, stream, index),
+                None => None,
+            },
+            Err(_) => None,
+        };
         if o.is_none() {
             self.failed.set(true);
         }
@@ -171,53 +296,54 @@ impl<'a> Objects<'a> {
         o
     }
 
-    fn parse(&self, id: ObjectId) -> Option<Object> {
-        let at = self.offset(id)?;
-        let mut p = Parser::new(self.pdf, at);
-        p.ws();
-        let (n, g) = (p.integer()?, {
-            p.ws();
-            p.integer()?
-        });
-        if n != i64::from(id.0) || g != i64::from(id.1) {
+    /// Object `num`, number `index` in object stream `stream`.
+    fn unpack(&self, num: u32, stream: u32, index: u32) -> Option<Object> {
+        let packed = self.packed(stream)?;
+        let &(n, off) = packed.entries.get(usize::try_from(index).ok()?)?;
+        if n != num {
             return None;
         }
-        p.ws();
-        if !p.eat(b"obj") {
-            return None;
+        let at = packed.first.checked_add(off)?;
+        Parser::new(&packed.data, at).object(0)
+    }
+
+    /// The object stream `num`, unpacked once. It must be stored directly
+    /// (an object stream inside an object stream is refused: no nesting, no
+    /// cycles).
+    fn packed(&self, num: u32) -> Option<Rc<streams::Packed>> {
+        if let Some(p) = self.packed.borrow().get(&num) {
+            return p.clone();
         }
-        p.ws();
-        let obj = p.object(0)?;
-        p.ws();
+        self.packed.borrow_mut().insert(num, None);
+        let gen_ = match self.xref.used.get(&num)? {
+            Place::Direct(_, g) => *g,
+            Place::Packed { .. } => return None,
+        };
+        let p = match self.get((num, gen_))? {
+            Object::Stream(s) => streams::unpack(&s, &self.budget).map(Rc::new),
+            _ => None,
+        };
+        self.packed.borrow_mut().insert(num, p.clone());
+        p
+    }
+
+    fn parse(&self, id: ObjectId, at: usize) -> Option<Object> {
+        let (obj, i) = parse_indirect(self.pdf, at, id)?;
         let Object::Dictionary(dict) = obj else {
             return Some(obj);
         };
-        if !p.eat(b"stream") {
-            return Some(Object::Dictionary(dict));
-        }
-        // `stream` EOL, then /Length bytes, then (EOL) `endstream`.
-        if p.eat(b"\r\n") || p.eat(b"\n") || p.eat(b"\r") {
-        } else {
-            return None;
-        }
-        let len = match dict.get(b"Length").ok()? {
-            Object::Integer(n) => *n,
-            Object::Reference(r) if *r != id => match self.get(*r)? {
-                Object::Integer(n) => n,
-                _ => return None,
+        let len = match dict.get(b"Length") {
+            Ok(Object::Integer(n)) => Some(*n),
+            Ok(Object::Reference(r)) if *r != id => match self.get(*r) {
+                Some(Object::Integer(n)) => Some(n),
+                _ => None,
             },
-            _ => return None,
+            _ => None,
         };
-        let len = usize::try_from(len).ok()?;
-        let start = p.i;
-        let end = start.checked_add(len)?;
-        let content = self.pdf.get(start..end)?.to_vec();
-        let mut q = Parser::new(self.pdf, end);
-        q.ws();
-        if !q.eat(b"endstream") {
-            return None;
+        match stream_after(self.pdf, i, len)? {
+            None => Some(Object::Dictionary(dict)),
+            Some(content) => Some(Object::Stream(Stream::new(dict, content.to_vec()))),
         }
-        Some(Object::Stream(Stream::new(dict, content)))
     }
 
     /// `o` itself, or the object it references (a missing reference stays
@@ -228,6 +354,51 @@ impl<'a> Objects<'a> {
             _ => o.clone(),
         }
     }
+}
+
+/// `N G obj <object>` at `at` for `id`: the object and the offset after it.
+fn parse_indirect(pdf: &[u8], at: usize, id: ObjectId) -> Option<(Object, usize)> {
+    let mut p = Parser::new(pdf, at);
+    p.ws();
+    let (n, g) = (p.integer()?, {
+        p.ws();
+        p.integer()?
+    });
+    if n != i64::from(id.0) || g != i64::from(id.1) {
+        return None;
+    }
+    p.ws();
+    if !p.eat(b"obj") {
+        return None;
+    }
+    p.ws();
+    let obj = p.object(0)?;
+    p.ws();
+    Some((obj, p.i))
+}
+
+/// The content of the stream whose dictionary ends at `at`, when `stream`
+/// follows: `Some(None)` when it does not (a plain dictionary), `None` when
+/// it does but `len` is unknown or wrong.
+fn stream_after(pdf: &[u8], at: usize, len: Option<i64>) -> Option<Option<&[u8]>> {
+    let mut p = Parser::new(pdf, at);
+    if !p.eat(b"stream") {
+        return Some(None);
+    }
+    // `stream` EOL, then /Length bytes, then (EOL) `endstream`.
+    if !(p.eat(b"\r\n") || p.eat(b"\n") || p.eat(b"\r")) {
+        return None;
+    }
+    let len = usize::try_from(len?).ok()?;
+    let start = p.i;
+    let end = start.checked_add(len)?;
+    let content = pdf.get(start..end)?;
+    let mut q = Parser::new(pdf, end);
+    q.ws();
+    if !q.eat(b"endstream") {
+        return None;
+    }
+    Some(Some(content))
 }
 
 fn is_ws(b: u8) -> bool {
@@ -270,13 +441,13 @@ pub(crate) fn decode_hex(body: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-struct Parser<'a> {
+pub(crate) struct Parser<'a> {
     b: &'a [u8],
     i: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(b: &'a [u8], i: usize) -> Self {
+    pub(crate) fn new(b: &'a [u8], i: usize) -> Self {
         Self { b, i }
     }
 

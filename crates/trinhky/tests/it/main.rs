@@ -9,6 +9,7 @@ mod help;
 mod issuing;
 mod keys;
 mod mail;
+mod malformed;
 mod pdf;
 mod serve;
 mod servers;
