@@ -301,9 +301,12 @@ impl ResultCache {
 
     fn get(&self, key: &Key) -> Option<Arc<Vec<SignatureView>>> {
         let mut c = self.lock();
-        match c.get(key) {
-            Some(e) if e.at.elapsed() < self.ttl => Some(e.views.clone()),
-            Some(_) => {
+        let found = c
+            .get(key)
+            .map(|e| (e.at.elapsed() < self.ttl, e.views.clone()));
+        match found {
+            Some((true, views)) => Some(views),
+            Some((false, _)) => {
                 c.remove(key);
                 None
             }
