@@ -96,9 +96,10 @@ pub async fn newest_file(store: &Store, l: &Loaded) -> Result<Option<PdfFile>> {
         }))
 }
 
-/// Whether the document has a PDF yet, and the signatures of its newest file verified now
-/// against the configured roots (none for an unsigned file or without signing set up; the
-/// file's bytes are read only when it is signed).
+/// Whether the document has a PDF yet, and the signatures of its newest file verified against
+/// the configured roots (on the CPU pool, or the outcome cached for this file and trust
+/// configuration; none for an unsigned file; the file's bytes are read only when it is signed
+/// and not cached).
 pub async fn newest_signatures(
     store: &Store,
     signing: &Arc<Signing>,
@@ -109,10 +110,7 @@ pub async fn newest_signatures(
     };
     let signed = f.kind == "signed" || f.kind == "issued";
     let sigs = if signed {
-        match blobs::get(store.db(), &f.blob_sha256).await? {
-            Some(b) => crate::signing::verify_in_pool(signing, b.data).await,
-            None => Vec::new(),
-        }
+        crate::verification::verify_blob(store, signing, &f.blob_sha256).await?
     } else {
         Vec::new()
     };

@@ -36,6 +36,7 @@ pub mod signing;
 pub mod throttle;
 pub mod tokens;
 pub mod user_add;
+pub mod verification;
 
 pub use app::App;
 pub use error::{AppError, Code, Kind, Result};

@@ -151,7 +151,9 @@ pub const DATE_FIELD: &str = "ngay_ban_hanh";
 /// optional time-stamping service.
 #[derive(Clone, Debug, Default)]
 pub struct Signing {
-    /// Trust roots: the dev CA (`<data>/pki/ca.pem`) and every PEM in `<data>/trust/`.
+    /// Trust roots as loaded at start: the dev CA (`<data>/pki/ca.pem`) and every PEM in
+    /// `<data>/trust/`. Signing and verification use [`Signing::trust_now`], which follows
+    /// changes of those files.
     pub trust: Vec<X509>,
     /// `templates/signatures`: `<username>.png` signature images, `seal-<agency code>.png` seals,
     /// with `demo-signature.png` / `demo-seal.png` as the fallback.
@@ -166,6 +168,11 @@ pub struct Signing {
     pub pin_turns: throttle::Turns,
     /// Certificates and CRLs already parsed by verifications of this app.
     pub verify_cache: Arc<trinhky_pdf::verify::VerifyCache>,
+    /// The trust configuration verification uses, re-read from the data folder when it
+    /// changes (without a data folder: `trust`).
+    pub trust_source: Arc<crate::verification::Trust>,
+    /// Verification outcomes per (file, trust configuration), so page views do not verify again.
+    pub verified: Arc<crate::verification::ResultCache>,
 }
 
 fn read_pems(path: &Path, out: &mut Vec<X509>) -> Result<()> {
@@ -208,7 +215,14 @@ impl Signing {
             cpu: crate::cpu::CpuPool::default(),
             pin_turns: throttle::Turns::default(),
             verify_cache: Arc::default(),
+            trust_source: Arc::new(crate::verification::Trust::watching(data_dir)),
+            verified: Arc::default(),
         })
+    }
+
+    /// The trust configuration verification uses now (roots, CRL inputs, fingerprint).
+    pub fn trust_now(&self) -> Arc<crate::verification::TrustConfig> {
+        self.trust_source.current(&self.trust)
     }
 
     /// The same, with the CPU pool of the application.
@@ -560,7 +574,7 @@ pub fn sign_organization(
         name: Some(agency_name.to_owned()),
         time: time::vn(now),
         tsa_url: signing.tsa_url.clone(),
-        trust: signing.trust.clone(),
+        trust: signing.trust_now().roots.clone(),
     };
     let pdf = sign_pdf(&filled, signer, &opts).map_err(|e| match e {
         trinhky_pdf::sign::SignError::NoPersonalSignature(why) => AppError::Conflict(format!(
@@ -600,7 +614,7 @@ pub fn sign_attachment(
         name: Some(number.to_owned()),
         time: time::vn(now),
         tsa_url: signing.tsa_url.clone(),
-        trust: signing.trust.clone(),
+        trust: signing.trust_now().roots.clone(),
     };
     let pdf = sign_pdf(pdf, signer, &opts).map_err(sign_failed)?;
     let (subject, serial) = describe(signer);
@@ -798,165 +812,6 @@ pub async fn issue_dev_keys_to(
     Ok(holders)
 }
 
-/// One signature as shown to users: who, when, and a verdict with its reason in Vietnamese.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct SignatureView {
-    pub signer: String,
-    pub time: String,
-    /// "valid", "invalid" or "indeterminate" (ETSI EN 319 102-1: it cannot be decided — an
-    /// unknown chain, an unsupported algorithm, no revocation data, a file too complex).
-    pub status: &'static str,
-    pub label: String,
-    pub detail: String,
-}
-
-/// The badge for one signature: (status, label, detail), in Vietnamese.
-fn display_status(s: &trinhky_pdf::verify::SignatureReport) -> (&'static str, String, String) {
-    use trinhky_pdf::verify::{Coverage, Revocation, Status};
-    let cover = match &s.coverage {
-        Coverage::WholeFile => "phủ toàn bộ tệp".to_owned(),
-        Coverage::RevisionThenAllowed { .. } => {
-            "sau chữ ký chỉ có các thay đổi được phép (điền số, ngày; ký tiếp)".to_owned()
-        }
-        Coverage::OtherChanges { changes } => changes.join("; "),
-    };
-    let algorithms = match (&s.digest_algorithm, &s.signature_algorithm) {
-        (Some(d), Some(a)) => format!(" ({a}, {d})"),
-        _ => String::new(),
-    };
-    match s.status {
-        Status::Valid => {
-            let rev = match s.revocation {
-                Revocation::Good => "chứng thư chưa bị thu hồi",
-                Revocation::Revoked { .. } => {
-                    "chứng thư bị thu hồi sau thời điểm ký có dấu thời gian"
-                }
-                _ => "",
-            };
-            (
-                "valid",
-                "Hợp lệ".to_owned(),
-                format!("Toàn vẹn{algorithms}, chứng thư tin cậy, {rev}; {cover}."),
-            )
-        }
-        Status::Indeterminate => {
-            let mut why: Vec<String> = Vec::new();
-            if !s.trusted {
-                why.push(
-                    "chứng thư không thuộc tổ chức cung cấp dịch vụ tin cậy đã cấu hình".into(),
-                );
-            }
-            if s.revocation == Revocation::Unknown && s.trusted {
-                why.push("chưa có thông tin thu hồi (CRL/OCSP)".into());
-            }
-            why.extend(s.problems.iter().cloned());
-            (
-                "indeterminate",
-                "Chưa xác định được".to_owned(),
-                format!(
-                    "Không đủ căn cứ để kết luận hợp lệ hay không: {}",
-                    why.join("; ")
-                ),
-            )
-        }
-        Status::Invalid => {
-            let mut why: Vec<String> = Vec::new();
-            if s.problems.iter().any(|p| p.contains("bytes were modified")) {
-                why.push("nội dung đã bị thay đổi sau khi ký".into());
-            }
-            if let Revocation::Revoked { at } = &s.revocation {
-                why.push(format!("chứng thư đã bị thu hồi ({at})"));
-            }
-            if let Coverage::OtherChanges { changes } = &s.coverage {
-                why.push(format!(
-                    "có thay đổi không được phép sau chữ ký: {}",
-                    changes.join("; ")
-                ));
-            }
-            why.extend(s.problems.iter().cloned());
-            ("invalid", "Không hợp lệ".to_owned(), why.join("; "))
-        }
-    }
-}
-
-fn pdf_time(m: &str) -> String {
-    // D:YYYYMMDDHHmmSS+07'00' → dd/mm/yyyy HH:mm:ss +07:00
-    let d = m.trim_start_matches("D:");
-    if d.len() >= 14 && d[..14].bytes().all(|b| b.is_ascii_digit()) {
-        let tz = d[14..].replace('\'', "");
-        let tz = if tz.len() == 5 {
-            format!(" {}:{}", &tz[..3], &tz[3..])
-        } else {
-            String::new()
-        };
-        format!(
-            "{}/{}/{} {}:{}:{}{tz}",
-            &d[6..8],
-            &d[4..6],
-            &d[..4],
-            &d[8..10],
-            &d[10..12],
-            &d[12..14]
-        )
-    } else {
-        m.to_owned()
-    }
-}
-
-/// [`verify_for_display`] on the CPU pool (the web pages).
-pub async fn verify_in_pool(signing: &Arc<Signing>, pdf: Vec<u8>) -> Vec<SignatureView> {
-    let cpu = signing.cpu.clone();
-    let signing = signing.clone();
-    cpu.run(move || verify_for_display(&signing, &pdf)).await
-}
-
-/// Verifies every signature of `pdf` against the configured roots (and the CRLs embedded or
-/// beside the dev CA), for display. An unreadable file gives one "invalid" entry saying why.
-/// Runs on the calling thread (the CLI, tests); the web pages call [`verify_in_pool`].
-pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
-    use trinhky_pdf::verify::{VerifyOptions, verify_pdf_with};
-    let report = match verify_pdf_with(
-        pdf,
-        &VerifyOptions {
-            trust: &signing.trust,
-            crls: &[],
-            local_crl_dp: true,
-            cache: Some(&signing.verify_cache),
-        },
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![SignatureView {
-                signer: String::new(),
-                time: String::new(),
-                status: "invalid",
-                label: "Không kiểm tra được".into(),
-                detail: e.to_string(),
-            }];
-        }
-    };
-    report
-        .signatures
-        .iter()
-        .map(|s| {
-            let signer = s
-                .signer
-                .as_deref()
-                .and_then(|x| {
-                    x.split(',')
-                        .find_map(|p| p.trim().strip_prefix("CN="))
-                        .map(str::to_owned)
-                })
-                .or_else(|| s.signer.clone())
-                .unwrap_or_else(|| s.field.clone());
-            let (status, label, detail) = display_status(s);
-            SignatureView {
-                signer,
-                time: s.signing_time.as_deref().map(pdf_time).unwrap_or_default(),
-                status,
-                label,
-                detail,
-            }
-        })
-        .collect()
-}
+pub use crate::verification::{
+    Badge, SignatureView, verify_blob, verify_for_display, verify_in_pool,
+};

@@ -257,13 +257,25 @@ async fn review_page(
     } else {
         Vec::new()
     };
+    // A signed PDF from outside: its signatures, verified on the CPU pool (or cached).
+    let is_pdf = p.directive.source_format == "pdf";
+    let signatures = if is_pdf {
+        trinhky_app::signing::verify_blob(
+            &state.store,
+            state.registry.signing(),
+            &p.directive.source_sha256,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     let doc = &p.parsed.document;
     let body = state
         .templates
         .render(
             "directive.html",
             context! {
-                nav => nav(auth), id, confirmed, tasks, kinds, error, assignments,
+                nav => nav(auth), id, confirmed, tasks, kinds, error, assignments, is_pdf, signatures,
                 source_html => minijinja::Value::from_safe_string(highlighted(&p.directive.text, &spans)),
                 doc => context! {
                     title => p.directive.title.clone(), number => doc.number.clone(), doc_type => doc.doc_type.clone(),

@@ -337,8 +337,8 @@ impl Detail {
     }
 }
 
-/// The row with the signatures of its delivered file verified (none when signing is not set
-/// up or the row has no file).
+/// The row with the signatures of its delivered file verified (on the CPU pool, or the outcome
+/// cached for this file and trust configuration; none when the row has no file).
 pub async fn detail_with_signatures(
     store: &Store,
     signing: &std::sync::Arc<crate::signing::Signing>,
@@ -347,11 +347,8 @@ pub async fn detail_with_signatures(
 ) -> Result<(Detail, Vec<crate::signing::SignatureView>)> {
     let d = detail(store, p, id).await?;
     let sigs = match &d.row.file_sha256 {
-        Some(sha) => match trinhky_store::blobs::get(store.db(), sha).await? {
-            Some(b) => crate::signing::verify_in_pool(signing, b.data).await,
-            None => Vec::new(),
-        },
-        _ => Vec::new(),
+        Some(sha) => crate::verification::verify_blob(store, signing, sha).await?,
+        None => Vec::new(),
     };
     Ok((d, sigs))
 }

@@ -90,7 +90,7 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
     let head = principal(&app, "snv.giamdoc").await;
     let names: Vec<(&str, &str)> = shown
         .iter()
-        .map(|s| (s.signer.as_str(), s.status))
+        .map(|s| (s.signer.as_str(), s.status.as_str()))
         .collect();
     assert_eq!(
         names,
