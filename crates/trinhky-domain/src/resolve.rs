@@ -260,7 +260,7 @@ impl DirectoryIndex {
             return r;
         }
         let body = Self::untitled(&cleaned);
-        if canon::is_vague(&self.canon, body) {
+        if canon::is_vague(self.canon, body) {
             r.vague = true;
             return r;
         }
@@ -337,7 +337,7 @@ impl DirectoryIndex {
                 }
             }
             let (start, end) = atoms[i];
-            if canon::is_vague(&self.canon, Self::untitled(&text[start..end])) {
+            if canon::is_vague(self.canon, Self::untitled(&text[start..end])) {
                 out.push(Piece {
                     kind: Kind::Vague,
                     start,

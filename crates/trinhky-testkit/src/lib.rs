@@ -148,6 +148,10 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
         pki.ca.to_pem().expect("CA as PEM"),
     )
     .expect("trust root");
+    // Its CRL beside it, as an offline deployment keeps the revocation lists of its roots: the
+    // certificates name an HTTP distribution point that is served only while an external
+    // validator runs, and without revocation data a signature is indeterminate.
+    std::fs::copy(pki.dir.join("ca.crl"), data_dir.join("trust/test-ca.crl")).expect("CRL");
     let settings = test_settings(&database_url, &data_dir, env);
     let app = Arc::new(App::build(&settings).await.expect("the app builds"));
     let router = trinhky_web::router(trinhky_web::state(app.clone()));

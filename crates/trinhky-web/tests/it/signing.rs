@@ -49,7 +49,7 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
         ],
         "number and date stay empty until issuing"
     );
-    let report = trinhky_pdf::verify::verify_pdf(&signed, &[app.pki.ca.clone()]).unwrap();
+    let report = verify_with_crl(&app, &signed);
     assert_eq!(report.signatures.len(), 1);
     assert!(report.signatures[0].valid(), "{report:?}");
     assert!(
@@ -80,7 +80,7 @@ async fn issued_document_carries_both_signatures_and_validates_everywhere() {
         fields[1].1.contains(", ngày ") && fields[1].1.contains(" năm 20"),
         "{fields:?}"
     );
-    let report = trinhky_pdf::verify::verify_pdf(&issued, &[app.pki.ca.clone()]).unwrap();
+    let report = verify_with_crl(&app, &issued);
     assert_eq!(report.signatures.len(), 2);
     assert!(report.signatures.iter().all(|s| s.valid()), "{report:?}");
     assert_eq!(report.verdict, trinhky_pdf::verify::Verdict::Valid);
@@ -446,4 +446,20 @@ async fn one_clerk_cannot_keep_the_seal_key_locked_for_another() {
         }
     }
     assert_eq!(invalid, 4);
+}
+
+/// Verifies `pdf` against the test CA with its CRL (its certificates name an HTTP distribution
+/// point that is served only while an external validator runs).
+fn verify_with_crl(app: &TestApp, pdf: &[u8]) -> trinhky_pdf::verify::Report {
+    let crl = std::fs::read(app.pki.dir.join("ca.crl")).unwrap(); // DER
+    trinhky_pdf::verify::verify_pdf_with(
+        pdf,
+        &trinhky_pdf::verify::VerifyOptions {
+            trust: &[app.pki.ca.clone()],
+            crls: &[crl],
+            local_crl_dp: false,
+            cache: None,
+        },
+    )
+    .unwrap()
 }
