@@ -101,6 +101,8 @@ pub struct SignatureView {
 #[derive(Debug)]
 pub struct TrustConfig {
     pub roots: Vec<X509>,
+    /// The CRL files (DER) kept beside the roots: revocation data for offline deployments.
+    pub crls: Vec<Vec<u8>>,
     /// SHA-256 over the roots' DER, the CRL files' bytes and the options.
     pub fingerprint: [u8; 32],
 }
@@ -119,7 +121,7 @@ impl TrustConfig {
         let mut h = Sha256::new();
         h.update(FINGERPRINT_VERSION);
         // The options of `verify_for_display`: no caller CRLs, local distribution points read.
-        h.update(b"local_crl_dp=1;crls=0;");
+        h.update(b"local_crl_dp=1;crls=trust;");
         h.update((root_hashes.len() as u64).to_be_bytes());
         for r in &root_hashes {
             h.update(r);
@@ -128,8 +130,17 @@ impl TrustConfig {
         for c in &crl_hashes {
             h.update(c);
         }
+        let crls = crls
+            .iter()
+            .map(|c| {
+                openssl::x509::X509Crl::from_pem(c)
+                    .and_then(|x| x.to_der())
+                    .unwrap_or_else(|_| c.clone())
+            })
+            .collect();
         TrustConfig {
             roots,
+            crls,
             fingerprint: h.finalize().into(),
         }
     }
@@ -351,7 +362,7 @@ async fn verify_cached(
             .cpu
             .run(move || {
                 s.verified.verifications.fetch_add(1, Ordering::Relaxed);
-                verify_with(&s, &trust.roots, &pdf)
+                verify_with(&s, &trust, &pdf)
             })
             .await,
     );
@@ -400,16 +411,16 @@ pub async fn verify_blob(
 /// "indeterminate" entry saying why.
 pub fn verify_for_display(signing: &Signing, pdf: &[u8]) -> Vec<SignatureView> {
     let trust = signing.trust_now();
-    verify_with(signing, &trust.roots, pdf)
+    verify_with(signing, &trust, pdf)
 }
 
-fn verify_with(signing: &Signing, roots: &[X509], pdf: &[u8]) -> Vec<SignatureView> {
+fn verify_with(signing: &Signing, trust: &TrustConfig, pdf: &[u8]) -> Vec<SignatureView> {
     use trinhky_pdf::verify::{VerifyOptions, verify_pdf_with};
     let report = match verify_pdf_with(
         pdf,
         &VerifyOptions {
-            trust: roots,
-            crls: &[],
+            trust: &trust.roots,
+            crls: &trust.crls,
             local_crl_dp: true,
             cache: Some(&signing.verify_cache),
         },
