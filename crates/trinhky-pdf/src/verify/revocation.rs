@@ -242,7 +242,12 @@ fn judge(r: &mut SignatureReport, at: String, time: Option<DateTime<Utc>>) {
         .map(|t| t.with_timezone(&Utc));
     let claimed = r.signing_time.as_deref().and_then(pdf_time);
     match (time, proven, claimed) {
-        (Some(rev), Some(ts), _) if rev <= ts => r.fail(format!(
+        (Some(rev), Some(ts), _) if rev == ts => r.undecided(format!(
+            "the signer's certificate was revoked at {at}, in the same second as the signature's \
+             time-stamp ({}): which came first cannot be told",
+            ts.to_rfc3339()
+        )),
+        (Some(rev), Some(ts), _) if rev < ts => r.fail(format!(
             "the signer's certificate was revoked at {at}, before the signature's time-stamp ({})",
             ts.to_rfc3339()
         )),

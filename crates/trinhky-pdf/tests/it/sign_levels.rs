@@ -354,6 +354,9 @@ fn r6_b_lt_dss_gives_offline_revocation() {
     // CRL. With the CRL server gone and no CRL passed in, our verifier still
     // reports the revocation from the DSS.
     let cert = env.pki.get(HEAD).unwrap().cert.clone();
+    // Revocation times have one-second resolution: revoke in a later second than the
+    // time-stamp, so the order is known.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     env.pki.revoke(&cert).unwrap();
     let new_crl = std::fs::read(env.pki.crl_path()).unwrap();
     let _ = env.http.kill();
