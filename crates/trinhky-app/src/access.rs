@@ -13,8 +13,9 @@
 //!   drafted, its previews, versions, comparisons, the history with the head's comments or the
 //!   nhật ký.
 //!
-//! Everyone else is refused with the same 403 whatever the document's state, so a refusal says
-//! nothing about whether the document exists.
+//! Everyone else is refused with the same 403 whatever the document's state. An id that no
+//! document has is 404 (issue 16: a mistyped link should not tell the user to ask for a role);
+//! ids are sequential, so existence was never a secret.
 
 use trinhky_domain::Role;
 

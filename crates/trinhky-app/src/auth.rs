@@ -318,3 +318,19 @@ pub async fn session_principal(
         csrf_token: session.csrf_token,
     }))
 }
+
+/// HMAC-SHA-256 of `data` under `key`, hex (OpenSSL). Used to seal short-lived cookies (the
+/// form flash) with a per-session secret.
+pub fn mac(key: &[u8], data: &[u8]) -> Result<String> {
+    use openssl::{hash::MessageDigest, pkey::PKey, sign::Signer};
+    let fail = |e: openssl::error::ErrorStack| AppError::Internal(format!("HMAC: {e}"));
+    let key = PKey::hmac(key).map_err(fail)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &key).map_err(fail)?;
+    signer.update(data).map_err(fail)?;
+    Ok(hex::encode(signer.sign_to_vec().map_err(fail)?))
+}
+
+/// Compares two MACs in constant time.
+pub fn mac_matches(a: &str, b: &str) -> bool {
+    a.len() == b.len() && openssl::memcmp::eq(a.as_bytes(), b.as_bytes())
+}

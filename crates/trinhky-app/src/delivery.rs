@@ -23,7 +23,12 @@ pub struct IssuePreview {
     pub number: String,
     /// Each recipient the Nơi nhận lines resolve to.
     pub recipients: Vec<PreviewRecipient>,
-    /// Why issuing would be refused (unresolved lines, no recipient), if it would.
+    /// Every Nơi nhận line and what it resolved to (internal lines, the archive note …).
+    pub lines: Vec<crate::recipients::Line>,
+    /// Lines the system cannot deliver to: the clerk marks each "gửi bản giấy" or returns the
+    /// document.
+    pub unresolved: Vec<String>,
+    /// Why issuing would be refused whatever the clerk marks (no recipient at all), if it would.
     pub problem: Option<String>,
 }
 
@@ -69,29 +74,36 @@ pub async fn issue_preview(
         &l.agency_code,
         None,
     );
-    let (recipients, problem) = match crate::dispatch::resolve_recipients(
+    let resolved = crate::recipients::resolve_lines(
         store,
         &l.version.recipients,
         &l.version.addressees,
+        &l.agency_code,
     )
-    .await
-    {
-        Ok(rs) => (
-            rs.into_iter()
-                .map(|r| PreviewRecipient {
-                    name: r.text,
-                    email: r.email,
-                    internal: r.agency_id.is_some(),
-                })
-                .collect(),
-            None,
-        ),
-        Err(AppError::Invalid(why)) => (Vec::new(), Some(why)),
-        Err(e) => return Err(e),
-    };
+    .await?;
+    let unresolved = resolved.unresolved();
+    let problem = resolved
+        .lines
+        .iter()
+        .all(|x| x.status == crate::recipients::LineStatus::Archive)
+        .then(|| {
+            "Văn bản chưa có nơi nhận nào để phát hành: trả lại chuyên viên để bổ sung Nơi nhận."
+                .to_owned()
+        });
+    let recipients = resolved
+        .recipients
+        .into_iter()
+        .map(|r| PreviewRecipient {
+            name: r.text,
+            email: r.email,
+            internal: r.agency_id.is_some(),
+        })
+        .collect();
     Ok(Some(IssuePreview {
         number,
         recipients,
+        lines: resolved.lines,
+        unresolved,
         problem,
     }))
 }

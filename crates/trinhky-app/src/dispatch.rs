@@ -1,123 +1,16 @@
 //! Dispatch (phát hành): turning a document's Nơi nhận into outbox rows, and the worker that sends
-//! them. Recipients resolve against the directory: agencies, groups (every member), "Như trên"
-//! (the addressees), free-text recipients with an e-mail address; "Lưu: …" is the archive note. A
-//! line that does not resolve blocks issuing with a message naming it — nothing is skipped.
+//! them. The lines are resolved by [`crate::recipients`].
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use trinhky_domain::directory::valid_email;
 use trinhky_domain::time;
 use trinhky_mail::{MailError, Mailer, Outgoing};
+use trinhky_store::Store;
 use trinhky_store::outbox::{self, NewMessage};
-use trinhky_store::{Store, directory};
 
-use crate::{AppError, Result};
+use crate::Result;
 
-/// A resolved recipient.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
-    pub text: String,
-    pub agency_id: Option<i32>,
-    pub email: String,
-}
-
-fn clean(line: &str) -> String {
-    line.trim()
-        .trim_start_matches(['-', '+', '•'])
-        .trim()
-        .trim_end_matches([';', '.', ','])
-        .trim()
-        .to_owned()
-}
-
-/// An address written in the line itself: "Tên <a@b.vn>" or a bare address.
-/// The closing `>` is looked for after the `<` (issue #13: "Công ty -> A <a@b.vn" has a `>` before
-/// its `<`, and slicing between them panicked).
-fn email_in(line: &str) -> Option<String> {
-    if let Some(a) = line.find('<') {
-        let rest = &line[a + 1..];
-        if let Some(b) = rest.find('>') {
-            let e = rest[..b].trim().to_ascii_lowercase();
-            return valid_email(&e).then_some(e);
-        }
-    }
-    line.split_whitespace()
-        .map(|w| {
-            w.trim_matches([',', ';', '(', ')', '<', '>'])
-                .to_ascii_lowercase()
-        })
-        .find(|w| valid_email(w))
-}
-
-/// Resolves Nơi nhận lines (and "Như trên" through `addressees`). Err lists what did not resolve.
-pub async fn resolve_recipients(
-    store: &Store,
-    recipients: &str,
-    addressees: &str,
-) -> Result<Vec<Recipient>> {
-    let index = crate::directive_intake::directory_index(store).await?;
-    let agencies = directory::agencies(store.db()).await?;
-    let mut out: Vec<Recipient> = Vec::new();
-    let mut unresolved: Vec<String> = Vec::new();
-    let mut lines: Vec<String> = Vec::new();
-    for raw in recipients.lines() {
-        let line = clean(raw);
-        if line.is_empty() || trinhky_domain::text::fold(&line).starts_with("luu") {
-            continue;
-        }
-        if trinhky_domain::text::fold(&line) == "nhu tren" {
-            lines.extend(
-                addressees
-                    .split(['\n', ';'])
-                    .map(clean)
-                    .filter(|l| !l.is_empty()),
-            );
-        } else {
-            lines.push(line);
-        }
-    }
-    for line in lines {
-        if let Some(email) = email_in(&line) {
-            if !out.iter().any(|r| r.email == email) {
-                out.push(Recipient {
-                    text: line.clone(),
-                    agency_id: None,
-                    email,
-                });
-            }
-            continue;
-        }
-        let r = index.resolve(&line);
-        let codes = r.agency_codes();
-        if codes.is_empty() || !r.unresolved.is_empty() {
-            unresolved.push(line);
-            continue;
-        }
-        for code in codes {
-            if let Some(a) = agencies.iter().find(|a| a.code == code) {
-                if !out.iter().any(|x| x.email == a.email) {
-                    out.push(Recipient {
-                        text: a.name.clone(),
-                        agency_id: Some(a.id),
-                        email: a.email.clone(),
-                    });
-                }
-            }
-        }
-    }
-    if !unresolved.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "Không xác định được nơi nhận: {}. Sửa dòng Nơi nhận theo tên trong danh bạ, hoặc ghi kèm địa chỉ thư điện tử (ví dụ: Công ty A <a@congty.vn>).",
-            unresolved.join("; ")
-        )));
-    }
-    if out.is_empty() {
-        return Err(AppError::Invalid(
-            "Văn bản chưa có nơi nhận nào để phát hành.".into(),
-        ));
-    }
-    Ok(out)
-}
+pub use crate::recipients::{Line, LineStatus, Recipient, Resolved, resolve_lines};
 
 /// A stable Message-ID per (document, recipient address).
 pub fn message_id(document_id: i32, email: &str, domain: &str) -> String {
@@ -287,25 +180,4 @@ pub async fn dispatch_once(
         }
     }
     Ok(pass)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn r13_an_arrow_before_the_address_does_not_panic() {
-        assert_eq!(
-            email_in("- Công ty -> A <a@b.vn").as_deref(),
-            Some("a@b.vn")
-        );
-        assert_eq!(email_in("Công ty -> A <a@b.vn>").as_deref(), Some("a@b.vn"));
-        assert_eq!(email_in("A > B").as_deref(), None);
-        assert_eq!(email_in(">< x@y.vn").as_deref(), Some("x@y.vn"));
-        assert_eq!(
-            email_in("Sở Nội vụ <SNV@daknong.gov.vn>").as_deref(),
-            Some("snv@daknong.gov.vn")
-        );
-        assert_eq!(email_in("gửi a@b.vn; c@d.vn").as_deref(), Some("a@b.vn"));
-    }
 }

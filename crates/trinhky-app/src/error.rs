@@ -2,7 +2,7 @@
 //!
 //! Every error has a stable [`code`](AppError::code) that clients may match on: the workflow
 //! engine's denials keep theirs (`WFD001`…`WFD011`), a workflow definition that does not check
-//! keeps its `WF001`…`WF013`, and everything else has a [`Code`] (`TK-…`). The code also says
+//! keeps its `WF001`…`WF014`, and everything else has a [`Code`] (`TK-…`). The code also says
 //! which [`Kind`] of failure it is; only the web crate turns a kind into an HTTP status.
 
 use trinhky_domain::workflow::Denied;

@@ -28,6 +28,7 @@ pub mod incoming;
 pub mod kek;
 pub mod principal;
 pub mod queries;
+pub mod recipients;
 pub mod registry;
 pub mod reminders;
 pub mod rendering;

@@ -140,12 +140,73 @@ async fn preview_data(store: &Store, l: &Loaded) -> Result<DocumentData> {
     document_data(store, l, signer, number, None, draft).await
 }
 
-/// The number of pages of the current version's layout (no rasterising; cached with the pages).
+/// The stored file the preview shows once the document is signed: the newest signed (then
+/// issued) file of the current version. `None` while it is a draft (also after it was returned
+/// for correction: the signatures are void then), when the layout is shown, watermarked.
+async fn signed_file(
+    store: &Store,
+    l: &Loaded,
+) -> Result<Option<trinhky_store::entities::document_file::Model>> {
+    if !(l.instance.personal_signed || l.instance.organization_signed) {
+        return Ok(None);
+    }
+    Ok(
+        trinhky_store::documents::latest_file(store.db(), l.document.id, None)
+            .await?
+            .filter(|f| {
+                (f.kind == "signed" || f.kind == "issued") && f.version_no == l.version.version_no
+            }),
+    )
+}
+
+/// Page `page` of a stored file (0: only count the pages), through the cache per file.
+async fn stored_page(
+    store: &Store,
+    registry: &crate::registry::Registry,
+    l: &Loaded,
+    f: &trinhky_store::entities::document_file::Model,
+    page: usize,
+) -> Result<(Option<Arc<[u8]>>, usize)> {
+    let cache = &registry.previews;
+    let key = LayoutKey::for_file(l.version.id, &f.blob_sha256, PREVIEW_DPI);
+    if let Some(n) = cache.pages(&key) {
+        if page == 0 || page > n {
+            return Ok((None, n));
+        }
+        if let Some(png) = cache.page(&key, page) {
+            return Ok((Some(png), n));
+        }
+    }
+    let Some(blob) = trinhky_store::blobs::get(store.db(), &f.blob_sha256).await? else {
+        return Err(AppError::Internal(format!(
+            "stored file {} of document {} is missing",
+            f.blob_sha256, l.document.id
+        )));
+    };
+    let r = registry.renderer().clone();
+    let wanted = page.max(1);
+    let (png, count) = registry
+        .cpu()
+        .run(move || r.rasterize_pdf_page(blob.data, wanted, PREVIEW_DPI))
+        .await
+        .map_err(|e| {
+            AppError::Invalid(format!("Không dựng được bản xem trước của tệp đã ký: {e}"))
+        })?;
+    cache.put_pages(key.clone(), count);
+    let png = png.map(|png| cache.put_page(key, wanted, png));
+    Ok((if page == 0 { None } else { png }, count))
+}
+
+/// The number of pages of what the preview shows: the signed file once there is one, else the
+/// current version's layout (no rasterising; cached with the pages).
 pub async fn page_count(
     store: &Store,
     registry: &crate::registry::Registry,
     l: &Loaded,
 ) -> Result<usize> {
+    if let Some(f) = signed_file(store, l).await? {
+        return Ok(stored_page(store, registry, l, &f, 0).await?.1);
+    }
     let cache = &registry.previews;
     let data = preview_data(store, l).await?;
     let template = template_for(&l.document.doc_type);
@@ -166,16 +227,23 @@ pub async fn page_count(
 /// The resolution of the preview images.
 pub const PREVIEW_DPI: f32 = 96.0;
 
-/// Page `page` (1-based) of the current version as PNG, drafts watermarked; `None` past the last
-/// page. Only that page is rasterised, on the CPU pool, and kept in `cache` per (version, layout
-/// data, page): a head paging through a document, or twenty people opening the same one, lays it
-/// out once.
+/// Page `page` (1-based) as PNG; `None` past the last page. Once the document is signed, a page
+/// of the signed (then issued) file — signature, seal, number and date as stored; before, the
+/// current version laid out, watermarked DỰ THẢO. Only that page is rasterised, on the CPU pool,
+/// and kept in `cache` per (version, layout data or file, page): a head paging through a
+/// document, or twenty people opening the same one, lays it out once.
 pub async fn preview_page(
     store: &Store,
     registry: &crate::registry::Registry,
     l: &Loaded,
     page: usize,
 ) -> Result<Option<Arc<[u8]>>> {
+    if let Some(f) = signed_file(store, l).await? {
+        if page == 0 {
+            return Ok(None);
+        }
+        return Ok(stored_page(store, registry, l, &f, page).await?.0);
+    }
     let cache = &registry.previews;
     let data = preview_data(store, l).await?;
     let template = template_for(&l.document.doc_type);
@@ -226,6 +294,18 @@ pub struct LayoutKey {
 }
 
 impl LayoutKey {
+    /// The key of a stored file's pages: its content hash and the resolution.
+    pub fn for_file(version_id: i32, sha256_hex: &str, dpi: f32) -> LayoutKey {
+        let mut h = Sha256::new();
+        h.update(b"stored-file\0");
+        h.update(sha256_hex.as_bytes());
+        h.update(dpi.to_le_bytes());
+        LayoutKey {
+            version_id,
+            digest: h.finalize().into(),
+        }
+    }
+
     pub fn new(version_id: i32, template: &str, data: &DocumentData, dpi: f32) -> LayoutKey {
         let mut h = Sha256::new();
         h.update(template.as_bytes());

@@ -29,6 +29,7 @@
 //! folded names) matches none of them; the exact folded spelling still does.
 
 mod canon;
+pub mod internal;
 
 use std::collections::{HashMap, HashSet};
 

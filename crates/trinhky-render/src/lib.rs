@@ -20,6 +20,7 @@
 
 mod data;
 pub mod markup;
+mod raster;
 mod world;
 
 use std::collections::HashMap;
@@ -181,6 +182,13 @@ pub struct Renderer {
     templates: Vec<String>,
     limits: Limits,
     renders: AtomicUsize,
+}
+
+impl Renderer {
+    /// The fonts the templates use (also the standard fonts of a rasterised PDF).
+    pub(crate) fn shared_fonts(&self) -> Vec<typst::text::Font> {
+        self.shared.fonts.clone()
+    }
 }
 
 impl std::fmt::Debug for Renderer {

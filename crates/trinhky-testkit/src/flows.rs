@@ -29,6 +29,7 @@ pub async fn principal(app: &TestApp, username: &str) -> Principal {
 pub fn with_pin(version: i64) -> ActRequest {
     ActRequest {
         expected_version: version,
+        paper: Vec::new(),
         pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     }
@@ -79,6 +80,24 @@ pub async fn issue(app: &TestApp, doc: i32) {
 pub async fn approved_document(app: &TestApp, recipients: &str) -> i32 {
     let doc = document_at_approval(app, recipients).await;
     approve(app, doc).await;
+    doc
+}
+
+/// Nơi nhận every line of which the demo directory resolves.
+pub const RESOLVABLE: &str = "- Như trên;\n- Văn phòng UBND tỉnh;\n- Lưu: VT, SNV.";
+
+/// [`approved_document`] whose Nơi nhận is `recipients` by the time it reaches the clerk, as
+/// when the directory changed after the drafter submitted (a line the drafter's check accepted
+/// no longer resolves): drafted and signed with [`RESOLVABLE`], then the stored text replaced.
+pub async fn approved_with_stale_recipients(app: &TestApp, recipients: &str) -> i32 {
+    let doc = approved_document(app, RESOLVABLE).await;
+    let v = trinhky_store::documents::latest_version(app.store.db(), doc)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am: trinhky_store::entities::document_version::ActiveModel = v.into();
+    am.recipients = sea_orm::Set(recipients.to_owned());
+    am.update(app.store.db()).await.unwrap();
     doc
 }
 

@@ -429,3 +429,32 @@ pub fn unescape(s: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// A form answered by post/redirect/get (issue 16): asserts the 303, then opens the page it
+/// leads to with its flash cookie, and returns that page's text (the confirmation or the
+/// refusal, with what was typed).
+pub async fn followed(app: &TestApp, s: &Session, res: Response<Body>) -> String {
+    assert_eq!(
+        res.status(),
+        axum::http::StatusCode::SEE_OTHER,
+        "post/redirect/get"
+    );
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .expect("Location")
+        .to_owned();
+    let cookie = match set_cookie(&res, "trinhky_flash") {
+        Some(f) => format!("{}; {f}", s.cookie),
+        None => s.cookie.clone(),
+    };
+    page_text(
+        app.send(
+            Request::get(to)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await,
+    )
+    .await
+}

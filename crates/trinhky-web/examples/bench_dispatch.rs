@@ -122,6 +122,7 @@ async fn main() -> Res<()> {
         "issue",
         ActRequest {
             expected_version: 3,
+            paper: Vec::new(),
             pin: Some(trinhky_app::demo::DEMO_PIN.into()),
             ..Default::default()
         },

@@ -23,6 +23,7 @@ pub async fn resend(
     State(state): State<AppState>,
     User(auth): User,
     Path((id, message)): Path<(i32, i32)>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<ResendForm>,
 ) -> Result<Response, WebError> {
     auth.check_csrf(f.csrf_token.as_deref())?;
@@ -35,7 +36,8 @@ pub async fn resend(
     )
     .await?;
     let r = uc::resend(&state.store, &auth.principal, &l, message, Utc::now()).await;
-    crate::documents::after(&state, &auth, id, r).await
+    let done = "Đã đưa thư vào hàng đợi gửi lại.".to_owned();
+    crate::documents::after(&state, &headers, &auth, id, r, done, Default::default()).await
 }
 
 /// `GET /api/v1/documents/{id}/deliveries`: the e-mails of an issued document.

@@ -19,6 +19,7 @@ use trinhky_domain::workflow::{self, Requirement};
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::error::WebError;
+use crate::flash::{self, Flash};
 use crate::pages::nav;
 use crate::state::AppState;
 
@@ -28,7 +29,7 @@ async fn page(
     state: &AppState,
     auth: &Auth,
     l: Loaded,
-    message: Option<(bool, String)>,
+    message: Option<Flash>,
     status: StatusCode,
 ) -> PageResult {
     if !l.standing.working() {
@@ -40,10 +41,14 @@ async fn page(
         workflow::available_actions(&l.definition, &l.domain, &actor, Utc::now())
             .into_iter()
             .map(|t| {
+                let back = t.to == l.definition.initial;
                 context! {
                     action => t.action.clone(), label => t.label.clone(),
                     needs_comment => t.requires.contains(&Requirement::Comment),
                     needs_pin => t.requires.contains(&Requirement::SigningPin),
+                    issues => t.has_effect(workflow::EffectKind::AssignNumber),
+                    intent => intent(&l, t),
+                    voids_signature => back && l.instance.personal_signed,
                 }
             })
             .collect();
@@ -115,7 +120,26 @@ async fn page(
     } else {
         Vec::new()
     };
-    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
+    let (ok, msg, kept) = match message {
+        Some(f) => (f.ok, Some(f.message), f.fields),
+        None => (false, None, Default::default()),
+    };
+    // The editor's Nơi nhận check, for the saved version (the script updates it while typing).
+    let recipient_lines = if can_edit {
+        trinhky_app::recipients::resolve_lines(
+            &state.store,
+            &l.version.recipients,
+            &l.version.addressees,
+            &l.agency_code,
+        )
+        .await?
+        .lines
+    } else {
+        Vec::new()
+    };
+    let line_labels = context! {
+        agency => "Cơ quan", email => "Thư điện tử", internal => "Nội bộ", archive => "Lưu", unresolved => "Chưa xác định",
+    };
     let body = state
         .templates
         .render(
@@ -133,13 +157,25 @@ async fn page(
                     classification => l.document.classification.clone(),
                     classification_label => l.document.classification.as_deref().and_then(trinhky_domain::numbering::Classification::parse).map(|c| c.label()),
                 },
-                can_classify, attachments, issue_preview, deliveries,
+                can_classify, attachments, issue_preview, deliveries, recipient_lines, line_labels,
                 attachment_limit => trinhky_app::attachments::size_label(i64::try_from(state.settings.attachment_max_bytes).unwrap_or(i64::MAX)),
-                actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok,
+                actions, history, versions, can_edit, drafters, number, has_pdf, receipts, recalled, recall_reason, can_recall, signatures, pages => (1..=pages).collect::<Vec<_>>(), message => msg, message_ok => ok, kept,
             },
         )
         .map_err(WebError::Internal)?;
     Ok((status, Html(body)).into_response())
+}
+
+/// How a workflow action's button looks: `danger` for one that ends the document (cancelling a
+/// draft: behind a confirmation), `secondary` for sending it back, `primary` otherwise.
+fn intent(l: &Loaded, t: &workflow::TransitionDef) -> &'static str {
+    if l.definition.is_terminal(&t.to) && t.requires.contains(&Requirement::Comment) {
+        "danger"
+    } else if t.to == l.definition.initial {
+        "secondary"
+    } else {
+        "primary"
+    }
 }
 
 /// A recipient's page of an issued document: its card, the signed PDF, the attachments and the
@@ -148,7 +184,7 @@ async fn issued_copy_page(
     state: &AppState,
     auth: &Auth,
     l: Loaded,
-    message: Option<(bool, String)>,
+    message: Option<Flash>,
     status: StatusCode,
 ) -> PageResult {
     let p = &auth.principal;
@@ -174,7 +210,10 @@ async fn issued_copy_page(
         .state(&l.instance.state)
         .map(|s| s.label.clone())
         .unwrap_or(l.instance.state.clone());
-    let (ok, msg) = message.map_or((false, None), |(o, m)| (o, Some(m)));
+    let (ok, msg, kept) = match message {
+        Some(f) => (f.ok, Some(f.message), f.fields),
+        None => (false, None, Default::default()),
+    };
     let body = state
         .templates
         .render(
@@ -187,7 +226,7 @@ async fn issued_copy_page(
                     agency => l.agency_name.clone(), state => state_label,
                     instance_version => l.instance.version,
                 },
-                number, incoming, attachments, actions, message => msg, message_ok => ok,
+                number, incoming, attachments, actions, message => msg, message_ok => ok, kept,
             },
         )
         .map_err(WebError::Internal)?;
@@ -203,7 +242,7 @@ pub(crate) async fn page_with_message(
     status: StatusCode,
 ) -> PageResult {
     let l = load_card(state, auth, id).await?;
-    page(state, auth, l, Some((false, message)), status).await
+    page(state, auth, l, Some(Flash::refused(message)), status).await
 }
 
 /// The document for its page: the working document, or for a recipient the issued copy.
@@ -222,9 +261,18 @@ pub async fn show(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
 ) -> PageResult {
     let l = load_card(&state, &auth, id).await?;
-    page(&state, &auth, l, None, StatusCode::OK).await
+    // A recipient receives on the one receiving page: its row of the incoming register.
+    if !l.standing.working()
+        && let Some(row) = view::own_incoming_row(&state.store, &auth.principal, id).await?
+    {
+        return Ok(Redirect::to(&format!("/incoming/{row}")).into_response());
+    }
+    let flash = flash::take(&headers, &auth, &format!("/documents/{id}"));
+    let res = page(&state, &auth, l, flash, StatusCode::OK).await?;
+    Ok(flash::consumed(&state, &headers, res))
 }
 
 #[derive(Deserialize)]
@@ -243,14 +291,20 @@ pub struct EditForm {
     note: String,
 }
 
+/// After a form on the document page: back to it (303) with the confirmation `done`, or with
+/// the refusal and what the user typed (`typed`); a refusal that is not the user's to fix
+/// (forbidden, missing …) is the error page.
 pub(crate) async fn after(
     state: &AppState,
+    headers: &HeaderMap,
     auth: &Auth,
     id: i32,
     result: Result<(), AppError>,
+    done: String,
+    typed: Flash,
 ) -> PageResult {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/documents/{id}")).into_response()),
+    let (flash, status) = match result {
+        Ok(()) => (Flash::ok(done), StatusCode::OK),
         Err(e) => {
             let status = match e.kind() {
                 Kind::Conflict => StatusCode::CONFLICT,
@@ -258,19 +312,38 @@ pub(crate) async fn after(
                 Kind::Invalid => StatusCode::BAD_REQUEST,
                 _ => return Err(e.into()),
             };
-            let l = load_card(state, auth, id).await?;
-            page(state, auth, l, Some((false, e.to_string())), status).await
+            (
+                Flash {
+                    ok: false,
+                    message: e.to_string(),
+                    ..typed
+                },
+                status,
+            )
         }
-    }
+    };
+    let to = format!("/documents/{id}");
+    flash::redirect_or(state, headers, auth, &to, flash, |f| async move {
+        let l = load_card(state, auth, id).await?;
+        page(state, auth, l, Some(f), status).await
+    })
+    .await
 }
 
 pub async fn edit(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
     Form(f): Form<EditForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
+    let typed = Flash::default()
+        .keep("title", Some(&f.title))
+        .keep("body", Some(&f.body))
+        .keep("addressees", Some(&f.addressees))
+        .keep("recipients", Some(&f.recipients))
+        .keep("note", Some(&f.note));
     let content = Content {
         title: f.title,
         body: f.body,
@@ -293,29 +366,62 @@ pub async fn edit(
     )
     .await
     .map(|_| ());
-    after(&state, &auth, id, r).await
+    let done = "Đã lưu phiên bản mới của dự thảo.".to_owned();
+    after(&state, &headers, &auth, id, r, done, typed).await
 }
 
-#[derive(Deserialize)]
+/// The action form: comment, PIN, the instance version it was shown at, and at issuing the Nơi
+/// nhận lines the clerk sends on paper (`paper`, repeated: one checkbox per line).
+#[derive(Default)]
 pub struct ActForm {
     csrf_token: Option<String>,
-    expected: i64,
+    expected: Option<i64>,
     comment: Option<String>,
     pin: Option<String>,
+    paper: Vec<String>,
+}
+
+impl ActForm {
+    /// Parses the form-encoded body (repeated keys allowed, unknown keys ignored).
+    fn parse(body: &[u8]) -> ActForm {
+        let mut f = ActForm::default();
+        for (k, v) in form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match &*k {
+                "csrf_token" => f.csrf_token = Some(v),
+                "expected" => f.expected = v.trim().parse().ok(),
+                "comment" => f.comment = Some(v),
+                "pin" => f.pin = Some(v),
+                "paper" if f.paper.len() < 200 => f.paper.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 pub async fn act(
     State(state): State<AppState>,
     User(auth): User,
     Path((id, action)): Path<(i32, String)>,
-    Form(f): Form<ActForm>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> PageResult {
+    let f = ActForm::parse(&body);
     auth.check_csrf(f.csrf_token.as_deref())?;
+    // Kept for the form if refused (the PIN never is).
+    let typed = Flash::default().keep(&format!("comment-{action}"), f.comment.as_deref());
+    let Some(expected) = f.expected else {
+        return Err(WebError::BadRequest(
+            "Dữ liệu biểu mẫu gửi lên không hợp lệ: thiếu phiên bản văn bản (expected) hoặc không phải số. Tải lại trang rồi thao tác lại.".into(),
+        ));
+    };
     let req = ActRequest {
         comment: f.comment,
         pin: f.pin,
         attachments: 0,
-        expected_version: f.expected,
+        expected_version: expected,
+        paper: f.paper,
     };
     let r = uc::act(
         &state.store,
@@ -326,9 +432,36 @@ pub async fn act(
         req,
         Utc::now(),
     )
-    .await
-    .map(|_| ());
-    after(&state, &auth, id, r).await
+    .await;
+    let done = match &r {
+        Ok(inst) => {
+            moved_to(
+                &state,
+                &inst.definition_id,
+                inst.definition_version,
+                &inst.state,
+            )
+            .await
+        }
+        Err(_) => String::new(),
+    };
+    after(&state, &headers, &auth, id, r.map(|_| ()), done, typed).await
+}
+
+/// "Đã chuyển văn bản sang bước “Chờ lãnh đạo ký duyệt”."
+async fn moved_to(state: &AppState, definition: &str, version: i32, to: &str) -> String {
+    let label = state
+        .registry
+        .get(
+            &state.store,
+            definition,
+            u32::try_from(version).unwrap_or(0),
+        )
+        .await
+        .ok()
+        .and_then(|d| d.state(to).map(|s| s.label.clone()))
+        .unwrap_or_else(|| to.to_owned());
+    format!("Đã chuyển văn bản sang bước “{label}”.")
 }
 
 #[derive(Deserialize)]
@@ -342,6 +475,7 @@ pub async fn reassign(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
     Form(f): Form<ReassignForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
@@ -354,7 +488,8 @@ pub async fn reassign(
         f.expected,
     )
     .await;
-    after(&state, &auth, id, r).await
+    let done = "Đã giao lại văn bản cho chuyên viên.".to_owned();
+    after(&state, &headers, &auth, id, r, done, Flash::default()).await
 }
 
 #[derive(Deserialize)]
@@ -384,6 +519,7 @@ pub async fn classify(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
     Form(f): Form<ClassifyForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
@@ -399,7 +535,8 @@ pub async fn classify(
         Ok(c) => uc::classify(&state.store, &state.registry, &auth.principal, id, c).await,
         Err(e) => Err(e),
     };
-    after(&state, &auth, id, r).await
+    let done = "Đã cập nhật độ mật của văn bản.".to_owned();
+    after(&state, &headers, &auth, id, r, done, Flash::default()).await
 }
 
 #[derive(Deserialize)]
@@ -673,6 +810,7 @@ pub async fn api_act(
         pin: b.pin,
         attachments: 0,
         expected_version: b.expected_version,
+        paper: Vec::new(),
     };
     uc::act(
         &state.store,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::Utc;
 use minijinja::context;
@@ -120,6 +120,7 @@ pub async fn upload(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
     mp: Multipart,
 ) -> PageResult {
     let r = match read_upload(&state, mp).await {
@@ -141,29 +142,36 @@ pub async fn upload(
         }
         Err(e) => Err(e),
     };
-    back_to_document(&state, &auth, id, r).await
+    back_to_document(&state, &headers, &auth, id, r).await
 }
 
-/// After a form on the document page: back to it, or the page again with the error.
+/// After a form on the document page: back to it (303) with a confirmation, or with the
+/// refusal (the file itself cannot be kept: it is chosen again).
 async fn back_to_document(
     state: &AppState,
+    headers: &HeaderMap,
     auth: &Auth,
     id: i32,
     r: Result<(), WebError>,
 ) -> PageResult {
-    match r {
-        Ok(()) => Ok(Redirect::to(&format!("/documents/{id}#tep-dinh-kem")).into_response()),
+    let (flash, status) = match r {
+        Ok(()) => (
+            crate::flash::Flash::ok("Đã cập nhật tệp đính kèm."),
+            axum::http::StatusCode::OK,
+        ),
         Err(
             e @ (WebError::BadRequest(_)
             | WebError::PayloadTooLarge(_)
             | WebError::Conflict(_)
             | WebError::TooManyRequests(_)),
-        ) => {
-            let status = e.status();
-            crate::documents::page_with_message(state, auth, id, e.message(), status).await
-        }
-        Err(e) => Err(e),
-    }
+        ) => (crate::flash::Flash::refused(e.message()), e.status()),
+        Err(e) => return Err(e),
+    };
+    let to = format!("/documents/{id}#tep-dinh-kem");
+    crate::flash::redirect_or(state, headers, auth, &to, flash, |f| async move {
+        crate::documents::page_with_message(state, auth, id, f.message, status).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -176,6 +184,7 @@ pub async fn delete(
     State(state): State<AppState>,
     User(auth): User,
     Path((id, aid)): Path<(i32, i32)>,
+    headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
@@ -189,7 +198,7 @@ pub async fn delete(
     )
     .await
     .map_err(WebError::from);
-    back_to_document(&state, &auth, id, r).await
+    back_to_document(&state, &headers, &auth, id, r).await
 }
 
 /// `attachment; filename="ascii"; filename*=UTF-8''…` so every browser keeps the Vietnamese name.

@@ -275,7 +275,7 @@ pub struct Problem {
     /// What went wrong and how to fix it, in Vietnamese.
     pub detail: String,
     /// The stable code clients may match on: `WFD001`…`WFD011` (workflow denials),
-    /// `WF001`…`WF013` (workflow definitions) or `TK-…`.
+    /// `WF001`…`WF014` (workflow definitions) or `TK-…`.
     #[schema(example = "WFD007")]
     pub code: String,
     /// The request's `X-Request-Id`, to quote to support.

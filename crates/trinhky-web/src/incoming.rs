@@ -14,6 +14,7 @@ use trinhky_app::incoming::{self as uc, ArchiveQuery, Filter, Kind};
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::error::WebError;
+use crate::flash::{self, Flash};
 use crate::pages::nav;
 use crate::paging::{PageQuery, Paging};
 use crate::state::AppState;
@@ -85,10 +86,14 @@ async fn detail_page(
     state: &AppState,
     auth: &Auth,
     id: i32,
-    message: Option<String>,
+    message: Option<Flash>,
     status: StatusCode,
 ) -> PageResult {
     let (d, sigs) = signatures(state, auth, id).await?;
+    let (message_ok, kept) = message
+        .as_ref()
+        .map_or((false, Default::default()), |f| (f.ok, f.fields.clone()));
+    let message = message.map(|f| f.message);
     let attachments = trinhky_app::attachments::of_detail(&state.store, &d).await?;
     let people: Vec<minijinja::Value> = d
         .people
@@ -101,7 +106,7 @@ async fn detail_page(
         "incoming.html",
         context! {
             nav => nav(auth), page_title => format!("Văn bản đến {}", d.view.number),
-            item => d.view, signatures => sigs, people, can, message, attachments,
+            item => d.view, signatures => sigs, people, can, message, message_ok, kept, attachments,
             today => crate::dates::show(trinhky_app::today_vn()),
         },
         status,
@@ -112,8 +117,11 @@ pub async fn show(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
 ) -> PageResult {
-    detail_page(&state, &auth, id, None, StatusCode::OK).await
+    let f = flash::take(&headers, &auth, &format!("/incoming/{id}"));
+    let res = detail_page(&state, &auth, id, f, StatusCode::OK).await?;
+    Ok(flash::consumed(&state, &headers, res))
 }
 
 pub async fn pdf(
@@ -154,7 +162,7 @@ async fn perform(
     note: Option<&str>,
 ) -> Result<uc::IncomingView, AppError> {
     let (store, p, now) = (&state.store, &auth.principal, Utc::now());
-    match action {
+    let view = match action {
         "register" => uc::register(store, p, id, now).await,
         "forward" => {
             let to = to
@@ -168,37 +176,67 @@ async fn perform(
         _ => Err(AppError::Invalid(format!(
             "Không có thao tác \"{action}\"."
         ))),
-    }
+    }?;
+    // The issued document follows the register: received once registered, archived with it.
+    uc::follow(store, &state.registry, p, id, now).await?;
+    Ok(view)
 }
 
 pub async fn act(
     State(state): State<AppState>,
     User(auth): User,
     Path((id, action)): Path<(i32, String)>,
+    headers: HeaderMap,
     Form(f): Form<ActForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
-    let deadline = parse_date(f.deadline.as_deref())?;
-    match perform(
-        &state,
-        &auth,
-        id,
-        &action,
-        f.to.as_deref(),
-        deadline,
-        f.note.as_deref(),
-    )
+    let typed = Flash::default()
+        .keep("to", f.to.as_deref())
+        .keep("deadline", f.deadline.as_deref())
+        .keep("note", f.note.as_deref());
+    let r = match parse_date(f.deadline.as_deref()) {
+        Ok(deadline) => {
+            perform(
+                &state,
+                &auth,
+                id,
+                &action,
+                f.to.as_deref(),
+                deadline,
+                f.note.as_deref(),
+            )
+            .await
+        }
+        Err(e) => Err(AppError::Invalid(e.message())),
+    };
+    let (flash, status) = match r {
+        Ok(v) => (
+            Flash::ok(format!("Đã cập nhật: {}.", v.status_label)),
+            StatusCode::OK,
+        ),
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
+            let status = if matches!(e, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            (
+                Flash {
+                    ok: false,
+                    message: e.to_string(),
+                    ..typed
+                },
+                status,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let to = format!("/incoming/{id}");
+    let (state, auth) = (&state, &auth);
+    flash::redirect_or(state, &headers, auth, &to, flash, |f| async move {
+        detail_page(state, auth, id, Some(f), status).await
+    })
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/incoming/{id}")).into_response()),
-        Err(AppError::Conflict(m)) => {
-            detail_page(&state, &auth, id, Some(m), StatusCode::CONFLICT).await
-        }
-        Err(AppError::Invalid(m)) => {
-            detail_page(&state, &auth, id, Some(m), StatusCode::BAD_REQUEST).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 // ---- registers ----

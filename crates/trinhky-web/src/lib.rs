@@ -12,12 +12,14 @@ mod delivery;
 mod documents;
 mod drafting;
 pub mod error;
+mod flash;
 mod follow_up;
 mod incoming;
 mod intake;
 mod openapi;
 mod pages;
 pub mod paging;
+mod recipients;
 mod render;
 mod security;
 pub mod server;
@@ -184,6 +186,7 @@ fn routes(state: &AppState) -> Routes {
         .route("/delegations/{id}/revoke", post(delegations::api_revoke))
         .route("/openapi.json", get(openapi::document))
         .merge(drafting::api_routes(state))
+        .merge(recipients::api_routes())
         .merge(admin::api_routes())
         .merge(tokens::api_routes())
         .map(|r| r.fallback(api::not_found));
@@ -235,6 +238,7 @@ fn routes(state: &AppState) -> Routes {
         .route("/readyz", get(pages::readyz))
         .route("/static/{file}", get(pages::static_file))
         .merge(drafting::routes(state))
+        .merge(recipients::routes())
         .merge(admin::page_routes())
         .nest("/api/v1", api)
 }

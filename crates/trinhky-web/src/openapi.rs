@@ -185,11 +185,14 @@ pub fn operations() -> Vec<Op> {
         op("get", "/api/v1/documents/{id}/audit", "Nhật ký: every audit event concerning the document, oldest first, with actor, Vietnamese action label, details and chain_ok").returns(schema("Trail")).paged(),
         op("post", "/api/v1/documents/{id}/preview", "Render unsaved text as page images (data: URLs); nothing is stored; the drafter only; rate-limited per user (429)").returns(schema("PreviewOut"))
             .body(json!({"type": "object", "properties": {"title": s(), "body": s(), "addressees": s(), "recipients": s()}})),
+        op("post", "/api/v1/documents/{id}/recipients/check", "Resolve an unsaved Nơi nhận line by line as issuing will (agency, email, internal, archive, unresolved); submitting is refused while any line is unresolved").returns(schema("RecipientCheck"))
+            .body(json!({"type": "object", "properties": {"recipients": s(), "addressees": s()}})),
         op("get", "/api/v1/incoming/{id}/attachments", "Attachments of an incoming document (văn bản đến)").returns(array("AttachmentView")).paged(),
         op("get", "/api/v1/incoming/{id}/attachments/{aid}", "Download an attachment of an incoming document").content(Content::File),
         // ---- issuing (văn thư): number preview, e-mail status, resend (delivery.rs) ----
         op("get", "/api/v1/documents/{id}/issue-preview", "The number (số, ký hiệu) and the resolved recipients issuing would use now; 404 when the caller cannot issue the document at its current step")
-            .returns(object(&["number", "recipients"], json!({"number": s(), "problem": {"type": ["string", "null"]},
+            .returns(object(&["number", "recipients", "lines", "unresolved"], json!({"number": s(), "problem": {"type": ["string", "null"]},
+                "lines": {"type": "array", "items": schema("RecipientLine")}, "unresolved": {"type": "array", "items": s()},
                 "recipients": {"type": "array", "items": object(&["name", "email", "internal"], json!({"name": s(), "email": s(), "internal": {"type": "boolean"}}))}}))),
         op("get", "/api/v1/documents/{id}/deliveries", "The e-mails of an issued document per recipient: status (pending, sending, sent, failed), attempts, the server's last reply").returns(array("Delivery")),
         op("post", "/api/v1/documents/{id}/deliveries/{message}/resend", "Put a failed e-mail back in the queue (gửi lại; the issuing agency's clerk; 409 unless it failed)").ok("204", obj()),
@@ -223,7 +226,7 @@ pub fn operations() -> Vec<Op> {
             .body(json!({"type": "object", "properties": {"ca_passphrase": s()}})),
         op("get", "/api/v1/admin/workflows", "Registered workflow definitions with the number of documents following each version").returns(array("WorkflowSummary")).paged(),
         op("get", "/api/v1/admin/workflows/{workflow}/{version}", "One definition: states (labels, roles, SLA), transitions, documents per state").returns(schema("WorkflowOut")),
-        op("post", "/api/v1/admin/workflows/check", "Check a workflow definition (the body is the TOML text); read only, installs nothing; diagnostics carry codes WF001…WF013 and line numbers")
+        op("post", "/api/v1/admin/workflows/check", "Check a workflow definition (the body is the TOML text); read only, installs nothing; diagnostics carry codes WF001…WF014 and line numbers")
             .query("file", s(), "File name shown in the diagnostics").text_body().returns(schema("CheckReport")),
         op("get", "/api/v1/admin/calendar", "Holidays and make-up working days touching a year").returns(array("EntryView")).query("year", int(), "Year (default: this year)").paged(),
         op("post", "/api/v1/admin/calendar", "Add a holiday (range) or a make-up working day; dates dd/mm/yyyy or yyyy-mm-dd; deadlines use it at once").ok("201", schema("EntryView"))
@@ -379,7 +382,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "trinhky API",
             "version": "1",
-            "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not. Every error answers RFC 9457 problem details (application/problem+json): type, title and detail (Vietnamese), status, a stable code (WFD001…WFD011 for workflow denials, WF001…WF013 for workflow definitions, TK-… for the rest) and request_id."
+            "description": "Văn bản, nhiệm vụ và quy trình trình ký. Mutating calls with a browser session need the X-CSRF-Token header; bearer tokens do not. Every error answers RFC 9457 problem details (application/problem+json): type, title and detail (Vietnamese), status, a stable code (WFD001…WFD011 for workflow denials, WF001…WF014 for workflow definitions, TK-… for the rest) and request_id."
         },
         "servers": [{"url": "/"}],
         "paths": paths,
@@ -463,6 +466,7 @@ fn typed_schemas() -> serde_json::Map<String, Value> {
     add::<app::compare::Comparison>(&mut all);
     add::<app::audit_trail::Trail>(&mut all);
     add::<crate::drafting::PreviewOut>(&mut all);
+    add::<crate::recipients::CheckOut>(&mut all);
     add::<app::delivery::Delivery>(&mut all);
     add::<app::admin::users::UserView>(&mut all);
     add::<crate::admin::users::PasswordOut>(&mut all);

@@ -125,6 +125,10 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
             include_bytes!("../static/preview.js"),
             "text/javascript; charset=utf-8",
         ),
+        "recipients.js" => (
+            include_bytes!("../static/recipients.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return WebError::NotFound.into_response(),
     };
     (

@@ -34,6 +34,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../templates/audit.html")),
     ("issuing.html", include_str!("../templates/issuing.html")),
     (
+        "deliveries.html",
+        include_str!("../templates/deliveries.html"),
+    ),
+    (
         "incoming_list.html",
         include_str!("../templates/incoming_list.html"),
     ),

@@ -103,6 +103,7 @@ impl Scenario {
                 pin: pin.map(str::to_owned),
                 attachments: 0,
                 expected_version: inst.version,
+                paper: Vec::new(),
             },
             now,
         )

@@ -130,7 +130,7 @@ export async function seedScenarioEndToEnd({ page, base, shot }) {
   await page.getByRole('link', { name: number }).first().click();
   await page.waitForLoadState('load');
   assert.equal(await page.locator('ul.signatures .badge.valid').count(), 2, 'both signatures valid at Văn phòng UBND');
-  await click(page, 'Vào sổ văn bản đến');
+  await click(page, 'Tiếp nhận và vào sổ văn bản đến');
   await shot('registered');
 
   // 9. The follow-up dashboard shows the task done on time.

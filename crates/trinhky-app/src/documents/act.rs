@@ -22,6 +22,9 @@ pub struct ActRequest {
     pub pin: Option<String>,
     pub attachments: usize,
     pub expected_version: i64,
+    /// At issuing: Nơi nhận lines the clerk sends on paper (lines the system cannot deliver to),
+    /// recorded in the outgoing register.
+    pub paper: Vec<String>,
 }
 
 /// A denial as a use-case error, with its `WFD…` code (see [`AppError::kind`]).
@@ -80,7 +83,11 @@ pub async fn act(
             .map(|s| s.place)
             .unwrap_or_default(),
         due: step_due(store, registry, &l, &outcome, now).await?,
+        paper: req.paper.clone(),
     };
+    if leaves_drafting(&l, &outcome) {
+        check_recipients_before_submit(store, &l).await?;
+    }
     // Slow work first, outside the transaction: keys, rendering, signing, recipients.
     let pin = req.pin.as_deref().map(str::trim).unwrap_or_default();
     let prepared = effects::prepare(&cx, pin).await?;
@@ -105,6 +112,35 @@ pub async fn act(
     }
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(inst)
+}
+
+/// Whether the action takes a draft out of drafting towards issuing (not cancelling it).
+fn leaves_drafting(l: &Loaded, outcome: &Outcome) -> bool {
+    outcome.from == l.definition.initial
+        && outcome.to != l.definition.initial
+        && !l.definition.is_terminal(&outcome.to)
+        && l.definition
+            .transitions
+            .iter()
+            .any(|t| t.has_effect(workflow::EffectKind::Dispatch))
+}
+
+/// Before a draft is submitted: every Nơi nhận line must name someone the system can deliver
+/// to, or be internal or the archive note (the editor shows the same check while typing).
+async fn check_recipients_before_submit(store: &Store, l: &Loaded) -> Result<()> {
+    let resolved = crate::recipients::resolve_lines(
+        store,
+        &l.version.recipients,
+        &l.version.addressees,
+        &l.agency_code,
+    )
+    .await?;
+    let unresolved = resolved.unresolved();
+    if unresolved.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::recipients::unresolved_error(&unresolved, false))
+    }
 }
 
 /// The new step's due date: its SLA in working days, never later than the assignment's
@@ -147,6 +183,7 @@ fn transition_record(cx: &Context<'_>, comment: Option<String>) -> TransitionRec
     let signs_org = outcome
         .effects
         .contains(&workflow::Effect::SignOrganization);
+    let back_to_draft = outcome.to == l.definition.initial;
     TransitionRecord {
         action: outcome.action.clone(),
         from: outcome.from.clone(),
@@ -157,9 +194,11 @@ fn transition_record(cx: &Context<'_>, comment: Option<String>) -> TransitionRec
         authority: signing.and_then(|s| s.authority.clone()),
         position: signing.map(|s| s.position.clone()),
         document_version: l.version.version_no,
-        // The engine sets `signing` exactly when the transition signs personally.
-        personal_signed: l.instance.personal_signed || signing.is_some(),
-        organization_signed: l.instance.organization_signed || signs_org,
+        // The engine sets `signing` exactly when the transition signs personally. Back in
+        // drafting (returned after signing), the signatures are void: the text changes and is
+        // signed again.
+        personal_signed: !back_to_draft && (l.instance.personal_signed || signing.is_some()),
+        organization_signed: !back_to_draft && (l.instance.organization_signed || signs_org),
         signer_id: signing.map(|_| cx.principal.user.id),
         due_date: cx.due,
     }

@@ -49,9 +49,9 @@ pub async fn create_from_assignment(
         ))
     })?;
     let title = if a.deliverable.trim().is_empty() {
-        format!("Báo cáo thực hiện nhiệm vụ {}", a.task_ref)
+        format!("Kết quả thực hiện nhiệm vụ {}", a.task_ref)
     } else {
-        a.deliverable.clone()
+        without_type_name(&a.deliverable)
     };
     let addressees = if a.report_to.trim().is_empty() {
         "Ủy ban nhân dân tỉnh".to_owned()
@@ -173,4 +173,45 @@ pub async fn classify(
     .map_err(store_err)?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(())
+}
+
+/// A deliverable as the trích yếu of its report: the type name goes, since the layout prints it
+/// above ("BÁO CÁO / Kết quả …", not "BÁO CÁO / Báo cáo kết quả …"); the rest starts with a
+/// capital.
+fn without_type_name(deliverable: &str) -> String {
+    let t = trinhky_domain::text::nfc(deliverable.trim());
+    for name in ["kế hoạch", "báo cáo"] {
+        let n = name.chars().count();
+        let head: String = t.chars().take(n).flat_map(char::to_lowercase).collect();
+        let rest: String = t.chars().skip(n).collect();
+        if head == name && rest.starts_with(char::is_whitespace) {
+            let mut chars = rest.trim_start().chars();
+            if let Some(first) = chars.next() {
+                return first.to_uppercase().chain(chars).collect();
+            }
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_type_name;
+
+    #[test]
+    fn the_trich_yeu_does_not_repeat_the_type_name() {
+        assert_eq!(
+            without_type_name("Kế hoạch triển khai Chương trình chuyển đổi số"),
+            "Triển khai Chương trình chuyển đổi số"
+        );
+        assert_eq!(
+            without_type_name("Báo cáo kết quả thực hiện CCHC năm 2023"),
+            "Kết quả thực hiện CCHC năm 2023"
+        );
+        assert_eq!(without_type_name("Kế hoạch"), "Kế hoạch");
+        assert_eq!(
+            without_type_name("Tổng kết 5 năm thi hành Luật"),
+            "Tổng kết 5 năm thi hành Luật"
+        );
+    }
 }

@@ -251,6 +251,11 @@ async fn inbox_uncached(
             if entry.is_none_or(|e| e.recalled_at.is_some()) {
                 continue;
             }
+            // Received in the caller's incoming register already (registered or further): it
+            // is handled there, not waiting in this queue (issue 16).
+            if registered_by(db, p, doc.id).await? {
+                continue;
+            }
         }
         out.push(WorkItem {
             document_id: doc.id,
@@ -268,4 +273,21 @@ async fn inbox_uncached(
     }
     out.sort_by_key(|w| (w.due_date.is_none(), w.due_date, w.document_id));
     Ok(out)
+}
+
+/// Whether a recipient agency of `p` (as its clerk) has registered the document.
+async fn registered_by(
+    db: &trinhky_store::DatabaseConnection,
+    p: &Principal,
+    document_id: i32,
+) -> Result<bool> {
+    Ok(trinhky_store::incoming::of_document(db, document_id)
+        .await?
+        .iter()
+        .any(|r| {
+            r.status != "received"
+                && p.memberships
+                    .iter()
+                    .any(|m| m.agency_id == r.agency_id && m.role == Role::Clerk)
+        }))
 }

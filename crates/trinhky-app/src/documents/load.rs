@@ -8,7 +8,7 @@ use trinhky_store::{Store, accounts, directory};
 
 use crate::access::{self, Standing, Want};
 use crate::registry::Registry;
-use crate::{Principal, Result};
+use crate::{AppError, Principal, Result};
 
 /// The engine's view of the caller, with their delegations.
 pub async fn actor(store: &Store, p: &Principal) -> Result<Actor> {
@@ -147,8 +147,10 @@ pub(crate) fn build_instance(
 }
 
 /// Loads a document for `p` and what they ask of it, as the access policy
-/// ([`crate::access::decide`]) allows: 403 for anyone with no business with it, whether or not
-/// it exists. [`Loaded::standing`] says why it was granted; a recipient's is the issued copy only.
+/// ([`crate::access::decide`]) allows: 404 for an id no document has (a typo or a stale link
+/// should not ask the administrator for a role), 403 for anyone with no business with an
+/// existing one. [`Loaded::standing`] says why it was granted; a recipient's is the issued copy
+/// only. Document ids are sequential, so whether one exists was never a secret.
 pub async fn load(
     store: &Store,
     registry: &Registry,
@@ -158,9 +160,11 @@ pub async fn load(
 ) -> Result<Loaded> {
     let db = store.db();
     let forbidden = access::refused;
-    let document = repo::document_by_id(db, doc_id)
-        .await?
-        .ok_or_else(forbidden)?;
+    let document = repo::document_by_id(db, doc_id).await?.ok_or_else(|| {
+        AppError::not_found(format!(
+            "Không có văn bản mã {doc_id}: kiểm tra lại đường dẫn, hoặc mở văn bản từ danh sách “Việc của tôi”."
+        ))
+    })?;
     let agency = directory::agency_by_id(db, document.agency_id)
         .await?
         .ok_or_else(forbidden)?;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use trinhky_store::{DatabaseTransaction, accounts};
 
-use super::{Carry, Context};
+use super::{Carry, Context, Prepared};
 use crate::Result;
 
 /// The number given.
@@ -24,9 +24,25 @@ pub(super) async fn signer_name(txn: &DatabaseTransaction, cx: &Context<'_>) -> 
     })
 }
 
+/// The register's note: lines sent on paper and internal distribution, as the clerk issued them.
+fn register_note(prep: &Prepared) -> String {
+    let Some(r) = &prep.recipients else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if !r.paper.is_empty() {
+        parts.push(format!("Gửi bản giấy: {}.", r.paper.join("; ")));
+    }
+    if !r.internal.is_empty() {
+        parts.push(format!("Gửi nội bộ: {}.", r.internal.join("; ")));
+    }
+    parts.join(" ")
+}
+
 pub async fn perform(
     txn: &DatabaseTransaction,
     cx: &Context<'_>,
+    prep: &Prepared,
     carry: &mut Carry,
 ) -> Result<Done> {
     let l = cx.loaded;
@@ -71,7 +87,7 @@ pub async fn perform(
             signer: signer_name(txn, cx).await?,
             recipients: l.version.recipients.clone(),
             copies: i32::try_from(copies).unwrap_or(0),
-            note: String::new(),
+            note: register_note(prep),
         },
     )
     .await?;

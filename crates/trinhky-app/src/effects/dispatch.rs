@@ -1,5 +1,6 @@
 //! `dispatch`: the issued document sent to every Nơi nhận line. The lines are resolved before
-//! the transaction (an unresolved line blocks issuing); inside it, e-mails are queued in the
+//! the transaction (an unresolved line blocks issuing unless the clerk marked it "gửi bản
+//! giấy"; internal lines go nowhere); inside it, e-mails are queued in the
 //! outbox (the dispatcher sends them) and agencies inside trinhky get the document in their
 //! incoming register. A classified document (văn bản mật) never leaves by e-mail: it goes only
 //! to agencies that receive inside trinhky (they have a clerk account), and every other line
@@ -20,16 +21,60 @@ pub struct Done {
     pub messages: usize,
     /// Agencies whose incoming register received the document.
     pub delivered: usize,
+    /// Internal distribution lines (delivered inside the agency).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub internal: Vec<String>,
+    /// Lines sent on paper, as the clerk marked them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paper: Vec<String>,
+}
+
+/// The resolved Nơi nhận of the document being issued.
+pub struct Recipients {
+    pub list: Vec<Recipient>,
+    pub internal: Vec<String>,
+    pub paper: Vec<String>,
+}
+
+/// Whether the clerk marked `line` "gửi bản giấy" (compared as written, folded).
+fn marked(paper: &[String], line: &str) -> bool {
+    let f = trinhky_domain::text::fold(line.trim());
+    paper
+        .iter()
+        .any(|p| trinhky_domain::text::fold(p.trim()) == f)
 }
 
 /// Resolves the Nơi nhận lines and checks a classified document's recipients.
-pub async fn prepare(cx: &Context<'_>) -> Result<Vec<Recipient>> {
+pub async fn prepare(cx: &Context<'_>) -> Result<Recipients> {
     let l = cx.loaded;
-    let recipients =
-        crate::dispatch::resolve_recipients(cx.store, &l.version.recipients, &l.version.addressees)
-            .await?;
+    let resolved = crate::recipients::resolve_lines(
+        cx.store,
+        &l.version.recipients,
+        &l.version.addressees,
+        &l.agency_code,
+    )
+    .await?;
+    let (paper, unresolved): (Vec<String>, Vec<String>) = resolved
+        .unresolved()
+        .into_iter()
+        .partition(|line| marked(&cx.paper, line));
+    if !unresolved.is_empty() {
+        return Err(crate::recipients::unresolved_error(&unresolved, true));
+    }
+    let internal = resolved.internal();
+    let recipients = resolved.recipients;
+    if recipients.is_empty() && paper.is_empty() && internal.is_empty() {
+        return Err(AppError::Invalid(
+            "Văn bản chưa có nơi nhận nào để phát hành: thêm nơi nhận vào dự thảo.".into(),
+        ));
+    }
+    let done = |list| Recipients {
+        list,
+        internal,
+        paper,
+    };
     if l.document.classification.is_none() {
-        return Ok(recipients);
+        return Ok(done(recipients));
     }
     let mut outside = Vec::new();
     for r in &recipients {
@@ -50,7 +95,7 @@ pub async fn prepare(cx: &Context<'_>) -> Result<Vec<Recipient>> {
             outside.join("; ")
         )));
     }
-    Ok(recipients)
+    Ok(done(recipients))
 }
 
 pub async fn perform(
@@ -59,7 +104,10 @@ pub async fn perform(
     prep: &Prepared,
     carry: &Carry,
 ) -> Result<Done> {
-    let recipients = prep.recipients.as_deref().unwrap_or_default();
+    let (recipients, internal, paper) = match &prep.recipients {
+        Some(r) => (r.list.as_slice(), r.internal.clone(), r.paper.clone()),
+        None => (&[][..], Vec::new(), Vec::new()),
+    };
     let l = cx.loaded;
     let number = carry
         .number
@@ -84,6 +132,8 @@ pub async fn perform(
     let mut done = Done {
         messages: 0,
         delivered: 0,
+        internal,
+        paper,
     };
     if l.document.classification.is_none() {
         trinhky_store::outbox::enqueue(txn, &cx.actor(), &msgs, cx.now).await?;

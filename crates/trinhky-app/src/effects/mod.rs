@@ -48,6 +48,8 @@ pub struct Context<'a> {
     pub place: String,
     /// The new step's due date (also the consultations' due date).
     pub due: Option<NaiveDate>,
+    /// At issuing: Nơi nhận lines the clerk sends on paper.
+    pub paper: Vec<String>,
 }
 
 impl Context<'_> {
@@ -68,13 +70,17 @@ pub struct Prepared {
     org_key: Option<Arc<LocalSigner>>,
     rendered: Option<render::Rendered>,
     personal: Option<sign_personal::Signature>,
-    recipients: Option<Vec<crate::dispatch::Recipient>>,
+    pub(crate) recipients: Option<dispatch::Recipients>,
 }
 
 /// Does the slow work of the plan before the transaction: keys first (a wrong PIN stops the
 /// action before anything is rendered), then each effect's preparation in the declared order.
 pub async fn prepare(cx: &Context<'_>, pin: &str) -> Result<Prepared> {
     let mut prep = Prepared::default();
+    // Recipients first: an unresolved Nơi nhận line is told before the PIN is even tried.
+    if cx.outcome.effects.contains(&Effect::Dispatch) {
+        prep.recipients = Some(dispatch::prepare(cx).await?);
+    }
     for effect in &cx.outcome.effects {
         match effect {
             Effect::SignPersonal { .. } => {
@@ -94,8 +100,8 @@ pub async fn prepare(cx: &Context<'_>, pin: &str) -> Result<Prepared> {
                 prep.personal =
                     Some(sign_personal::prepare(cx, key, prep.rendered.as_ref()).await?);
             }
-            Effect::Dispatch => prep.recipients = Some(dispatch::prepare(cx).await?),
-            Effect::AssignNumber
+            Effect::Dispatch
+            | Effect::AssignNumber
             | Effect::SignOrganization
             | Effect::Notify { .. }
             | Effect::OpenConsultations => {}
@@ -174,7 +180,7 @@ pub async fn perform(
                 Performed::SignPersonal(sign_personal::perform(prep, &carry)?)
             }
             Effect::AssignNumber => {
-                Performed::AssignNumber(assign_number::perform(txn, cx, &mut carry).await?)
+                Performed::AssignNumber(assign_number::perform(txn, cx, prep, &mut carry).await?)
             }
             Effect::SignOrganization => Performed::SignOrganization(
                 sign_organization::perform(txn, cx, prep, &mut carry).await?,

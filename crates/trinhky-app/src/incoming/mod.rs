@@ -17,6 +17,7 @@ use crate::{AppError, Principal, Result};
 mod archive;
 mod deliver;
 mod export;
+mod follow;
 mod recall;
 mod register;
 mod steps;
@@ -24,6 +25,7 @@ mod steps;
 pub use archive::*;
 pub use deliver::*;
 pub use export::*;
+pub use follow::follow;
 pub use recall::*;
 pub use register::*;
 pub use steps::*;
@@ -284,7 +286,11 @@ pub struct Detail {
 }
 
 pub async fn detail(store: &Store, p: &Principal, id: i32) -> Result<Detail> {
-    let row = repo::by_id(store.db(), id).await?.ok_or_else(forbidden)?;
+    let row = repo::by_id(store.db(), id).await?.ok_or_else(|| {
+        AppError::not_found(format!(
+            "Không có văn bản đến mã {id}: kiểm tra lại đường dẫn, hoặc mở văn bản từ sổ văn bản đến."
+        ))
+    })?;
     let a = directory::agency_by_id(store.db(), row.agency_id)
         .await?
         .ok_or_else(forbidden)?;

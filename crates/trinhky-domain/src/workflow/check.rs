@@ -15,13 +15,16 @@ use super::definition::{
 /// `WF003 workflows/bao-cao.toml:14: unreachable state "review" (hint: add a transition into it or remove it)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckError {
-    /// Stable code, `WF001`…`WF013`:
+    /// Stable code, `WF001`…`WF014`:
     /// WF001 TOML syntax or shape; WF002 missing or unknown initial state; WF003 unreachable state;
     /// WF004 non-terminal state with no exit; WF005 duplicate action from a state; WF006 unknown role;
     /// WF007 unknown effect; WF008 organisation signature not preceded by the personal signature on
     /// every path (or dispatch before the organisation signature); WF009 transition names an
     /// unknown state; WF010 terminal state with outgoing transitions; WF011 unknown requirement;
-    /// WF012 duplicate id and version; WF013 a signing transition without `signing_pin`.
+    /// WF012 duplicate id and version; WF013 a signing transition without `signing_pin`; WF014 a
+    /// non-terminal state whose every exit signs or dispatches — effects that refuse for reasons
+    /// outside the step (a signer without a key, a Nơi nhận line nobody can deliver to): then
+    /// nobody could move the document (issue 16).
     pub code: &'static str,
     pub file: String,
     pub line: usize,
@@ -513,29 +516,11 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
         }
     }
 
-    // WF004: a non-terminal state needs a way out (a self-loop is not one).
-    for s in &def.states {
-        if !s.terminal
-            && !def
-                .transitions
-                .iter()
-                .any(|t| t.from == s.name && t.to != s.name)
-        {
-            cx.push(
-                "WF004",
-                s.line,
-                format!(
-                    "state \"{}\" is not terminal but has no transition out of it",
-                    s.name
-                ),
-                "add a transition from it, or mark it terminal = true",
-            );
-        }
-    }
-
     if def.state(&def.initial).is_none() {
         return; // WF002 already reported; reachability would only add noise.
     }
+
+    check_way_out(def, cx);
 
     // WF003: reachability over both guard modes.
     let mut reached: BTreeSet<&str> = BTreeSet::new();
@@ -622,8 +607,72 @@ fn check_graph(def: &Definition, cx: &mut Ctx<'_>) {
                         _ => {}
                     }
                 }
+                // Back in the initial state the signatures are void (the engine's instance
+                // clears them): the text is drafted and signed again.
+                if t.to == def.initial {
+                    (p, o) = (false, false);
+                }
                 queue.push_back((t.to.as_str(), p, o));
             }
+        }
+    }
+}
+
+/// WF004: a non-terminal state needs a way out. WF014: some exit of every non-terminal state
+/// can be taken when signing or dispatching
+/// refuses (no such effect, no guard): a document is never stuck because of a missing key or a
+/// Nơi nhận line nobody can deliver to.
+fn check_way_out(def: &Definition, cx: &mut Ctx<'_>) {
+    // WF004: a non-terminal state needs a way out (a self-loop is not one).
+    for s in &def.states {
+        if !s.terminal
+            && !def
+                .transitions
+                .iter()
+                .any(|t| t.from == s.name && t.to != s.name)
+        {
+            cx.push(
+                "WF004",
+                s.line,
+                format!(
+                    "state \"{}\" is not terminal but has no transition out of it",
+                    s.name
+                ),
+                "add a transition from it, or mark it terminal = true",
+            );
+        }
+    }
+
+    for s in &def.states {
+        let exits: Vec<&TransitionDef> = def
+            .transitions
+            .iter()
+            .filter(|t| t.from == s.name && t.to != s.name)
+            .collect();
+        if s.terminal || exits.is_empty() {
+            continue; // WF004 covers a state with no exit.
+        }
+        let free = exits.iter().any(|t| {
+            t.when.is_none()
+                && !t.effects.iter().any(|e| {
+                    matches!(
+                        e,
+                        EffectKind::SignPersonal
+                            | EffectKind::SignOrganization
+                            | EffectKind::Dispatch
+                    )
+                })
+        });
+        if !free {
+            cx.push(
+                "WF014",
+                s.line,
+                format!(
+                    "every transition out of state \"{}\" signs or dispatches; if that refuses (no key, a Nơi nhận nobody can deliver to), the document is stuck there",
+                    s.name
+                ),
+                "add a transition without effects out of it, e.g. action = \"return\" back to the drafter with requires = [\"comment\"]",
+            );
         }
     }
 }
@@ -668,6 +717,14 @@ to = "done"
 by = ["signer"]
 requires = ["signing_pin"]
 effects = ["sign_personal", "sign_organization", "dispatch"]
+
+[[transitions]]
+action = "return"
+label = "Trả lại"
+from = "approval"
+to = "drafting"
+by = ["signer"]
+requires = ["comment"]
 "#;
 
     #[test]
@@ -679,7 +736,7 @@ effects = ["sign_personal", "sign_organization", "dispatch"]
         assert_eq!(d.transitions[0].by, vec![ActorRole::Drafter]);
         assert_eq!(d.transitions[1].line, 21);
         assert!(d.is_terminal("done"));
-        assert_eq!(d.actions_from("approval").len(), 1);
+        assert_eq!(d.actions_from("approval").len(), 2);
     }
 
     #[test]

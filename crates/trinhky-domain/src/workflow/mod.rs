@@ -2,7 +2,7 @@
 //!
 //! - [`definition`]: the TOML format of `workflows/*.toml` and its types.
 //! - [`check`]: [`load`] parses and validates one file and reports *every* problem with a stable
-//!   code (`WF001`…`WF013`), the file, the line and a hint.
+//!   code (`WF001`…`WF014`), the file, the line and a hint.
 //! - [`engine`]: [`apply`] decides one transition and returns the effects as data
 //!   ([`Effect::Render`], [`Effect::SignPersonal`], …); the caller performs them in the same
 //!   transaction or as outbox rows. [`available_actions`] is what the UI offers an actor.

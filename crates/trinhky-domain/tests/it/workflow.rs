@@ -131,7 +131,7 @@ fn every_broken_fixture_reports_its_code_file_and_line() {
     }
     codes_seen.dedup();
     // WF012 (the same id and version in two files) needs two files: the CLI tests cover it.
-    let expected: Vec<String> = (1..=13)
+    let expected: Vec<String> = (1..=14)
         .filter(|i| *i != 12)
         .map(|i| format!("WF{i:03}"))
         .collect();

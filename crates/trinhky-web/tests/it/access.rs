@@ -57,6 +57,11 @@ const POLICY: &[(&str, &str, Class)] = &[
     ),
     ("GET", "/documents/{id}", Doc(Want::IssuedCopy)),
     ("POST", "/documents/{id}/edit", Doc(Want::Change)),
+    (
+        "POST",
+        "/documents/{id}/recipients/check",
+        Doc(Want::Working),
+    ),
     ("POST", "/documents/{id}/act/{action}", Doc(Want::Step)),
     ("POST", "/documents/{id}/reassign", Doc(Want::Change)),
     ("POST", "/documents/{id}/classification", Doc(Want::Change)),
@@ -219,6 +224,11 @@ const POLICY: &[(&str, &str, Class)] = &[
     ("GET", "/api/v1/documents/{id}/diff", Doc(Want::Working)),
     ("GET", "/api/v1/documents/{id}/audit", Doc(Want::Working)),
     ("POST", "/api/v1/documents/{id}/preview", Doc(Want::Change)),
+    (
+        "POST",
+        "/api/v1/documents/{id}/recipients/check",
+        Doc(Want::Working),
+    ),
     ("GET", "/api/v1/incoming/{id}/attachments", IncomingCopy),
     (
         "GET",
@@ -412,6 +422,7 @@ async fn step(app: &TestApp, who: &str, doc: i32, action: &str, comment: Option<
         action,
         ActRequest {
             expected_version: version,
+            paper: Vec::new(),
             pin: Some(trinhky_app::demo::DEMO_PIN.into()),
             comment: comment.map(str::to_owned),
             ..Default::default()
@@ -807,13 +818,21 @@ async fn a_recipient_clerk_gets_the_issued_copy_and_nothing_before_or_after() {
             .body(Body::empty())
             .unwrap()
     };
+    // The document's address leads the recipient to the one receiving page: its incoming row.
     let res = app.send(get(format!("/documents/{doc}"))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let row = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(row.starts_with("/incoming/"), "{row}");
+    let res = app.send(get(row.clone())).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = trinhky_testkit::unescape(&body_text(res).await);
     assert!(html.contains("/KH-SNV"), "the number: {html}");
-    assert!(html.contains(&format!("/documents/{doc}/pdf")), "{html}");
+    assert!(html.contains(&format!("{row}/pdf")), "{html}");
     assert!(html.contains("Phụ lục I.pdf"), "{html}");
-    assert!(html.contains("Tiếp nhận"), "the recipient's step: {html}");
+    assert!(
+        html.contains("Tiếp nhận và vào sổ văn bản đến"),
+        "the recipient's step: {html}"
+    );
     for secret in [
         EARLY_DRAFT,
         RETURN_COMMENT,

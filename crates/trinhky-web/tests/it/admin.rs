@@ -95,7 +95,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/admin/certificates/user/snv.giamdoc/import"),
         ("POST", "/admin/certificates/user/snv.giamdoc/revoke"),
         ("GET", "/admin/workflows"),
-        ("GET", "/admin/workflows/bao-cao/2"),
+        ("GET", "/admin/workflows/bao-cao/3"),
         ("GET", "/admin/workflows/check"),
         ("POST", "/admin/workflows/check"),
         ("GET", "/admin/calendar"),
@@ -125,7 +125,7 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/api/v1/admin/certificates/user/snv.giamdoc/import"),
         ("POST", "/api/v1/admin/certificates/user/snv.giamdoc/revoke"),
         ("GET", "/api/v1/admin/workflows"),
-        ("GET", "/api/v1/admin/workflows/bao-cao/2"),
+        ("GET", "/api/v1/admin/workflows/bao-cao/3"),
         ("POST", "/api/v1/admin/workflows/check"),
         ("GET", "/api/v1/admin/calendar"),
         ("POST", "/api/v1/admin/calendar"),
@@ -1221,7 +1221,7 @@ async fn workflows_are_listed_detailed_and_checked() {
         list.contains("1 (1)"),
         "one document follows bao-cao: {list}"
     );
-    let detail = page_text(app.send(get("/admin/workflows/bao-cao/2", &s)).await).await;
+    let detail = page_text(app.send(get("/admin/workflows/bao-cao/3", &s)).await).await;
     for text in [
         "Chờ lãnh đạo ký duyệt",
         "Người ký",
@@ -1328,7 +1328,7 @@ async fn workflows_are_listed_detailed_and_checked() {
         (Some(1), Some(true))
     );
     let res = app
-        .send(api("GET", "/api/v1/admin/workflows/bao-cao/2", &s, None))
+        .send(api("GET", "/api/v1/admin/workflows/bao-cao/3", &s, None))
         .await;
     assert_eq!(json_of(res).await["documents"]["approval"], 1);
     let registered = trinhky_testkit::store::documents::definitions(app.store.db())

@@ -122,7 +122,11 @@ async fn the_clerk_sees_the_number_and_recipients_before_issuing_and_gets_that_n
 #[tokio::test]
 async fn an_unresolved_recipient_is_named_in_the_preview() {
     let app = spawn_app().await;
-    let doc = approved_document(&app, "- Sở Không Tồn Tại;\n- Lưu: VT.").await;
+    let doc = trinhky_testkit::flows::approved_with_stale_recipients(
+        &app,
+        "- Sở Không Tồn Tại;\n- Giám đốc, các PGĐ Sở;\n- Lưu: VT.",
+    )
+    .await;
     let clerk = login(&app, "snv.vanthu").await;
     let (status, json) = get(
         &app,
@@ -132,8 +136,19 @@ async fn an_unresolved_recipient_is_named_in_the_preview() {
     .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let preview: Value = serde_json::from_str(&json).unwrap();
-    let problem = preview["problem"].as_str().unwrap();
-    assert!(problem.contains("Sở Không Tồn Tại"), "{problem}");
+    // Named for the clerk to mark "gửi bản giấy" (or return); not a refusal of everything.
+    assert!(preview["problem"].is_null(), "{json}");
+    assert_eq!(
+        preview["unresolved"],
+        serde_json::json!(["Sở Không Tồn Tại"])
+    );
+    let statuses: Vec<&str> = preview["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["unresolved", "internal", "archive"], "{json}");
     assert!(preview["recipients"].as_array().unwrap().is_empty());
 }
 
@@ -237,7 +252,8 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
         &format!("/documents/{doc}/deliveries/{failed}/resend"),
     )
     .await;
-    assert_eq!(res, StatusCode::CONFLICT);
+    // Refused (post/redirect/get: back to the page with the message), nothing changes.
+    assert_eq!(res, StatusCode::SEE_OTHER);
     // A message id of another document is refused.
     let res = post_form(
         &app,
@@ -245,7 +261,7 @@ async fn a_failed_message_is_shown_with_its_reason_and_the_clerk_resends_it() {
         &format!("/documents/{doc}/deliveries/999999/resend"),
     )
     .await;
-    assert_eq!(res, StatusCode::BAD_REQUEST);
+    assert_eq!(res, StatusCode::SEE_OTHER, "refused, back to the page");
 
     // The other one through the API.
     let other_id = rows[1].id;

@@ -193,7 +193,7 @@ async fn every_recipient_gets_exactly_one_message_even_across_an_outage() {
 #[tokio::test]
 async fn an_unresolved_recipient_blocks_issuing_and_changes_nothing() {
     let app = spawn_app().await;
-    let doc = approved_document(
+    let doc = flows::approved_with_stale_recipients(
         &app,
         "- Như trên;\n- Sở Ngoại giao Sao Hỏa;\n- Lưu: VT, SNV.",
     )

@@ -54,7 +54,7 @@ fn reordered_registry(app: &TestApp) -> Registry {
     for f in ["bao-cao.toml", "cong-van.toml", "to-trinh.toml"] {
         let mut text = std::fs::read_to_string(repo_root().join("workflows").join(f)).unwrap();
         if f == "to-trinh.toml" {
-            text = text.replace("version = 2\n", "version = 90\n").replace(
+            text = text.replace("version = 3\n", "version = 90\n").replace(
                 "effects = [\"render\", \"open_consultations\"]",
                 "effects = [\"open_consultations\", \"render\"]",
             );
@@ -216,6 +216,7 @@ async fn notify_rows_are_delivered_once_to_the_people_concerned() {
         ActRequest {
             comment: Some("Thống nhất với dự thảo.".into()),
             expected_version: 1,
+            paper: Vec::new(),
             ..Default::default()
         },
     )

@@ -15,6 +15,7 @@ mod errors;
 mod follow_up;
 mod incoming;
 mod intake;
+mod journeys;
 mod keys;
 mod login;
 mod paging;

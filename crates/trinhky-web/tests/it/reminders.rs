@@ -213,6 +213,7 @@ async fn a_reminder_for_a_step_already_left_is_not_mailed() {
         "submit",
         ActRequest {
             expected_version: 0,
+            paper: Vec::new(),
             ..Default::default()
         },
         Utc::now(),

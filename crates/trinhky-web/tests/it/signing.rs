@@ -15,6 +15,7 @@ const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- 
 fn with_pin(version: i64, pin: &str) -> ActRequest {
     ActRequest {
         expected_version: version,
+        paper: Vec::new(),
         pin: Some(pin.into()),
         ..Default::default()
     }

@@ -334,6 +334,7 @@ async fn simultaneous_approvals_make_exactly_one_transition() {
         .unwrap();
     let req = |v: i64| ActRequest {
         expected_version: v,
+        paper: Vec::new(),
         pin: Some(trinhky_app::demo::DEMO_PIN.into()),
         ..Default::default()
     };

@@ -50,6 +50,7 @@ async fn a_server_killed_mid_dispatch_and_restarted_delivers_every_message_once(
         "issue",
         ActRequest {
             expected_version: 3,
+            paper: Vec::new(),
             pin: Some(trinhky_app::demo::DEMO_PIN.into()),
             ..Default::default()
         },
