@@ -12,7 +12,7 @@ const shots = process.env.SCREENSHOTS || path.join(here, 'screenshots');
 await mkdir(shots, { recursive: true });
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 // axe-core checks every page a test screenshots (WCAG 2.1 A/AA rules). Critical violations fail
-// the test; serious ones are listed so they get fixed.
+// the test at once; serious ones are listed and fail the run at the end.
 const axeSource = await readFile(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const accessibility = [];
 
@@ -69,5 +69,7 @@ await browser.close();
 const serious = accessibility.filter(v => v.impact === 'serious');
 console.log(`accessibility (axe-core): ${accessibility.filter(v => v.impact === 'critical').length} critical, ${serious.length} serious, ${accessibility.length - serious.length} other violations`);
 for (const v of serious) console.log(`  serious ${v.id} on ${v.page} (${v.url}): ${v.help} — ${v.nodes.join('; ')}`);
+// Issue 16: serious violations fail the run too (zero serious or critical).
+if (serious.length) { failed += 1; console.log(`FAIL accessibility: ${serious.length} serious violation(s) (listed above)`); }
 console.log(failed ? `${failed} browser test(s) failed` : 'all browser tests passed');
 process.exit(failed ? 1 : 0);

@@ -497,12 +497,17 @@ pub async fn recall(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    headers: HeaderMap,
     Form(f): Form<RecallForm>,
 ) -> PageResult {
     auth.check_csrf(f.csrf_token.as_deref())?;
     may_change(&state, &auth, id).await?;
-    uc::recall(&state.store, &auth.principal, id, &f.reason, Utc::now()).await?;
-    Ok(Redirect::to(&format!("/documents/{id}")).into_response())
+    let r = uc::recall(&state.store, &auth.principal, id, &f.reason, Utc::now())
+        .await
+        .map(|_| ());
+    let typed = Flash::default().keep("reason", Some(&f.reason));
+    let done = "Đã thu hồi văn bản và gửi thông báo thu hồi tới các nơi nhận.".to_owned();
+    crate::documents::after(&state, &headers, &auth, id, r, done, typed).await
 }
 
 // ---- JSON API ----
