@@ -29,6 +29,9 @@
 //! folded names) matches none of them; the exact folded spelling still does.
 
 mod canon;
+mod lookup;
+
+pub use lookup::{Lookup, without_own_channel};
 
 use std::collections::{HashMap, HashSet};
 
