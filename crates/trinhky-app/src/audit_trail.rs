@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use trinhky_store::{Store, accounts, directory};
 
+use crate::audit_text;
 use crate::documents::{self, Loaded};
 use crate::registry::Registry;
 use crate::{Principal, Result};
@@ -52,45 +53,16 @@ fn s<'a>(d: &'a Value, k: &str) -> Option<&'a str> {
 }
 
 fn label(l: &Loaded, action: &str, d: &Value) -> String {
-    let fixed = match action {
-        "document.create" => "Tạo dự thảo",
-        "document.edit" => "Chỉnh sửa dự thảo",
-        "document.reassign" => "Giao lại cho chuyên viên khác",
-        "document.classify" => "Xác định độ mật",
-        "document.recall" => "Thu hồi văn bản",
-        "number.assign" => "Cấp số, ký hiệu (vào sổ văn bản đi)",
-        "dispatch.enqueue" => "Lập danh sách gửi thư điện tử",
-        "dispatch.sent" => "Đã gửi thư điện tử",
-        "dispatch.failed" => "Gửi thư điện tử không thành công",
-        "dispatch.resend" => "Gửi lại thư điện tử",
-        "incoming.deliver" => "Chuyển đến cơ quan nhận",
-        "incoming.register" => "Cơ quan nhận vào sổ văn bản đến",
-        "incoming.forward" => "Cơ quan nhận chuyển xử lý",
-        "incoming.acknowledge" => "Cơ quan nhận ký nhận",
-        "incoming.archive" => "Cơ quan nhận lưu trữ",
-        "incoming.recall" => "Thu hồi tại cơ quan nhận",
-        "attachment.add" => "Đính kèm tệp",
-        "attachment.delete" => "Xóa tệp đính kèm",
-        "attachment.sign" => "Ký số của cơ quan lên phụ lục",
-        _ => "",
-    };
-    if !fixed.is_empty() {
-        return fixed.to_owned();
-    }
-    if let Some(a) = action.strip_prefix("workflow.") {
-        // The definition's own label for the action, from the state it was taken in.
+    // The definition's own label for a workflow action, from the state it was taken in.
+    let workflow_label = action.strip_prefix("workflow.").and_then(|a| {
         let from = s(d, "from").unwrap_or_default();
-        if let Some(t) = l
-            .definition
+        l.definition
             .actions_from(from)
             .into_iter()
             .find(|t| t.action == a)
-        {
-            return t.label.clone();
-        }
-        return a.to_owned();
-    }
-    action.to_owned()
+            .map(|t| t.label.clone())
+    });
+    audit_text::action_label(action, workflow_label.as_deref())
 }
 
 fn details(l: &Loaded, action: &str, d: &Value, agencies: &HashMap<i32, String>) -> String {
@@ -126,10 +98,10 @@ fn details(l: &Loaded, action: &str, d: &Value, agencies: &HashMap<i32, String>)
                 _ => {}
             }
             if let Some(r) = s(d, "reply") {
-                parts.push(format!("Máy chủ thư trả lời: {r}"));
+                parts.push(audit_text::mail_reply(r));
             }
             if let Some(r) = s(d, "error") {
-                parts.push(format!("Lỗi: {r}"));
+                parts.push(format!("Lỗi: {}", audit_text::without_paths(r)));
             }
         }
         "incoming.deliver" => {
@@ -189,24 +161,24 @@ pub async fn trail(
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut names: HashMap<String, Option<String>> = HashMap::new();
     let mut events = Vec::with_capacity(rows.len());
     for r in rows {
         let e = r.event;
-        let actor_name = match e.actor.strip_prefix("user:") {
+        let full_name = match e.actor.strip_prefix("user:") {
             Some(u) => match names.get(u) {
                 Some(n) => n.clone(),
                 None => {
                     let n = accounts::user_by_username(db, u)
                         .await?
-                        .map_or_else(|| u.to_owned(), |x| x.full_name);
+                        .map(|x| x.full_name);
                     names.insert(u.to_owned(), n.clone());
                     n
                 }
             },
-            None if e.actor.starts_with("system:") => "Hệ thống (gửi thư)".to_owned(),
-            None => "Hệ thống".to_owned(),
+            None => None,
         };
+        let actor_name = audit_text::actor_label(&e.actor, full_name.as_deref());
         let d: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
         let mut detail = details(&l, &e.action, &d, &agencies);
         // Actions on an incoming row name the receiving agency.

@@ -161,7 +161,10 @@ pub async fn deliveries(
             can_resend: clerk && m.status == "failed",
             status: m.status,
             attempts: m.attempts,
-            last_reply: m.last_reply,
+            last_reply: m
+                .last_reply
+                .as_deref()
+                .map(crate::audit_text::without_paths),
             sent_at: m.sent_at.map(vn_time),
         })
         .collect())

@@ -4,13 +4,13 @@
 //! blob and the directive in status `review`; confirm creates one assignment per lead agency and
 //! task (group leads fan out to every member agency). Bad input stores nothing.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 use trinhky_domain::directive::{DeadlineKind, Directive, ParseOptions, parse};
 use trinhky_domain::directory::{Agency, RecipientGroup};
-use trinhky_domain::resolve::{DirectoryIndex, ResolvedDirective, resolve_directive};
+use trinhky_domain::resolve::{
+    DirectoryIndex, Lookup, ResolvedDirective, Target, resolve_directive,
+};
 use trinhky_domain::text::nfc;
 use trinhky_domain::time;
 use trinhky_pdf::extract::{MAX_INPUT_BYTES, extract_text};
@@ -220,6 +220,85 @@ pub fn proposed_decisions(parsed: &Directive, resolved: &ResolvedDirective) -> V
         .collect()
 }
 
+/// The form field of lead agencies, as messages name it.
+pub const LEAD_FIELD: &str = "Cơ quan chủ trì";
+/// The form field of co-agencies, as messages name it.
+pub const CO_FIELD: &str = "Cơ quan phối hợp";
+
+/// One name, or several separated by ";" or new lines ("Sở Tư pháp; Sở Tài chính"). A piece that
+/// names nothing but splits on "," or spaces into known entries is read as such a list (codes
+/// typed "SNV, STC" or "SNV STC", as the form took them before names).
+fn named_pieces(index: &DirectoryIndex, input: &str) -> Vec<(String, Lookup)> {
+    let mut out = Vec::new();
+    for piece in input
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let whole = index.lookup(piece);
+        if matches!(whole, Lookup::Unknown) {
+            let list = [',', ' '].into_iter().find_map(|sep| {
+                let parts: Vec<(String, Lookup)> = piece
+                    .split(sep)
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| (p.to_owned(), index.lookup(p)))
+                    .collect();
+                (parts.len() > 1 && parts.iter().all(|(_, l)| matches!(l, Lookup::Found(_))))
+                    .then_some(parts)
+            });
+            if let Some(parts) = list {
+                out.extend(parts);
+                continue;
+            }
+        }
+        out.push((piece.to_owned(), whole));
+    }
+    out
+}
+
+/// The agency codes of the agencies and groups named in a form field (names, short names, aliases
+/// or codes; groups fan out to their members), deduplicated, in order. An unknown or ambiguous
+/// name is refused with a message naming the task, the field and the name.
+pub fn agency_codes(
+    index: &DirectoryIndex,
+    field: &str,
+    task_ref: &str,
+    inputs: &[String],
+) -> Result<Vec<String>> {
+    let mut codes: Vec<String> = Vec::new();
+    for input in inputs {
+        for (name, found) in named_pieces(index, input) {
+            let members = match found {
+                Lookup::Found(Target::Agency { code, .. }) => vec![code],
+                Lookup::Found(Target::Group { members, .. }) => members,
+                Lookup::Ambiguous(candidates) => {
+                    let names: Vec<String> = candidates
+                        .iter()
+                        .filter_map(|t| index.name_of(t.code()))
+                        .map(str::to_owned)
+                        .collect();
+                    return Err(AppError::Invalid(format!(
+                        "Nhiệm vụ {task_ref}, ô “{field}”: “{name}” trùng tên với nhiều cơ quan ({}); ghi đầy đủ tên cơ quan.",
+                        names.join("; ")
+                    )));
+                }
+                Lookup::Unknown => {
+                    return Err(AppError::Invalid(format!(
+                        "Nhiệm vụ {task_ref}, ô “{field}”: không có cơ quan “{name}” trong danh bạ; chọn tên trong danh sách gợi ý."
+                    )));
+                }
+            };
+            for c in members {
+                if !codes.contains(&c) {
+                    codes.push(c);
+                }
+            }
+        }
+    }
+    Ok(codes)
+}
+
 /// Confirms a directive with the clerk's decisions: validates every decision (naming the task
 /// that is wrong), then creates the assignments and marks the directive confirmed, atomically.
 pub async fn confirm(
@@ -234,17 +313,7 @@ pub async fn confirm(
             "directive {id} was already confirmed"
         )));
     }
-    let db = store.db();
-    let agencies: HashMap<String, String> = directory::agencies(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.code, a.name))
-        .collect();
-    let groups: HashMap<String, Vec<String>> = directory::groups(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.code, g.members))
-        .collect();
+    let index = directory_index(store).await?;
     let mut items = Vec::new();
     for dec in decisions.iter().filter(|d| d.include) {
         let task = p.parsed.tasks.get(dec.task_index).ok_or_else(|| {
@@ -254,24 +323,11 @@ pub async fn confirm(
             ))
         })?;
         let r = &task.reference;
-        let mut leads: Vec<String> = Vec::new();
-        for code in &dec.leads {
-            let code = code.trim();
-            if let Some(members) = groups.get(code) {
-                leads.extend(members.iter().cloned());
-            } else if agencies.contains_key(code) {
-                leads.push(code.to_owned());
-            } else {
-                return Err(AppError::Invalid(format!(
-                    "nhiệm vụ {r}: \"{code}\" không phải mã cơ quan hay nhóm trong danh bạ (task {r}: unknown agency or group code)"
-                )));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        leads.retain(|c| seen.insert(c.clone()));
+        let leads = agency_codes(&index, LEAD_FIELD, r, &dec.leads)?;
+        let co_agencies = agency_codes(&index, CO_FIELD, r, &dec.co_agencies)?;
         if leads.is_empty() {
             return Err(AppError::Invalid(format!(
-                "nhiệm vụ {r}: chưa có cơ quan chủ trì; nhập mã cơ quan (ví dụ SNV) hoặc bỏ chọn nhiệm vụ này"
+                "Nhiệm vụ {r}: chưa có cơ quan chủ trì; chọn tên cơ quan trong danh sách gợi ý (ví dụ Sở Nội vụ) hoặc bỏ chọn nhiệm vụ này."
             )));
         }
         if dec.deadline_kind != DeadlineKind::Conditional && dec.last_day.is_none() {
@@ -293,7 +349,7 @@ pub async fn confirm(
             items.push(NewAssignment {
                 task_ref: r.clone(),
                 lead_agency_code: lead,
-                co_agencies: dec.co_agencies.clone(),
+                co_agencies: co_agencies.clone(),
                 deliverable: nfc(dec.deliverable.trim()),
                 report_to: nfc(dec.report_to.trim()),
                 deadline_kind: kind_str(dec.deadline_kind).to_owned(),
@@ -337,4 +393,30 @@ pub async fn confirm(
     let created = intake::confirm_directive(&txn, actor, id, &items).await?;
     txn.commit().await.map_err(|e| AppError::Store(e.into()))?;
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Issue 16: the seed's "Đieu K'Re" came out as "Đi e u K'Re" (a glued-word split of a
+    /// name). Every format of the seed keeps it as written, in NFC.
+    #[test]
+    fn source_text_keeps_names_as_uploaded() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trinhky-pdf/tests/fixtures");
+        let today = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
+        for name in ["seed.txt", "seed.docx", "seed.pdf", "seed-fpdf2.pdf"] {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let (_, text, _) = parse_file(&bytes, name, today).unwrap();
+            assert_eq!(nfc(&text), text, "{name}: not NFC");
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                flat.contains("đồng chí Đieu K'Re - Ủy viên"),
+                "{name}: {flat}"
+            );
+            assert!(!flat.contains("Đi e u"), "{name}");
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod attachments;
 pub mod audit_anchor;
+pub mod audit_text;
 pub mod audit_trail;
 pub mod auth;
 pub mod client_addr;

@@ -101,29 +101,20 @@ pub async fn counts(store: &Store) -> Result<Counts> {
     })
 }
 
-/// One event of the audit chain, as the admin overview lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditLine {
-    pub seq: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-}
+pub use crate::audit_text::AuditLine;
 
-/// The newest `limit` audit events, newest first.
-pub async fn latest_audit(store: &Store, limit: u64) -> Result<Vec<AuditLine>> {
-    Ok(audit::latest(store.db(), limit)
-        .await?
-        .into_iter()
-        .map(|e| AuditLine {
-            seq: e.seq,
-            occurred_at: e.occurred_at,
-            actor: e.actor,
-            action: e.action,
-            entity: format!("{} {}", e.entity_type, e.entity_id),
-        })
-        .collect())
+/// The newest `limit` audit events, newest first, in Vietnamese (see [`crate::audit_text`]).
+pub async fn latest_audit(
+    store: &Store,
+    registry: &crate::registry::Registry,
+    limit: u64,
+) -> Result<Vec<AuditLine>> {
+    let mut describer = crate::audit_text::Describer::new(store, registry).await?;
+    let mut out = Vec::new();
+    for e in audit::latest(store.db(), limit).await? {
+        out.push(describer.describe(&e).await?);
+    }
+    Ok(out)
 }
 
 /// The open assignments of every agency the caller belongs to.

@@ -30,6 +30,9 @@
 
 mod canon;
 pub mod internal;
+mod lookup;
+
+pub use lookup::{Lookup, without_own_channel};
 
 use std::collections::{HashMap, HashSet};
 

@@ -393,7 +393,10 @@ pub struct TaskIn {
     task_index: usize,
     #[serde(default = "yes")]
     include: bool,
+    /// Lead agencies or recipient groups: names ("Sở Nội vụ tỉnh Đắk Nông"), short names,
+    /// aliases or codes; an unknown or ambiguous name is refused (400) with a message naming it.
     leads: Vec<String>,
+    /// Co-agencies, named as `leads`; stored as agency codes.
     #[serde(default)]
     co_agencies: Vec<String>,
     #[serde(default)]

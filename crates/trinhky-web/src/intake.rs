@@ -203,21 +203,65 @@ fn highlighted(text: &str, spans: &[(usize, usize, usize)]) -> String {
     out
 }
 
+/// What the review page shows besides the directive: the clerk's decisions as typed (after a
+/// refused confirmation), a message, or the number of assignments just created.
+#[derive(Default)]
+struct Outcome {
+    decisions: Option<Vec<TaskDecision>>,
+    error: Option<String>,
+    assigned: Option<usize>,
+}
+
+/// Agency inputs of a task: the values, then `blanks` empty inputs for more.
+fn agency_inputs(values: &[String], blanks: usize) -> Vec<String> {
+    values
+        .iter()
+        .cloned()
+        .chain(std::iter::repeat_n(String::new(), blanks))
+        .collect()
+}
+
 async fn review_page(
     state: &AppState,
     auth: &Auth,
     id: i32,
-    decisions: Option<Vec<TaskDecision>>,
-    error: Option<String>,
+    outcome: Outcome,
     status: StatusCode,
 ) -> PageResult {
+    let Outcome {
+        decisions,
+        error,
+        assigned,
+    } = outcome;
     let p = directive_intake::proposal(&state.store, id)
         .await
         .map_err(|e| match e {
             trinhky_app::AppError::Invalid(_) => WebError::NotFound,
             other => other.into(),
         })?;
-    let decisions = decisions.unwrap_or_else(|| proposed_decisions(&p.parsed, &p.resolved));
+    let index = directive_intake::directory_index(&state.store).await?;
+    // The proposal holds codes; the form shows names (what the clerk reads and types).
+    let decisions = decisions.unwrap_or_else(|| {
+        let by_name = |codes: &[String]| -> Vec<String> {
+            codes
+                .iter()
+                .map(|c| index.name_of(c).unwrap_or(c).to_owned())
+                .collect()
+        };
+        proposed_decisions(&p.parsed, &p.resolved)
+            .into_iter()
+            .map(|d| TaskDecision {
+                leads: by_name(&d.leads),
+                co_agencies: by_name(&d.co_agencies),
+                ..d
+            })
+            .collect()
+    });
+    let agency_names: Vec<String> = index
+        .entries()
+        .iter()
+        .filter_map(|t| index.name_of(t.code()).map(str::to_owned))
+        .collect();
     let spans: Vec<(usize, usize, usize)> = p
         .parsed
         .tasks
@@ -235,8 +279,8 @@ async fn review_page(
                 .unwrap_or_default();
             Some(context! {
                 i => d.task_index, reference => t.reference.clone(), include => d.include,
-                leads => d.leads.join(", "), leads_written => t.leads.join("; "), unresolved,
-                co_agencies => d.co_agencies.join(", "),
+                leads => agency_inputs(&d.leads, 1), leads_written => t.leads.join("; "), unresolved,
+                co_agencies => agency_inputs(&d.co_agencies, 2),
                 deliverable => d.deliverable.clone(), report_to => d.report_to.clone(),
                 kind => kind_str(d.deadline_kind), last_day => d.last_day.map(crate::dates::show),
                 deadline_text => t.deadline.as_ref().map(|x| x.text.clone()), condition => d.condition.clone(),
@@ -248,15 +292,27 @@ async fn review_page(
         .map(|(v, l)| context! { value => *v, label => *l })
         .collect();
     let confirmed = p.directive.status != "review";
-    let assignments: Vec<minijinja::Value> = if confirmed {
-        queries::assignments_of(&state.store, id)
-            .await?
-            .into_iter()
-            .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(time::dmy), deliverable => a.deliverable })
-            .collect()
+    let rows = if confirmed {
+        queries::assignments_of(&state.store, id).await?
     } else {
         Vec::new()
     };
+    // "?assigned=N" right after confirming: shown only when it matches what exists.
+    let notice = assigned
+        .filter(|n| *n > 0 && *n <= rows.len())
+        .map(|n| {
+            let mut leads: Vec<&str> = rows.iter().map(|a| a.lead_name.as_str()).collect();
+            leads.sort_unstable();
+            leads.dedup();
+            format!(
+                "Đã giao {n} nhiệm vụ cho {} cơ quan chủ trì; các cơ quan thấy nhiệm vụ trên trang công việc của mình.",
+                leads.len()
+            )
+        });
+    let assignments: Vec<minijinja::Value> = rows
+        .into_iter()
+        .map(|a| context! { reference => a.task_ref, lead => a.lead_name, last_day => a.last_day.map(time::dmy), deliverable => a.deliverable })
+        .collect();
     // A signed PDF from outside: its signatures, verified on the CPU pool (or cached).
     let is_pdf = p.directive.source_format == "pdf";
     let signatures = if is_pdf {
@@ -275,7 +331,7 @@ async fn review_page(
         .render(
             "directive.html",
             context! {
-                nav => nav(auth), id, confirmed, tasks, kinds, error, assignments, is_pdf, signatures,
+                nav => nav(auth), id, confirmed, tasks, kinds, error, notice, assignments, is_pdf, signatures, agency_names,
                 source_html => minijinja::Value::from_safe_string(highlighted(&p.directive.text, &spans)),
                 doc => context! {
                     title => p.directive.title.clone(), number => doc.number.clone(), doc_type => doc.doc_type.clone(),
@@ -294,20 +350,32 @@ async fn review_page(
     Ok((status, Html(body)).into_response())
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ShowQuery {
+    /// Set by the redirect after confirming: the number of assignments created.
+    assigned: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
 ) -> PageResult {
     require_intake(&auth)?;
-    review_page(&state, &auth, id, None, None, StatusCode::OK).await
+    let outcome = Outcome {
+        assigned: q.assigned.and_then(|n| n.trim().parse().ok()),
+        ..Outcome::default()
+    };
+    review_page(&state, &auth, id, outcome, StatusCode::OK).await
 }
 
-fn split_codes(s: &str) -> Vec<String> {
-    s.split([',', ';', ' '])
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
+/// Every non-empty value of a repeated form field, as typed.
+fn all_values(fields: &[(String, String)], key: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(n, v)| n == key && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
         .collect()
 }
 
@@ -346,8 +414,8 @@ pub async fn confirm(
         decisions.push(TaskDecision {
             task_index: i,
             include: get(&format!("include_{i}")).is_some(),
-            leads: split_codes(&get(&format!("leads_{i}")).unwrap_or_default()),
-            co_agencies: split_codes(&get(&format!("co_{i}")).unwrap_or_default()),
+            leads: all_values(&fields, &format!("leads_{i}")),
+            co_agencies: all_values(&fields, &format!("co_{i}")),
             deliverable: get(&format!("deliverable_{i}")).unwrap_or_default(),
             report_to: get(&format!("report_to_{i}")).unwrap_or_default(),
             deadline_kind: kind.unwrap_or(trinhky_domain::directive::DeadlineKind::Conditional),
@@ -355,30 +423,43 @@ pub async fn confirm(
             condition: get(&format!("condition_{i}")).filter(|c| !c.trim().is_empty()),
         });
     }
+    // Every name the clerk typed must name one agency or group of the directory: all refusals at
+    // once, the form kept as typed.
+    let index = directive_intake::directory_index(&state.store).await?;
+    for (d, t) in decisions
+        .iter()
+        .zip(&p.parsed.tasks)
+        .filter(|(d, _)| d.include)
+    {
+        for (field, values) in [
+            (directive_intake::LEAD_FIELD, &d.leads),
+            (directive_intake::CO_FIELD, &d.co_agencies),
+        ] {
+            if let Err(e) = directive_intake::agency_codes(&index, field, &t.reference, values) {
+                problems.push(e.to_string());
+            }
+        }
+    }
     if !problems.is_empty() {
-        return review_page(
-            &state,
-            &auth,
-            id,
-            Some(decisions),
-            Some(problems.join(" ")),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        let outcome = Outcome {
+            decisions: Some(decisions),
+            error: Some(problems.join(" ")),
+            assigned: None,
+        };
+        return review_page(&state, &auth, id, outcome, StatusCode::BAD_REQUEST).await;
     }
     match directive_intake::confirm(&state.store, &auth.principal.actor(), id, &decisions).await {
-        Ok(_) => Ok(Redirect::to(&format!("/directives/{id}")).into_response()),
+        Ok(created) => Ok(
+            Redirect::to(&format!("/directives/{id}?assigned={}", created.len())).into_response(),
+        ),
         Err(e) => match WebError::from(e) {
             WebError::BadRequest(m) | WebError::Conflict(m) => {
-                review_page(
-                    &state,
-                    &auth,
-                    id,
-                    Some(decisions),
-                    Some(m),
-                    StatusCode::BAD_REQUEST,
-                )
-                .await
+                let outcome = Outcome {
+                    decisions: Some(decisions),
+                    error: Some(m),
+                    assigned: None,
+                };
+                review_page(&state, &auth, id, outcome, StatusCode::BAD_REQUEST).await
             }
             other => Err(other),
         },

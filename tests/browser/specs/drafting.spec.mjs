@@ -104,6 +104,8 @@ export async function draftWithPreviewAttachmentsDiffAndNhatKy({ page, base, sho
     assert.ok(trail.includes(label), `${label} in the nhật ký`);
   }
   assert.ok((await page.locator('.chain-status').innerText()).includes('Chuỗi băm toàn vẹn'));
+  // Issue 16: people and actions in Vietnamese, no internal keys.
+  for (const leak of ['workflow.', 'document.', 'system:', 'user:']) assert.ok(!trail.includes(leak), `${leak} in the nhật ký`);
   await shot('nhat-ky');
 
   // A phone-width look at the comparison.

@@ -53,10 +53,17 @@ pub async fn create_from_assignment(
     } else {
         without_type_name(&a.deliverable)
     };
-    let addressees = if a.report_to.trim().is_empty() {
+    // A report goes to the report-to body; "(qua Sở Nội vụ)" is for the other agencies, not for
+    // Sở Nội vụ's own report.
+    let report_to = trinhky_domain::resolve::without_own_channel(
+        &a.report_to,
+        &crate::directive_intake::directory_index(store).await?,
+        &agency.code,
+    );
+    let addressees = if report_to.is_empty() {
         "Ủy ban nhân dân tỉnh".to_owned()
     } else {
-        a.report_to.clone()
+        report_to
     };
     let content = Content {
         title,

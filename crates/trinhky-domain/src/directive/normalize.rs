@@ -224,6 +224,11 @@ mod tests {
 
     #[test]
     fn fixes_glued_words() {
+        // Issue 16: a Tây Nguyên name is not a glued word, and decomposed input comes out NFC.
+        let line = "có đồng chí Đieu K'Re - Ủy viên Ban Chấp hành";
+        assert_eq!(normalize(line), line);
+        let decomposed: String = line.nfd().collect();
+        assert_eq!(normalize(&decomposed), line);
         assert_eq!(normalize("Kínhgửi: Sở Tài chính"), "Kính gửi: Sở Tài chính");
         assert_eq!(
             normalize("Sở Nội vụ chủtrì, phốihợp"),

@@ -310,11 +310,7 @@ pub async fn home(State(state): State<AppState>, User(auth): User) -> PageResult
     let days_off = trinhky_app::admin::calendar::year(&state.store, year)
         .await?
         .len();
-    let events: Vec<minijinja::Value> = trinhky_app::queries::latest_audit(&state.store, 10)
-        .await?
-        .into_iter()
-        .map(|e| context! { seq => e.seq, at => trinhky_domain::time::dmy_hm(e.occurred_at), actor => e.actor, action => e.action, entity => e.entity })
-        .collect();
+    let events = trinhky_app::queries::latest_audit(&state.store, &state.registry, 10).await?;
     render(
         &state,
         "admin_home.html",

@@ -34,7 +34,7 @@ async fn login(app: &TestApp, user: &str) -> Session {
     app.login(user, &demo_password(user)).await.unwrap()
 }
 
-async fn get(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(app: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
     let res = app
         .send(
             Request::get(path)

@@ -4,6 +4,7 @@
 
 mod access;
 mod admin;
+mod audit_view;
 mod authz;
 mod csrf;
 mod delegations;
