@@ -17,6 +17,7 @@ mod incoming;
 mod intake;
 mod keys;
 mod login;
+mod my_work;
 mod paging;
 mod parity;
 mod reminders;
