@@ -11,6 +11,9 @@ use trinhky_store::entities::outbox_message;
 use trinhky_store::outbox::{self, NewMessage};
 use trinhky_store::{Store, audit, directory, documents, intake, numbering};
 
+use crate::access::Want;
+use crate::my_work::{DocStep, report_step};
+use crate::registry::Registry;
 use crate::{AppError, Principal, Result};
 
 /// Where an assignment stands on a given day.
@@ -79,6 +82,19 @@ pub struct Item {
     pub days_late: i64,
     /// A reminder for this assignment has been queued today.
     pub reminded_today: bool,
+    /// The co-agencies (cơ quan phối hợp).
+    pub co_agencies: Vec<AgencyName>,
+    /// The report created from the assignment, at whatever step it stands.
+    pub document: Option<DocStep>,
+    /// The caller may open that document (its issued copy at least): the page links it.
+    pub document_open: bool,
+}
+
+/// An agency's code and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgencyName {
+    pub code: String,
+    pub name: String,
 }
 
 /// The assignments of one lead agency.
@@ -177,6 +193,7 @@ async fn reminded<C: sea_orm::ConnectionTrait>(conn: &C, message_id: &str) -> Re
 /// The follow-up of directive `directive_id` on `today`; None when there is no such directive.
 pub async fn follow_up(
     store: &Store,
+    registry: &Registry,
     p: &Principal,
     directive_id: i32,
     today: NaiveDate,
@@ -188,6 +205,7 @@ pub async fn follow_up(
     };
     let agencies = directory::agencies(db).await?;
     let domain = email_domain(db).await?;
+    let by_id = crate::my_work::agencies(store).await?;
     let mut groups: Vec<AgencyGroup> = Vec::new();
     let mut totals = Counts::default();
     for a in intake::assignments_of(db, directive_id).await? {
@@ -200,6 +218,24 @@ pub async fn follow_up(
             .filter(|_| matches!(status, Status::Late | Status::Overdue))
             .unwrap_or(0);
         let agency = agencies.iter().find(|x| x.code == a.lead_code);
+        let document = report_step(store, registry, &by_id, a.id).await?;
+        let document_open = match &document {
+            Some(d) => crate::documents::load(store, registry, p, d.document_id, Want::IssuedCopy)
+                .await
+                .is_ok(),
+            None => false,
+        };
+        let co_agencies = a
+            .co_agencies
+            .iter()
+            .map(|c| AgencyName {
+                code: c.clone(),
+                name: agencies
+                    .iter()
+                    .find(|x| &x.code == c)
+                    .map_or_else(|| c.clone(), |x| x.short_name.clone()),
+            })
+            .collect();
         let email = agency.map(|x| x.email.clone()).unwrap_or_default();
         let reminded_today = status.pending()
             && !email.is_empty()
@@ -216,6 +252,9 @@ pub async fn follow_up(
             issued_on: report.map(|r| r.1),
             days_late,
             reminded_today,
+            co_agencies,
+            document,
+            document_open,
         };
         totals.add(status);
         match groups.iter_mut().find(|g| g.code == a.lead_code) {

@@ -27,6 +27,7 @@ pub mod error;
 pub mod follow_up;
 pub mod incoming;
 pub mod kek;
+pub mod my_work;
 pub mod principal;
 pub mod queries;
 pub mod recipients;

@@ -197,6 +197,8 @@ pub struct AssignmentRow {
     pub task_ref: String,
     pub lead_code: String,
     pub lead_name: String,
+    /// Codes of the co-agencies (cơ quan phối hợp), as confirmed.
+    pub co_agencies: Vec<String>,
     pub deliverable: String,
     pub report_to: String,
     pub deadline_kind: String,
@@ -227,6 +229,7 @@ async fn rows<C: ConnectionTrait>(
             task_ref: a.task_ref,
             lead_code: lead.as_ref().map(|l| l.code.clone()).unwrap_or_default(),
             lead_name: lead.map(|l| l.name).unwrap_or_default(),
+            co_agencies: serde_json::from_str(&a.co_agencies).unwrap_or_default(),
             deliverable: a.deliverable,
             report_to: a.report_to,
             deadline_kind: a.deadline_kind,

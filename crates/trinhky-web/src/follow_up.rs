@@ -1,13 +1,13 @@
 //! Theo dõi, đôn đốc (issue 8): the follow-up page of a directive for Văn phòng UBND, with a
 //! server-rendered SVG chart, one-click reminders (nhắc việc) and the JSON equivalent.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::Utc;
 use minijinja::context;
-use trinhky_app::follow_up::{self as uc, Counts, FollowUp, Reminded, Status};
+use trinhky_app::follow_up::{self as uc, AgencyGroup, Counts, FollowUp, Item, Reminded, Status};
 
 use crate::auth::{ApiError, ApiUser, Auth, User};
 use crate::dates::show;
@@ -53,14 +53,15 @@ fn short(s: &str, max: usize) -> String {
 }
 
 /// A horizontal stacked bar per lead agency, as a self-contained SVG (no script, no external
-/// resource). Each non-zero segment is one `<rect>` with a `<title>`; the legend uses paths.
+/// resource). Each non-zero segment is one `<rect>` with a `<title>`; the legend uses paths. The
+/// agency's name stands above its bar and the drawing is narrow (360 units), so it scales to a
+/// phone's width with its text still readable (issue 16).
 pub fn chart_svg(f: &FollowUp) -> String {
-    const LABEL_W: usize = 230;
-    const BAR_W: usize = 380;
-    const ROW_H: usize = 30;
-    const TOP: usize = 34;
-    let width = LABEL_W + BAR_W + 50;
-    let height = TOP + ROW_H * f.groups.len().max(1) + 10;
+    const WIDTH: usize = 360;
+    const BAR_W: usize = 310;
+    const ROW_H: usize = 46;
+    const TOP: usize = 52;
+    let height = TOP + ROW_H * f.groups.len().max(1) + 4;
     let max = f
         .groups
         .iter()
@@ -79,51 +80,49 @@ pub fn chart_svg(f: &FollowUp) -> String {
         show(f.today)
     );
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"fu-chart-title fu-chart-desc\" font-family=\"Liberation Sans, Arial, sans-serif\" font-size=\"13\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"fu-chart-title fu-chart-desc\" font-family=\"Liberation Sans, Arial, sans-serif\" font-size=\"14\">\
 <title id=\"fu-chart-title\">Tình hình thực hiện nhiệm vụ theo cơ quan chủ trì</title>\
 <desc id=\"fu-chart-desc\">{}</desc>",
         esc(&summary)
     );
-    // Legend: a square path per status, then its label.
-    let mut x = LABEL_W;
-    for (_, label, fill, _) in SEGMENTS {
+    // Legend: two rows of two, a square path per status, then its label.
+    for (k, (_, label, fill, _)) in SEGMENTS.iter().enumerate() {
+        let x = (k % 2) * (WIDTH / 2);
+        let y = 4 + (k / 2) * 20;
         s.push_str(&format!(
-            "<path d=\"M{x} 8h12v12h-12z\" fill=\"{fill}\" stroke=\"#1d2433\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"18\" fill=\"#1d2433\">{}</text>",
-            x + 16,
+            "<path d=\"M{x} {y}h13v13h-13z\" fill=\"{fill}\" stroke=\"#1d2433\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\" fill=\"#1d2433\">{}</text>",
+            x + 18,
+            y + 12,
             esc(label)
         ));
-        x += 16 + label.chars().count() * 7 + 14;
     }
     for (i, g) in f.groups.iter().enumerate() {
         let y = TOP + i * ROW_H;
         s.push_str(&format!(
-            "<g><title>{}: {} nhiệm vụ</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1d2433\">{}</text>",
+            "<g><title>{}: {} nhiệm vụ</title><text x=\"0\" y=\"{}\" fill=\"#1d2433\">{}</text>",
             esc(&g.name),
             g.counts.total(),
-            LABEL_W - 8,
-            y + 17,
-            esc(&short(&g.name, 32))
+            y + 12,
+            esc(&short(&g.name, 44))
         ));
-        let mut x = LABEL_W;
+        let mut x = 0;
         for (status, label, fill, ink) in SEGMENTS {
             let n = count_of(&g.counts, status);
             if n == 0 {
                 continue;
             }
-            let w = n * BAR_W / max;
-            let w = w.max(4);
+            let w = (n * BAR_W / max).max(4);
             s.push_str(&format!(
-                "<rect x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"{}\" fill=\"{fill}\" stroke=\"#ffffff\" stroke-width=\"1\"><title>{} — {}: {n}</title></rect>",
-                y + 3,
-                ROW_H - 8,
+                "<rect x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"22\" fill=\"{fill}\" stroke=\"#ffffff\" stroke-width=\"1\"><title>{} — {}: {n}</title></rect>",
+                y + 17,
                 esc(&g.name),
                 esc(label)
             ));
-            if w >= 16 {
+            if w >= 18 {
                 s.push_str(&format!(
                     "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\" aria-hidden=\"true\">{n}</text>",
                     x + w / 2,
-                    y + 17
+                    y + 33
                 ));
             }
             x += w;
@@ -131,7 +130,7 @@ pub fn chart_svg(f: &FollowUp) -> String {
         s.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" fill=\"#5a6478\" aria-hidden=\"true\">{}</text></g>",
             x + 6,
-            y + 17,
+            y + 33,
             g.counts.total()
         ));
     }
@@ -152,40 +151,122 @@ fn counts_ctx(c: &Counts) -> minijinja::Value {
     context! { on_time => c.on_time, late => c.late, open => c.open, overdue => c.overdue, total => c.total() }
 }
 
+/// The table's filters (`?status=…&agency=…&role=…`). Unknown values filter nothing.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct Filter {
+    /// `overdue`, `pending` (not done yet) or `done`.
+    #[serde(default)]
+    status: String,
+    /// An agency code: the tasks it leads or co-operates on (see `role`).
+    #[serde(default)]
+    agency: String,
+    /// `lead` (chủ trì) or `co` (phối hợp); anything else both.
+    #[serde(default)]
+    role: String,
+}
+
+impl Filter {
+    fn keeps(&self, lead: &str, i: &Item) -> bool {
+        let status = match self.status.as_str() {
+            "overdue" => i.status == Status::Overdue,
+            "pending" => i.status.pending(),
+            "done" => !i.status.pending(),
+            _ => true,
+        };
+        let co = || i.co_agencies.iter().any(|c| c.code == self.agency);
+        let agency = self.agency.is_empty()
+            || match self.role.as_str() {
+                "lead" => lead == self.agency,
+                "co" => co(),
+                _ => lead == self.agency || co(),
+            };
+        status && agency
+    }
+
+    fn active(&self) -> bool {
+        !(self.status.is_empty() && self.agency.is_empty() && self.role.is_empty())
+    }
+}
+
+fn deadline_of(i: &Item) -> String {
+    match (i.last_day, &i.condition) {
+        (Some(d), _) => show(d),
+        (None, Some(c)) => format!("Có điều kiện: {c}"),
+        (None, None) => "Chưa có hạn".into(),
+    }
+}
+
+fn item_ctx(g: &AgencyGroup, i: &Item) -> minijinja::Value {
+    let co: Vec<String> = i.co_agencies.iter().map(|c| c.name.clone()).collect();
+    context! {
+        id => i.assignment_id, reference => i.task_ref.clone(), deliverable => i.deliverable.clone(),
+        agency => g.name.clone(), agency_code => g.code.clone(), co => co.join(", "),
+        report_to => i.report_to.clone(), deadline => deadline_of(i), status => i.status.label(), class => status_class(i.status),
+        pending => i.status.pending(), days_late => i.days_late,
+        report => i.report_number.clone(), issued_on => i.issued_on.map(show),
+        document => i.document.as_ref().map(|d| context! { id => d.document_id, step => d.step.clone(), doc_type => d.doc_type.clone() }),
+        document_open => i.document_open,
+        reminded_today => i.reminded_today,
+    }
+}
+
+/// The agencies the filter offers: every lead and co-agency of the directive, leads first.
+fn agency_options(f: &FollowUp) -> Vec<minijinja::Value> {
+    let mut seen: Vec<(String, String)> = f
+        .groups
+        .iter()
+        .map(|g| (g.code.clone(), g.name.clone()))
+        .collect();
+    for i in f.groups.iter().flat_map(|g| &g.items) {
+        for c in &i.co_agencies {
+            if !seen.iter().any(|(code, _)| code == &c.code) {
+                seen.push((c.code.clone(), c.name.clone()));
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(code, name)| context! { code, name })
+        .collect()
+}
+
+/// The directive's follow-up today; 404 when there is no such directive.
+async fn follow_up_of(state: &AppState, auth: &Auth, id: i32) -> Result<FollowUp, WebError> {
+    uc::follow_up(
+        &state.store,
+        &state.registry,
+        &auth.principal,
+        id,
+        trinhky_app::today_vn(),
+    )
+    .await?
+    .ok_or(WebError::NotFound)
+}
+
 async fn page(
     state: &AppState,
     auth: &Auth,
     id: i32,
+    filter: &Filter,
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let f = uc::follow_up(&state.store, &auth.principal, id, trinhky_app::today_vn())
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let f = follow_up_of(state, auth, id).await?;
+    let total = f.groups.iter().map(|g| g.items.len()).sum::<usize>();
+    let rows: Vec<minijinja::Value> = f
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().map(move |i| (g, i)))
+        .filter(|(g, i)| filter.keeps(&g.code, i))
+        .map(|(g, i)| item_ctx(g, i))
+        .collect();
     let groups: Vec<minijinja::Value> = f
         .groups
         .iter()
         .map(|g| {
-            let items: Vec<minijinja::Value> = g
-                .items
-                .iter()
-                .map(|i| {
-                    let deadline = match (i.last_day, &i.condition) {
-                        (Some(d), _) => show(d),
-                        (None, Some(c)) => format!("Có điều kiện: {c}"),
-                        (None, None) => "Chưa có hạn".into(),
-                    };
-                    context! {
-                        id => i.assignment_id, reference => i.task_ref.clone(), deliverable => i.deliverable.clone(),
-                        report_to => i.report_to.clone(), deadline, status => i.status.label(), class => status_class(i.status),
-                        pending => i.status.pending(), days_late => i.days_late,
-                        report => i.report_number.clone(), issued_on => i.issued_on.map(show),
-                        reminded_today => i.reminded_today,
-                    }
-                })
-                .collect();
-            context! { code => g.code.clone(), name => g.name.clone(), email => g.email.clone(), counts => counts_ctx(&g.counts), items }
+            let code: String = form_urlencoded::byte_serialize(g.code.as_bytes()).collect();
+            let href = format!("/directives/{id}/follow-up?agency={code}&role=lead");
+            context! { code => g.code.clone(), name => g.name.clone(), href, counts => counts_ctx(&g.counts) }
         })
         .collect();
     let body = state
@@ -194,7 +275,9 @@ async fn page(
             "follow_up.html",
             context! {
                 nav => nav(auth), id, title => f.title.clone(), number => f.number.clone(), confirmed => f.confirmed,
-                today => show(f.today), totals => counts_ctx(&f.totals), groups, notice, error,
+                today => show(f.today), totals => counts_ctx(&f.totals), groups, rows, total, notice, error,
+                agencies => agency_options(&f), filtered => filter.active(),
+                filter => context! { status => filter.status.clone(), agency => filter.agency.clone(), role => filter.role.clone() },
                 chart => minijinja::Value::from_safe_string(chart_svg(&f)),
                 page_title => "Theo dõi, đôn đốc",
             },
@@ -207,8 +290,9 @@ pub async fn show_page(
     State(state): State<AppState>,
     User(auth): User,
     Path(id): Path<i32>,
+    Query(filter): Query<Filter>,
 ) -> Result<Response, WebError> {
-    page(&state, &auth, id, None, None, StatusCode::OK).await
+    page(&state, &auth, id, &filter, None, None, StatusCode::OK).await
 }
 
 fn notice_of(r: &Reminded) -> String {
@@ -248,11 +332,32 @@ pub async fn remind(
     )
     .await
     {
-        Ok(Some(r)) => page(&state, &auth, id, Some(notice_of(&r)), None, StatusCode::OK).await,
+        Ok(Some(r)) => {
+            let none = Filter::default();
+            page(
+                &state,
+                &auth,
+                id,
+                &none,
+                Some(notice_of(&r)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Ok(None) => Err(WebError::NotFound),
         Err(e) => match WebError::from(e) {
             WebError::BadRequest(m) | WebError::Conflict(m) => {
-                page(&state, &auth, id, None, Some(m), StatusCode::CONFLICT).await
+                page(
+                    &state,
+                    &auth,
+                    id,
+                    &Filter::default(),
+                    None,
+                    Some(m),
+                    StatusCode::CONFLICT,
+                )
+                .await
             }
             other => Err(other),
         },
@@ -264,9 +369,7 @@ pub async fn api_get(
     ApiUser(auth): ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<FollowUp>, ApiError> {
-    let f = uc::follow_up(&state.store, &auth.principal, id, trinhky_app::today_vn())
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let f = follow_up_of(&state, &auth, id).await?;
     Ok(Json(f))
 }
 
@@ -313,7 +416,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use chrono::NaiveDate;
-    use trinhky_app::follow_up::AgencyGroup;
 
     #[test]
     fn chart_has_a_rect_per_nonzero_segment_and_escapes_names() {

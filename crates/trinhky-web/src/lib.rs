@@ -16,6 +16,7 @@ mod flash;
 mod follow_up;
 mod incoming;
 mod intake;
+mod my_work;
 mod openapi;
 mod pages;
 pub mod paging;
@@ -167,6 +168,8 @@ fn routes(state: &AppState) -> Routes {
         // API parity with the pages (issue #8): every page action has its operation here.
         .route("/groups", get(api::groups))
         .route("/assignments", get(api::assignments))
+        .route("/my-tasks", get(my_work::api_tasks))
+        .route("/my-documents", get(my_work::api_documents))
         .route(
             "/directives",
             get(api::directives)
@@ -191,7 +194,8 @@ fn routes(state: &AppState) -> Routes {
         .merge(tokens::api_routes())
         .map(|r| r.fallback(api::not_found));
     Routes::new()
-        .route("/", get(pages::home))
+        .route("/", get(my_work::home))
+        .route("/my-documents", get(my_work::documents_page))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/directory", get(pages::directory))

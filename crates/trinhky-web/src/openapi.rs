@@ -149,6 +149,8 @@ pub fn operations() -> Vec<Op> {
         // ---- my work ----
         op("get", "/api/v1/assignments", "Open assignments (nhiệm vụ) led by the caller's agencies, soonest deadline first").returns(array("AssignmentRow")).paged(),
         op("get", "/api/v1/documents", "My work: documents waiting for an action of mine, by due date").returns(array("WorkItem")).paged(),
+        op("get", "/api/v1/my-tasks", "My tasks: every assignment of my agencies with its report's current step; `?tab=done` the finished ones (report issued), otherwise the open ones").returns(array("MyTask")).query("tab", s(), "`done` for the finished tasks, otherwise the open ones").paged(),
+        op("get", "/api/v1/my-documents", "Văn bản của tôi: the documents I draft with their current step, most recently changed first").returns(array("DocStep")).paged(),
         // ---- directive intake (Văn phòng UBND) ----
         op("get", "/api/v1/directives", "Directives received by the province office, newest first (its clerks and drafters)").returns(array("DirectiveOut")).paged(),
         op("post", "/api/v1/directives", "Upload a directive (.txt, .md, .docx, .pdf) for review; answers the parser's proposal").ok("201", schema("Proposal")).multipart(),
@@ -459,6 +461,8 @@ fn typed_schemas() -> serde_json::Map<String, Value> {
     add::<mirror::Agency>(&mut all);
     add::<mirror::RecipientGroup>(&mut all);
     add::<app::documents::inbox::WorkItem>(&mut all);
+    add::<app::my_work::MyTask>(&mut all);
+    add::<app::my_work::DocStep>(&mut all);
     add::<app::follow_up::FollowUp>(&mut all);
     add::<crate::follow_up::RemindOut>(&mut all);
     add::<app::incoming::Receipt>(&mut all);
@@ -501,6 +505,8 @@ mod mirror {
         task_ref: String,
         lead_code: String,
         lead_name: String,
+        /// Codes of the co-agencies (cơ quan phối hợp).
+        co_agencies: Vec<String>,
         deliverable: String,
         report_to: String,
         deadline_kind: String,

@@ -13,7 +13,6 @@ use trinhky_app::auth::{login, logout as end_session, new_token};
 use trinhky_app::queries::{self, AgencyRef};
 use trinhky_app::user_add::{NewUser, user_add};
 use trinhky_domain::Role;
-use trinhky_domain::time;
 
 use crate::auth::{Auth, User, Via};
 use crate::error::WebError;
@@ -24,7 +23,7 @@ use crate::state::AppState;
 
 type PageResult = Result<Response, WebError>;
 
-fn html(state: &AppState, name: &str, ctx: minijinja::Value) -> PageResult {
+pub(crate) fn html(state: &AppState, name: &str, ctx: minijinja::Value) -> PageResult {
     let body = state
         .templates
         .render(name, ctx)
@@ -43,6 +42,9 @@ pub(crate) fn nav(auth: &Auth) -> minijinja::Value {
         .collect();
     let role_labels: Vec<&str> = roles.iter().map(|r| r.label_vi()).collect();
     let mut links = vec![context! { href => "/", label => "Việc của tôi" }];
+    if p.memberships.iter().any(|m| m.role == Role::Drafter) {
+        links.push(context! { href => "/my-documents", label => "Văn bản của tôi" });
+    }
     if let Some(po) = p.province_office.as_deref() {
         if p.has_role(po, Role::Clerk)
             || p.has_role(po, Role::Drafter)
@@ -332,70 +334,6 @@ pub async fn logout(
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
-}
-
-pub async fn home(
-    State(state): State<AppState>,
-    User(auth): User,
-    axum::extract::Query(q): axum::extract::Query<crate::paging::PageQuery>,
-) -> PageResult {
-    let memberships: Vec<minijinja::Value> = auth
-        .principal
-        .memberships
-        .iter()
-        .map(|m| context! { agency_code => m.agency_code.clone(), agency_name => m.agency_name.clone(), role => m.role.label_vi(), title => m.title.clone() })
-        .collect();
-    let today = trinhky_app::today_vn();
-    let work: Vec<minijinja::Value> = queries::open_assignments(&state.store, &auth.principal)
-        .await?
-        .into_iter()
-        .map(|a| {
-            let days_left = a.last_day.map(|d| (d - today).num_days());
-            let due = match days_left {
-                None => a.condition.clone().map_or_else(|| "Chưa có hạn".to_owned(), |c| format!("Có điều kiện: {c}")),
-                Some(0) => "Hết hạn hôm nay".to_owned(),
-                Some(n) if n > 0 => format!("Còn {n} ngày"),
-                Some(n) => format!("Quá hạn {} ngày", -n),
-            };
-            let can_draft = auth.principal.has_role(&a.lead_code, Role::Drafter);
-            context! {
-                id => a.id, reference => a.task_ref, can_draft, directive => a.directive_title, lead => a.lead_name, lead_code => a.lead_code,
-                deliverable => a.deliverable, report_to => a.report_to,
-                last_day => a.last_day.map(time::dmy),
-                due, overdue => days_left.is_some_and(|n| n < 0),
-            }
-        })
-        .collect();
-    // Văn phòng UBND follows up the directives it has assigned (theo dõi, đôn đốc).
-    let follow_up: Vec<minijinja::Value> = if trinhky_app::follow_up::may_follow_up(&auth.principal)
-    {
-        queries::recent_directives(&state.store, 10)
-            .await?
-            .into_iter()
-            .filter(|d| !d.in_review())
-            .map(|d| context! { id => d.id, title => d.title, number => d.number, uploaded => time::dmy_vn(d.created_at) })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let all = trinhky_app::documents::inbox(&state.store, &state.registry, &auth.principal).await?;
-    let paging = crate::paging::Paging::new(&q, all.len());
-    let documents: Vec<minijinja::Value> = paging
-        .slice(all)
-        .into_iter()
-        .map(|w| {
-            let days_left = w.due_date.map(|d| (d - today).num_days());
-            context! {
-                id => w.document_id, title => w.title, doc_type => w.doc_type, agency => w.agency_code, state => w.state_label,
-                due => w.due_date.map(time::dmy), overdue => days_left.is_some_and(|n| n < 0),
-            }
-        })
-        .collect();
-    html(
-        &state,
-        "home.html",
-        context! { nav => nav(&auth), memberships, work, documents, follow_up, pager => paging.pager("/"), page_title => "Việc của tôi" },
-    )
 }
 
 pub async fn directory(

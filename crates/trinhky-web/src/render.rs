@@ -6,6 +6,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("home.html", include_str!("../templates/home.html")),
+    (
+        "my_documents.html",
+        include_str!("../templates/my_documents.html"),
+    ),
     ("pager.html", include_str!("../templates/pager.html")),
     ("agency.html", include_str!("../templates/agency.html")),
     (

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assignSeedDirective } from '../helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const seed = path.join(root, 'crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt');
@@ -40,4 +41,52 @@ export async function followUpAndRemind({ page, base, shot }) {
   assert.match(status, /^Đã gửi nhắc việc tới Sở Nội vụ/);
   assert.ok(await page.getByText('Đã nhắc việc hôm nay').count() >= 1);
   await shot('reminded');
+}
+
+// Issue 16: the table of tasks comes first (agency, task, deadline, status, report), filtered by
+// status, agency and lead/co-agency; the chart comes second; a report at any step shows its step.
+export async function followUpTableAndFilters({ page, base, shot }) {
+  await assignSeedDirective(page, base);
+  await page.getByRole('link', { name: 'Theo dõi, đôn đốc thực hiện nhiệm vụ' }).click();
+  await page.waitForLoadState('load');
+  const url = page.url();
+
+  // The table before the chart.
+  const order = await page.evaluate(() => {
+    const t = document.querySelector('table.follow-up-tasks');
+    const c = document.querySelector('svg.chart');
+    return t && c ? t.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING : 0;
+  });
+  assert.ok(order, 'the task table comes before the chart');
+  const rows = page.locator('table.follow-up-tasks tbody tr');
+  const total = await rows.count();
+  assert.ok(total > 3, `${total} tasks`);
+  const heads = await page.locator('table.follow-up-tasks thead th').allInnerTexts();
+  assert.deepEqual(heads.slice(0, 5), ['Cơ quan chủ trì', 'Nhiệm vụ', 'Hạn xử lý', 'Tình trạng', 'Báo cáo']);
+  await shot('table');
+
+  // Quá hạn only.
+  await page.getByLabel('Tình trạng').selectOption('overdue');
+  await page.getByRole('button', { name: 'Lọc', exact: true }).click();
+  await page.waitForLoadState('load');
+  const overdue = await rows.count();
+  assert.ok(overdue > 0 && overdue < total, `${overdue} of ${total} overdue`);
+  assert.equal(await rows.locator('.badge.fu-overdue').count(), overdue, 'every row is overdue');
+  assert.equal(await page.getByRole('link', { name: 'Bỏ lọc' }).count(), 1);
+
+  // One lead agency (with the status filter kept).
+  await page.getByLabel('Cơ quan', { exact: true }).selectOption('SNV');
+  await page.getByLabel('Vai trò của cơ quan').selectOption('lead');
+  await page.getByRole('button', { name: 'Lọc', exact: true }).click();
+  await page.waitForLoadState('load');
+  const snv = await rows.count();
+  assert.ok(snv >= 1);
+  assert.equal(await page.locator('table.follow-up-tasks tbody tr[data-agency="SNV"]').count(), snv, 'only Sở Nội vụ leads');
+  await shot('filtered');
+
+  // Co-agency: the tasks Sở Nội vụ co-operates on are led by others.
+  await page.goto(`${url}?agency=SNV&role=co`);
+  const co = await rows.count();
+  assert.equal(await page.locator('table.follow-up-tasks tbody tr[data-agency="SNV"]').count(), 0);
+  for (let i = 0; i < co; i++) assert.ok((await rows.nth(i).innerText()).includes('Phối hợp:'));
 }

@@ -47,6 +47,8 @@ export async function drafterOnAPhone({ page, base, shot }) {
   assert.equal(await directory.isVisible(), true, 'Danh mục opens the navigation');
   await shot('home-menu-open');
   await visit(page, base, '/', 'home', shot);
+  await visit(page, base, '/?tab=done', 'home-done', shot);
+  await visit(page, base, '/my-documents', 'my-documents', shot);
   await visit(page, base, '/directory', 'directory', shot);
   await visit(page, base, '/agencies/SNV', 'agency', shot);
   // A document page, if the drafter has one (document.html is laid out by another change: the

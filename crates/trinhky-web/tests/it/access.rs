@@ -39,6 +39,7 @@ use Class::{Doc, Incoming, IncomingCopy, Other, Public};
 const POLICY: &[(&str, &str, Class)] = &[
     // ---- pages ----
     ("GET", "/", Other),
+    ("GET", "/my-documents", Other),
     ("GET", "/login", Public),
     ("POST", "/login", Public),
     ("POST", "/logout", Other),
@@ -185,6 +186,8 @@ const POLICY: &[(&str, &str, Class)] = &[
     ("GET", "/api/v1/archive", Other),
     ("GET", "/api/v1/groups", Other),
     ("GET", "/api/v1/assignments", Other),
+    ("GET", "/api/v1/my-tasks", Other),
+    ("GET", "/api/v1/my-documents", Other),
     ("GET", "/api/v1/directives", Other),
     ("POST", "/api/v1/directives", Other),
     ("GET", "/api/v1/directives/{id}", Other),

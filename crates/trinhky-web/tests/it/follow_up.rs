@@ -140,7 +140,7 @@ async fn follow_up_counts_chart_and_reminders() {
     // With a day beyond every deadline, whatever is not done and dated is overdue.
     let far = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
     let p = principal(&app, "vpubnd.vanthu").await;
-    let later = trinhky_app::follow_up::follow_up(&app.store, &p, directive, far)
+    let later = trinhky_app::follow_up::follow_up(&app.store, &app.registry, &p, directive, far)
         .await
         .unwrap()
         .unwrap();

@@ -19,6 +19,7 @@ mod intake;
 mod journeys;
 mod keys;
 mod login;
+mod my_work;
 mod paging;
 mod parity;
 mod reminders;

@@ -24,7 +24,16 @@ const PARITY: &[(&str, &str, Api)] = &[
     (
         "GET",
         "/",
-        Api::Ops(&[("GET", "/api/v1/assignments"), ("GET", "/api/v1/documents")]),
+        Api::Ops(&[
+            ("GET", "/api/v1/assignments"),
+            ("GET", "/api/v1/documents"),
+            ("GET", "/api/v1/my-tasks"),
+        ]),
+    ),
+    (
+        "GET",
+        "/my-documents",
+        Api::Op("GET", "/api/v1/my-documents"),
     ),
     (
         "GET",
