@@ -291,8 +291,16 @@ pub async fn show_page(
     User(auth): User,
     Path(id): Path<i32>,
     Query(filter): Query<Filter>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
-    page(&state, &auth, id, &filter, None, None, StatusCode::OK).await
+    let flash = crate::flash::take(&headers, &auth, &format!("/directives/{id}/follow-up"));
+    let (notice, error) = match flash {
+        Some(f) if f.ok => (Some(f.message), None),
+        Some(f) => (None, Some(f.message)),
+        None => (None, None),
+    };
+    let res = page(&state, &auth, id, &filter, notice, error, StatusCode::OK).await?;
+    Ok(crate::flash::consumed(&state, &headers, res))
 }
 
 fn notice_of(r: &Reminded) -> String {
@@ -310,6 +318,7 @@ pub async fn remind(
     State(state): State<AppState>,
     User(auth): User,
     Path((id, assignment)): Path<(i32, i32)>,
+    headers: axum::http::HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     if !uc::may_follow_up(&auth.principal) {
@@ -322,7 +331,7 @@ pub async fn remind(
         .find(|(k, _)| k == "csrf_token")
         .map(|(_, v)| v.as_str());
     auth.check_csrf(csrf)?;
-    match uc::remind(
+    let r = uc::remind(
         &state.store,
         &auth.principal,
         id,
@@ -330,38 +339,29 @@ pub async fn remind(
         trinhky_app::today_vn(),
         Utc::now(),
     )
-    .await
-    {
-        Ok(Some(r)) => {
-            let none = Filter::default();
-            page(
-                &state,
-                &auth,
-                id,
-                &none,
-                Some(notice_of(&r)),
-                None,
-                StatusCode::OK,
-            )
-            .await
-        }
-        Ok(None) => Err(WebError::NotFound),
+    .await;
+    // Post/redirect/get: back to the dashboard with the outcome (a reload sends nothing).
+    let (flash, status) = match r {
+        Ok(Some(r)) => (crate::flash::Flash::ok(notice_of(&r)), StatusCode::OK),
+        Ok(None) => return Err(WebError::NotFound),
         Err(e) => match WebError::from(e) {
             WebError::BadRequest(m) | WebError::Conflict(m) => {
-                page(
-                    &state,
-                    &auth,
-                    id,
-                    &Filter::default(),
-                    None,
-                    Some(m),
-                    StatusCode::CONFLICT,
-                )
-                .await
+                (crate::flash::Flash::refused(m), StatusCode::CONFLICT)
             }
-            other => Err(other),
+            other => return Err(other),
         },
-    }
+    };
+    let to = format!("/directives/{id}/follow-up");
+    let (state, auth) = (&state, &auth);
+    crate::flash::redirect_or(state, &headers, auth, &to, flash, |f| async move {
+        let (notice, error) = if f.ok {
+            (Some(f.message), None)
+        } else {
+            (None, Some(f.message))
+        };
+        page(state, auth, id, &Filter::default(), notice, error, status).await
+    })
+    .await
 }
 
 pub async fn api_get(

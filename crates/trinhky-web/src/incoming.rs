@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::{NaiveDate, Utc};
 use minijinja::context;

@@ -37,6 +37,8 @@ export async function followUpAndRemind({ page, base, shot }) {
   const button = page.getByRole('button', { name: /^Nhắc việc Sở Nội vụ/ }).first();
   await button.click();
   await page.waitForLoadState('load');
+  // Post/redirect/get: back on the dashboard's own address, so a reload sends nothing.
+  assert.ok(new URL(page.url()).pathname.endsWith('/follow-up'), page.url());
   const status = await page.getByRole('status').innerText();
   assert.match(status, /^Đã gửi nhắc việc tới Sở Nội vụ/);
   assert.ok(await page.getByText('Đã nhắc việc hôm nay').count() >= 1);

@@ -7,9 +7,7 @@ use serde_json::Value;
 use trinhky_testkit::flows::{self, approved_document, principal};
 use trinhky_testkit::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use trinhky_testkit::store::entities::{assignment, outbox_message};
-use trinhky_testkit::{
-    Session, TestApp, body_text, demo_password, page_text, spawn_app, urlencode,
-};
+use trinhky_testkit::{Session, TestApp, body_text, demo_password, spawn_app, urlencode};
 
 const RECIPIENTS: &str = "- Như trên;\n- Sở Kế hoạch và Đầu tư;\n- Lưu: VT, SNV.";
 
@@ -209,9 +207,9 @@ async fn follow_up_counts_chart_and_reminders() {
         "CSRF checked"
     );
     assert!(reminders(&app).await.is_empty());
+    // Post/redirect/get: back on the dashboard, the outcome shown once.
     let res = app.send(post_form(&uri, &s, Some(&s.csrf))).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let text = page_text(res).await;
+    let text = trinhky_testkit::followed(&app, &s, res).await;
     assert!(text.contains("Đã gửi nhắc việc"), "{text}");
     let rows = reminders(&app).await;
     assert_eq!(rows.len(), 1);
@@ -229,8 +227,11 @@ async fn follow_up_counts_chart_and_reminders() {
         .unwrap();
     assert!(audited.iter().any(|e| e.action == "assignment.remind"));
     let res = app.send(post_form(&uri, &s, Some(&s.csrf))).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(page_text(res).await.contains("Hôm nay đã nhắc việc"));
+    assert!(
+        trinhky_testkit::followed(&app, &s, res)
+            .await
+            .contains("Hôm nay đã nhắc việc")
+    );
     assert_eq!(reminders(&app).await.len(), 1);
 
     // The API: queued (201), then already today (200), no new row.
