@@ -89,7 +89,7 @@ export async function draftersListChangesAtEachStep({ page, base, shot }) {
   await page.goto(`${base}/incoming`);
   await page.getByRole('link', { name: number }).first().click();
   await page.waitForLoadState('load');
-  await click(page, 'Vào sổ văn bản đến');
+  await click(page, 'Tiếp nhận và vào sổ văn bản đến');
   await login(page, base, 'snv.chuyenvien');
   const step = await stepOf(page, base, id, 'done');
   assert.equal(step, `Đã phát hành ${number} — Văn phòng UBND tỉnh đã vào sổ`);

@@ -76,7 +76,7 @@ export async function reportRoundTrip({ page, base, shot }) {
 
   // The deputy approves and signs "KT."
   await login(page, base, 'snv.phogiamdoc');
-  const waiting = page.locator('tr[data-document]', { hasText: 'Kế hoạch cải thiện' });
+  const waiting = page.locator(`tr[data-document="${new URL(docUrl).pathname.split('/').pop()}"]`);
   assert.ok(await waiting.count() >= 1, 'the deputy has it in "Việc của tôi"');
   await page.goto(docUrl);
   await page.getByLabel('Mã PIN ký số').fill('123456');
@@ -88,7 +88,7 @@ export async function reportRoundTrip({ page, base, shot }) {
 
   // The clerk's inbox has it.
   await login(page, base, 'snv.vanthu');
-  const inbox = page.locator('tr[data-document]', { hasText: 'Kế hoạch cải thiện' });
+  const inbox = page.locator(`tr[data-document="${new URL(docUrl).pathname.split('/').pop()}"]`);
   assert.equal(await inbox.count(), 1);
   assert.ok((await inbox.innerText()).includes('Chờ văn thư phát hành'));
   await shot('clerk-inbox');
