@@ -46,13 +46,13 @@ export async function uploadReviewEditConfirm({ page, base, shot }) {
   assert.equal(await date.inputValue(), '26/06/2023');
   await date.fill('15/01/2027');
   // A name the directory does not know is refused, and everything typed stays.
-  await page.locator(`#${coId}`).fill('Sở Ngoại vụ');
+  await page.locator(`#${coId}`).fill('Sở Du hành vũ trụ');
   await page.getByRole('button', { name: 'Xác nhận và giao nhiệm vụ' }).click();
   await page.waitForLoadState('load');
   assert.equal(await page.locator('h1').innerText(), 'Rà soát văn bản chỉ đạo');
   const refusal = await page.getByRole('alert').first().innerText();
-  assert.ok(refusal.includes('Nhiệm vụ 6.1, ô “Cơ quan phối hợp”: không có cơ quan “Sở Ngoại vụ” trong danh bạ'), refusal);
-  assert.equal(await page.locator(`#${coId}`).inputValue(), 'Sở Ngoại vụ');
+  assert.ok(refusal.includes('Nhiệm vụ 6.1, ô “Cơ quan phối hợp”: không có cơ quan “Sở Du hành vũ trụ” trong danh bạ'), refusal);
+  assert.equal(await page.locator(`#${coId}`).inputValue(), 'Sở Du hành vũ trụ');
   assert.equal(await page.getByLabel('Hạn cuối cùng (nhiệm vụ 6.1)').inputValue(), '15/01/2027');
   await shot('unknown-name');
   // Typing the beginning of a name offers it; the chosen name is what is sent.

@@ -319,18 +319,18 @@ async fn agencies_are_chosen_by_name_unknown_names_refused_and_the_count_confirm
         f
     };
     let res = app
-        .send(post_form(&location, &clerk, &with_co("Sở Ngoại vụ")))
+        .send(post_form(&location, &clerk, &with_co("Sở Du hành vũ trụ")))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let html = page_text(res).await;
     assert!(
         html.contains(
-            "Nhiệm vụ 6.1, ô “Cơ quan phối hợp”: không có cơ quan “Sở Ngoại vụ” trong danh bạ"
+            "Nhiệm vụ 6.1, ô “Cơ quan phối hợp”: không có cơ quan “Sở Du hành vũ trụ” trong danh bạ"
         ),
         "{html}"
     );
     assert!(
-        html.contains("value=\"Sở Ngoại vụ\""),
+        html.contains("value=\"Sở Du hành vũ trụ\""),
         "the typed name stays"
     );
     assert!(
@@ -460,7 +460,7 @@ async fn the_channel_agencys_own_report_skips_the_qua_remark() {
     }
     // Unknown names are refused by the use case too (the API goes through it).
     let mut bad = decisions.clone();
-    bad[i].co_agencies = vec!["Sở Ngoại vụ".into()];
+    bad[i].co_agencies = vec!["Sở Du hành vũ trụ".into()];
     let d2 = di::upload(
         &app.store,
         app.app.cpu(),
@@ -474,5 +474,5 @@ async fn the_channel_agencys_own_report_skips_the_qua_remark() {
     let err = di::confirm(&app.store, "test", d2.id, &bad)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("“Sở Ngoại vụ”"), "{err}");
+    assert!(err.to_string().contains("“Sở Du hành vũ trụ”"), "{err}");
 }
