@@ -401,12 +401,18 @@ impl<'a> Describer<'a> {
                 None => "một nhóm nơi nhận".to_owned(),
             },
             ("user" | "login", _) => {
+                // Keys are filed under the holder's numeric id, accounts under the username.
+                let by_id = match e.entity_id.parse::<i32>() {
+                    Ok(id) => accounts::user_by_id(db, id).await?.map(|u| u.full_name),
+                    Err(_) => None,
+                };
                 let who = match self.user_name(&e.entity_id).await? {
                     Some(n) => n,
-                    None => format!("tên đăng nhập “{}”", e.entity_id),
+                    None => by_id.unwrap_or_else(|| "một tài khoản đã xóa".to_owned()),
                 };
                 match (e.action.as_str(), agency(s(d, "agency"))) {
                     ("role.grant" | "role.revoke", Some(a)) => format!("{who} tại {a}"),
+                    (k, _) if k.starts_with("key.") => format!("của {who}"),
                     _ => who,
                 }
             }

@@ -60,6 +60,12 @@ fn assert_no_internals(text: &str, mail_dir: &str) {
     ] {
         assert!(!text.contains(leak), "{leak:?} shown: {text}");
     }
+    // No row id in quotes where a name belongs ("tên đăng nhập “14”" for a key holder).
+    let quoted_number = text.split('“').skip(1).any(|rest| {
+        let inner = rest.split('”').next().unwrap_or_default();
+        !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit())
+    });
+    assert!(!quoted_number, "a row id shown as a name: {text}");
 }
 
 #[tokio::test]
