@@ -10,36 +10,12 @@
 // - destructive buttons behind a confirmation, e-mail status at full width; 404 for an id that
 //   does not exist.
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const seed = path.join(root, 'crates/trinhky-domain/tests/fixtures/directives/seed-tb-cchc-2023.txt');
-
-async function login(page, base, username) {
-  await page.context().clearCookies();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(`demo-${username.replaceAll('.', '-')}`);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForLoadState('load');
-  assert.equal(new URL(page.url()).pathname, '/', `${username} logged in`);
-}
-
-async function click(page, name) {
-  await page.getByRole('button', { name, exact: true }).click();
-  await page.waitForLoadState('load');
-}
+import { assignSeedDirective, click, login } from '../helpers.mjs';
 
 /// Văn phòng UBND assigns the seed's tasks with task 6.1 due on `deadline`; Sở Nội vụ's drafter
 /// opens the report of that 6.1 and returns its address.
 async function newReport(page, base, deadline) {
-  await login(page, base, 'vpubnd.vanthu');
-  await page.goto(`${base}/directives`);
-  await page.getByLabel('Tệp văn bản').setInputFiles(seed);
-  await click(page, 'Tải lên và phân tích');
-  await page.getByLabel('Hạn cuối cùng (nhiệm vụ 6.1)').fill(deadline);
-  await click(page, 'Xác nhận và giao nhiệm vụ');
+  await assignSeedDirective(page, base, () => page.getByLabel('Hạn cuối cùng (nhiệm vụ 6.1)').fill(deadline));
   await login(page, base, 'snv.chuyenvien');
   const row = page.locator('tr', { hasText: 'Mục 6.1' }).filter({ hasText: deadline }).first();
   await row.getByRole('button', { name: /Soạn báo cáo/ }).click();
